@@ -1,0 +1,114 @@
+package io.vswitch.ffm;
+
+import static io.vswitch.ffm.NativeMemory.ALL;
+
+import io.vswitch.ffm.raw.vswitch_shim_h;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Static accessors for one rte_mbuf, given its address. A flyweight with no instance: the data
+ * path passes mbufs around as {@code long} addresses, so nothing is allocated per packet.
+ *
+ * <p>Single-segment mbufs only on the fast path (nb_segs == 1): the ports are configured without
+ * scatter, so a frame always fits one segment.
+ */
+public final class Mbuf {
+  private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+  private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+  private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+
+  private Mbuf() {}
+
+  /** Address of the first byte of the frame: buf_addr + data_off. */
+  public static long dataAddress(long mbuf) {
+    return ALL.get(U64, mbuf + MbufLayout.BUF_ADDR) + dataOffset(mbuf);
+  }
+
+  public static int dataOffset(long mbuf) {
+    return Short.toUnsignedInt(ALL.get(U16, mbuf + MbufLayout.DATA_OFF));
+  }
+
+  /** Bytes of frame in this segment. */
+  public static int dataLength(long mbuf) {
+    return Short.toUnsignedInt(ALL.get(U16, mbuf + MbufLayout.DATA_LEN));
+  }
+
+  /** Bytes of frame over all segments. */
+  public static int packetLength(long mbuf) {
+    return ALL.get(U32, mbuf + MbufLayout.PKT_LEN);
+  }
+
+  public static int segmentCount(long mbuf) {
+    return Short.toUnsignedInt(ALL.get(U16, mbuf + MbufLayout.NB_SEGS));
+  }
+
+  /** The port the mbuf was received on. */
+  public static int port(long mbuf) {
+    return Short.toUnsignedInt(ALL.get(U16, mbuf + MbufLayout.PORT));
+  }
+
+  public static int refCount(long mbuf) {
+    return Short.toUnsignedInt(ALL.get(U16, mbuf + MbufLayout.REFCNT));
+  }
+
+  public static long offloadFlags(long mbuf) {
+    return ALL.get(U64, mbuf + MbufLayout.OL_FLAGS);
+  }
+
+  public static int vlanTci(long mbuf) {
+    return Short.toUnsignedInt(ALL.get(U16, mbuf + MbufLayout.VLAN_TCI));
+  }
+
+  public static int rssHash(long mbuf) {
+    return ALL.get(U32, mbuf + MbufLayout.HASH_RSS);
+  }
+
+  /**
+   * Grows the frame at its head by {@code bytes} (a VLAN tag push) without a downcall. Returns
+   * the new data address, or 0 when the headroom is too small (the caller drops and counts).
+   */
+  public static long prepend(long mbuf, int bytes) {
+    int offset = dataOffset(mbuf);
+    if (bytes > offset) {
+      return 0;
+    }
+    setDataOffset(mbuf, offset - bytes);
+    addLength(mbuf, bytes);
+    return dataAddress(mbuf);
+  }
+
+  /** Removes {@code bytes} from the head of the frame (a VLAN tag pop). */
+  public static long trimHead(long mbuf, int bytes) {
+    if (bytes > dataLength(mbuf)) {
+      return 0;
+    }
+    setDataOffset(mbuf, dataOffset(mbuf) + bytes);
+    addLength(mbuf, -bytes);
+    return dataAddress(mbuf);
+  }
+
+  private static void setDataOffset(long mbuf, int offset) {
+    ALL.set(U16, mbuf + MbufLayout.DATA_OFF, (short) offset);
+  }
+
+  private static void addLength(long mbuf, int delta) {
+    ALL.set(U16, mbuf + MbufLayout.DATA_LEN, (short) (dataLength(mbuf) + delta));
+    ALL.set(U32, mbuf + MbufLayout.PKT_LEN, packetLength(mbuf) + delta);
+  }
+
+  /** Sets the frame length of a freshly allocated single-segment mbuf. */
+  public static void setLength(long mbuf, int length) {
+    ALL.set(U16, mbuf + MbufLayout.DATA_LEN, (short) length);
+    ALL.set(U32, mbuf + MbufLayout.PKT_LEN, length);
+  }
+
+  /** Adds {@code delta} to the reference count atomically (flooding shares one mbuf). */
+  public static void addReferences(long mbuf, int delta) {
+    vswitch_shim_h.vs_mbuf_refcnt_update(MemorySegment.ofAddress(mbuf), (short) delta);
+  }
+
+  public static void free(long mbuf) {
+    vswitch_shim_h.vs_pktmbuf_free(MemorySegment.ofAddress(mbuf));
+  }
+}

@@ -1,0 +1,86 @@
+package io.vswitch.ffm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.BitSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** EAL, pools and ports against the real DPDK, with virtual devices only. */
+class EalTest {
+  static Eal eal;
+  static BitSet cpusBefore;
+
+  @BeforeAll
+  static void startEal() {
+    cpusBefore = CpuAffinity.current();
+    eal = Eal.init(EalOptions.virtualOnly(256).toArguments());
+  }
+
+  @Test
+  void initLeavesTheCallersCpuMaskAlone() {
+    assertEquals(cpusBefore, CpuAffinity.current());
+  }
+
+  @Test
+  void tscRuns() {
+    long a = Eal.rdtsc();
+    assertTrue(eal.tscHz() > 0);
+    assertTrue(Eal.rdtsc() > a);
+  }
+
+  @Test
+  void nullPortReceivesFromItsPoolAndReportsStats() throws Exception {
+    try (Mempool pool = Mempool.create("ealtest", 1023, 0, Mempool.DEFAULT_DATA_ROOM);
+        EthPort port = EthPort.open("net_null_ealtest,size=64", false)) {
+      port.configure(1, 1, 256, 256, pool);
+      port.start();
+      assertTrue(port.link().up());
+      assertEquals("net_null", port.info().driver());
+      try (var arena = java.lang.foreign.Arena.ofConfined()) {
+        var burst = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS, 32);
+        int n =
+            Short.toUnsignedInt(
+                io.vswitch.ffm.raw.vswitch_shim_h.vs_rx_burst(
+                    (short) port.portId(), (short) 0, burst, (short) 32));
+        assertEquals(32, n);
+        assertEquals(32, pool.inUse());
+        long first = burst.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+        assertEquals(64, Mbuf.dataLength(first));
+        assertEquals(64, Mbuf.packetLength(first));
+        assertEquals(MbufLayout.HEADROOM, Mbuf.dataOffset(first));
+        assertEquals(1, Mbuf.refCount(first));
+        io.vswitch.ffm.raw.vswitch_shim_h.vs_pktmbuf_free_bulk(burst, n);
+      }
+      assertEquals(0, pool.inUse());
+      assertEquals(32, port.stats().rxPackets());
+    }
+  }
+
+  @Test
+  void rejectedDevargsGiveOneLineError() {
+    DpdkException e =
+        assertThrows(DpdkException.class, () -> EthPort.open("net_nosuchdriver0", false));
+    assertTrue(e.getMessage().contains("net_nosuchdriver0"), e.getMessage());
+    assertEquals(-1, e.getMessage().indexOf('\n'));
+  }
+
+  @Test
+  void sameDeviceTwiceIsInUse() {
+    try (EthPort first = EthPort.open("net_null_twice", false)) {
+      DpdkException e =
+          assertThrows(DpdkException.class, () -> EthPort.open("net_null_twice,size=128", false));
+      assertTrue(e.getMessage().contains("already in use"), e.getMessage());
+      assertNotEquals(-1, first.portId());
+    }
+  }
+
+  @Test
+  void closedDeviceCanBeProbedAgain() {
+    EthPort.open("net_null_again", false).close();
+    EthPort.open("net_null_again", false).close();
+  }
+}
