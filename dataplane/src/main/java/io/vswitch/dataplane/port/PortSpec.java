@@ -1,0 +1,33 @@
+package io.vswitch.dataplane.port;
+
+/**
+ * What the switch needs to open a port.
+ *
+ * @param name the operator's name
+ * @param devargs DPDK devargs: a PCI address or a vdev ("net_af_xdp0,iface=eth0")
+ * @param rxQueues receive queues (RSS spreads flows over them)
+ * @param rxDescriptors receive ring size per queue
+ * @param txDescriptors transmit ring size per queue
+ */
+public record PortSpec(
+    String name, String devargs, int rxQueues, int rxDescriptors, int txDescriptors) {
+
+  public static final int DEFAULT_RX_DESCRIPTORS = 1024;
+  public static final int DEFAULT_TX_DESCRIPTORS = 1024;
+
+  public PortSpec {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("a port needs a name");
+    }
+    if (devargs == null || devargs.isBlank()) {
+      throw new IllegalArgumentException("port '" + name + "' needs devargs");
+    }
+    if (rxQueues < 1) {
+      throw new IllegalArgumentException("port '" + name + "': rx-queues must be at least 1");
+    }
+  }
+
+  public static PortSpec of(String name, String devargs) {
+    return new PortSpec(name, devargs, 1, DEFAULT_RX_DESCRIPTORS, DEFAULT_TX_DESCRIPTORS);
+  }
+}

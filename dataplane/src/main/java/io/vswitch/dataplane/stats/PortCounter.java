@@ -1,0 +1,23 @@
+package io.vswitch.dataplane.stats;
+
+/** Per-port traffic counters. With {@link DropReason} they make up one counter slot. */
+public enum PortCounter {
+  RX_PACKETS("rx_packets"),
+  RX_BYTES("rx_bytes"),
+  TX_PACKETS("tx_packets"),
+  TX_BYTES("tx_bytes"),
+  /** Unicast frames forwarded to one known port. */
+  TX_UNICAST("tx_unicast"),
+  /** Frames sent as part of a flood (broadcast, multicast, unknown unicast). */
+  TX_FLOOD("tx_flood");
+
+  private final String label;
+
+  PortCounter(String label) {
+    this.label = label;
+  }
+
+  public String label() {
+    return label;
+  }
+}

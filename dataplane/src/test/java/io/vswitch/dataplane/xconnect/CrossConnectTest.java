@@ -1,0 +1,108 @@
+package io.vswitch.dataplane.xconnect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vswitch.dataplane.RuntimeSpec;
+import io.vswitch.dataplane.SwitchRuntime;
+import io.vswitch.dataplane.port.Port;
+import io.vswitch.dataplane.port.PortSpec;
+import io.vswitch.dataplane.stats.CounterFile;
+import io.vswitch.dataplane.stats.PortCounter;
+import io.vswitch.dataplane.testing.Await;
+import io.vswitch.dataplane.testing.TestEal;
+import io.vswitch.dataplane.worker.WorkerThread;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cross-connect on real DPDK devices (net_null: an endless source and a sink). */
+class CrossConnectTest {
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void eal() {
+    TestEal.get();
+  }
+
+  private SwitchRuntime open(String name, List<Integer> cores, int queuesA) {
+    RuntimeSpec spec =
+        new RuntimeSpec(
+            List.of(
+                new PortSpec("a", "net_null_" + name + "a,size=64", queuesA, 512, 512),
+                new PortSpec("b", "net_null_" + name + "b,size=64", 1, 512, 512)),
+            cores,
+            "busy-spin",
+            dir.resolve("counters"),
+            0);
+    return SwitchRuntime.open(spec, CrossConnectTest::crossConnect);
+  }
+
+  static CrossConnectAgent crossConnect(
+      int worker, List<io.vswitch.dataplane.worker.RxQueue> q, List<Port> ports, CounterFile c) {
+    return new CrossConnectAgent(worker, q, List.of(ports.get(1), ports.get(0)), c);
+  }
+
+  private static long forwarded(SwitchRuntime runtime) {
+    return runtime.counters().sum(0, PortCounter.RX_PACKETS);
+  }
+
+  @Test
+  void workerAllocatesNothingPerPacketInSteadyState() {
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    try (SwitchRuntime runtime = open("alloc", List.of(TestEal.workerCore()), 1)) {
+      runtime.start();
+      long worker = runtime.workers().getFirst().thread().threadId();
+      // Warm-up: let the JIT compile the loop before measuring.
+      Await.until("warm-up", Duration.ofSeconds(60), () -> forwarded(runtime) > 2_000_000);
+      long bytesBefore = threads.getThreadAllocatedBytes(worker);
+      long packetsBefore = forwarded(runtime);
+      Await.until(
+          "1M more packets",
+          Duration.ofSeconds(60),
+          () -> forwarded(runtime) > packetsBefore + 1_000_000);
+      long bytes = threads.getThreadAllocatedBytes(worker) - bytesBefore;
+      long packets = forwarded(runtime) - packetsBefore;
+      assertNull(runtime.workerFailure());
+      // One 16-byte object per 32-packet burst would already be > 500 KB here.
+      assertTrue(
+          bytes < 16 * 1024,
+          "worker allocated " + bytes + " bytes for " + packets + " packets");
+    }
+  }
+
+  @Test
+  void everyMbufIsBackInThePoolAfterStop() {
+    try (SwitchRuntime runtime = open("leak", List.of(WorkerThread.ANY_CORE), 1)) {
+      assertEquals(0, runtime.pool().inUse());
+      runtime.start();
+      Await.until("traffic", Duration.ofSeconds(30), () -> forwarded(runtime) > 100_000);
+      runtime.stop();
+      assertEquals(0, runtime.pool().inUse(), "mbufs still out of the pool after stop");
+      long rxA = runtime.counters().sum(0, PortCounter.RX_PACKETS);
+      long txB = runtime.counters().sum(1, PortCounter.TX_PACKETS);
+      assertEquals(rxA, txB + runtime.counters().drops(1), "every packet sent or dropped");
+    }
+  }
+
+  @Test
+  void rssQueuesAreSpreadOverTwoWorkers() {
+    try (SwitchRuntime runtime =
+        open("rss", List.of(WorkerThread.ANY_CORE, WorkerThread.ANY_CORE), 2)) {
+      runtime.start();
+      Await.until(
+          "both workers forwarding",
+          Duration.ofSeconds(30),
+          () -> runtime.workers().stream().allMatch(w -> w.busyRatio() > 0));
+      runtime.stop();
+      assertEquals(0, runtime.pool().inUse());
+      assertTrue(runtime.counters().sum(1, PortCounter.TX_PACKETS) > 0);
+      assertTrue(runtime.counters().sum(0, PortCounter.TX_PACKETS) > 0);
+    }
+  }
+}
