@@ -17,12 +17,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The running data plane: one mbuf pool, the ports, the counter file and the worker threads.
- * EAL must already be up. Opening is all or nothing: if a port fails, everything opened before
- * it is closed again and the error propagates.
+ * The running data plane: one mbuf pool, the ports, the counter file and the worker threads. EAL
+ * must already be up. Opening is all or nothing: if a port fails, everything opened before it is
+ * closed again and the error propagates.
  *
- * <p>Lifecycle: {@link #open} (probe and configure) → {@link #start} (start ports, then workers)
- * → {@link #stop} (stop workers, then ports; every mbuf is back in the pool afterwards) → {@link
+ * <p>Lifecycle: {@link #open} (probe and configure) → {@link #start} (start ports, then workers) →
+ * {@link #stop} (stop workers, then ports; every mbuf is back in the pool afterwards) → {@link
  * #close}.
  */
 public final class SwitchRuntime implements AutoCloseable {
@@ -36,6 +36,8 @@ public final class SwitchRuntime implements AutoCloseable {
   private final List<WorkerThread> workers = new ArrayList<>();
   private final AgentFactory agents;
   private boolean started;
+  private boolean closed;
+  private int keptByDrivers;
 
   private SwitchRuntime(
       RuntimeSpec spec, Mempool pool, List<Port> ports, CounterFile counters, AgentFactory agents) {
@@ -90,6 +92,7 @@ public final class SwitchRuntime implements AutoCloseable {
       port.start();
     }
     started = true;
+    keptByDrivers = ports.stream().mapToInt(Port::rxMbufsKeptAfterClose).sum();
     List<List<RxQueue>> assignment = QueueAssignment.assign(ports, spec.workerCores().size());
     for (int w = 0; w < assignment.size(); w++) {
       var agent = agents.create(w, assignment.get(w), ports, counters);
@@ -143,6 +146,11 @@ public final class SwitchRuntime implements AutoCloseable {
     return counters;
   }
 
+  /** The most mbufs drivers may keep past close (not a leak of the switch's). */
+  public int keptByDrivers() {
+    return keptByDrivers;
+  }
+
   public Mempool pool() {
     return pool;
   }
@@ -173,16 +181,32 @@ public final class SwitchRuntime implements AutoCloseable {
     return reports;
   }
 
-  /** Stops if needed, closes every port and the pool, and unmaps and deletes the counters. */
-  @Override
-  public void close() {
+  /**
+   * Stops if needed, closes every port, and only then counts the mbufs still out of the pool: some
+   * drivers (AF_XDP's fill ring, a NIC's rx descriptors) hold mbufs until the device is closed, not
+   * merely stopped. Returns the mbufs the switch lost: those out of the pool, less the most that
+   * drivers known to keep their rx mbufs for good may hold (see {@link
+   * Port#rxMbufsKeptAfterClose}). The pool and the counters are released either way.
+   */
+  public int closeAndCountLeaks() {
+    closed = true;
     try {
       stop();
     } finally {
       closeAll(ports);
-      pool.close();
-      counters.close();
-      counters.delete();
+    }
+    int leaked = Math.max(0, pool.inUse() - keptByDrivers);
+    pool.close();
+    counters.close();
+    counters.delete();
+    return leaked;
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      closeAndCountLeaks();
     }
   }
 

@@ -1,11 +1,17 @@
 package io.vswitch.ffm;
 
 import io.vswitch.ffm.raw.vswitch_shim_h;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * DPDK's Environment Abstraction Layer: initialised once per process, cleaned up once.
@@ -81,17 +87,49 @@ public final class Eal {
     return vswitch_shim_h.vs_rdtsc();
   }
 
-  /** Releases EAL's memory. Ports and pools must be closed first. EAL cannot start again. */
+  /**
+   * Releases EAL's memory and removes the runtime directory of a private file prefix. Ports and
+   * pools must be closed first. EAL cannot start again.
+   */
   public synchronized void cleanup() {
     if (!cleanedUp) {
       cleanedUp = true;
       vswitch_shim_h.vs_eal_cleanup();
+      removeRuntimeDirectory();
     }
   }
 
   /**
-   * Registers the calling (non-EAL) thread with DPDK so it gets an lcore id, and with it a
-   * mempool per-core cache. Returns the lcore id.
+   * Deletes /var/run/dpdk/PREFIX (or $XDG_RUNTIME_DIR/dpdk/PREFIX when not root) when this process
+   * chose its own --file-prefix: EAL leaves it behind, and one per run would pile up.
+   */
+  public void removeRuntimeDirectory() {
+    String prefix = null;
+    for (String arg : arguments) {
+      if (arg.startsWith("--file-prefix=")) {
+        prefix = arg.substring("--file-prefix=".length());
+      }
+    }
+    if (prefix == null || !prefix.startsWith("vswitch-")) {
+      return;
+    }
+    boolean root = "root".equals(System.getProperty("user.name"));
+    String xdg = System.getenv("XDG_RUNTIME_DIR");
+    Path base = root || xdg == null ? Path.of("/var/run/dpdk") : Path.of(xdg, "dpdk");
+    deleteTree(base.resolve(prefix));
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // Nothing to remove, or no right to: neither is worth failing a shutdown for.
+    }
+  }
+
+  /**
+   * Registers the calling (non-EAL) thread with DPDK so it gets an lcore id, and with it a mempool
+   * per-core cache. Returns the lcore id.
    */
   public static int registerThread() {
     int lcore = vswitch_shim_h.vs_thread_register();

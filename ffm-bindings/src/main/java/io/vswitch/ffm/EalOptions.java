@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * The EAL command line, built from what the switch needs rather than typed by hand.
  *
- * @param mainCore the core of DPDK's main lcore (the control thread's home; workers register
- *     their own lcores at run time)
+ * @param mainCore the core of DPDK's main lcore (the control thread's home; workers register their
+ *     own lcores at run time)
  * @param memoryMb memory EAL reserves up front
  * @param hugepages use hugepages; when false, --no-huge (anonymous memory, IOVA as VA)
  * @param pci scan the PCI bus; false adds --no-pci so a laptop never touches a NIC

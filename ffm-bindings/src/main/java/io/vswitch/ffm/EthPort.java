@@ -29,8 +29,8 @@ public final class EthPort implements AutoCloseable {
 
   /**
    * Probes the device named by {@code devargs} and returns its port. A device that EAL already
-   * probed at start-up (a PCI device given with -a) is looked up instead when {@code
-   * allowExisting} is set; otherwise an existing device means the port is in use.
+   * probed at start-up (a PCI device given with -a) is looked up instead when {@code allowExisting}
+   * is set; otherwise an existing device means the port is in use.
    */
   public static EthPort open(String devargs, boolean allowExisting) {
     try (Arena arena = Arena.ofConfined()) {
@@ -41,7 +41,9 @@ public final class EthPort implements AutoCloseable {
       }
       if (ret == -17) {
         throw new DpdkException(
-            "port '" + deviceName(devargs) + "' is already in use: give each port its own device"
+            "port '"
+                + deviceName(devargs)
+                + "' is already in use: give each port its own device"
                 + " name (net_pcap0, net_pcap1, ...)",
             17);
       }
@@ -71,9 +73,9 @@ public final class EthPort implements AutoCloseable {
   }
 
   /**
-   * Configures {@code rxQueues} receive queues that take mbufs from {@code pool}, {@code
-   * txQueues} transmit queues, and ring sizes; RSS spreads flows over the receive queues when
-   * there is more than one and the device can.
+   * Configures {@code rxQueues} receive queues that take mbufs from {@code pool}, {@code txQueues}
+   * transmit queues, and ring sizes; RSS spreads flows over the receive queues when there is more
+   * than one and the device can.
    */
   public void configure(
       int rxQueues, int txQueues, int rxDescriptors, int txDescriptors, Mempool pool) {
@@ -102,8 +104,7 @@ public final class EthPort implements AutoCloseable {
   }
 
   public void setPromiscuous(boolean enabled) {
-    check(
-        vswitch_shim_h.vs_port_promiscuous((short) portId, enabled ? 1 : 0), "promiscuous", "");
+    check(vswitch_shim_h.vs_port_promiscuous((short) portId, enabled ? 1 : 0), "promiscuous", "");
   }
 
   public PortStats stats() {

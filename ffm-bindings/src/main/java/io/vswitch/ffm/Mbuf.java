@@ -7,8 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Static accessors for one rte_mbuf, given its address. A flyweight with no instance: the data
- * path passes mbufs around as {@code long} addresses, so nothing is allocated per packet.
+ * Static accessors for one rte_mbuf, given its address. A flyweight with no instance: the data path
+ * passes mbufs around as {@code long} addresses, so nothing is allocated per packet.
  *
  * <p>Single-segment mbufs only on the fast path (nb_segs == 1): the ports are configured without
  * scatter, so a frame always fits one segment.
@@ -65,8 +65,8 @@ public final class Mbuf {
   }
 
   /**
-   * Grows the frame at its head by {@code bytes} (a VLAN tag push) without a downcall. Returns
-   * the new data address, or 0 when the headroom is too small (the caller drops and counts).
+   * Grows the frame at its head by {@code bytes} (a VLAN tag push) without a downcall. Returns the
+   * new data address, or 0 when the headroom is too small (the caller drops and counts).
    */
   public static long prepend(long mbuf, int bytes) {
     int offset = dataOffset(mbuf);

@@ -6,10 +6,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Offsets of the struct rte_mbuf fields the data path reads, as the C compiler laid them out
- * for the DPDK this shim was built against. Read once at class initialisation from
- * vs_mbuf_layout, never hard-coded: DPDK's build options move fields. The values are static
- * final, so the JIT treats them as constants on the fast path.
+ * Offsets of the struct rte_mbuf fields the data path reads, as the C compiler laid them out for
+ * the DPDK this shim was built against. Read once at class initialisation from vs_mbuf_layout,
+ * never hard-coded: DPDK's build options move fields. The values are static final, so the JIT
+ * treats them as constants on the fast path.
  */
 public final class MbufLayout {
   // Indexes of enum vs_mbuf_field in vswitch_shim.h.

@@ -33,7 +33,11 @@ public final class Mempool implements AutoCloseable {
     try (Arena arena = Arena.ofConfined()) {
       pool =
           vswitch_shim_h.vs_pktmbuf_pool_create(
-              arena.allocateFrom(name), count, cacheSize, (short) (dataRoom + MbufLayout.HEADROOM), -1);
+              arena.allocateFrom(name),
+              count,
+              cacheSize,
+              (short) (dataRoom + MbufLayout.HEADROOM),
+              -1);
     }
     if (pool.address() == 0) {
       throw new DpdkException(

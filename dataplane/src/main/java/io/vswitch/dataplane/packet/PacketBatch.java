@@ -7,9 +7,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * A burst of up to {@link #MAX_BURST} packets: an off-heap array of rte_mbuf pointers that
- * rx_burst fills and tx_burst drains, plus a count. Allocated once per worker and reused for
- * every burst; frames are read in place through {@link Mbuf} and never copied.
+ * A burst of up to {@link #MAX_BURST} packets: an off-heap array of rte_mbuf pointers that rx_burst
+ * fills and tx_burst drains, plus a count. Allocated once per worker and reused for every burst;
+ * frames are read in place through {@link Mbuf} and never copied.
  *
  * <p>Not thread-safe: one batch belongs to one worker.
  */

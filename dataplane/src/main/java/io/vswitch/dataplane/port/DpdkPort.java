@@ -13,6 +13,7 @@ public final class DpdkPort implements Port {
   private final short portId;
   private final int rxQueues;
   private final int txQueues;
+  private final String driver;
 
   private DpdkPort(String name, int index, EthPort device, int rxQueues, int txQueues) {
     this.name = name;
@@ -21,6 +22,7 @@ public final class DpdkPort implements Port {
     this.portId = (short) device.portId();
     this.rxQueues = rxQueues;
     this.txQueues = txQueues;
+    this.driver = device.info().driver();
   }
 
   /**
@@ -30,8 +32,7 @@ public final class DpdkPort implements Port {
   public static DpdkPort open(PortSpec spec, int index, int txQueues, Mempool pool) {
     EthPort device = EthPort.open(spec.devargs(), spec.devargs().matches("^[0-9a-fA-F:.]+$"));
     try {
-      device.configure(
-          spec.rxQueues(), txQueues, spec.rxDescriptors(), spec.txDescriptors(), pool);
+      device.configure(spec.rxQueues(), txQueues, spec.rxDescriptors(), spec.txDescriptors(), pool);
       device.setPromiscuous(true); // a switch port must see every frame, not only its own MAC
       return new DpdkPort(spec.name(), index, device, spec.rxQueues(), txQueues);
     } catch (RuntimeException e) {
@@ -86,6 +87,19 @@ public final class DpdkPort implements Port {
                 portId, (short) queue, batch.mbufArray(), (short) count));
     batch.clear();
     return sent;
+  }
+
+  /** net_af_xdp's fill ring (ETH_AF_XDP_DFLT_NUM_DESCS = 2048 per queue) and its refills. */
+  private static final int AF_XDP_FILL_RING = 2048;
+
+  @Override
+  public int rxMbufsKeptAfterClose() {
+    return driver.equals("net_af_xdp") ? rxQueues * (AF_XDP_FILL_RING + PacketBatch.MAX_BURST) : 0;
+  }
+
+  /** DPDK's driver name ("net_af_xdp", "net_ixgbe", ...). */
+  public String driver() {
+    return driver;
   }
 
   @Override

@@ -18,8 +18,8 @@ import java.util.List;
  * while the switch runs, as Snabb's shared-memory counters.
  *
  * <p>Each worker owns one slot per port and is its only writer, so increments are plain
- * load-add-store with no atomics; an aligned 8-byte store is never torn on x86-64, so a reader
- * sees each counter's old or new value. Readers sum a port's slots over all workers.
+ * load-add-store with no atomics; an aligned 8-byte store is never torn on x86-64, so a reader sees
+ * each counter's old or new value. Readers sum a port's slots over all workers.
  *
  * <pre>
  * offset  0        8        16       24       32       40       48       56       64
@@ -60,8 +60,10 @@ public final class CounterFile implements AutoCloseable {
 
   /** Creates (or truncates) the file at {@code path} for {@code workers} and the named ports. */
   public static CounterFile create(Path path, int workers, List<String> portNames) {
-    long size = HEADER_BYTES + (long) NAME_BYTES * portNames.size()
-        + (long) SLOT_BYTES * workers * portNames.size();
+    long size =
+        HEADER_BYTES
+            + (long) NAME_BYTES * portNames.size()
+            + (long) SLOT_BYTES * workers * portNames.size();
     Arena arena = Arena.ofShared();
     try (FileChannel channel =
         FileChannel.open(
@@ -75,7 +77,11 @@ public final class CounterFile implements AutoCloseable {
       for (int p = 0; p < portNames.size(); p++) {
         byte[] name = portNames.get(p).getBytes(StandardCharsets.UTF_8);
         MemorySegment.copy(
-            name, 0, segment, ValueLayout.JAVA_BYTE, HEADER_BYTES + (long) NAME_BYTES * p,
+            name,
+            0,
+            segment,
+            ValueLayout.JAVA_BYTE,
+            HEADER_BYTES + (long) NAME_BYTES * p,
             Math.min(name.length, NAME_BYTES - 1));
       }
       segment.set(ValueLayout.JAVA_LONG, 8, VERSION);

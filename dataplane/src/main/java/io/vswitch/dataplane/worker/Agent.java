@@ -1,10 +1,10 @@
 package io.vswitch.dataplane.worker;
 
 /**
- * A unit of data-plane work polled by one worker thread (Agrona's Agent, in our words).
- * {@link #doWork()} does one pass (poll each assigned queue once) and returns how much work it
- * did, so the idle strategy can decide whether to spin or back off. Agents hold no thread of their
- * own, so a test can call doWork() directly on its own thread.
+ * A unit of data-plane work polled by one worker thread (Agrona's Agent, in our words). {@link
+ * #doWork()} does one pass (poll each assigned queue once) and returns how much work it did, so the
+ * idle strategy can decide whether to spin or back off. Agents hold no thread of their own, so a
+ * test can call doWork() directly on its own thread.
  */
 public interface Agent {
 

@@ -3,9 +3,9 @@ package io.vswitch.dataplane.worker;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Spins, then yields, then parks for exponentially longer up to a cap: near busy-spin latency
- * under load and almost no CPU when the ports are quiet (laptops, shared cores). The first idle
- * pass after work starts again from spinning.
+ * Spins, then yields, then parks for exponentially longer up to a cap: near busy-spin latency under
+ * load and almost no CPU when the ports are quiet (laptops, shared cores). The first idle pass
+ * after work starts again from spinning.
  */
 public final class BackoffIdleStrategy implements IdleStrategy {
   private final int maxSpins;

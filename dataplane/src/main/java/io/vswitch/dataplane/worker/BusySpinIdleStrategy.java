@@ -1,8 +1,8 @@
 package io.vswitch.dataplane.worker;
 
 /**
- * Never gives the core away: lowest latency, 100% CPU. For cores dedicated to the data plane,
- * as DPDK's own poll loops do. Thread.onSpinWait emits PAUSE, which is kinder to a hyperthread
+ * Never gives the core away: lowest latency, 100% CPU. For cores dedicated to the data plane, as
+ * DPDK's own poll loops do. Thread.onSpinWait emits PAUSE, which is kinder to a hyperthread
  * sibling.
  */
 public final class BusySpinIdleStrategy implements IdleStrategy {

@@ -9,7 +9,9 @@ public interface IdleStrategy {
   /** Name as it appears in config ("busy-spin", "backoff"). */
   String name();
 
-  /** Parses a config value: busy-spin for dedicated data-plane cores, backoff where power matters. */
+  /**
+   * Parses a config value: busy-spin for dedicated data-plane cores, backoff where power matters.
+   */
   static IdleStrategy parse(String name) {
     return switch (name) {
       case "busy-spin" -> new BusySpinIdleStrategy();

@@ -5,11 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Spreads the receive queues of all ports over the workers. Each queue, port by port, goes to
- * the least-loaded worker, scanning from just after the previous pick: a port's RSS queues land on
- * different workers, and every worker gets within one queue of every other. Each worker polls
- * only its own queues; transmit queue i of every port belongs to worker i, so no queue is ever
- * shared.
+ * Spreads the receive queues of all ports over the workers. Each queue, port by port, goes to the
+ * least-loaded worker, scanning from just after the previous pick: a port's RSS queues land on
+ * different workers, and every worker gets within one queue of every other. Each worker polls only
+ * its own queues; transmit queue i of every port belongs to worker i, so no queue is ever shared.
  */
 public final class QueueAssignment {
   private QueueAssignment() {}

@@ -13,9 +13,8 @@ import java.util.List;
 
 /**
  * The simplest forwarding there is: every frame received on a port leaves on its peer port,
- * untouched (a patch cable, or testpmd's io mode). One rx burst, one tx burst, per queue per
- * pass; what the peer's queue cannot take is freed and counted as {@link
- * DropReason#TX_QUEUE_FULL}.
+ * untouched (a patch cable, or testpmd's io mode). One rx burst, one tx burst, per queue per pass;
+ * what the peer's queue cannot take is freed and counted as {@link DropReason#TX_QUEUE_FULL}.
  */
 public final class CrossConnectAgent implements Agent {
   private final RxQueue[] queues;

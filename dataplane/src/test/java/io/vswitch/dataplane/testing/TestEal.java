@@ -12,7 +12,13 @@ public final class TestEal {
 
   public static synchronized Eal get() {
     Eal running = Eal.current();
-    return running != null ? running : Eal.init(EalOptions.virtualOnly(512).toArguments());
+    if (running != null) {
+      return running;
+    }
+    Eal eal = Eal.init(EalOptions.virtualOnly(512).toArguments());
+    // No rte_eal_cleanup at JVM exit (workers may still be polling); just leave nothing behind.
+    Runtime.getRuntime().addShutdownHook(new Thread(eal::removeRuntimeDirectory));
+    return eal;
   }
 
   /** A core for a worker: the last one, so the test thread keeps core 0 on a 2-core machine. */

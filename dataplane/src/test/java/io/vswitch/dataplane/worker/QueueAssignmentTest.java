@@ -66,8 +66,7 @@ class QueueAssignmentTest {
 
   @Test
   void moreWorkersThanQueuesLeavesSomeIdle() {
-    List<List<RxQueue>> assignment =
-        QueueAssignment.assign(List.of(new FakePort("a", 0, 1)), 3);
+    List<List<RxQueue>> assignment = QueueAssignment.assign(List.of(new FakePort("a", 0, 1)), 3);
     assertEquals(List.of(1, 0, 0), assignment.stream().map(List::size).toList());
   }
 

@@ -71,8 +71,7 @@ class CrossConnectTest {
       assertNull(runtime.workerFailure());
       // One 16-byte object per 32-packet burst would already be > 500 KB here.
       assertTrue(
-          bytes < 16 * 1024,
-          "worker allocated " + bytes + " bytes for " + packets + " packets");
+          bytes < 16 * 1024, "worker allocated " + bytes + " bytes for " + packets + " packets");
     }
   }
 

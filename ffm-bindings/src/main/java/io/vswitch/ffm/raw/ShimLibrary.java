@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Finds libvswitch_shim.so: the path in {@code -Dvswitch.shim.path}, else the copy the build put
- * on the class path (extracted to a temporary file when it sits inside a jar, because dlopen
- * needs a file).
+ * Finds libvswitch_shim.so: the path in {@code -Dvswitch.shim.path}, else the copy the build put on
+ * the class path (extracted to a temporary file when it sits inside a jar, because dlopen needs a
+ * file).
  */
 public final class ShimLibrary {
   static final String PROPERTY = "vswitch.shim.path";

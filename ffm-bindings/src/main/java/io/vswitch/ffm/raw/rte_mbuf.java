@@ -8,13 +8,15 @@ import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.lang.foreign.SequenceLayout;
-import java.lang.foreign.ValueLayout.OfByte;
 import java.lang.foreign.ValueLayout.OfInt;
 import java.lang.foreign.ValueLayout.OfLong;
 import java.lang.foreign.ValueLayout.OfShort;
 
-/** The first two cache lines of struct rte_mbuf (DPDK 22.11, x86_64), up to next. The data path takes its offsets from the shim at start-up (MbufLayout); this layout exists for tests and tools, and a test checks it against the C compiler. */
+/**
+ * The first two cache lines of struct rte_mbuf (DPDK 22.11, x86_64), up to next. The data path
+ * takes its offsets from the shim at start-up (MbufLayout); this layout exists for tests and tools,
+ * and a test checks it against the C compiler.
+ */
 @SuppressWarnings("unused")
 public final class rte_mbuf {
 
@@ -53,7 +55,8 @@ public final class rte_mbuf {
     return allocator.allocate(layout());
   }
 
-  private static final AddressLayout buf_addr$LAYOUT = (AddressLayout) $LAYOUT.select(groupElement("buf_addr"));
+  private static final AddressLayout buf_addr$LAYOUT =
+      (AddressLayout) $LAYOUT.select(groupElement("buf_addr"));
   private static final long buf_addr$OFFSET = $LAYOUT.byteOffset(groupElement("buf_addr"));
 
   public static long buf_addr$offset() {
@@ -158,7 +161,8 @@ public final class rte_mbuf {
     struct.set(ol_flags$LAYOUT, ol_flags$OFFSET, fieldValue);
   }
 
-  private static final OfInt packet_type$LAYOUT = (OfInt) $LAYOUT.select(groupElement("packet_type"));
+  private static final OfInt packet_type$LAYOUT =
+      (OfInt) $LAYOUT.select(groupElement("packet_type"));
   private static final long packet_type$OFFSET = $LAYOUT.byteOffset(groupElement("packet_type"));
 
   public static long packet_type$offset() {
@@ -248,8 +252,10 @@ public final class rte_mbuf {
     struct.set(hash_hi$LAYOUT, hash_hi$OFFSET, fieldValue);
   }
 
-  private static final OfShort vlan_tci_outer$LAYOUT = (OfShort) $LAYOUT.select(groupElement("vlan_tci_outer"));
-  private static final long vlan_tci_outer$OFFSET = $LAYOUT.byteOffset(groupElement("vlan_tci_outer"));
+  private static final OfShort vlan_tci_outer$LAYOUT =
+      (OfShort) $LAYOUT.select(groupElement("vlan_tci_outer"));
+  private static final long vlan_tci_outer$OFFSET =
+      $LAYOUT.byteOffset(groupElement("vlan_tci_outer"));
 
   public static long vlan_tci_outer$offset() {
     return vlan_tci_outer$OFFSET;
@@ -278,7 +284,8 @@ public final class rte_mbuf {
     struct.set(buf_len$LAYOUT, buf_len$OFFSET, fieldValue);
   }
 
-  private static final AddressLayout pool$LAYOUT = (AddressLayout) $LAYOUT.select(groupElement("pool"));
+  private static final AddressLayout pool$LAYOUT =
+      (AddressLayout) $LAYOUT.select(groupElement("pool"));
   private static final long pool$OFFSET = $LAYOUT.byteOffset(groupElement("pool"));
 
   public static long pool$offset() {
@@ -293,7 +300,8 @@ public final class rte_mbuf {
     struct.set(pool$LAYOUT, pool$OFFSET, fieldValue);
   }
 
-  private static final AddressLayout next$LAYOUT = (AddressLayout) $LAYOUT.select(groupElement("next"));
+  private static final AddressLayout next$LAYOUT =
+      (AddressLayout) $LAYOUT.select(groupElement("next"));
   private static final long next$OFFSET = $LAYOUT.byteOffset(groupElement("next"));
 
   public static long next$offset() {

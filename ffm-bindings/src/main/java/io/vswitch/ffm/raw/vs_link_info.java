@@ -3,15 +3,11 @@ package io.vswitch.ffm.raw;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
-import java.lang.foreign.AddressLayout;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.lang.foreign.SequenceLayout;
-import java.lang.foreign.ValueLayout.OfByte;
 import java.lang.foreign.ValueLayout.OfInt;
-import java.lang.foreign.ValueLayout.OfLong;
 import java.lang.foreign.ValueLayout.OfShort;
 
 /** struct vs_link_info: link speed, duplex, autoneg and status. */
@@ -57,7 +53,8 @@ public final class vs_link_info {
     struct.set(speed_mbps$LAYOUT, speed_mbps$OFFSET, fieldValue);
   }
 
-  private static final OfShort full_duplex$LAYOUT = (OfShort) $LAYOUT.select(groupElement("full_duplex"));
+  private static final OfShort full_duplex$LAYOUT =
+      (OfShort) $LAYOUT.select(groupElement("full_duplex"));
   private static final long full_duplex$OFFSET = $LAYOUT.byteOffset(groupElement("full_duplex"));
 
   public static long full_duplex$offset() {
@@ -102,7 +99,8 @@ public final class vs_link_info {
     struct.set(up$LAYOUT, up$OFFSET, fieldValue);
   }
 
-  private static final OfShort reserved0$LAYOUT = (OfShort) $LAYOUT.select(groupElement("reserved0"));
+  private static final OfShort reserved0$LAYOUT =
+      (OfShort) $LAYOUT.select(groupElement("reserved0"));
   private static final long reserved0$OFFSET = $LAYOUT.byteOffset(groupElement("reserved0"));
 
   public static long reserved0$offset() {

@@ -3,13 +3,11 @@ package io.vswitch.ffm.raw;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
-import java.lang.foreign.AddressLayout;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.SequenceLayout;
-import java.lang.foreign.ValueLayout.OfByte;
 import java.lang.foreign.ValueLayout.OfInt;
 import java.lang.foreign.ValueLayout.OfLong;
 import java.lang.foreign.ValueLayout.OfShort;
@@ -67,8 +65,10 @@ public final class vs_port_info {
     return struct.asSlice(mac$OFFSET, mac$LAYOUT.byteSize());
   }
 
-  private static final OfShort max_rx_queues$LAYOUT = (OfShort) $LAYOUT.select(groupElement("max_rx_queues"));
-  private static final long max_rx_queues$OFFSET = $LAYOUT.byteOffset(groupElement("max_rx_queues"));
+  private static final OfShort max_rx_queues$LAYOUT =
+      (OfShort) $LAYOUT.select(groupElement("max_rx_queues"));
+  private static final long max_rx_queues$OFFSET =
+      $LAYOUT.byteOffset(groupElement("max_rx_queues"));
 
   public static long max_rx_queues$offset() {
     return max_rx_queues$OFFSET;
@@ -82,8 +82,10 @@ public final class vs_port_info {
     struct.set(max_rx_queues$LAYOUT, max_rx_queues$OFFSET, fieldValue);
   }
 
-  private static final OfShort max_tx_queues$LAYOUT = (OfShort) $LAYOUT.select(groupElement("max_tx_queues"));
-  private static final long max_tx_queues$OFFSET = $LAYOUT.byteOffset(groupElement("max_tx_queues"));
+  private static final OfShort max_tx_queues$LAYOUT =
+      (OfShort) $LAYOUT.select(groupElement("max_tx_queues"));
+  private static final long max_tx_queues$OFFSET =
+      $LAYOUT.byteOffset(groupElement("max_tx_queues"));
 
   public static long max_tx_queues$offset() {
     return max_tx_queues$OFFSET;
@@ -97,7 +99,8 @@ public final class vs_port_info {
     struct.set(max_tx_queues$LAYOUT, max_tx_queues$OFFSET, fieldValue);
   }
 
-  private static final OfShort reserved0$LAYOUT = (OfShort) $LAYOUT.select(groupElement("reserved0"));
+  private static final OfShort reserved0$LAYOUT =
+      (OfShort) $LAYOUT.select(groupElement("reserved0"));
   private static final long reserved0$OFFSET = $LAYOUT.byteOffset(groupElement("reserved0"));
 
   public static long reserved0$offset() {
@@ -127,7 +130,8 @@ public final class vs_port_info {
     struct.set(socket_id$LAYOUT, socket_id$OFFSET, fieldValue);
   }
 
-  private static final OfLong rss_offloads$LAYOUT = (OfLong) $LAYOUT.select(groupElement("rss_offloads"));
+  private static final OfLong rss_offloads$LAYOUT =
+      (OfLong) $LAYOUT.select(groupElement("rss_offloads"));
   private static final long rss_offloads$OFFSET = $LAYOUT.byteOffset(groupElement("rss_offloads"));
 
   public static long rss_offloads$offset() {

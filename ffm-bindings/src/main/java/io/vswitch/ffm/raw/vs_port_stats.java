@@ -3,16 +3,11 @@ package io.vswitch.ffm.raw;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
-import java.lang.foreign.AddressLayout;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.lang.foreign.SequenceLayout;
-import java.lang.foreign.ValueLayout.OfByte;
-import java.lang.foreign.ValueLayout.OfInt;
 import java.lang.foreign.ValueLayout.OfLong;
-import java.lang.foreign.ValueLayout.OfShort;
 
 /** struct vs_port_stats: aggregate ethdev counters of one port. */
 @SuppressWarnings("unused")

@@ -57,7 +57,6 @@ public final class vswitch_shim_h {
         : Linker.nativeLinker().downcallHandle(address, desc);
   }
 
-
   private static final class vs_api_version {
     static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT);
     static final MemorySegment ADDR = findOrThrow("vs_api_version");
@@ -356,7 +355,8 @@ public final class vswitch_shim_h {
   }
 
   private static final class vs_pktmbuf_pool_create {
-    static final FunctionDescriptor DESC = FunctionDescriptor.of(C_POINTER, C_POINTER, C_INT, C_INT, C_SHORT, C_INT);
+    static final FunctionDescriptor DESC =
+        FunctionDescriptor.of(C_POINTER, C_POINTER, C_INT, C_INT, C_SHORT, C_INT);
     static final MemorySegment ADDR = findOrThrow("vs_pktmbuf_pool_create");
     static final MethodHandle HANDLE = downcall(ADDR, DESC, false);
   }
@@ -373,7 +373,8 @@ public final class vswitch_shim_h {
     return vs_pktmbuf_pool_create.ADDR;
   }
 
-  public static MemorySegment vs_pktmbuf_pool_create(MemorySegment name, int n, int cache_size, short data_room, int socket_id) {
+  public static MemorySegment vs_pktmbuf_pool_create(
+      MemorySegment name, int n, int cache_size, short data_room, int socket_id) {
     var mh$ = vs_pktmbuf_pool_create.HANDLE;
     try {
       return (MemorySegment) mh$.invokeExact(name, n, cache_size, data_room, socket_id);
@@ -518,7 +519,8 @@ public final class vswitch_shim_h {
   }
 
   private static final class vs_port_configure {
-    static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_SHORT, C_SHORT, C_SHORT, C_SHORT, C_SHORT, C_POINTER, C_INT);
+    static final FunctionDescriptor DESC =
+        FunctionDescriptor.of(C_INT, C_SHORT, C_SHORT, C_SHORT, C_SHORT, C_SHORT, C_POINTER, C_INT);
     static final MemorySegment ADDR = findOrThrow("vs_port_configure");
     static final MethodHandle HANDLE = downcall(ADDR, DESC, false);
   }
@@ -535,7 +537,14 @@ public final class vswitch_shim_h {
     return vs_port_configure.ADDR;
   }
 
-  public static int vs_port_configure(short port_id, short nb_rxq, short nb_txq, short nb_rxd, short nb_txd, MemorySegment mp, int enable_rss) {
+  public static int vs_port_configure(
+      short port_id,
+      short nb_rxq,
+      short nb_txq,
+      short nb_rxd,
+      short nb_txd,
+      MemorySegment mp,
+      int enable_rss) {
     var mh$ = vs_port_configure.HANDLE;
     try {
       return (int) mh$.invokeExact(port_id, nb_rxq, nb_txq, nb_rxd, nb_txd, mp, enable_rss);
@@ -788,7 +797,8 @@ public final class vswitch_shim_h {
   }
 
   private static final class vs_rx_burst {
-    static final FunctionDescriptor DESC = FunctionDescriptor.of(C_SHORT, C_SHORT, C_SHORT, C_POINTER, C_SHORT);
+    static final FunctionDescriptor DESC =
+        FunctionDescriptor.of(C_SHORT, C_SHORT, C_SHORT, C_POINTER, C_SHORT);
     static final MemorySegment ADDR = findOrThrow("vs_rx_burst");
     static final MethodHandle HANDLE = downcall(ADDR, DESC, true);
   }
@@ -815,7 +825,8 @@ public final class vswitch_shim_h {
   }
 
   private static final class vs_tx_burst {
-    static final FunctionDescriptor DESC = FunctionDescriptor.of(C_SHORT, C_SHORT, C_SHORT, C_POINTER, C_SHORT);
+    static final FunctionDescriptor DESC =
+        FunctionDescriptor.of(C_SHORT, C_SHORT, C_SHORT, C_POINTER, C_SHORT);
     static final MemorySegment ADDR = findOrThrow("vs_tx_burst");
     static final MethodHandle HANDLE = downcall(ADDR, DESC, true);
   }
@@ -842,7 +853,8 @@ public final class vswitch_shim_h {
   }
 
   private static final class vs_tx_burst_or_free {
-    static final FunctionDescriptor DESC = FunctionDescriptor.of(C_SHORT, C_SHORT, C_SHORT, C_POINTER, C_SHORT);
+    static final FunctionDescriptor DESC =
+        FunctionDescriptor.of(C_SHORT, C_SHORT, C_SHORT, C_POINTER, C_SHORT);
     static final MemorySegment ADDR = findOrThrow("vs_tx_burst_or_free");
     static final MethodHandle HANDLE = downcall(ADDR, DESC, true);
   }
@@ -859,7 +871,8 @@ public final class vswitch_shim_h {
     return vs_tx_burst_or_free.ADDR;
   }
 
-  public static short vs_tx_burst_or_free(short port_id, short queue_id, MemorySegment pkts, short n) {
+  public static short vs_tx_burst_or_free(
+      short port_id, short queue_id, MemorySegment pkts, short n) {
     var mh$ = vs_tx_burst_or_free.HANDLE;
     try {
       return (short) mh$.invokeExact(port_id, queue_id, pkts, n);
@@ -896,7 +909,8 @@ public final class vswitch_shim_h {
   }
 
   private static final class vs_pktmbuf_alloc_bulk {
-    static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_INT);
+    static final FunctionDescriptor DESC =
+        FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_INT);
     static final MemorySegment ADDR = findOrThrow("vs_pktmbuf_alloc_bulk");
     static final MethodHandle HANDLE = downcall(ADDR, DESC, true);
   }

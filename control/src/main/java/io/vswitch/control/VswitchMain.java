@@ -1,0 +1,186 @@
+package io.vswitch.control;
+
+import io.vswitch.control.config.ConfigException;
+import io.vswitch.control.config.ConfigLoader;
+import io.vswitch.control.config.ConfigValidator;
+import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.dataplane.SwitchRuntime;
+import io.vswitch.ffm.DpdkException;
+import io.vswitch.ffm.Eal;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code vswitch} launcher: starts EAL, opens the configured ports, forwards until SIGINT or
+ * SIGTERM (or --duration), then prints per-port counters and checks every mbuf came home.
+ *
+ * <p>Exit codes: 0 clean, 1 a runtime failure (DPDK refused something, a worker died), 2 a bad
+ * config or command line, 3 mbufs leaked. Every error is one line starting "vswitch: error:".
+ */
+@Command(
+    name = "vswitch",
+    mixinStandardHelpOptions = true,
+    version = "vswitch 0.1.0",
+    description = "Kernel-bypass virtual switch: Java data plane over DPDK.")
+public final class VswitchMain implements java.util.concurrent.Callable<Integer> {
+  static final int EXIT_OK = 0;
+  static final int EXIT_RUNTIME = 1;
+  static final int EXIT_CONFIG = 2;
+  static final int EXIT_LEAK = 3;
+
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      description = "Switch configuration, YAML or JSON.")
+  Path config;
+
+  @Option(
+      names = "--duration",
+      description = "Stop after this many seconds (default: run until SIGINT/SIGTERM).")
+  Long durationSeconds;
+
+  @Option(
+      names = "--counters",
+      description = "Shared-memory counter file (default: /dev/shm/vswitch-<pid>.counters).")
+  Path counterFile;
+
+  private final PrintStream out = System.out;
+  private final PrintStream err = System.err;
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private volatile int exitCode = EXIT_OK;
+
+  public static void main(String[] args) {
+    VswitchMain main = new VswitchMain();
+    int code = new CommandLine(main).execute(args); // picocli: usage errors exit 2
+    main.finish(code);
+    System.exit(code);
+  }
+
+  @Override
+  public Integer call() {
+    SwitchConfig cfg;
+    try {
+      cfg = ConfigValidator.validate(ConfigLoader.load(config));
+    } catch (ConfigException e) {
+      return fail(EXIT_CONFIG, "config " + config + ": " + e.getMessage());
+    }
+    Path counters =
+        counterFile != null
+            ? counterFile
+            : Path.of("/dev/shm", "vswitch-" + ProcessHandle.current().pid() + ".counters");
+    try {
+      return run(cfg, counters);
+    } catch (ConfigException e) {
+      return fail(EXIT_CONFIG, e.getMessage());
+    } catch (DpdkException | IllegalStateException e) {
+      return fail(EXIT_RUNTIME, e.getMessage());
+    } catch (UnsatisfiedLinkError | IllegalArgumentException | ExceptionInInitializerError e) {
+      return fail(
+          EXIT_RUNTIME,
+          "cannot load DPDK ("
+              + rootMessage(e)
+              + "): install it with scripts/install-deps.sh (Debian: apt-get install dpdk)");
+    }
+  }
+
+  private int run(SwitchConfig cfg, Path counters) {
+    Eal eal = Eal.init(EalLauncher.options(cfg.eal(), err).toArguments());
+    try (SwitchRuntime runtime = SwitchLauncher.open(cfg, counters)) {
+      installSignalHandling();
+      runtime.start();
+      out.printf(
+          "vswitch: running: %d ports, %d workers on cores %s; counters in %s%n",
+          runtime.ports().size(), runtime.workers().size(), cfg.workers().cores(), counters);
+      out.flush();
+      Throwable failure = waitForStop(runtime);
+      runtime.stop();
+      SwitchLauncher.printReport(runtime, out);
+      int poolSize = runtime.pool().size();
+      int kept = runtime.keptByDrivers();
+      int leaked = runtime.closeAndCountLeaks();
+      out.printf(
+          "vswitch: mbufs leaked: %d of %d%s%n",
+          leaked,
+          poolSize,
+          kept == 0
+              ? ""
+              : " (net_af_xdp keeps up to " + kept + " in its fill rings; not counted as leaked)");
+      if (failure != null) {
+        return fail(EXIT_RUNTIME, "worker failed: " + rootMessage(failure));
+      }
+      return leaked == 0 ? EXIT_OK : fail(EXIT_LEAK, leaked + " mbufs leaked");
+    } finally {
+      eal.cleanup();
+    }
+  }
+
+  /** Waits for a signal, the duration, or a worker failure; returns the failure if any. */
+  private Throwable waitForStop(SwitchRuntime runtime) {
+    long deadline =
+        durationSeconds == null
+            ? Long.MAX_VALUE
+            : System.nanoTime() + Duration.ofSeconds(durationSeconds).toNanos();
+    try {
+      while (!stopRequested.await(100, TimeUnit.MILLISECONDS)) {
+        if (runtime.workerFailure() != null) {
+          return runtime.workerFailure();
+        }
+        if (System.nanoTime() > deadline) {
+          return null;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return null;
+  }
+
+  /**
+   * SIGINT/SIGTERM run shutdown hooks; ours asks the main thread to stop, waits until it has
+   * printed its report and released DPDK, then halts with the main thread's exit code (a clean stop
+   * by signal exits 0, as ovs-vswitchd does).
+   */
+  private void installSignalHandling() {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stopRequested.countDown();
+                  try {
+                    if (finished.await(30, TimeUnit.SECONDS)) {
+                      Runtime.getRuntime().halt(exitCode);
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "vswitch-shutdown"));
+  }
+
+  /** Prints the one-line error and returns {@code code}. */
+  private int fail(int code, String message) {
+    err.println("vswitch: error: " + message);
+    return code;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.toString() : root.getMessage();
+  }
+
+  /** Hands the exit code to the shutdown hook (if a signal started one) and releases it. */
+  void finish(int code) {
+    exitCode = code;
+    finished.countDown();
+  }
+}

@@ -1,0 +1,113 @@
+package io.vswitch.control.testing;
+
+import io.vswitch.dataplane.stats.CounterFile;
+import io.vswitch.dataplane.stats.PortCounter;
+import io.vswitch.dataplane.testing.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real switch as a child process (its own JVM and EAL), started the way scripts/vswitch starts
+ * it. Output goes to a file so that a test can show it when it fails.
+ */
+public final class SwitchProcess implements AutoCloseable {
+  private final Process process;
+  private final Path output;
+  private final Path counters;
+
+  private SwitchProcess(Process process, Path output, Path counters) {
+    this.process = process;
+    this.output = output;
+    this.counters = counters;
+  }
+
+  /** Starts {@code vswitch --config FILE} plus {@code extraArgs}; does not wait. */
+  public static SwitchProcess start(Path dir, String configYaml, String... extraArgs) {
+    try {
+      Path config = dir.resolve("switch.yaml");
+      Files.writeString(config, configYaml);
+      Path output = dir.resolve("switch.log");
+      Path counters = dir.resolve("counters");
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("--enable-native-access=ALL-UNNAMED");
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add("io.vswitch.control.VswitchMain");
+      command.addAll(List.of("--config", config.toString(), "--counters", counters.toString()));
+      command.addAll(List.of(extraArgs));
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      return new SwitchProcess(process, output, counters);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits until the switch reports it is forwarding. */
+  public SwitchProcess awaitRunning() {
+    Await.until(
+        "the switch to start; output:\n" + output(),
+        Duration.ofSeconds(60),
+        () -> output().contains("vswitch: running") || !process.isAlive());
+    if (!process.isAlive()) {
+      throw new AssertionError("switch exited at start:\n" + output());
+    }
+    return this;
+  }
+
+  /** Sum over workers of one counter of one port, read live from the shared counter file. */
+  public long counter(int port, PortCounter counter) {
+    try (CounterFile file = CounterFile.open(counters)) {
+      return file.sum(port, counter);
+    }
+  }
+
+  /** SIGTERM, then the exit code. */
+  public int stop() {
+    process.destroy();
+    return waitForExit();
+  }
+
+  public int waitForExit() {
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("switch did not exit within 60 s:\n" + output());
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  public String output() {
+    try {
+      return Files.exists(output) ? Files.readString(output) : "";
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
+
+  /** Lines that are the switch's own errors. */
+  public List<String> errorLines() {
+    return output().lines().filter(l -> l.startsWith("vswitch: error:")).toList();
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+}
