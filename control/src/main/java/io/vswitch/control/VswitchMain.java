@@ -91,7 +91,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   }
 
   private int run(SwitchConfig cfg, Path counters) {
-    Eal eal = Eal.init(EalLauncher.options(cfg.eal(), err).toArguments());
+    Eal eal = Eal.init(EalLauncher.options(cfg, err).toArguments());
     try (SwitchRuntime runtime = SwitchLauncher.open(cfg, counters)) {
       installSignalHandling();
       runtime.start();

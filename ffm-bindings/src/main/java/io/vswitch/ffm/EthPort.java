@@ -17,14 +17,20 @@ import java.nio.charset.StandardCharsets;
 public final class EthPort implements AutoCloseable {
   private final String devargs;
   private final int portId;
-  private final boolean probedHere;
   private boolean started;
   private boolean closed;
 
-  private EthPort(String devargs, int portId, boolean probedHere) {
+  private EthPort(String devargs, int portId) {
     this.devargs = devargs;
     this.portId = portId;
-    this.probedHere = probedHere;
+  }
+
+  /**
+   * True for a PCI device ("0000:3b:00.0" or "3b:00.0", options after a comma): EAL must scan the
+   * PCI bus for it, and is given it with -a so that it probes no other NIC.
+   */
+  public static boolean isPciDevargs(String devargs) {
+    return deviceName(devargs).matches("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
   }
 
   /**
@@ -37,7 +43,7 @@ public final class EthPort implements AutoCloseable {
       MemorySegment id = arena.allocate(ValueLayout.JAVA_SHORT);
       int ret = vswitch_shim_h.vs_port_probe(arena.allocateFrom(devargs), id);
       if (ret == -17 /* EEXIST */ && allowExisting) {
-        return new EthPort(devargs, Short.toUnsignedInt(id.get(ValueLayout.JAVA_SHORT, 0)), false);
+        return new EthPort(devargs, Short.toUnsignedInt(id.get(ValueLayout.JAVA_SHORT, 0)));
       }
       if (ret == -17) {
         throw new DpdkException(
@@ -54,7 +60,7 @@ public final class EthPort implements AutoCloseable {
             "check the driver name and its arguments, and that the interface or file exists;"
                 + " DPDK's log above says which");
       }
-      return new EthPort(devargs, Short.toUnsignedInt(id.get(ValueLayout.JAVA_SHORT, 0)), true);
+      return new EthPort(devargs, Short.toUnsignedInt(id.get(ValueLayout.JAVA_SHORT, 0)));
     }
   }
 
@@ -147,7 +153,7 @@ public final class EthPort implements AutoCloseable {
     }
   }
 
-  /** Stops the port (if started) and, if this object probed it, closes and removes the device. */
+  /** Stops the port (if started), closes it and removes the device. */
   @Override
   public void close() {
     if (closed) {
@@ -157,9 +163,7 @@ public final class EthPort implements AutoCloseable {
     try {
       stop();
     } finally {
-      if (probedHere) {
-        check(vswitch_shim_h.vs_port_close_and_remove((short) portId), "close", "");
-      }
+      check(vswitch_shim_h.vs_port_close_and_remove((short) portId), "close", "");
     }
   }
 

@@ -83,4 +83,12 @@ class EalTest {
     EthPort.open("net_null_again", false).close();
     EthPort.open("net_null_again", false).close();
   }
+
+  @Test
+  void pciAddressesAreToldFromVirtualDevices() {
+    assertTrue(EthPort.isPciDevargs("0000:3b:00.0"));
+    assertTrue(EthPort.isPciDevargs("3b:00.1,rx_low_latency=1"));
+    assertEquals(false, EthPort.isPciDevargs("net_null0"));
+    assertEquals(false, EthPort.isPciDevargs("net_af_xdp0,iface=eth0"));
+  }
 }

@@ -30,7 +30,7 @@ public final class DpdkPort implements Port {
    * worker owns one transmit queue on every port and never shares it.
    */
   public static DpdkPort open(PortSpec spec, int index, int txQueues, Mempool pool) {
-    EthPort device = EthPort.open(spec.devargs(), spec.devargs().matches("^[0-9a-fA-F:.]+$"));
+    EthPort device = EthPort.open(spec.devargs(), EthPort.isPciDevargs(spec.devargs()));
     try {
       device.configure(spec.rxQueues(), txQueues, spec.rxDescriptors(), spec.txDescriptors(), pool);
       device.setPromiscuous(true); // a switch port must see every frame, not only its own MAC

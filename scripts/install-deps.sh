@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what vswitch needs on Debian 12 / Ubuntu: DPDK 22.11 (runtime, headers, testpmd),
+# a C compiler, Maven, iproute2 and ping for the namespace tests. Idempotent: does nothing
+# when everything is there. A JDK >= 22 is not in Debian 12's archive: see the message below.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+packages=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make maven iproute2 iputils-ping tcpdump procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]}; run this script as root (sudo $0)"
+  command -v apt-get >/dev/null || die "no apt-get: install ${missing[*]} with your package manager"
+  note "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+require_dpdk
+find_java
+note "ready: DPDK $(pkg-config --modversion libdpdk), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
