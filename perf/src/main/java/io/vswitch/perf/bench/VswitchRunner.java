@@ -1,0 +1,150 @@
+package io.vswitch.perf.bench;
+
+import io.vswitch.dataplane.stats.CounterFile;
+import io.vswitch.dataplane.stats.PortCounter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the switch (io.vswitch.control.VswitchMain, as scripts/vswitch does) on one bench entry and
+ * measures it from its live counter file: two readings of the measured ports' tx_packets, a known
+ * interval apart, after the warm-up. The JVM records per-thread allocation with JFR, from which
+ * {@link JfrAllocation} gives the worker threads' heap bytes per packet.
+ */
+public final class VswitchRunner {
+  /** The switch's exit code for a config it refuses (VswitchMain.EXIT_CONFIG). */
+  static final int EXIT_CONFIG = 2;
+
+  private VswitchRunner() {}
+
+  public static Measurement measure(BenchEntry entry, BenchSettings s, Map<String, Path> pcaps) {
+    String name = entry.name();
+    Path dir = s.workDir().resolve("switch-" + name);
+    Path config = dir.resolve("switch.yaml");
+    Path counters = dir.resolve("counters");
+    Path jfr = dir.resolve("alloc.jfr");
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(config, entry.render(placeholders(entry, s, pcaps)));
+      Files.writeString(dir.resolve("alloc.jfc"), JfrAllocation.SETTINGS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> cmd = new ArrayList<>(s.javaCommand());
+    cmd.add(
+        "-XX:StartFlightRecording=filename="
+            + jfr
+            + ",settings="
+            + dir.resolve("alloc.jfc")
+            + ",name=vswitch-bench-alloc");
+    cmd.add("io.vswitch.control.VswitchMain");
+    cmd.add("--config");
+    cmd.add(config.toString());
+    cmd.add("--counters");
+    cmd.add(counters.toString());
+    cmd.add("--duration");
+    cmd.add(Integer.toString(s.warmupSeconds() + s.seconds() + 2));
+    Path log = s.logDir().resolve("vswitch-" + name + ".log");
+    try (ChildProcess sw = ChildProcess.start("vswitch-" + name, cmd, log)) {
+      String running = sw.awaitLine(l -> l.startsWith("vswitch: running"), 90_000);
+      if (running == null) {
+        int code = sw.waitFor(10_000);
+        String error = sw.firstLine(l -> l.startsWith("vswitch: error:"));
+        String why = error == null ? "no 'running' line; see " + log : reason(error, config);
+        return code == EXIT_CONFIG
+            ? Measurement.skipped(name, why)
+            : Measurement.failed(name, "exit " + code + ": " + why);
+      }
+      double mpps;
+      long windowStart;
+      long windowEnd;
+      try (CounterFile file = CounterFile.open(counters)) {
+        int[] ports = portIndexes(file, entry.measure());
+        TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
+        long t0 = System.nanoTime();
+        windowStart = System.currentTimeMillis();
+        long p0 = txPackets(file, ports);
+        TestpmdRunner.sleep(s.seconds() * 1000L);
+        long p1 = txPackets(file, ports);
+        long t1 = System.nanoTime();
+        windowEnd = System.currentTimeMillis();
+        mpps = (p1 - p0) * 1e3 / (t1 - t0);
+      }
+      // The switch's shutdown hook halts the JVM, so JFR's dump-on-exit never runs: dump now.
+      dumpRecording(s, sw.pid(), jfr);
+      int code = sw.waitFor(60_000);
+      if (code != 0) {
+        String error = sw.firstLine(l -> l.startsWith("vswitch: error:"));
+        return Measurement.failed(
+            name, "exit " + code + (error == null ? "" : ": " + reason(error, config)));
+      }
+      double bytesPerPacket =
+          JfrAllocation.bytesPerPacket(jfr, "vswitch-worker", windowStart, windowEnd, mpps * 1e6);
+      return Measurement.ok(name, mpps, bytesPerPacket, entry.description());
+    }
+  }
+
+  /** The switch's one-line error without its prefix and the (temporary) config path. */
+  static String reason(String errorLine, Path config) {
+    String why = errorLine.replaceFirst("^vswitch: error: ", "");
+    why = why.replace("config " + config + ": ", "").replace(config + ": ", "");
+    return why.trim();
+  }
+
+  private static void dumpRecording(BenchSettings s, long pid, Path jfr) {
+    Path java = Path.of(s.javaCommand().get(0));
+    Path jcmd = java.resolveSibling("jcmd");
+    ChildProcess.run(
+        List.of(
+            jcmd.toString(),
+            Long.toString(pid),
+            "JFR.dump",
+            "name=vswitch-bench-alloc",
+            "filename=" + jfr),
+        Map.of(),
+        60);
+  }
+
+  static Map<String, String> placeholders(
+      BenchEntry entry, BenchSettings s, Map<String, Path> pcaps) {
+    Path pcap = pcaps.get(entry.name());
+    return Map.ofEntries(
+        Map.entry("main-core", Integer.toString(s.mainCore())),
+        Map.entry("worker-core", Integer.toString(s.workerCore())),
+        Map.entry("second-core", Integer.toString(s.secondCore())),
+        Map.entry("hugepages", s.hugepages() ? "on" : "off"),
+        Map.entry("memory-mb", Integer.toString(s.memoryMb())),
+        Map.entry("gen", BenchSettings.generator(0, pcap)),
+        Map.entry("gen1", BenchSettings.generator(1, pcap)),
+        Map.entry("gen2", BenchSettings.generator(2, pcap)),
+        Map.entry("sink", BenchSettings.sink(0)),
+        Map.entry("sink1", BenchSettings.sink(1)),
+        Map.entry("sink2", BenchSettings.sink(2)),
+        Map.entry("sink3", BenchSettings.sink(3)));
+  }
+
+  private static int[] portIndexes(CounterFile file, List<String> names) {
+    int[] out = new int[names.size()];
+    for (int i = 0; i < names.size(); i++) {
+      out[i] = file.portNames().indexOf(names.get(i));
+      if (out[i] < 0) {
+        throw new IllegalArgumentException(
+            "measured port '" + names.get(i) + "' is not in the switch: " + file.portNames());
+      }
+    }
+    return out;
+  }
+
+  private static long txPackets(CounterFile file, int[] ports) {
+    long total = 0;
+    for (int p : ports) {
+      total += file.sum(p, PortCounter.TX_PACKETS);
+    }
+    return total;
+  }
+}
