@@ -103,6 +103,15 @@ public final class Mbuf {
     ALL.set(U32, mbuf + MbufLayout.PKT_LEN, length);
   }
 
+  /**
+   * Sets the reference count with a plain store, as rte_mbuf_refcnt_set does. Only while the caller
+   * holds the only reference (a freshly received or copied mbuf): flooding sets it to the number of
+   * ports that will each free it once.
+   */
+  public static void setRefCount(long mbuf, int count) {
+    ALL.set(U16, mbuf + MbufLayout.REFCNT, (short) count);
+  }
+
   /** Adds {@code delta} to the reference count atomically (flooding shares one mbuf). */
   public static void addReferences(long mbuf, int delta) {
     vswitch_shim_h.vs_mbuf_refcnt_update(MemorySegment.ofAddress(mbuf), (short) delta);

@@ -2,13 +2,34 @@ package io.vswitch.dataplane.stats;
 
 /**
  * Why a packet was dropped: one enum that gives both the counter index and its label, so a new
- * reason cannot be counted without also being named (VPP's X-macro, in Java).
+ * reason cannot be counted without also being named (VPP's X-macro, in Java). A drop is counted on
+ * the ingress port unless the reason says otherwise.
  */
 public enum DropReason {
-  /** The egress transmit queue was full: the device could not keep up. */
+  /** Egress: the transmit queue was full; the device could not keep up. */
   TX_QUEUE_FULL("tx_queue_full"),
-  /** No egress: a cross-connect with no peer, or a port that is not forwarding. */
-  NO_EGRESS("no_egress");
+  /** Nowhere to send it: a flood in a VLAN with no other port. */
+  NO_EGRESS("no_egress"),
+  /** Shorter than an Ethernet header (14 bytes). */
+  RUNT("runt"),
+  /** A VLAN tag or an IP header cut off by the end of the frame. */
+  TRUNCATED_HEADER("truncated_header"),
+  /** An IPv4/IPv6 header whose lengths disagree with the frame. */
+  BAD_IP_LENGTH("bad_ip_length"),
+  /** Source MAC is a group address: no host sends from one. */
+  SOURCE_MULTICAST("source_multicast"),
+  /** An 802.1ad (0x88a8) outer tag or a second 802.1Q tag: QinQ is not switched. */
+  QINQ("qinq_unsupported"),
+  /** Tagged on an access port, VLAN not in a trunk's allowed list, or untagged with no native. */
+  VLAN_NOT_ALLOWED("vlan_not_allowed"),
+  /** Security policy: source MAC is not the port's MAC and forged transmits are rejected. */
+  FORGED_TRANSMIT("forged_transmit"),
+  /** Egress security: destination is not the port's MAC and MAC changes are rejected. */
+  MAC_CHANGE("mac_change"),
+  /** The destination was learned on the ingress port itself (a switch never hairpins). */
+  SAME_PORT("same_port"),
+  /** No mbuf for the copy a flood needed (pool exhausted). */
+  NO_MBUF("no_mbuf");
 
   private final String label;
 

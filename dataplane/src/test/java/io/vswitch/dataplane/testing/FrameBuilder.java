@@ -12,7 +12,10 @@ public final class FrameBuilder {
   private final int[] tags = new int[2];
   private final int[] tpids = new int[2];
   private int tagCount;
-  private int etherType = 0x0800;
+
+  /** IEEE's local experimental ethertype: not IP, so no L3 header is expected by default. */
+  private int etherType = 0x88b5;
+
   private byte[] payload = new byte[46];
 
   public static FrameBuilder frame() {

@@ -1,0 +1,300 @@
+package io.vswitch.dataplane.l2;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The forwarding database: (VLAN, MAC) → port, off-heap, shared by all workers, with no locks.
+ *
+ * <p>Open addressing with linear probing over 16-byte entries:
+ *
+ * <pre>
+ *  0               8               16
+ *  +---------------+---------------+
+ *  | key           | value         |   key:   0 empty, 1 tombstone, else 1<<60 | vlan<<48 | mac
+ *  +---------------+---------------+   value: port+1 (bits 0-15) | STATIC (bit 16) |
+ *                                             last seen, seconds (bits 32-63); 0 = not yet set
+ * </pre>
+ *
+ * <p>Why this shape: learning happens on every worker at line rate, so it must not lock, and a
+ * lookup must be one or two cache lines. Keys are claimed with a CAS (so two workers learning the
+ * same new MAC cannot both insert it in the same slot) and values are written with release stores;
+ * a reader that sees a key before its value sees value 0 and floods, which is what a switch does
+ * for an unknown MAC anyway. Entries never move.
+ *
+ * <p>Aging needs no writes on the fast path: an entry whose last-seen time is older than the aging
+ * time is simply a miss. {@link #sweep} (control thread) turns such entries into tombstones so
+ * their slots can be reused. Races between a sweep and a learn can leave a key in two slots;
+ * lookups and updates always stop at the first, so the other is garbage that ages out. A learn that
+ * loses such a race is redone by the next frame from that MAC.
+ *
+ * <p>A refresh writes only when the port changed (a MAC move takes effect at once) or the stored
+ * time is at least a second old, so in steady state learning is read-only and workers do not bounce
+ * each other's cache lines.
+ */
+public final class Fdb implements AutoCloseable {
+  static final long EMPTY = 0;
+  static final long TOMBSTONE = 1;
+  private static final long KEY_MARK = 1L << 60;
+  private static final long STATIC_BIT = 1L << 16;
+  private static final int ENTRY_BYTES = 16;
+
+  /** Stop learning new MACs beyond this fill of the slots, to keep probe chains short. */
+  private static final double MAX_LOAD = 0.75;
+
+  private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+  /** Result of a lookup that found nothing (or only an aged entry). */
+  public static final int MISS = -1;
+
+  private final Arena arena = Arena.ofShared();
+  private final MemorySegment table;
+  private final long mask;
+  private final long maxFill;
+  private final long agingSeconds;
+
+  /** Slots ever claimed (live, aged or tombstoned): what the load limit counts. */
+  private final AtomicLong used = new AtomicLong();
+
+  /**
+   * @param capacity the number of MACs the table must hold (it gets at least twice as many slots)
+   * @param agingSeconds how long a learned entry lives without being seen again
+   */
+  public Fdb(int capacity, long agingSeconds) {
+    long slots = Long.highestOneBit(Math.max(16, (long) capacity * 2 - 1)) << 1;
+    this.table = arena.allocate(slots * ENTRY_BYTES, 64);
+    this.mask = slots - 1;
+    this.maxFill = (long) (slots * MAX_LOAD);
+    this.agingSeconds = agingSeconds;
+  }
+
+  /** The key of (vlan, mac): never EMPTY or TOMBSTONE thanks to the mark bit. */
+  public static long key(int vlan, long mac) {
+    return KEY_MARK | ((long) vlan << 48) | mac;
+  }
+
+  private long home(long key) {
+    return ((key * 0x9E3779B97F4A7C15L) >>> 40) & mask;
+  }
+
+  private long keyAt(long slot) {
+    return (long) LONG.getAcquire(table, slot * ENTRY_BYTES);
+  }
+
+  private long valueAt(long slot) {
+    return (long) LONG.getAcquire(table, slot * ENTRY_BYTES + 8);
+  }
+
+  private void setValue(long slot, long value) {
+    LONG.setRelease(table, slot * ENTRY_BYTES + 8, value);
+  }
+
+  private static long value(int port, long now, boolean isStatic) {
+    return (now << 32) | (isStatic ? STATIC_BIT : 0) | (port + 1);
+  }
+
+  /** The port (vlan, mac) was last seen on, or {@link #MISS}. */
+  public int lookup(long key, long nowSeconds) {
+    long slot = find(key);
+    if (slot < 0) {
+      return MISS;
+    }
+    return liveEntryPort(valueAt(slot), nowSeconds);
+  }
+
+  private int liveEntryPort(long value, long nowSeconds) {
+    int port = (int) (value & 0xFFFF) - 1;
+    if (port < 0) {
+      return MISS;
+    }
+    if ((value & STATIC_BIT) == 0 && nowSeconds - (value >>> 32) > agingSeconds) {
+      return MISS;
+    }
+    return port;
+  }
+
+  private long find(long key) {
+    long slot = home(key);
+    for (long probes = 0; probes <= mask; probes++) {
+      long k = keyAt(slot);
+      if (k == key) {
+        return slot;
+      }
+      if (k == EMPTY) {
+        return -1;
+      }
+      slot = (slot + 1) & mask;
+    }
+    return -1;
+  }
+
+  /**
+   * Records that (vlan, mac) was seen on {@code port} now. Returns false only when the table is
+   * full (the MAC stays unknown and traffic to it floods). Static entries are never overwritten.
+   */
+  public boolean learn(long key, int port, long nowSeconds) {
+    long slot = home(key);
+    long firstFree = -1;
+    for (long probes = 0; probes <= mask; probes++) {
+      long k = keyAt(slot);
+      if (k == key) {
+        refresh(slot, port, nowSeconds);
+        return true;
+      }
+      if (k == TOMBSTONE && firstFree < 0) {
+        firstFree = slot;
+      } else if (k == EMPTY) {
+        return insert(key, port, nowSeconds, firstFree >= 0 ? firstFree : slot);
+      }
+      slot = (slot + 1) & mask;
+    }
+    return firstFree >= 0 && insert(key, port, nowSeconds, firstFree);
+  }
+
+  private void refresh(long slot, int port, long now) {
+    long old = valueAt(slot);
+    if ((old & STATIC_BIT) != 0) {
+      return;
+    }
+    if ((int) (old & 0xFFFF) - 1 != port || now - (old >>> 32) >= 1) {
+      setValue(slot, value(port, now, false));
+    }
+  }
+
+  private boolean insert(long key, int port, long now, long slot) {
+    long expected = keyAt(slot);
+    if (expected == EMPTY && usedSlots() >= maxFill) {
+      return false;
+    }
+    if (LONG.compareAndSet(table, slot * ENTRY_BYTES, expected, key)) {
+      if (expected == EMPTY) {
+        used.getAndIncrement();
+      }
+      setValue(slot, value(port, now, false));
+      return true;
+    }
+    return learn(key, port, now); // another worker took the slot: start over
+  }
+
+  private long usedSlots() {
+    return used.get();
+  }
+
+  /** Installs a static entry: never ages, never moved by learning. Control thread only. */
+  public void addStatic(int vlan, long mac, int port) {
+    long key = key(vlan, mac);
+    if (!learn(key, port, 0)) {
+      throw new IllegalStateException("FDB full: cannot add static entry");
+    }
+    setValue(find(key), value(port, 0, true));
+  }
+
+  /** Removes (vlan, mac) whatever its kind. Control thread only. */
+  public boolean remove(int vlan, long mac) {
+    long slot = find(key(vlan, mac));
+    if (slot < 0) {
+      return false;
+    }
+    setValue(slot, 0);
+    LONG.setRelease(table, slot * ENTRY_BYTES, TOMBSTONE);
+    return true;
+  }
+
+  /**
+   * Turns aged entries into tombstones, then gives back to EMPTY every tombstone that ends a probe
+   * chain (its successor is EMPTY, so no key lies beyond it), walking backwards so whole dead tails
+   * empty in one pass. Without the second step tombstones would only be reused by keys whose chains
+   * happen to cross them, and churn would fill the table. Returns the entries aged out. Runs on the
+   * control thread, concurrently with learning: every change is a CAS, and the one race (a learn
+   * that claims the EMPTY successor just as its predecessor empties) can only hide that one entry
+   * until the next frame from that MAC learns it again.
+   */
+  public int sweep(long nowSeconds) {
+    int aged = 0;
+    for (long slot = 0; slot <= mask; slot++) {
+      long k = keyAt(slot);
+      if (k != EMPTY && k != TOMBSTONE) {
+        long v = valueAt(slot);
+        if (v != 0
+            && liveEntryPort(v, nowSeconds) == MISS
+            && LONG.compareAndSet(table, slot * ENTRY_BYTES, k, TOMBSTONE)) {
+          aged++;
+        }
+      }
+    }
+    for (long slot = mask; slot >= 0; slot--) {
+      if (keyAt(slot) == TOMBSTONE
+          && keyAt((slot + 1) & mask) == EMPTY
+          && LONG.compareAndSet(table, slot * ENTRY_BYTES, TOMBSTONE, EMPTY)) {
+        used.getAndDecrement();
+      }
+    }
+    return aged;
+  }
+
+  /** Removes every learned entry of {@code port} (a port going away). Control thread only. */
+  public int flushPort(int port) {
+    int removed = 0;
+    for (long slot = 0; slot <= mask; slot++) {
+      long k = keyAt(slot);
+      long v = valueAt(slot);
+      if (k != EMPTY && k != TOMBSTONE && (int) (v & 0xFFFF) - 1 == port) {
+        setValue(slot, 0);
+        LONG.setRelease(table, slot * ENTRY_BYTES, TOMBSTONE);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Live entries, for `show`/metrics; walks the table. */
+  public int size(long nowSeconds) {
+    int live = 0;
+    for (long slot = 0; slot <= mask; slot++) {
+      long k = keyAt(slot);
+      if (k != EMPTY && k != TOMBSTONE && liveEntryPort(valueAt(slot), nowSeconds) != MISS) {
+        live++;
+      }
+    }
+    return live;
+  }
+
+  /** Visits every live entry (dump FDB). Control thread. */
+  public void forEach(long nowSeconds, EntryVisitor visitor) {
+    for (long slot = 0; slot <= mask; slot++) {
+      long k = keyAt(slot);
+      if (k == EMPTY || k == TOMBSTONE) {
+        continue;
+      }
+      long v = valueAt(slot);
+      int port = liveEntryPort(v, nowSeconds);
+      if (port != MISS) {
+        int vlan = (int) ((k >>> 48) & 0xFFF);
+        long age = (v & STATIC_BIT) != 0 ? -1 : nowSeconds - (v >>> 32);
+        visitor.visit(vlan, k & 0xFFFF_FFFF_FFFFL, port, age);
+      }
+    }
+  }
+
+  /** One FDB entry; age -1 marks a static entry. */
+  @FunctionalInterface
+  public interface EntryVisitor {
+    void visit(int vlan, long mac, int port, long ageSeconds);
+  }
+
+  public long slots() {
+    return mask + 1;
+  }
+
+  public long agingSeconds() {
+    return agingSeconds;
+  }
+
+  @Override
+  public void close() {
+    arena.close();
+  }
+}

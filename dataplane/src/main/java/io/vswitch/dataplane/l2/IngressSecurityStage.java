@@ -1,0 +1,20 @@
+package io.vswitch.dataplane.l2;
+
+import io.vswitch.dataplane.stats.DropReason;
+
+/**
+ * Forged transmits (vSphere security policy): when the port rejects them, a frame whose source MAC
+ * is not the port's configured MAC is dropped. The pipeline skips this stage for ports with nothing
+ * to check, so it costs nothing there.
+ */
+public final class IngressSecurityStage {
+
+  public void run(BurstContext ctx, PortPolicy port) {
+    long mac = port.mac;
+    for (int i = 0; i < ctx.count; i++) {
+      if (!ctx.isDropped(i) && ctx.srcMac[i] != mac) {
+        ctx.drop(i, DropReason.FORGED_TRANSMIT);
+      }
+    }
+  }
+}

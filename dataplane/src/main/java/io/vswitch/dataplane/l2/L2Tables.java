@@ -1,0 +1,62 @@
+package io.vswitch.dataplane.l2;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The immutable L2 configuration the workers switch by: a policy per port and, per VLAN, its member
+ * ports (the flood list) and its promiscuous members. Built by the control plane and published
+ * whole; a worker picks up a new one between bursts.
+ */
+public final class L2Tables {
+  private static final int[] NONE = new int[0];
+
+  private final PortPolicy[] ports;
+  private final int[][] members = new int[4096][];
+  private final int[][] promiscuous = new int[4096][];
+
+  public L2Tables(List<PortPolicy> policies) {
+    this.ports = policies.toArray(PortPolicy[]::new);
+    for (int i = 0; i < ports.length; i++) {
+      if (ports[i].index != i) {
+        throw new IllegalArgumentException("policy " + i + " has index " + ports[i].index);
+      }
+    }
+    for (int vlan = 1; vlan < 4095; vlan++) {
+      members[vlan] = portsWhere(vlan, false);
+      promiscuous[vlan] = portsWhere(vlan, true);
+    }
+    members[0] = NONE;
+    promiscuous[0] = NONE;
+    members[4095] = NONE;
+    promiscuous[4095] = NONE;
+  }
+
+  private int[] portsWhere(int vlan, boolean promiscuousOnly) {
+    List<Integer> found = new ArrayList<>();
+    for (PortPolicy p : ports) {
+      if (p.carries(vlan) && (!promiscuousOnly || p.promiscuous)) {
+        found.add(p.index);
+      }
+    }
+    return found.isEmpty() ? NONE : found.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  public PortPolicy port(int index) {
+    return ports[index];
+  }
+
+  public int portCount() {
+    return ports.length;
+  }
+
+  /** Ports of {@code vlan}, in index order: where a flood goes (less the ingress port). */
+  public int[] members(int vlan) {
+    return members[vlan];
+  }
+
+  /** Promiscuous ports of {@code vlan}: they also get the VLAN's unicast for others. */
+  public int[] promiscuousMembers(int vlan) {
+    return promiscuous[vlan];
+  }
+}

@@ -1,0 +1,55 @@
+package io.vswitch.dataplane.l2;
+
+import io.vswitch.dataplane.stats.DropReason;
+
+/**
+ * Gives every frame its VLAN from the ingress port's mode (IEEE 802.1Q-2018 clause 6.9):
+ *
+ * <ul>
+ *   <li>access: untagged and priority-tagged (VID 0) frames belong to the port's VLAN; a frame
+ *       tagged with any other VID is dropped;
+ *   <li>trunk: a tagged frame keeps its VID if the port allows it; an untagged or priority-tagged
+ *       frame belongs to the native VLAN, or is dropped when there is none.
+ * </ul>
+ *
+ * VLAN isolation rests here: a frame leaves this stage with exactly one VLAN or not at all.
+ */
+public final class VlanClassifyStage {
+
+  public void run(BurstContext ctx, PortPolicy port) {
+    if (port.mode == VlanMode.ACCESS) {
+      access(ctx, port.accessVlan);
+    } else {
+      trunk(ctx, port);
+    }
+  }
+
+  private static void access(BurstContext ctx, int vlan) {
+    for (int i = 0; i < ctx.count; i++) {
+      if (ctx.isDropped(i)) {
+        continue;
+      }
+      int tag = ctx.tag[i];
+      if (tag != 0 && (tag & 0xFFF) != 0) {
+        ctx.drop(i, DropReason.VLAN_NOT_ALLOWED);
+      } else {
+        ctx.vlan[i] = vlan;
+      }
+    }
+  }
+
+  private static void trunk(BurstContext ctx, PortPolicy port) {
+    for (int i = 0; i < ctx.count; i++) {
+      if (ctx.isDropped(i)) {
+        continue;
+      }
+      int vid = ctx.tag[i] & 0xFFF;
+      int vlan = vid == 0 ? port.nativeVlan : vid;
+      if (vlan == PortPolicy.NO_VLAN || !port.carries(vlan)) {
+        ctx.drop(i, DropReason.VLAN_NOT_ALLOWED);
+      } else {
+        ctx.vlan[i] = vlan;
+      }
+    }
+  }
+}

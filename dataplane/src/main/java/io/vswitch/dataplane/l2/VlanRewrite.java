@@ -1,0 +1,58 @@
+package io.vswitch.dataplane.l2;
+
+import io.vswitch.ffm.Mbuf;
+import io.vswitch.ffm.NativeMemory;
+
+/**
+ * Puts a frame into the encapsulation its egress port wants: push an 802.1Q tag, pop it, or rewrite
+ * the VID of the one it has. Works in place on an mbuf the caller owns alone, moving only the 12
+ * bytes of MAC addresses (one 8-byte and one 4-byte move) into or out of the headroom.
+ */
+public final class VlanRewrite {
+  static final int TAG_BYTES = 4;
+
+  private VlanRewrite() {}
+
+  /**
+   * Returns true when the frame now carries {@code vlan} tagged (if {@code tagged}) or no tag;
+   * false when there was no headroom for a push (the caller drops).
+   *
+   * @param tag the frame's tag as parsed ({@link BurstContext#tag}): 0 when untagged
+   */
+  public static boolean apply(long mbuf, long frame, int tag, boolean tagged, int vlan) {
+    boolean hasTag = tag != 0;
+    if (hasTag && !tagged) {
+      pop(mbuf, frame);
+    } else if (!hasTag && tagged) {
+      return push(mbuf, vlan, 0);
+    } else if (hasTag && (tag & 0xFFF) != vlan) {
+      NativeMemory.putShortBE(frame + 14, (tag & 0xF000) | vlan); // keep PCP and DEI
+    }
+    return true;
+  }
+
+  /** Inserts a tag with {@code vlan} and priority {@code pcp} after the MAC addresses. */
+  static boolean push(long mbuf, int vlan, int pcp) {
+    long old = Mbuf.dataAddress(mbuf);
+    long frame = Mbuf.prepend(mbuf, TAG_BYTES);
+    if (frame == 0) {
+      return false;
+    }
+    long macs = NativeMemory.getLong(old);
+    int macsTail = NativeMemory.getInt(old + 8);
+    NativeMemory.putLong(frame, macs);
+    NativeMemory.putInt(frame + 8, macsTail);
+    NativeMemory.putShortBE(frame + 12, ParseStage.TPID_8021Q);
+    NativeMemory.putShortBE(frame + 14, (pcp << 13) | vlan);
+    return true;
+  }
+
+  /** Removes the tag at offset 12. */
+  static void pop(long mbuf, long frame) {
+    long macs = NativeMemory.getLong(frame);
+    int macsTail = NativeMemory.getInt(frame + 8);
+    NativeMemory.putLong(frame + TAG_BYTES, macs);
+    NativeMemory.putInt(frame + TAG_BYTES + 8, macsTail);
+    Mbuf.trimHead(mbuf, TAG_BYTES);
+  }
+}

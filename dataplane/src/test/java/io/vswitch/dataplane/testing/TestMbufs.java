@@ -1,0 +1,54 @@
+package io.vswitch.dataplane.testing;
+
+import io.vswitch.dataplane.packet.PacketBatch;
+import io.vswitch.ffm.Mbuf;
+import io.vswitch.ffm.Mempool;
+import io.vswitch.ffm.NativeMemory;
+import io.vswitch.ffm.raw.vswitch_shim_h;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/** Real mbufs holding given frames, for stage tests: what rx_burst would have produced. */
+public final class TestMbufs {
+  private static Mempool pool;
+
+  private TestMbufs() {}
+
+  /** A pool in the shared test EAL. */
+  public static synchronized Mempool pool() {
+    if (pool == null) {
+      TestEal.get();
+      pool = Mempool.create("testmbufs", 4095, 0, Mempool.DEFAULT_DATA_ROOM);
+    }
+    return pool;
+  }
+
+  /** One mbuf holding {@code frame}. */
+  public static long mbuf(byte[] frame) {
+    long m = vswitch_shim_h.vs_pktmbuf_alloc(pool().segment()).address();
+    if (m == 0) {
+      throw new IllegalStateException("test pool exhausted: a test leaks mbufs");
+    }
+    vswitch_shim_h.vs_pktmbuf_append(MemorySegment.ofAddress(m), (short) frame.length);
+    MemorySegment.copy(
+        frame, 0, NativeMemory.ALL, ValueLayout.JAVA_BYTE, Mbuf.dataAddress(m), frame.length);
+    return m;
+  }
+
+  /** Fills the (empty) batch with one mbuf per frame. */
+  public static void fill(PacketBatch batch, List<byte[]> frames) {
+    batch.clear();
+    for (byte[] frame : frames) {
+      batch.add(mbuf(frame));
+    }
+  }
+
+  /** The frame an mbuf holds now. */
+  public static byte[] bytes(long mbuf) {
+    byte[] out = new byte[Mbuf.dataLength(mbuf)];
+    MemorySegment.copy(
+        NativeMemory.ALL, ValueLayout.JAVA_BYTE, Mbuf.dataAddress(mbuf), out, 0, out.length);
+    return out;
+  }
+}
