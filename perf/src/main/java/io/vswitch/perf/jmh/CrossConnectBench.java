@@ -1,0 +1,99 @@
+package io.vswitch.perf.jmh;
+
+import io.vswitch.dataplane.packet.PacketBatch;
+import io.vswitch.dataplane.port.DpdkPort;
+import io.vswitch.dataplane.port.Port;
+import io.vswitch.dataplane.port.PortSpec;
+import io.vswitch.dataplane.stats.CounterFile;
+import io.vswitch.dataplane.worker.RxQueue;
+import io.vswitch.dataplane.xconnect.CrossConnectAgent;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A whole cross-connect pass, per packet: rx burst from a net_null port (which allocates and fills
+ * 32 mbufs of {@code size} bytes, the generator's cost), the agent's counting, tx burst into a
+ * net_null no-rx port (which frees them). {@link #rxTxOnly} is the same without the agent: the
+ * difference is what the switch's Java adds to the two downcalls.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class CrossConnectBench {
+  @Param({"60"})
+  public int size;
+
+  private DpdkPort source;
+  private DpdkPort sink;
+  private Path counterPath;
+  private CounterFile counters;
+  private CrossConnectAgent agent;
+  private Arena arena;
+  private PacketBatch batch;
+  private static int instances;
+
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    BenchEal.registerThread();
+    int n = instances++; // device names must differ within the fork
+    source =
+        DpdkPort.open(
+            PortSpec.of("src", "net_null" + (2 * n) + ",size=" + size), 0, 1, BenchEal.pool());
+    sink =
+        DpdkPort.open(
+            PortSpec.of("sink", "net_null" + (2 * n + 1) + ",no-rx=1"), 1, 1, BenchEal.pool());
+    source.start();
+    sink.start();
+    counterPath = Files.createTempFile(Path.of("/dev/shm"), "vswitch-jmh-", ".counters");
+    counters = CounterFile.create(counterPath, 1, List.of("src", "sink"));
+    agent =
+        new CrossConnectAgent(
+            0, List.of(new RxQueue(source, 0)), List.<Port>of(sink, source), counters);
+    arena = Arena.ofConfined();
+    batch = new PacketBatch(arena);
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    agent.onClose();
+    source.close();
+    sink.close();
+    counters.close();
+    counters.delete();
+    arena.close();
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(PacketBatch.MAX_BURST)
+  public int crossConnect() {
+    return agent.doWork();
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(PacketBatch.MAX_BURST)
+  public int rxTxOnly() {
+    source.receive(0, batch);
+    return sink.transmit(0, batch);
+  }
+}
