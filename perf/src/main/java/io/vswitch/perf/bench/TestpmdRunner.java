@@ -29,6 +29,7 @@ public final class TestpmdRunner {
     cmd.add("1");
     cmd.addAll(s.ealMemoryArgs());
     cmd.add("--no-pci");
+    cmd.add("--no-telemetry"); // else EAL makes /var/run/dpdk/rte for its socket and leaves it
     cmd.add("--log-level=warning");
     cmd.add("--vdev=" + BenchSettings.generator(0, pcap));
     cmd.add("--vdev=" + BenchSettings.sink(0));

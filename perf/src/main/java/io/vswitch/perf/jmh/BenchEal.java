@@ -4,6 +4,7 @@ import io.vswitch.ffm.Eal;
 import io.vswitch.ffm.EalOptions;
 import io.vswitch.ffm.Hugepages;
 import io.vswitch.ffm.Mempool;
+import java.util.List;
 
 /**
  * The one EAL and mbuf pool of a JMH fork. EAL can start once per process, and JMH runs every
@@ -26,7 +27,11 @@ public final class BenchEal {
       return running;
     }
     boolean huge = Hugepages.usable(MEMORY_MB);
-    Eal eal = Eal.init(EalOptions.virtualOnly(MEMORY_MB).withHugepages(huge).toArguments());
+    // No telemetry socket: it would leave /var/run/dpdk/rte behind.
+    Eal eal =
+        Eal.init(
+            new EalOptions(0, MEMORY_MB, huge, false, true, "warning", List.of("--no-telemetry"))
+                .toArguments());
     Runtime.getRuntime().addShutdownHook(new Thread(eal::removeRuntimeDirectory));
     return eal;
   }

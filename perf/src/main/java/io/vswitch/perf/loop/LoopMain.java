@@ -50,7 +50,7 @@ public final class LoopMain {
                     false,
                     true,
                     "warning",
-                    List.of("--single-file-segments"))
+                    List.of("--single-file-segments", "--no-telemetry"))
                 .toArguments());
     int code = 0;
     try (Mempool pool = Mempool.create("loop", 16383, 256, Mempool.DEFAULT_DATA_ROOM)) {
