@@ -1,0 +1,63 @@
+package io.vswitch.perf.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BenchEntryTest {
+  @Test
+  void rendersPlaceholders() {
+    BenchEntry e =
+        new BenchEntry("x", null, null, null, "cores: [${worker-core}]\ndev: \"${gen}\"\n");
+    assertEquals(
+        "cores: [1]\ndev: \"a,b=$1\"\n", e.render(Map.of("worker-core", "1", "gen", "a,b=$1")));
+    assertEquals(List.of("sink"), e.measure());
+    assertEquals(1, e.traffic().flows());
+  }
+
+  @Test
+  void unknownPlaceholderIsAnError() {
+    BenchEntry e = new BenchEntry("x", null, null, null, "a: ${nope}");
+    assertThrows(IllegalArgumentException.class, () -> e.render(Map.of()));
+  }
+
+  @Test
+  void countsGenerators() {
+    assertEquals(2, new BenchEntry("x", null, null, null, "${gen} ${gen1}").generators());
+    assertEquals(0, new BenchEntry("x", null, null, null, "${sink}").generators());
+  }
+
+  /** The shipped list loads, has unique names, and renders with the bench's placeholders. */
+  @Test
+  void shippedConfigurationsRender() {
+    List<BenchEntry> entries = BenchEntry.load(Path.of("bench/configurations.yaml"));
+    assertFalse(entries.isEmpty());
+    assertEquals(entries.size(), entries.stream().map(BenchEntry::name).distinct().count());
+    BenchSettings s =
+        new BenchSettings(
+            0, 1, 0, 64, 1, 1, true, 1024, Path.of("/tmp"), Path.of("/tmp"), List.of());
+    for (BenchEntry e : entries) {
+      Map<String, Path> pcaps = Map.of(e.name(), Path.of("/tmp/x.pcap"));
+      String yaml = e.render(VswitchRunner.placeholders(e, s, pcaps));
+      assertFalse(yaml.contains("${"), e.name());
+      assertTrue(yaml.contains("net_pcap0,rx_pcap=/tmp/x.pcap,infinite_rx=1"), e.name());
+    }
+  }
+
+  @Test
+  void switchErrorLosesItsPrefixAndPath() {
+    Path cfg = Path.of("/tmp/w/switch.yaml");
+    assertEquals(
+        "unknown key 'acl' (line 3)",
+        VswitchRunner.reason(
+            "vswitch: error: config /tmp/w/switch.yaml: /tmp/w/switch.yaml: unknown key 'acl'"
+                + " (line 3)",
+            cfg));
+  }
+}
