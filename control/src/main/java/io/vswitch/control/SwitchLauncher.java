@@ -3,8 +3,15 @@ package io.vswitch.control;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
+import io.vswitch.dataplane.l2.Fdb;
+import io.vswitch.dataplane.l2.FdbClock;
+import io.vswitch.dataplane.l2.L2Agent;
+import io.vswitch.dataplane.l2.L2Switch;
+import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.port.PortSpec;
+import io.vswitch.dataplane.stats.CounterFile;
+import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.xconnect.CrossConnectAgent;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -13,7 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Builds the data-plane runtime a validated config describes. */
+/** Builds the data plane a validated config describes: a patch panel or an L2 switch. */
 final class SwitchLauncher {
   private SwitchLauncher() {}
 
@@ -29,8 +36,29 @@ final class SwitchLauncher {
         ports, config.workers().cores(), config.workers().idle(), counterFile, 0);
   }
 
-  /** Opens the runtime with cross-connect forwarding between the configured pairs. */
-  static SwitchRuntime open(SwitchConfig config, Path counterFile) {
+  /** The running data plane and what the control thread does for it while it runs. */
+  record Running(SwitchRuntime runtime, L2Switch l2) {
+    /** Periodic control-thread work: FDB aging. */
+    void housekeeping() {
+      if (l2 != null) {
+        l2.age();
+      }
+    }
+
+    void close() {
+      if (l2 != null) {
+        l2.close();
+      }
+    }
+  }
+
+  static Running open(SwitchConfig config, Path counterFile) {
+    return config.crossConnectMode()
+        ? new Running(openCrossConnect(config, counterFile), null)
+        : openL2(config, counterFile);
+  }
+
+  private static SwitchRuntime openCrossConnect(SwitchConfig config, Path counterFile) {
     Map<String, String> peerName = new HashMap<>();
     for (List<String> pair : config.crossConnect()) {
       peerName.put(pair.get(0), pair.get(1));
@@ -38,8 +66,33 @@ final class SwitchLauncher {
     }
     return SwitchRuntime.open(
         runtimeSpec(config, counterFile),
-        (worker, queues, ports, counters) ->
-            new CrossConnectAgent(worker, queues, peers(ports, peerName), counters));
+        w ->
+            new CrossConnectAgent(
+                w.worker(), w.queues(), peers(w.ports(), peerName), w.counters()));
+  }
+
+  private static Running openL2(SwitchConfig config, Path counterFile) {
+    Fdb fdb = new Fdb(config.fdb().capacity(), config.fdb().agingSeconds());
+    L2Switch l2 = new L2Switch(fdb, L2Compiler.compile(config));
+    try {
+      Map<String, Integer> index = new HashMap<>();
+      for (int i = 0; i < config.ports().size(); i++) {
+        index.put(config.ports().get(i).name(), i);
+      }
+      for (SwitchConfig.StaticEntry e : config.fdb().entries()) {
+        fdb.addStatic(e.vlan(), MacAddress.parse(e.mac()), index.get(e.port()));
+      }
+      SwitchRuntime runtime =
+          SwitchRuntime.open(
+              runtimeSpec(config, counterFile),
+              w ->
+                  new L2Agent(
+                      w.worker(), w.queues(), w.ports(), w.counters(), l2, w.pool().segment()));
+      return new Running(runtime, l2);
+    } catch (RuntimeException e) {
+      l2.close();
+      throw e;
+    }
   }
 
   private static List<Port> peers(List<Port> ports, Map<String, String> peerName) {
@@ -52,8 +105,9 @@ final class SwitchLauncher {
     return peerOf;
   }
 
-  /** The exit report: the switch's counters and the devices' own, one line per port. */
-  static void printReport(SwitchRuntime runtime, PrintStream out) {
+  /** The exit report: the switch's counters and the devices' own, then drops by reason. */
+  static void printReport(Running running, PrintStream out) {
+    SwitchRuntime runtime = running.runtime();
     out.printf(
         "%-16s %14s %14s %10s %14s %14s %10s%n",
         "port", "rx_packets", "tx_packets", "drops", "dev_rx", "dev_tx", "dev_missed");
@@ -67,6 +121,18 @@ final class SwitchLauncher {
           r.device().rxPackets(),
           r.device().txPackets(),
           r.device().rxMissed());
+    }
+    CounterFile counters = runtime.counters();
+    for (Port port : runtime.ports()) {
+      for (DropReason reason : DropReason.values()) {
+        long n = counters.sum(port.index(), reason);
+        if (n > 0) {
+          out.printf("drop %-16s %-20s %d%n", port.name(), reason.label(), n);
+        }
+      }
+    }
+    if (running.l2() != null) {
+      out.printf("fdb: %d entries%n", running.l2().fdb().size(FdbClock.nowSeconds()));
     }
   }
 }

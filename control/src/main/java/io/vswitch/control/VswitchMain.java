@@ -92,37 +92,54 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
 
   private int run(SwitchConfig cfg, Path counters) {
     Eal eal = Eal.init(EalLauncher.options(cfg, err).toArguments());
-    try (SwitchRuntime runtime = SwitchLauncher.open(cfg, counters)) {
-      installSignalHandling();
-      runtime.start();
-      out.printf(
-          "vswitch: running: %d ports, %d workers on cores %s; counters in %s%n",
-          runtime.ports().size(), runtime.workers().size(), cfg.workers().cores(), counters);
-      out.flush();
-      Throwable failure = waitForStop(runtime);
-      runtime.stop();
-      SwitchLauncher.printReport(runtime, out);
-      int poolSize = runtime.pool().size();
-      int kept = runtime.keptByDrivers();
-      int leaked = runtime.closeAndCountLeaks();
-      out.printf(
-          "vswitch: mbufs leaked: %d of %d%s%n",
-          leaked,
-          poolSize,
-          kept == 0
-              ? ""
-              : " (net_af_xdp keeps up to " + kept + " in its fill rings; not counted as leaked)");
-      if (failure != null) {
-        return fail(EXIT_RUNTIME, "worker failed: " + rootMessage(failure));
+    try {
+      SwitchLauncher.Running running = SwitchLauncher.open(cfg, counters);
+      try {
+        return serve(cfg, running, counters);
+      } finally {
+        running.runtime().close(); // no-op after a clean stop; releases all after a failure
+        running.close();
       }
-      return leaked == 0 ? EXIT_OK : fail(EXIT_LEAK, leaked + " mbufs leaked");
     } finally {
       eal.cleanup();
     }
   }
 
-  /** Waits for a signal, the duration, or a worker failure; returns the failure if any. */
-  private Throwable waitForStop(SwitchRuntime runtime) {
+  /** Starts forwarding, waits for the end, reports, and checks that every mbuf came home. */
+  private int serve(SwitchConfig cfg, SwitchLauncher.Running running, Path counters) {
+    SwitchRuntime runtime = running.runtime();
+    installSignalHandling();
+    runtime.start();
+    out.printf(
+        "vswitch: running: %d ports, %d workers on cores %s; counters in %s%n",
+        runtime.ports().size(), runtime.workers().size(), cfg.workers().cores(), counters);
+    out.flush();
+    Throwable failure = waitForStop(running);
+    runtime.stop();
+    SwitchLauncher.printReport(running, out);
+    int poolSize = runtime.pool().size();
+    int kept = runtime.keptByDrivers();
+    int leaked = runtime.closeAndCountLeaks();
+    out.printf(
+        "vswitch: mbufs leaked: %d of %d%s%n",
+        leaked,
+        poolSize,
+        kept == 0
+            ? ""
+            : " (net_af_xdp keeps up to " + kept + " in its fill rings; not counted as leaked)");
+    if (failure != null) {
+      return fail(EXIT_RUNTIME, "worker failed: " + rootMessage(failure));
+    }
+    return leaked == 0 ? EXIT_OK : fail(EXIT_LEAK, leaked + " mbufs leaked");
+  }
+
+  /**
+   * The control thread's loop while the switch runs: waits for a signal, the duration or a worker
+   * failure (returned), doing housekeeping (FDB aging) once a second.
+   */
+  private Throwable waitForStop(SwitchLauncher.Running running) {
+    SwitchRuntime runtime = running.runtime();
+    long nextHousekeeping = System.nanoTime();
     long deadline =
         durationSeconds == null
             ? Long.MAX_VALUE
@@ -134,6 +151,10 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         }
         if (System.nanoTime() > deadline) {
           return null;
+        }
+        if (System.nanoTime() > nextHousekeeping) {
+          running.housekeeping();
+          nextHousekeeping = System.nanoTime() + 1_000_000_000L;
         }
       }
     } catch (InterruptedException e) {

@@ -95,7 +95,9 @@ public final class SwitchRuntime implements AutoCloseable {
     keptByDrivers = ports.stream().mapToInt(Port::rxMbufsKeptAfterClose).sum();
     List<List<RxQueue>> assignment = QueueAssignment.assign(ports, spec.workerCores().size());
     for (int w = 0; w < assignment.size(); w++) {
-      var agent = agents.create(w, assignment.get(w), ports, counters);
+      var agent =
+          agents.create(
+              new AgentFactory.WorkerContext(w, assignment.get(w), ports, counters, pool));
       var worker =
           new WorkerThread(
               "vswitch-worker" + w,

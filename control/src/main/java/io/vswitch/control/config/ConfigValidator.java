@@ -1,5 +1,7 @@
 package io.vswitch.control.config;
 
+import io.vswitch.dataplane.l2.EgressStage;
+import io.vswitch.dataplane.l2.MacAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -22,12 +24,135 @@ public final class ConfigValidator {
 
   private ConfigValidator() {}
 
+  private static final Set<String> POLICY = Set.of("accept", "reject");
+
   public static SwitchConfig validate(SwitchConfig config) {
     validateEal(config.eal());
     validateWorkers(config.workers());
     Map<String, SwitchConfig.Port> ports = validatePorts(config.ports());
-    validateCrossConnect(config.crossConnect(), ports);
+    if (config.crossConnectMode()) {
+      require(
+          config.portGroups().isEmpty(),
+          "choose one: cross-connect (a patch panel) or port-groups (a switch), not both");
+      validateCrossConnect(config.crossConnect(), ports);
+    } else {
+      Map<String, SwitchConfig.PortGroup> groups = validatePortGroups(config.portGroups());
+      for (SwitchConfig.Port port : config.ports()) {
+        validateL2Port(port, groups);
+      }
+      validateFdb(config.fdb(), ports, groups);
+    }
     return config;
+  }
+
+  private static Map<String, SwitchConfig.PortGroup> validatePortGroups(
+      List<SwitchConfig.PortGroup> groups) {
+    Map<String, SwitchConfig.PortGroup> byName = new HashMap<>();
+    for (SwitchConfig.PortGroup group : groups) {
+      require(group.name() != null && !group.name().isBlank(), "every port group needs a name");
+      require(
+          byName.putIfAbsent(group.name(), group) == null,
+          "port group name '" + group.name() + "' is used twice");
+      validateVlan(group.vlan(), "port group '" + group.name() + "'");
+      validateSecurity(group.security(), "port group '" + group.name() + "'");
+    }
+    return byName;
+  }
+
+  private static void validateVlan(SwitchConfig.Vlan vlan, String where) {
+    switch (vlan.mode()) {
+      case "access" -> {
+        requireVlanId(vlan.id(), where + ": vlan.id");
+        require(
+            vlan.allowed().isEmpty() && vlan.nativeVlan() == null,
+            where + ": an access port has one VLAN (id); allowed and native are for trunks");
+      }
+      case "trunk" -> {
+        require(vlan.id() == null, where + ": a trunk has allowed VLANs, not an id");
+        require(
+            !vlan.allowed().isEmpty() || vlan.nativeVlan() != null,
+            where + ": a trunk needs allowed VLANs or a native VLAN");
+        Set<Integer> seen = new HashSet<>();
+        for (Integer id : vlan.allowed()) {
+          requireVlanId(id, where + ": vlan.allowed");
+          require(seen.add(id), where + ": vlan.allowed lists VLAN " + id + " twice");
+        }
+        if (vlan.nativeVlan() != null) {
+          requireVlanId(vlan.nativeVlan(), where + ": vlan.native");
+        }
+        require(
+            vlan.nativeVlan() != null || !vlan.nativeTagged(),
+            where + ": native-tagged needs a native VLAN");
+      }
+      default ->
+          throw new ConfigException(
+              where + ": vlan.mode '" + vlan.mode() + "' is unknown: use access or trunk");
+    }
+  }
+
+  private static void requireVlanId(Integer id, String what) {
+    require(id != null && id >= 1 && id <= 4094, what + " must be a VLAN id in 1..4094");
+  }
+
+  private static void validateSecurity(SwitchConfig.Security security, String where) {
+    require(
+        POLICY.contains(security.promiscuous()), where + ": promiscuous must be accept or reject");
+    require(
+        POLICY.contains(security.macChanges()), where + ": mac-changes must be accept or reject");
+    require(
+        POLICY.contains(security.forgedTransmits()),
+        where + ": forged-transmits must be accept or reject");
+  }
+
+  private static void validateL2Port(
+      SwitchConfig.Port port, Map<String, SwitchConfig.PortGroup> groups) {
+    String where = "port '" + port.name() + "'";
+    require(
+        port.portGroup() == null || groups.containsKey(port.portGroup()),
+        where + ": unknown port group '" + port.portGroup() + "'; groups are " + groups.keySet());
+    if (port.mac() != null) {
+      requireUnicastMac(port.mac(), where + ": mac");
+    }
+  }
+
+  private static long requireUnicastMac(String text, String what) {
+    long mac;
+    try {
+      mac = MacAddress.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(what + ": '" + text + "' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+    }
+    require(!MacAddress.isMulticast(mac), what + ": " + text + " is a multicast MAC");
+    return mac;
+  }
+
+  private static void validateFdb(
+      SwitchConfig.Fdb fdb,
+      Map<String, SwitchConfig.Port> ports,
+      Map<String, SwitchConfig.PortGroup> groups) {
+    require(fdb.agingSeconds() >= 1, "fdb.aging-seconds must be at least 1");
+    require(
+        fdb.capacity() >= 16 && fdb.capacity() <= 1 << 24, "fdb.capacity must be in 16..16777216");
+    for (SwitchConfig.StaticEntry entry : fdb.entries()) {
+      String where = "fdb static entry " + entry.mac();
+      requireUnicastMac(String.valueOf(entry.mac()), where);
+      requireVlanId(entry.vlan(), where + ": vlan");
+      SwitchConfig.Port port = ports.get(entry.port());
+      require(port != null, where + ": unknown port '" + entry.port() + "'");
+      SwitchConfig.Vlan vlan =
+          port.portGroup() == null
+              ? SwitchConfig.Vlan.DEFAULT
+              : groups.get(port.portGroup()).vlan();
+      require(
+          carries(vlan, entry.vlan()),
+          where + ": port '" + port.name() + "' is not in VLAN " + entry.vlan());
+    }
+  }
+
+  static boolean carries(SwitchConfig.Vlan vlan, int id) {
+    return vlan.mode().equals("access")
+        ? vlan.id() == id
+        : vlan.allowed().contains(id) || Integer.valueOf(id).equals(vlan.nativeVlan());
   }
 
   private static void validateEal(SwitchConfig.Eal eal) {
@@ -59,6 +184,7 @@ public final class ConfigValidator {
 
   private static Map<String, SwitchConfig.Port> validatePorts(List<SwitchConfig.Port> ports) {
     require(!ports.isEmpty(), "no ports: add at least two under 'ports:'");
+    require(ports.size() <= EgressStage.MAX_PORTS, "at most " + EgressStage.MAX_PORTS + " ports");
     Map<String, SwitchConfig.Port> byName = new HashMap<>();
     Map<String, String> deviceOwner = new HashMap<>();
     for (SwitchConfig.Port port : ports) {
@@ -120,7 +246,6 @@ public final class ConfigValidator {
 
   private static void validateCrossConnect(
       List<List<String>> pairs, Map<String, SwitchConfig.Port> ports) {
-    require(!pairs.isEmpty(), "nothing to forward: add 'cross-connect: [[portA, portB]]'");
     Set<String> connected = new HashSet<>();
     for (List<String> pair : pairs) {
       require(pair.size() == 2, "cross-connect entry " + pair + " must name exactly two ports");

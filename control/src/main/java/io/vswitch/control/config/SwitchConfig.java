@@ -1,5 +1,6 @@
 package io.vswitch.control.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -14,23 +15,103 @@ import java.util.List;
  * workers:
  *   cores: [1]             # one worker per entry; -1 = not pinned
  *   idle: busy-spin        # busy-spin | backoff
- * ports:
+ * port-groups:
+ *   - name: web
+ *     vlan: {mode: access, id: 10}
+ *     security: {promiscuous: reject, mac-changes: reject, forged-transmits: reject}
  *   - name: uplink
- *     devargs: net_af_xdp0,iface=eth0
- *     rx-queues: 1
- * cross-connect:
- *   - [uplink, vm1]
+ *     vlan: {mode: trunk, allowed: [10, 20], native: 1, native-tagged: false}
+ * ports:
+ *   - {name: vm1, devargs: "net_vhost0,iface=/tmp/vm1.sock", port-group: web,
+ *      mac: "52:54:00:00:00:01"}
+ *   - {name: nic, devargs: "0000:3b:00.0", port-group: uplink, rx-queues: 2}
+ * fdb:
+ *   aging-seconds: 300
+ *   capacity: 1048576
+ *   static: [{mac: "52:54:00:00:00:99", vlan: 10, port: vm1}]
+ * # or, instead of switching, a patch panel:
+ * # cross-connect: [[vm1, nic]]
  * </pre>
  */
 public record SwitchConfig(
-    Eal eal, Workers workers, List<Port> ports, List<List<String>> crossConnect, String counters) {
+    Eal eal,
+    Workers workers,
+    List<PortGroup> portGroups,
+    List<Port> ports,
+    Fdb fdb,
+    List<List<String>> crossConnect) {
 
   public SwitchConfig {
     eal = eal == null ? Eal.DEFAULT : eal;
     workers = workers == null ? Workers.DEFAULT : workers;
+    portGroups = portGroups == null ? List.of() : List.copyOf(portGroups);
     ports = ports == null ? List.of() : List.copyOf(ports);
+    fdb = fdb == null ? Fdb.DEFAULT : fdb;
     crossConnect = crossConnect == null ? List.of() : List.copyOf(crossConnect);
   }
+
+  /** Cross-connect (a patch panel) when pairs are given; otherwise a learning L2 switch. */
+  public boolean crossConnectMode() {
+    return !crossConnect.isEmpty();
+  }
+
+  /**
+   * A named set of port settings, as a vSphere port group: VLAN membership and security policy
+   * (later shaping and ACLs) shared by every port in it.
+   */
+  public record PortGroup(String name, Vlan vlan, Security security) {
+    public PortGroup {
+      vlan = vlan == null ? Vlan.DEFAULT : vlan;
+      security = security == null ? Security.DEFAULT : security;
+    }
+  }
+
+  /**
+   * VLAN membership: {@code mode: access} with {@code id}, or {@code mode: trunk} with {@code
+   * allowed} VLANs and an optional {@code native} VLAN (untagged unless {@code native-tagged}).
+   */
+  public record Vlan(
+      String mode,
+      Integer id,
+      List<Integer> allowed,
+      @JsonProperty("native") Integer nativeVlan,
+      Boolean nativeTagged) {
+    static final Vlan DEFAULT = new Vlan(null, null, null, null, null);
+
+    public Vlan {
+      mode = mode == null ? "access" : mode;
+      id = id == null && mode.equals("access") ? Integer.valueOf(1) : id; // boxed: id may be null
+      allowed = allowed == null ? List.of() : List.copyOf(allowed);
+      nativeTagged = nativeTagged != null && nativeTagged;
+    }
+  }
+
+  /** vSphere's three security policies, each "accept" or "reject". */
+  public record Security(String promiscuous, String macChanges, String forgedTransmits) {
+    static final Security DEFAULT = new Security(null, null, null);
+
+    /** Defaults of a vSphere standard switch: promiscuous rejected, the other two accepted. */
+    public Security {
+      promiscuous = promiscuous == null ? "reject" : promiscuous;
+      macChanges = macChanges == null ? "accept" : macChanges;
+      forgedTransmits = forgedTransmits == null ? "accept" : forgedTransmits;
+    }
+  }
+
+  /** Forwarding database settings and static entries. */
+  public record Fdb(
+      Integer agingSeconds, Integer capacity, @JsonProperty("static") List<StaticEntry> entries) {
+    static final Fdb DEFAULT = new Fdb(null, null, null);
+
+    public Fdb {
+      agingSeconds = agingSeconds == null ? 300 : agingSeconds;
+      capacity = capacity == null ? 1 << 20 : capacity;
+      entries = entries == null ? List.of() : List.copyOf(entries);
+    }
+  }
+
+  /** A MAC pinned to a port in a VLAN: never ages, never moves. */
+  public record StaticEntry(String mac, Integer vlan, String port) {}
 
   /** EAL settings. */
   public record Eal(String hugepages, Integer memoryMb, Integer mainCore, List<String> extraArgs) {
@@ -60,10 +141,21 @@ public record SwitchConfig(
     }
   }
 
-  /** One port. */
+  /**
+   * One port. {@code mac} is the MAC of the VM or host behind it, which the security policy checks
+   * against; {@code port-group} defaults to access VLAN 1.
+   */
   public record Port(
-      String name, String devargs, Integer rxQueues, Integer rxDescriptors, Integer txDescriptors) {
+      String name,
+      String devargs,
+      String portGroup,
+      String mac,
+      Boolean learning,
+      Integer rxQueues,
+      Integer rxDescriptors,
+      Integer txDescriptors) {
     public Port {
+      learning = learning == null || learning;
       rxQueues = rxQueues == null ? 1 : rxQueues;
       rxDescriptors = rxDescriptors == null ? 1024 : rxDescriptors;
       txDescriptors = txDescriptors == null ? 1024 : txDescriptors;

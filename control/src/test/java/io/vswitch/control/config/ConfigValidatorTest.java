@@ -135,4 +135,87 @@ class ConfigValidatorTest {
         """;
     assertTrue(refused(yaml).contains("powers of two"));
   }
+
+  private static final String L2_PORTS =
+      """
+      ports:
+        - {name: a, devargs: net_null0, port-group: web}
+        - {name: b, devargs: net_null1, port-group: up}
+      """;
+
+  @Test
+  void l2ConfigWithPortGroupsIsAccepted() {
+    SwitchConfig config =
+        valid(
+            """
+            port-groups:
+              - name: web
+                vlan: {mode: access, id: 10}
+                security: {promiscuous: accept, forged-transmits: reject}
+              - {name: up, vlan: {mode: trunk, allowed: [10, 20], native: 1}}
+            fdb: {aging-seconds: 60, static: [{mac: "02:00:00:00:00:01", vlan: 10, port: a}]}
+            """
+                + L2_PORTS);
+    assertEquals(false, config.crossConnectMode());
+    assertEquals("reject", config.portGroups().get(0).security().forgedTransmits());
+    assertEquals("accept", config.portGroups().get(0).security().macChanges());
+    assertEquals(1, config.portGroups().get(1).vlan().nativeVlan());
+  }
+
+  @Test
+  void portsWithoutAGroupAreOnAccessVlanOne() {
+    SwitchConfig config = valid(PORTS);
+    assertEquals(null, config.ports().get(0).portGroup());
+  }
+
+  @Test
+  void badL2SettingsAreRefused() {
+    String groups = "port-groups:\n  - {name: up, vlan: {mode: trunk, allowed: [10]}}\n";
+    assertTrue(
+        refused(groups + "  - {name: web, vlan: {mode: access, id: 4095}}\n" + L2_PORTS)
+            .contains("1..4094"));
+    assertTrue(
+        refused(groups + "  - {name: web, vlan: {mode: hybrid}}\n" + L2_PORTS)
+            .contains("access or trunk"));
+    assertTrue(
+        refused(groups + "  - {name: web, vlan: {mode: trunk}}\n" + L2_PORTS)
+            .contains("needs allowed VLANs"));
+    assertTrue(
+        refused(groups + "  - {name: web, security: {promiscuous: maybe}}\n" + L2_PORTS)
+            .contains("accept or reject"));
+    assertTrue(refused(groups + L2_PORTS).contains("unknown port group 'web'"));
+    assertTrue(refused(groups + "  - {name: up}\n" + L2_PORTS).contains("'up' is used twice"));
+  }
+
+  @Test
+  void staticEntryMustNameAPortInItsVlan() {
+    String base =
+        "port-groups:\n  - {name: web, vlan: {mode: access, id: 10}}\n"
+            + "  - {name: up, vlan: {mode: trunk, allowed: [10]}}\n"
+            + L2_PORTS;
+    assertTrue(
+        refused(base + "fdb: {static: [{mac: '02:00:00:00:00:01', vlan: 20, port: a}]}\n")
+            .contains("not in VLAN 20"));
+    assertTrue(
+        refused(base + "fdb: {static: [{mac: '02:00:00:00:00:01', vlan: 10, port: z}]}\n")
+            .contains("unknown port 'z'"));
+    assertTrue(
+        refused(base + "fdb: {static: [{mac: '01:00:5e:00:00:01', vlan: 10, port: a}]}\n")
+            .contains("multicast"));
+  }
+
+  @Test
+  void portMacMustBeUnicast() {
+    String yaml =
+        "ports:\n  - {name: a, devargs: net_null0, mac: 'ff:ff:ff:ff:ff:ff'}\n"
+            + "  - {name: b, devargs: net_null1, mac: 'not-a-mac'}\n";
+    assertTrue(refused(yaml).contains("multicast"));
+  }
+
+  @Test
+  void crossConnectAndPortGroupsDoNotMix() {
+    assertTrue(
+        refused("port-groups: [{name: g}]\n" + PORTS + "cross-connect: [[a, b]]\n")
+            .contains("not both"));
+  }
 }

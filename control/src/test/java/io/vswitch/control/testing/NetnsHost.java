@@ -12,11 +12,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NetnsHost implements AutoCloseable {
   private final String namespace;
+  private final String hostSide;
   private final String switchSide;
   private final String address;
 
-  private NetnsHost(String namespace, String switchSide, String address) {
+  private NetnsHost(String namespace, String hostSide, String switchSide, String address) {
     this.namespace = namespace;
+    this.hostSide = hostSide;
     this.switchSide = switchSide;
     this.address = address;
   }
@@ -26,15 +28,28 @@ public final class NetnsHost implements AutoCloseable {
    * switch's side of the link is {@link #switchInterface()}.
    */
   public static NetnsHost create(String tag, String cidr) {
+    return create(tag, cidr, null);
+  }
+
+  /** As {@link #create(String, String)}, with the host's MAC set (null: the kernel picks). */
+  public static NetnsHost create(String tag, String cidr, String mac) {
     String ns = "vsw-" + tag;
     String hostSide = "vh" + tag;
     String switchSide = "vs" + tag;
-    NetnsHost host = new NetnsHost(ns, switchSide, cidr.split("/")[0]);
+    NetnsHost host =
+        new NetnsHost(ns, hostSide, switchSide, cidr == null ? null : cidr.split("/")[0]);
     try {
       run("ip", "netns", "add", ns);
       run("ip", "link", "add", hostSide, "type", "veth", "peer", "name", switchSide);
       run("ip", "link", "set", hostSide, "netns", ns);
-      run("ip", "-n", ns, "addr", "add", cidr, "dev", hostSide);
+      if (mac != null) {
+        run("ip", "-n", ns, "link", "set", hostSide, "address", mac);
+      }
+      // VLAN tags in the frame, not in skb metadata: what a NIC on a wire would carry.
+      exitCode(List.of("ip", "netns", "exec", ns, "ethtool", "-K", hostSide, "txvlan", "off"));
+      if (cidr != null) {
+        run("ip", "-n", ns, "addr", "add", cidr, "dev", hostSide);
+      }
       run("ip", "-n", ns, "link", "set", hostSide, "up");
       run("ip", "-n", ns, "link", "set", "lo", "up");
       // Keep the switch's side quiet: no IPv6 router solicitations or DAD in the captures.
@@ -44,6 +59,96 @@ public final class NetnsHost implements AutoCloseable {
     } catch (RuntimeException e) {
       host.close();
       throw e;
+    }
+  }
+
+  /**
+   * Makes this a trunk host that owns {@code vlanAddresses} ("10:10.98.10.4", one per VLAN) and
+   * answers ARP and ping on them, tagged. A user-space responder (vlan_host.py), because test
+   * kernels here have neither 802.1Q sub-interfaces nor VLAN-aware bridges. Stops on close.
+   */
+  public void serveVlans(String mac, String... vlanAddresses) {
+    try {
+      java.nio.file.Path script = java.nio.file.Files.createTempFile("vlan_host", ".py");
+      try (var in = NetnsHost.class.getResourceAsStream("/vlan_host.py")) {
+        java.nio.file.Files.write(script, in.readAllBytes());
+      }
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  "ip", "netns", "exec", namespace, "python3", script.toString(), hostSide, mac));
+      command.addAll(List.of(vlanAddresses));
+      vlanHost = new ProcessBuilder(command).redirectErrorStream(true).start();
+      var out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(vlanHost.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      if (!"ready".equals(line)) {
+        throw new IllegalStateException("vlan_host.py did not start: " + line);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private Process vlanHost;
+
+  public void addAddress(String cidr) {
+    run("ip", "-n", namespace, "addr", "add", cidr, "dev", hostSide);
+  }
+
+  /** Changes the host's MAC, as a guest OS changing its adapter's address. */
+  public void setMac(String mac) {
+    run("ip", "-n", namespace, "link", "set", hostSide, "address", mac);
+  }
+
+  /** Takes the host's link down (a VM leaving this port). */
+  public void down() {
+    run("ip", "-n", namespace, "link", "set", hostSide, "down");
+  }
+
+  /**
+   * Counts the frames matching the tcpdump {@code filter} that arrive at this host while {@code
+   * traffic} runs.
+   */
+  public int capture(String filter, Runnable traffic) {
+    try {
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("vswitch-capture", ".pcap");
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  "ip",
+                  "netns",
+                  "exec",
+                  namespace,
+                  "tcpdump",
+                  "-n",
+                  "-U",
+                  "-i",
+                  hostSide,
+                  "-w",
+                  file.toString()));
+      command.addAll(List.of(filter.split(" ")));
+      Process tcpdump = new ProcessBuilder(command).redirectErrorStream(true).start();
+      Thread.sleep(1000); // tcpdump attaches its filter before printing anything we could wait on
+      traffic.run();
+      Thread.sleep(500);
+      tcpdump.destroy();
+      tcpdump.waitFor(10, TimeUnit.SECONDS);
+      Process read =
+          new ProcessBuilder("tcpdump", "-n", "-r", file.toString())
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      long lines =
+          new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().count();
+      read.waitFor(10, TimeUnit.SECONDS);
+      java.nio.file.Files.deleteIfExists(file);
+      return (int) lines;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 
@@ -69,6 +174,9 @@ public final class NetnsHost implements AutoCloseable {
 
   @Override
   public void close() {
+    if (vlanHost != null) {
+      vlanHost.destroyForcibly();
+    }
     exitCode(List.of("ip", "netns", "del", namespace)); // takes the veth pair with it
     exitCode(List.of("ip", "link", "del", switchSide));
   }

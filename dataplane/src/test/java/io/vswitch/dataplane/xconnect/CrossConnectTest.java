@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.dataplane.AgentFactory;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
-import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.port.PortSpec;
-import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.testing.Await;
 import io.vswitch.dataplane.testing.TestEal;
@@ -43,9 +42,9 @@ class CrossConnectTest {
     return SwitchRuntime.open(spec, CrossConnectTest::crossConnect);
   }
 
-  static CrossConnectAgent crossConnect(
-      int worker, List<io.vswitch.dataplane.worker.RxQueue> q, List<Port> ports, CounterFile c) {
-    return new CrossConnectAgent(worker, q, List.of(ports.get(1), ports.get(0)), c);
+  static CrossConnectAgent crossConnect(AgentFactory.WorkerContext w) {
+    return new CrossConnectAgent(
+        w.worker(), w.queues(), List.of(w.ports().get(1), w.ports().get(0)), w.counters());
   }
 
   private static long forwarded(SwitchRuntime runtime) {

@@ -1,0 +1,122 @@
+package io.vswitch.dataplane.l2;
+
+import static io.vswitch.dataplane.testing.FrameBuilder.frame;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vswitch.dataplane.RuntimeSpec;
+import io.vswitch.dataplane.SwitchRuntime;
+import io.vswitch.dataplane.port.PortSpec;
+import io.vswitch.dataplane.stats.PortCounter;
+import io.vswitch.dataplane.testing.Await;
+import io.vswitch.dataplane.testing.Pcap;
+import io.vswitch.dataplane.testing.TestEal;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole L2 pipeline on real DPDK devices: a capture replayed forever on an access port (unicast
+ * to a known MAC behind a trunk, and broadcasts that flood to the trunk, tagged, and to another
+ * access port, untagged: shared mbufs and a copy), into net_null sinks.
+ */
+class L2AgentTest {
+  static final String KNOWN = "02:00:00:00:00:0b";
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void eal() {
+    TestEal.get();
+  }
+
+  private SwitchRuntime open(String name, L2Switch l2) {
+    List<byte[]> frames = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      frames.add(
+          frame()
+              .src(String.format("02:00:00:00:01:%02x", i % 4))
+              .dst(i % 4 == 3 ? "ff:ff:ff:ff:ff:ff" : KNOWN)
+              .payloadLength(46)
+              .build());
+    }
+    Path capture = dir.resolve("gen.pcap");
+    Pcap.write(capture, frames);
+    RuntimeSpec spec =
+        new RuntimeSpec(
+            List.of(
+                PortSpec.of("gen", "net_pcap_" + name + ",rx_pcap=" + capture + ",infinite_rx=1"),
+                PortSpec.of("trunk", "net_null_" + name + "t,no-rx=1"),
+                PortSpec.of("access", "net_null_" + name + "a,no-rx=1")),
+            List.of(TestEal.workerCore()),
+            "busy-spin",
+            dir.resolve("counters"),
+            0);
+    return SwitchRuntime.open(
+        spec,
+        w -> new L2Agent(w.worker(), w.queues(), w.ports(), w.counters(), l2, w.pool().segment()));
+  }
+
+  private static L2Switch l2Switch() {
+    L2Tables tables =
+        new L2Tables(
+            List.of(
+                PortPolicy.access(0, 10).build(),
+                PortPolicy.trunk(1, 10, 20).build(),
+                PortPolicy.access(2, 10).build()));
+    L2Switch l2 = new L2Switch(new Fdb(1 << 16, 300), tables);
+    l2.fdb().addStatic(10, MacAddress.parse(KNOWN), 1);
+    return l2;
+  }
+
+  private static long received(SwitchRuntime runtime) {
+    return runtime.counters().sum(0, PortCounter.RX_PACKETS);
+  }
+
+  @Test
+  void pipelineAllocatesNothingPerPacketInSteadyState() {
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    try (L2Switch l2 = l2Switch();
+        SwitchRuntime runtime = open("l2alloc", l2)) {
+      runtime.start();
+      long worker = runtime.workers().getFirst().thread().threadId();
+      Await.until("warm-up", Duration.ofSeconds(120), () -> received(runtime) > 3_000_000);
+      long bytesBefore = threads.getThreadAllocatedBytes(worker);
+      long packetsBefore = received(runtime);
+      Await.until(
+          "1M more packets",
+          Duration.ofSeconds(120),
+          () -> received(runtime) > packetsBefore + 1_000_000);
+      long bytes = threads.getThreadAllocatedBytes(worker) - bytesBefore;
+      long packets = received(runtime) - packetsBefore;
+      assertNull(runtime.workerFailure());
+      assertTrue(
+          bytes < 16 * 1024, "worker allocated " + bytes + " bytes for " + packets + " packets");
+    }
+  }
+
+  @Test
+  void unicastIsTaggedToTheTrunkAndBroadcastFloodsWithoutLeakingMbufs() {
+    try (L2Switch l2 = l2Switch();
+        SwitchRuntime runtime = open("l2leak", l2)) {
+      runtime.start();
+      Await.until("traffic", Duration.ofSeconds(60), () -> received(runtime) > 200_000);
+      runtime.stop();
+      var c = runtime.counters();
+      long rx = c.sum(0, PortCounter.RX_PACKETS);
+      long trunkTx = c.sum(1, PortCounter.TX_PACKETS);
+      long accessTx = c.sum(2, PortCounter.TX_PACKETS);
+      assertEquals(rx, trunkTx + c.drops(1), "every frame reaches the trunk");
+      assertEquals(
+          rx / 4, accessTx + c.drops(2), 32, "only broadcasts reach the other access port");
+      assertEquals(c.sum(2, PortCounter.TX_FLOOD), accessTx);
+      assertTrue(c.sum(1, PortCounter.TX_UNICAST) > 0);
+      assertEquals(0, runtime.closeAndCountLeaks(), "mbufs leaked");
+    }
+  }
+}
