@@ -51,10 +51,12 @@ public record EalOptions(
     if (!pci) {
       args.add("--no-pci");
     }
-    if (inMemory && hugepages) {
-      args.add("--in-memory");
-    } else if (inMemory) {
+    if (inMemory) {
+      // Our own prefix either way, so the runtime directory (telemetry socket) is ours to remove.
       args.add("--file-prefix=vswitch-" + ProcessHandle.current().pid());
+      if (hugepages) {
+        args.add("--in-memory");
+      }
     }
     args.add("--log-level=" + logLevel);
     args.addAll(extra);

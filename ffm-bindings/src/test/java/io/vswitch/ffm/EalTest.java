@@ -18,6 +18,7 @@ class EalTest {
   static void startEal() {
     cpusBefore = CpuAffinity.current();
     eal = Eal.init(EalOptions.virtualOnly(256).toArguments());
+    Runtime.getRuntime().addShutdownHook(new Thread(eal::removeRuntimeDirectory));
   }
 
   @Test

@@ -17,7 +17,13 @@ import java.util.regex.Pattern;
  * nothing. Each failure is a one-line {@link ConfigException} naming the offending item.
  */
 public final class ConfigValidator {
-  private static final Pattern IFACE = Pattern.compile("(?:^|,)iface=([^,]+)");
+  private static final Pattern IFACE =
+      Pattern.compile("(?:^|,)(?:iface|rx_iface|tx_iface)=([^,]+)");
+
+  /** Drivers whose iface= names a kernel interface (for net_vhost it is a socket path). */
+  private static final Pattern KERNEL_IFACE_DRIVER =
+      Pattern.compile("^net_(?:af_packet|af_xdp|pcap).*");
+
   private static final Pattern FILE_ARG = Pattern.compile("(?:^|,)(rx_pcap|tx_pcap)=([^,]+)");
   private static final Set<String> IDLE = Set.of("busy-spin", "backoff");
   private static final Set<String> HUGEPAGES = Set.of("auto", "on", "off");
@@ -220,8 +226,11 @@ public final class ConfigValidator {
 
   /** A missing kernel interface is the most common typo: say so before DPDK does, less clearly. */
   private static void checkInterface(SwitchConfig.Port port) {
+    if (!KERNEL_IFACE_DRIVER.matcher(port.devargs()).matches()) {
+      return;
+    }
     Matcher m = IFACE.matcher(port.devargs());
-    if (m.find()) {
+    while (m.find()) {
       String iface = m.group(1);
       require(
           Files.exists(Path.of("/sys/class/net", iface)),

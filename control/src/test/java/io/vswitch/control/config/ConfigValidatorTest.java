@@ -218,4 +218,15 @@ class ConfigValidatorTest {
         refused("port-groups: [{name: g}]\n" + PORTS + "cross-connect: [[a, b]]\n")
             .contains("not both"));
   }
+
+  @Test
+  void vhostSocketPathIsNotMistakenForAnInterface() {
+    valid(
+        """
+        ports:
+          - {name: a, devargs: "net_vhost0,iface=/tmp/vm1.sock,client=1"}
+          - {name: b, devargs: net_null1}
+        cross-connect: [[a, b]]
+        """);
+  }
 }

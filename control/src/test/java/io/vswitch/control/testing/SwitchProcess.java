@@ -104,9 +104,16 @@ public final class SwitchProcess implements AutoCloseable {
     return output().lines().filter(l -> l.startsWith("vswitch: error:")).toList();
   }
 
+  /** Stops the switch if a test left it running: SIGTERM first, so it cleans up after itself. */
   @Override
   public void close() {
     if (process.isAlive()) {
+      process.destroy();
+      try {
+        process.waitFor(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       process.destroyForcibly();
     }
   }

@@ -14,8 +14,10 @@ public final class DpdkPort implements Port {
   private final int rxQueues;
   private final int txQueues;
   private final String driver;
+  private final TxQueueLocks locks; // null when every worker has its own queue
 
-  private DpdkPort(String name, int index, EthPort device, int rxQueues, int txQueues) {
+  private DpdkPort(
+      String name, int index, EthPort device, int rxQueues, int txQueues, int workers) {
     this.name = name;
     this.index = index;
     this.device = device;
@@ -23,18 +25,21 @@ public final class DpdkPort implements Port {
     this.rxQueues = rxQueues;
     this.txQueues = txQueues;
     this.driver = device.info().driver();
+    this.locks = txQueues < workers ? new TxQueueLocks(txQueues) : null;
   }
 
   /**
-   * Probes and configures the device. {@code txQueues} is the number of workers, so that each
-   * worker owns one transmit queue on every port and never shares it.
+   * Probes and configures the device with one transmit queue per worker, so that each worker owns
+   * one on every port and never shares it, or as many as the device has when that is fewer (a pcap
+   * port has one): then workers share them under {@link TxQueueLocks}.
    */
-  public static DpdkPort open(PortSpec spec, int index, int txQueues, Mempool pool) {
+  public static DpdkPort open(PortSpec spec, int index, int workers, Mempool pool) {
     EthPort device = EthPort.open(spec.devargs(), EthPort.isPciDevargs(spec.devargs()));
     try {
+      int txQueues = Math.max(1, Math.min(workers, device.info().maxTxQueues()));
       device.configure(spec.rxQueues(), txQueues, spec.rxDescriptors(), spec.txDescriptors(), pool);
       device.setPromiscuous(true); // a switch port must see every frame, not only its own MAC
-      return new DpdkPort(spec.name(), index, device, spec.rxQueues(), txQueues);
+      return new DpdkPort(spec.name(), index, device, spec.rxQueues(), txQueues, workers);
     } catch (RuntimeException e) {
       device.close();
       throw e;
@@ -75,18 +80,36 @@ public final class DpdkPort implements Port {
     return n;
   }
 
+  /**
+   * @param queue the worker's index; with fewer queues than workers it maps to queue % queues,
+   *     taken under that queue's lock
+   */
   @Override
   public int transmit(int queue, PacketBatch batch) {
     int count = batch.count();
     if (count == 0) {
       return 0;
     }
-    int sent =
-        Short.toUnsignedInt(
-            vswitch_shim_h.vs_tx_burst_or_free(
-                portId, (short) queue, batch.mbufArray(), (short) count));
+    int sent;
+    if (locks == null) {
+      sent = txBurst(queue, batch, count);
+    } else {
+      int shared = queue % txQueues;
+      locks.lock(shared);
+      try {
+        sent = txBurst(shared, batch, count);
+      } finally {
+        locks.unlock(shared);
+      }
+    }
     batch.clear();
     return sent;
+  }
+
+  private int txBurst(int queue, PacketBatch batch, int count) {
+    return Short.toUnsignedInt(
+        vswitch_shim_h.vs_tx_burst_or_free(
+            portId, (short) queue, batch.mbufArray(), (short) count));
   }
 
   /** net_af_xdp's fill ring (ETH_AF_XDP_DFLT_NUM_DESCS = 2048 per queue) and its refills. */

@@ -27,6 +27,7 @@ public final class WorkerThread {
 
   private volatile boolean running = true;
   private volatile Throwable failure;
+  private volatile Throwable startFailure;
   private volatile int lcoreId = -1;
   private volatile int kernelThreadId;
   // Written by the worker only; read racily by monitoring.
@@ -54,7 +55,7 @@ public final class WorkerThread {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting " + thread.getName(), e);
     }
-    Throwable f = failure;
+    Throwable f = startFailure;
     if (f != null) {
       throw new IllegalStateException(thread.getName() + " failed to start: " + f.getMessage(), f);
     }
@@ -73,6 +74,8 @@ public final class WorkerThread {
       }
       agent.onStart();
     } catch (Throwable t) {
+      // Kept apart from loop failures: the loop may fail right after start() returned.
+      startFailure = t;
       failure = t;
       running = false;
     }
