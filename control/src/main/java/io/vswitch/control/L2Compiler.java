@@ -1,9 +1,13 @@
 package io.vswitch.control;
 
+import io.vswitch.control.config.AclRules;
+import io.vswitch.control.config.QosSpecs;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.PortPolicy;
+import io.vswitch.dataplane.qos.PolicerSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,24 +20,37 @@ import java.util.Map;
  */
 final class L2Compiler {
   private static final SwitchConfig.PortGroup DEFAULT_GROUP =
-      new SwitchConfig.PortGroup("default", null, null);
+      new SwitchConfig.PortGroup("default", null, null, null, null);
+
+  private static final SwitchConfig.AclBinding NO_ACL = new SwitchConfig.AclBinding(null, null);
+  private static final SwitchConfig.Qos NO_QOS = new SwitchConfig.Qos(null, null, null);
 
   private L2Compiler() {}
 
   static L2Tables compile(SwitchConfig config) {
     Map<String, SwitchConfig.PortGroup> groups = new HashMap<>();
     config.portGroups().forEach(g -> groups.put(g.name(), g));
+    int workers = config.workers().cores().size();
+    Map<String, Acl> acls = new HashMap<>();
+    for (SwitchConfig.Acl acl : config.acls()) {
+      acls.put(acl.name(), AclRules.compile(acl, workers)); // one per name: ports share counters
+    }
     List<PortPolicy> policies = new ArrayList<>();
     for (int i = 0; i < config.ports().size(); i++) {
       SwitchConfig.Port port = config.ports().get(i);
       SwitchConfig.PortGroup group =
           port.portGroup() == null ? DEFAULT_GROUP : groups.get(port.portGroup());
-      policies.add(policy(i, port, group));
+      policies.add(policy(i, port, group, acls, workers));
     }
     return new L2Tables(policies);
   }
 
-  private static PortPolicy policy(int index, SwitchConfig.Port port, SwitchConfig.PortGroup g) {
+  private static PortPolicy policy(
+      int index,
+      SwitchConfig.Port port,
+      SwitchConfig.PortGroup g,
+      Map<String, Acl> acls,
+      int workers) {
     SwitchConfig.Vlan vlan = g.vlan();
     PortPolicy.Builder b;
     if (vlan.mode().equals("access")) {
@@ -45,11 +62,44 @@ final class L2Compiler {
       }
     }
     SwitchConfig.Security s = g.security();
+    SwitchConfig.AclBinding binding =
+        port.acl() != null ? port.acl() : g.acl() != null ? g.acl() : NO_ACL;
+    SwitchConfig.Qos qos = port.qos() != null ? port.qos() : g.qos() != null ? g.qos() : NO_QOS;
+    SwitchConfig.Mark mark = qos.mark();
+    String where = "port '" + port.name() + "'";
     return b.mac(port.mac() == null ? MacAddress.NONE : MacAddress.parse(port.mac()))
         .promiscuous(s.promiscuous().equals("accept"))
         .macChanges(s.macChanges().equals("accept"))
         .forgedTransmits(s.forgedTransmits().equals("accept"))
         .learning(port.learning())
+        .acls(acl(binding.ingress(), acls), acl(binding.egress(), acls))
+        .policer(policer(qos, port))
+        .shaper(
+            qos.egressShaper() == null
+                ? null
+                : QosSpecs.shaper(qos.egressShaper(), where).share(workers))
+        .mark(
+            mark == null || mark.pcp() == null ? -1 : mark.pcp(),
+            mark == null || mark.dscp() == null ? -1 : mark.dscp())
         .build();
+  }
+
+  private static Acl acl(String name, Map<String, Acl> acls) {
+    return name == null ? null : acls.get(name);
+  }
+
+  /**
+   * A policer shared by several workers: each receive queue of the port gets its own instance with
+   * rate / rx-queues (and burst / rx-queues), rather than one bucket updated atomically by every
+   * worker. No cache line bounces between cores and no CAS loop on the fast path; the price is that
+   * the port's rate is enforced per queue, so it is exact when RSS spreads the traffic evenly and
+   * conservative (lower) when one queue carries it all. Likewise the egress shaper: rate / workers.
+   */
+  private static PolicerSpec policer(SwitchConfig.Qos qos, SwitchConfig.Port port) {
+    if (qos.ingressPolicer() == null) {
+      return null;
+    }
+    return QosSpecs.policer(qos.ingressPolicer(), "port '" + port.name() + "'")
+        .share(port.rxQueues());
   }
 }

@@ -3,10 +3,13 @@ package io.vswitch.control;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
+import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.acl.AclRule;
 import io.vswitch.dataplane.l2.Fdb;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.L2Agent;
 import io.vswitch.dataplane.l2.L2Switch;
+import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.port.PortSpec;
@@ -133,6 +136,30 @@ final class SwitchLauncher {
     }
     if (running.l2() != null) {
       out.printf("fdb: %d entries%n", running.l2().fdb().size(FdbClock.nowSeconds()));
+      printAclHits(running.l2().tables(), out);
+    }
+  }
+
+  /** Per rule (and default) of each ACL in use: priority, action, packets it decided. */
+  private static void printAclHits(L2Tables tables, PrintStream out) {
+    java.util.Set<Acl> seen =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (int p = 0; p < tables.portCount(); p++) {
+      for (Acl acl :
+          java.util.Arrays.asList(tables.port(p).ingressAcl(), tables.port(p).egressAcl())) {
+        if (acl == null || !seen.add(acl)) {
+          continue;
+        }
+        for (int r = 0; r < acl.rules().size(); r++) {
+          AclRule rule = acl.rules().get(r);
+          out.printf(
+              "acl %-16s priority %-8d %-5s %d%n",
+              acl.name(), rule.priority(), rule.allow() ? "allow" : "deny", acl.hits(r));
+        }
+        out.printf(
+            "acl %-16s default %-9s %-5s %d%n",
+            acl.name(), "", acl.defaultAllow() ? "allow" : "deny", acl.hits(acl.rules().size()));
+      }
     }
   }
 }

@@ -40,15 +40,70 @@ public final class ConfigValidator {
       require(
           config.portGroups().isEmpty(),
           "choose one: cross-connect (a patch panel) or port-groups (a switch), not both");
+      require(config.acls().isEmpty(), "acls need a switch (port-groups), not cross-connect");
       validateCrossConnect(config.crossConnect(), ports);
     } else {
+      Set<String> acls = validateAcls(config.acls(), config.workers().cores().size());
       Map<String, SwitchConfig.PortGroup> groups = validatePortGroups(config.portGroups());
+      for (SwitchConfig.PortGroup group : config.portGroups()) {
+        validateAclBinding(group.acl(), acls, "port group '" + group.name() + "'");
+        validateQos(group.qos(), "port group '" + group.name() + "'");
+      }
       for (SwitchConfig.Port port : config.ports()) {
         validateL2Port(port, groups);
+        validateAclBinding(port.acl(), acls, "port '" + port.name() + "'");
+        validateQos(port.qos(), "port '" + port.name() + "'");
       }
       validateFdb(config.fdb(), ports, groups);
     }
     return config;
+  }
+
+  /** Compiles every ACL (and throws the result away): what validates is what compiles. */
+  private static Set<String> validateAcls(List<SwitchConfig.Acl> acls, int workers) {
+    Set<String> names = new HashSet<>();
+    for (SwitchConfig.Acl acl : acls) {
+      AclRules.compile(acl, workers);
+      require(names.add(acl.name()), "acl name '" + acl.name() + "' is used twice");
+    }
+    return names;
+  }
+
+  private static void validateAclBinding(
+      SwitchConfig.AclBinding binding, Set<String> acls, String where) {
+    if (binding == null) {
+      return;
+    }
+    require(
+        binding.ingress() != null || binding.egress() != null,
+        where + ": acl needs ingress, egress or both");
+    for (String name : java.util.Arrays.asList(binding.ingress(), binding.egress())) {
+      require(
+          name == null || acls.contains(name),
+          where + ": unknown acl '" + name + "'; acls are " + acls);
+    }
+  }
+
+  private static void validateQos(SwitchConfig.Qos qos, String where) {
+    if (qos == null) {
+      return;
+    }
+    if (qos.ingressPolicer() != null) {
+      QosSpecs.policer(qos.ingressPolicer(), where);
+    }
+    if (qos.egressShaper() != null) {
+      QosSpecs.shaper(qos.egressShaper(), where);
+    }
+    if (qos.mark() != null) {
+      SwitchConfig.Mark mark = qos.mark();
+      require(mark.pcp() != null || mark.dscp() != null, where + ": mark needs pcp, dscp or both");
+      if (mark.pcp() != null) {
+        QosSpecs.pcp(mark.pcp(), where + ": mark.pcp");
+      }
+      if (mark.dscp() != null) {
+        QosSpecs.dscp(mark.dscp(), where + ": mark.dscp");
+      }
+    }
   }
 
   private static Map<String, SwitchConfig.PortGroup> validatePortGroups(

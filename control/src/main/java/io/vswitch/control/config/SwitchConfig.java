@@ -25,6 +25,20 @@ import java.util.List;
  *   - {name: vm1, devargs: "net_vhost0,iface=/tmp/vm1.sock", port-group: web,
  *      mac: "52:54:00:00:00:01"}
  *   - {name: nic, devargs: "0000:3b:00.0", port-group: uplink, rx-queues: 2}
+ *     acl: {ingress: web-in, egress: web-out}
+ *     qos:
+ *       ingress-policer: {type: srtcm, cir-bps: 100000000, cbs-bytes: 65536, ebs-bytes: 65536,
+ *                         exceed: drop}         # or trtcm (pir-bps, pbs-bytes), trtcm-4115
+ *                                               # (eir-bps, ebs-bytes); exceed: remark + dscp
+ *       egress-shaper: {average-bps: 100000000, peak-bps: 200000000, burst-bytes: 1048576}
+ *       mark: {pcp: 5, dscp: 46}
+ * acls:
+ *   - name: web-in
+ *     default: allow
+ *     rules:
+ *       - {priority: 10, action: deny, protocol: tcp, dst-port: 80, src-ip: 10.0.0.0/8}
+ *       - {priority: 20, action: allow, ether-type: ipv6, dst-ip: "fd00::/64",
+ *          protocol: udp, dst-port: 1000-2000}
  * fdb:
  *   aging-seconds: 300
  *   capacity: 1048576
@@ -39,7 +53,8 @@ public record SwitchConfig(
     List<PortGroup> portGroups,
     List<Port> ports,
     Fdb fdb,
-    List<List<String>> crossConnect) {
+    List<List<String>> crossConnect,
+    List<Acl> acls) {
 
   public SwitchConfig {
     eal = eal == null ? Eal.DEFAULT : eal;
@@ -48,6 +63,7 @@ public record SwitchConfig(
     ports = ports == null ? List.of() : List.copyOf(ports);
     fdb = fdb == null ? Fdb.DEFAULT : fdb;
     crossConnect = crossConnect == null ? List.of() : List.copyOf(crossConnect);
+    acls = acls == null ? List.of() : List.copyOf(acls);
   }
 
   /** Cross-connect (a patch panel) when pairs are given; otherwise a learning L2 switch. */
@@ -59,12 +75,83 @@ public record SwitchConfig(
    * A named set of port settings, as a vSphere port group: VLAN membership and security policy
    * (later shaping and ACLs) shared by every port in it.
    */
-  public record PortGroup(String name, Vlan vlan, Security security) {
+  public record PortGroup(String name, Vlan vlan, Security security, AclBinding acl, Qos qos) {
     public PortGroup {
       vlan = vlan == null ? Vlan.DEFAULT : vlan;
       security = security == null ? Security.DEFAULT : security;
     }
   }
+
+  /**
+   * A named ACL: rules tried in priority order (lowest number first, as NSX sequence numbers),
+   * first match wins; {@code default} (allow or deny) decides what no rule matches.
+   */
+  public record Acl(String name, @JsonProperty("default") String defaultAction, List<Rule> rules) {
+    public Acl {
+      rules = rules == null ? List.of() : List.copyOf(rules);
+    }
+  }
+
+  /**
+   * One ACL rule; every match field left out matches anything. {@code src-ip}/{@code dst-ip} are
+   * IPv4 or IPv6 prefixes (an address alone is a host) and restrict the rule to that family; ports
+   * ("80" or "1000-2000") need protocol tcp or udp; tcp-flags ("syn,!ack": set, !clear) need
+   * protocol tcp.
+   */
+  public record Rule(
+      Integer priority,
+      String action,
+      String etherType,
+      String srcMac,
+      String dstMac,
+      Integer vlan,
+      String srcIp,
+      String dstIp,
+      String protocol,
+      String srcPort,
+      String dstPort,
+      String tcpFlags) {}
+
+  /** Which ACLs filter a port's traffic, by name: entering the switch, and leaving it. */
+  public record AclBinding(String ingress, String egress) {}
+
+  /** Quality of service of a port: ingress policer, egress shaper, marking. */
+  public record Qos(Policer ingressPolicer, Shaper egressShaper, Mark mark) {}
+
+  /**
+   * A three-colour marker, colour-blind: {@code srtcm} (RFC 2697: cir, cbs, ebs), {@code trtcm}
+   * (RFC 2698: cir, cbs, pir, pbs) or {@code trtcm-4115} (RFC 4115: cir, cbs, eir, ebs). Red frames
+   * are dropped ({@code exceed: drop}) or remarked to {@code exceed-dscp} ({@code exceed: remark}).
+   */
+  public record Policer(
+      String type,
+      Long cirBps,
+      Long cbsBytes,
+      Long ebsBytes,
+      Long pirBps,
+      Long pbsBytes,
+      Long eirBps,
+      String exceed,
+      Integer exceedDscp) {
+    public Policer {
+      type = type == null ? "srtcm" : type;
+      exceed = exceed == null ? "drop" : exceed;
+    }
+  }
+
+  /**
+   * vSphere traffic shaping: average and peak bandwidth (bits/s) and burst size (bytes); the excess
+   * waits in a queue of {@code queue-packets} per worker, dropped only when it is full.
+   */
+  public record Shaper(Long averageBps, Long peakBps, Long burstBytes, Integer queuePackets) {
+    public Shaper {
+      peakBps = peakBps == null ? averageBps : peakBps;
+      queuePackets = queuePackets == null ? 1024 : queuePackets;
+    }
+  }
+
+  /** 802.1p priority (0..7, on tagged egress) and DSCP (0..63) for frames entering the port. */
+  public record Mark(Integer pcp, Integer dscp) {}
 
   /**
    * VLAN membership: {@code mode: access} with {@code id}, or {@code mode: trunk} with {@code
@@ -143,7 +230,8 @@ public record SwitchConfig(
 
   /**
    * One port. {@code mac} is the MAC of the VM or host behind it, which the security policy checks
-   * against; {@code port-group} defaults to access VLAN 1.
+   * against; {@code port-group} defaults to access VLAN 1. {@code acl} and {@code qos}, when given,
+   * replace the group's (each as a whole).
    */
   public record Port(
       String name,
@@ -153,7 +241,9 @@ public record SwitchConfig(
       Boolean learning,
       Integer rxQueues,
       Integer rxDescriptors,
-      Integer txDescriptors) {
+      Integer txDescriptors,
+      AclBinding acl,
+      Qos qos) {
     public Port {
       learning = learning == null || learning;
       rxQueues = rxQueues == null ? 1 : rxQueues;

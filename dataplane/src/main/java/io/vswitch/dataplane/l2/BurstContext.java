@@ -33,6 +33,15 @@ public final class BurstContext {
   public final int[] egress = new int[PacketBatch.MAX_BURST];
   public final byte[] drop = new byte[PacketBatch.MAX_BURST];
 
+  /** 802.1p priority a tagged egress gets, or -1 to keep the frame's own (0 when it had none). */
+  public final int[] pcp = new int[PacketBatch.MAX_BURST];
+
+  /** ACL keys of the burst, extracted when some port of the tables has an ACL. */
+  public final io.vswitch.dataplane.acl.AclKeys aclKeys = new io.vswitch.dataplane.acl.AclKeys();
+
+  /** Classifier results (rule index or -1), per packet. */
+  public final int[] aclRule = new int[PacketBatch.MAX_BURST];
+
   int count;
   int ingressPort;
   CounterSlot ingressCounters;
@@ -53,6 +62,7 @@ public final class BurstContext {
     this.count = count;
     this.ingressCounters = counters;
     java.util.Arrays.fill(drop, 0, count, (byte) 0);
+    java.util.Arrays.fill(pcp, 0, count, -1);
   }
 
   public int count() {

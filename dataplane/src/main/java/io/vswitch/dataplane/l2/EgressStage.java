@@ -20,6 +20,7 @@ public final class EgressStage {
   public static final int MAX_PORTS = 1024;
 
   private final MemorySegment pool;
+  private final int worker;
   private final int[] same = new int[MAX_PORTS];
   private final int[] other = new int[MAX_PORTS];
   private int nSame;
@@ -29,7 +30,16 @@ public final class EgressStage {
    * @param pool where flood copies come from
    */
   public EgressStage(MemorySegment pool) {
+    this(pool, 0);
+  }
+
+  /**
+   * @param pool where flood copies come from
+   * @param worker this worker's index: its stripe of the egress ACLs' hit counters
+   */
+  public EgressStage(MemorySegment pool, int worker) {
     this.pool = pool;
+    this.worker = worker;
   }
 
   public void run(BurstContext ctx, L2Tables tables, TxBuffer[] tx) {
@@ -57,7 +67,8 @@ public final class EgressStage {
     }
     long mbuf = ctx.batch.mbuf(i);
     int vlan = ctx.vlan[i];
-    if (!VlanRewrite.apply(mbuf, ctx.frame[i], ctx.tag[i], port.egressTagged(vlan), vlan)) {
+    boolean tagged = port.egressTagged(vlan);
+    if (!VlanRewrite.apply(mbuf, ctx.frame[i], ctx.tag[i], tagged, vlan, ctx.pcp[i])) {
       ctx.drop(i, DropReason.NO_MBUF);
       return;
     }
@@ -68,11 +79,20 @@ public final class EgressStage {
   private void flood(BurstContext ctx, int i, L2Tables tables, TxBuffer[] tx) {
     nSame = 0;
     nOther = 0;
+    boolean denied = false;
     for (int p : tables.members(ctx.vlan[i])) {
       PortPolicy port = tables.port(p);
       if (p != ctx.ingressPort && accepts(port, ctx.dstMac[i])) {
-        classify(ctx, i, port);
+        if (port.egressAcl != null && !AclStage.allows(ctx, i, port.egressAcl, worker)) {
+          denied = true;
+        } else {
+          classify(ctx, i, port);
+        }
       }
+    }
+    if (denied && nSame + nOther == 0) {
+      ctx.drop(i, DropReason.ACL_EGRESS_DENY);
+      return;
     }
     send(ctx, i, tx, true);
   }
@@ -90,8 +110,11 @@ public final class EgressStage {
     nOther = 0;
     classify(ctx, i, target);
     for (int p : promiscuous) {
-      if (p != egress && p != ctx.ingressPort) {
-        classify(ctx, i, tables.port(p));
+      PortPolicy port = tables.port(p);
+      if (p != egress
+          && p != ctx.ingressPort
+          && (port.egressAcl == null || AclStage.allows(ctx, i, port.egressAcl, worker))) {
+        classify(ctx, i, port);
       }
     }
     send(ctx, i, tx, false);
@@ -119,8 +142,9 @@ public final class EgressStage {
     long original = ctx.batch.mbuf(i);
     int vlan = ctx.vlan[i];
     boolean tagged = ctx.tag[i] != 0;
+    int pcp = ctx.pcp[i];
     if (nSame == 0) { // everyone wants the other encapsulation: rewrite the original itself
-      if (!VlanRewrite.apply(original, ctx.frame[i], ctx.tag[i], !tagged, vlan)) {
+      if (!VlanRewrite.apply(original, ctx.frame[i], ctx.tag[i], !tagged, vlan, pcp)) {
         ctx.drop(i, DropReason.NO_MBUF);
         return;
       }
@@ -128,22 +152,25 @@ public final class EgressStage {
       return;
     }
     if (nOther > 0) {
-      long copy = copyRewritten(original, ctx.tag[i], !tagged, vlan);
+      long copy = copyRewritten(original, ctx.tag[i], !tagged, vlan, pcp);
       if (copy != 0) {
         enqueue(tx, other, nOther, copy, flood);
       } else {
         ctx.ingressCounters.addDrop(DropReason.NO_MBUF, nOther);
       }
     }
+    if (tagged && pcp >= 0) { // the shared original keeps its tag: only its priority changes
+      VlanRewrite.apply(original, ctx.frame[i], ctx.tag[i], true, vlan, pcp);
+    }
     enqueue(tx, same, nSame, original, flood);
   }
 
-  private long copyRewritten(long original, int tag, boolean tagged, int vlan) {
+  private long copyRewritten(long original, int tag, boolean tagged, int vlan, int pcp) {
     long copy = vswitch_shim_h.vs_pktmbuf_copy(MemorySegment.ofAddress(original), pool).address();
     if (copy == 0) {
       return 0;
     }
-    if (!VlanRewrite.apply(copy, Mbuf.dataAddress(copy), tag, tagged, vlan)) {
+    if (!VlanRewrite.apply(copy, Mbuf.dataAddress(copy), tag, tagged, vlan, pcp)) {
       Mbuf.free(copy);
       return 0;
     }

@@ -14,6 +14,7 @@ public final class L2Tables {
   private final PortPolicy[] ports;
   private final int[][] members = new int[4096][];
   private final int[][] promiscuous = new int[4096][];
+  private final boolean acls;
 
   public L2Tables(List<PortPolicy> policies) {
     this.ports = policies.toArray(PortPolicy[]::new);
@@ -26,6 +27,11 @@ public final class L2Tables {
       members[vlan] = portsWhere(vlan, false);
       promiscuous[vlan] = portsWhere(vlan, true);
     }
+    boolean any = false;
+    for (PortPolicy p : ports) {
+      any |= p.ingressAcl != null || p.egressAcl != null;
+    }
+    this.acls = any;
     members[0] = NONE;
     promiscuous[0] = NONE;
     members[4095] = NONE;
@@ -44,6 +50,11 @@ public final class L2Tables {
 
   public PortPolicy port(int index) {
     return ports[index];
+  }
+
+  /** True when some port has an ACL: then every burst's ACL keys are extracted. */
+  public boolean hasAcls() {
+    return acls;
   }
 
   public int portCount() {

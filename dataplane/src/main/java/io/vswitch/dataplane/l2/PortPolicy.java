@@ -1,5 +1,8 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.qos.PolicerSpec;
+import io.vswitch.dataplane.qos.ShaperSpec;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -27,6 +30,12 @@ public final class PortPolicy {
   final boolean acceptMacChanges;
   final boolean acceptForgedTransmits;
   final boolean learning;
+  final Acl ingressAcl;
+  final Acl egressAcl;
+  final PolicerSpec policer;
+  final ShaperSpec shaper;
+  final int markPcp;
+  final int markDscp;
 
   private PortPolicy(Builder b) {
     this.index = b.index;
@@ -40,6 +49,12 @@ public final class PortPolicy {
     this.acceptMacChanges = b.acceptMacChanges;
     this.acceptForgedTransmits = b.acceptForgedTransmits;
     this.learning = b.learning;
+    this.ingressAcl = b.ingressAcl;
+    this.egressAcl = b.egressAcl;
+    this.policer = b.policer;
+    this.shaper = b.shaper;
+    this.markPcp = b.markPcp;
+    this.markDscp = b.markDscp;
   }
 
   public static Builder access(int index, int vlan) {
@@ -111,6 +126,31 @@ public final class PortPolicy {
     return promiscuous;
   }
 
+  /** The ACL for frames entering the switch on this port, or null. */
+  public Acl ingressAcl() {
+    return ingressAcl;
+  }
+
+  /** The ACL for frames leaving the switch on this port, or null. */
+  public Acl egressAcl() {
+    return egressAcl;
+  }
+
+  /** The ingress policer of one receive queue of this port, or null. */
+  public PolicerSpec policer() {
+    return policer;
+  }
+
+  /** The egress shaper of one worker's share of this port, or null. */
+  public ShaperSpec shaper() {
+    return shaper;
+  }
+
+  /** True when frames entering here get a DSCP or PCP set. */
+  boolean marks() {
+    return markPcp >= 0 || markDscp >= 0;
+  }
+
   /** Builds a policy; defaults: learning on, every security policy accepts, no MAC. */
   public static final class Builder {
     private final int index;
@@ -124,6 +164,12 @@ public final class PortPolicy {
     private boolean acceptMacChanges = true;
     private boolean acceptForgedTransmits = true;
     private boolean learning = true;
+    private Acl ingressAcl;
+    private Acl egressAcl;
+    private PolicerSpec policer;
+    private ShaperSpec shaper;
+    private int markPcp = -1;
+    private int markDscp = -1;
 
     private Builder(int index, VlanMode mode) {
       this.index = index;
@@ -162,6 +208,32 @@ public final class PortPolicy {
 
     public Builder learning(boolean on) {
       this.learning = on;
+      return this;
+    }
+
+    public Builder acls(Acl ingress, Acl egress) {
+      this.ingressAcl = ingress;
+      this.egressAcl = egress;
+      return this;
+    }
+
+    public Builder policer(PolicerSpec spec) {
+      this.policer = spec;
+      return this;
+    }
+
+    public Builder shaper(ShaperSpec spec) {
+      this.shaper = spec;
+      return this;
+    }
+
+    /** Marks frames entering on this port: PCP 0..7 and DSCP 0..63, -1 to leave as is. */
+    public Builder mark(int pcp, int dscp) {
+      if (pcp < -1 || pcp > 7 || dscp < -1 || dscp > 63) {
+        throw new IllegalArgumentException("PCP is 0..7 and DSCP 0..63");
+      }
+      this.markPcp = pcp;
+      this.markDscp = dscp;
       return this;
     }
 

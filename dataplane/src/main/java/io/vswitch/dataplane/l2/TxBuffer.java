@@ -2,6 +2,7 @@ package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.port.Port;
+import io.vswitch.dataplane.qos.Shaper;
 import io.vswitch.dataplane.stats.CounterSlot;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
@@ -19,15 +20,36 @@ public final class TxBuffer {
   private final CounterSlot counters;
   private final int[] lengths = new int[PacketBatch.MAX_BURST];
   private final boolean[] flooded = new boolean[PacketBatch.MAX_BURST];
+  private final PacketBatch overflow;
+  private Shaper shaper;
 
   public TxBuffer(Port port, int queue, CounterSlot counters, Arena arena) {
     this.port = port;
     this.queue = queue;
     this.counters = counters;
     this.batch = new PacketBatch(arena);
+    this.overflow = new PacketBatch(arena);
   }
 
+  /**
+   * Sends a frame with the burst, or, when the port is shaped and the frame does not conform yet,
+   * queues it in the shaper (freed and counted only when that queue is full).
+   */
   public void add(long mbuf, int length, boolean flood) {
+    if (shaper != null && !shaper.admit(length)) {
+      if (!shaper.enqueue(mbuf, length, flood)) {
+        if (overflow.isFull()) {
+          overflow.freeAll();
+        }
+        overflow.add(mbuf);
+        counters.addDrop(DropReason.SHAPER_QUEUE_FULL, 1);
+      }
+      return;
+    }
+    send(mbuf, length, flood);
+  }
+
+  private void send(long mbuf, int length, boolean flood) {
     if (batch.isFull()) {
       flush();
     }
@@ -37,8 +59,49 @@ public final class TxBuffer {
     batch.add(mbuf);
   }
 
+  /** The shaper of this port for this worker, or null. */
+  public Shaper shaper() {
+    return shaper;
+  }
+
+  /**
+   * Shapes this port from now on ({@code next} non-null), or stops shaping it (null): frames still
+   * queued in the old shaper are sent at once, in order.
+   */
+  public void shape(Shaper next) {
+    if (shaper != null && shaper != next) {
+      Shaper old = shaper;
+      shaper = null;
+      while (!old.isEmpty()) {
+        send(old.headMbuf(), old.headLength(), old.headFlooded());
+        old.dequeue();
+      }
+    }
+    shaper = next;
+  }
+
+  /**
+   * Moves the queued frames the shaper's tokens allow at TSC time {@code now} into the burst; the
+   * worker calls this on every pass of its poll loop. Returns how many moved.
+   */
+  public int release(long now) {
+    Shaper s = shaper;
+    if (s == null) {
+      return 0;
+    }
+    s.refill(now);
+    int moved = 0;
+    while (s.headConforms()) {
+      send(s.headMbuf(), s.headLength(), s.headFlooded());
+      s.dequeue();
+      moved++;
+    }
+    return moved;
+  }
+
   /** Sends what is waiting; frees and counts what the queue refused. */
   public void flush() {
+    overflow.freeAll();
     int count = batch.count();
     if (count == 0) {
       return;
@@ -60,11 +123,22 @@ public final class TxBuffer {
   }
 
   public boolean isEmpty() {
-    return batch.isEmpty();
+    return batch.isEmpty() && overflow.isEmpty();
   }
 
-  /** Frees anything still waiting (worker shutdown). */
+  /** Frees anything still waiting, in the shaper's queue too (worker shutdown). */
   public void discard() {
     batch.freeAll();
+    overflow.freeAll();
+    if (shaper != null) {
+      while (!shaper.isEmpty()) {
+        if (overflow.isFull()) {
+          overflow.freeAll();
+        }
+        overflow.add(shaper.headMbuf());
+        shaper.dequeue();
+      }
+      overflow.freeAll();
+    }
   }
 }

@@ -20,13 +20,25 @@ public final class VlanRewrite {
    * @param tag the frame's tag as parsed ({@link BurstContext#tag}): 0 when untagged
    */
   public static boolean apply(long mbuf, long frame, int tag, boolean tagged, int vlan) {
+    return apply(mbuf, frame, tag, tagged, vlan, -1);
+  }
+
+  /**
+   * As {@link #apply(long, long, int, boolean, int)}, with the 802.1p priority of a tagged result
+   * set to {@code pcp} (0..7), or kept from the frame's own tag (0 when pushed) when -1.
+   */
+  public static boolean apply(long mbuf, long frame, int tag, boolean tagged, int vlan, int pcp) {
     boolean hasTag = tag != 0;
     if (hasTag && !tagged) {
       pop(mbuf, frame);
     } else if (!hasTag && tagged) {
-      return push(mbuf, vlan, 0);
-    } else if (hasTag && (tag & 0xFFF) != vlan) {
-      NativeMemory.putShortBE(frame + 14, (tag & 0xF000) | vlan); // keep PCP and DEI
+      return push(mbuf, vlan, pcp < 0 ? 0 : pcp);
+    } else if (hasTag) {
+      int tci = tag & 0xFFFF;
+      int next = (pcp < 0 ? tci & 0xF000 : (pcp << 13) | (tci & 0x1000)) | vlan; // keep DEI
+      if (next != tci) {
+        NativeMemory.putShortBE(frame + 14, next);
+      }
     }
     return true;
   }

@@ -29,7 +29,15 @@ public enum DropReason {
   /** The destination was learned on the ingress port itself (a switch never hairpins). */
   SAME_PORT("same_port"),
   /** No mbuf for the copy a flood needed (pool exhausted). */
-  NO_MBUF("no_mbuf");
+  NO_MBUF("no_mbuf"),
+  /** Denied by the ingress port's ACL (a rule or the default). */
+  ACL_INGRESS_DENY("acl_ingress_deny"),
+  /** Denied by the egress port's ACL; counted on the ingress port like every other drop. */
+  ACL_EGRESS_DENY("acl_egress_deny"),
+  /** Red under the ingress port's policer, whose exceed action is drop. */
+  POLICER_RED("policer_red"),
+  /** The egress shaper's queue was full; counted on the egress port. */
+  SHAPER_QUEUE_FULL("shaper_queue_full");
 
   private final String label;
 

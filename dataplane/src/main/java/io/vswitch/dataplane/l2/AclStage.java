@@ -1,0 +1,68 @@
+package io.vswitch.dataplane.l2;
+
+import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.acl.AclFields;
+import io.vswitch.dataplane.stats.DropReason;
+
+/**
+ * Applies ACLs: extracts the burst's classifier keys once, classifies the whole burst against the
+ * ingress port's ACL, and checks each unicast against its egress port's ACL (floods are checked per
+ * member port in {@link EgressStage}). Every verdict is counted on the rule (or default) that made
+ * it, on this worker's stripe of the ACL's counters.
+ */
+public final class AclStage {
+  private final int worker;
+
+  /**
+   * @param worker this worker's index: its stripe of every ACL's hit counters
+   */
+  public AclStage(int worker) {
+    this.worker = worker;
+  }
+
+  /** Fills {@link BurstContext#aclKeys} for every packet still in the burst. */
+  public void extract(BurstContext ctx) {
+    for (int i = 0; i < ctx.count; i++) {
+      if (!ctx.isDropped(i)) {
+        ctx.aclKeys.extract(
+            i,
+            ctx.frame[i],
+            ctx.etherType[i],
+            ctx.srcMac[i],
+            ctx.dstMac[i],
+            ctx.vlan[i],
+            ctx.l3Offset[i]);
+      }
+    }
+  }
+
+  /** The ingress ACL over the whole burst (one burst comes from one port, so one ACL). */
+  public void ingress(BurstContext ctx, Acl acl) {
+    acl.tree().classify(ctx.aclKeys, ctx.count, ctx.drop, ctx.aclRule);
+    for (int i = 0; i < ctx.count; i++) {
+      if (!ctx.isDropped(i) && !acl.decide(worker, ctx.aclRule[i])) {
+        ctx.drop(i, DropReason.ACL_INGRESS_DENY);
+      }
+    }
+  }
+
+  /** The egress port's ACL for every unicast still in the burst. */
+  public void egress(BurstContext ctx, L2Tables tables) {
+    for (int i = 0; i < ctx.count; i++) {
+      int egress = ctx.egress[i];
+      if (ctx.isDropped(i) || egress < 0) {
+        continue;
+      }
+      Acl acl = tables.port(egress).egressAcl;
+      if (acl != null && !allows(ctx, i, acl, worker)) {
+        ctx.drop(i, DropReason.ACL_EGRESS_DENY);
+      }
+    }
+  }
+
+  /** Whether {@code acl} lets packet i out (counted). */
+  static boolean allows(BurstContext ctx, int i, Acl acl, int worker) {
+    int rule = acl.tree().classify(ctx.aclKeys.key, i * AclFields.COUNT, ctx.aclKeys.tcpFlags[i]);
+    return acl.decide(worker, rule);
+  }
+}
