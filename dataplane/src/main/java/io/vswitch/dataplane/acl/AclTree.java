@@ -50,6 +50,12 @@ public final class AclTree {
   private final long[] hi;
   private final int[] flagsValue;
   private final int[] flagsMask;
+  // The leaf check: per rule only the fields it constrains, most selective field first, as flat
+  // arrays: rule r checks checkField/checkLo/checkHi[checkStart[r] .. checkStart[r+1]).
+  private final int[] checkStart;
+  private final int[] checkField;
+  private final long[] checkLo;
+  private final long[] checkHi;
 
   /**
    * @param rules in priority order (the first that matches wins)
@@ -66,6 +72,28 @@ public final class AclTree {
       System.arraycopy(rule.hi, 0, hi, r * AclFields.COUNT, AclFields.COUNT);
       flagsValue[r] = rule.flagsValue;
       flagsMask[r] = rule.flagsMask;
+    }
+    int[] order = selectiveFirst(rules);
+    checkStart = new int[n + 1];
+    List<Integer> fields = new ArrayList<>();
+    for (int r = 0; r < n; r++) {
+      checkStart[r] = fields.size();
+      for (int d : order) {
+        if (lo[r * AclFields.COUNT + d] != Long.MIN_VALUE
+            || hi[r * AclFields.COUNT + d] != Long.MAX_VALUE) {
+          fields.add(r * AclFields.COUNT + d);
+        }
+      }
+    }
+    checkStart[n] = fields.size();
+    checkField = new int[fields.size()];
+    checkLo = new long[fields.size()];
+    checkHi = new long[fields.size()];
+    for (int k = 0; k < fields.size(); k++) {
+      int at = fields.get(k);
+      checkField[k] = at % AclFields.COUNT;
+      checkLo[k] = lo[at];
+      checkHi[k] = hi[at];
     }
     Builder b = new Builder(n);
     long[] regionLo = new long[AclFields.COUNT];
@@ -122,14 +150,34 @@ public final class AclTree {
   }
 
   private boolean matches(int r, long[] keys, int base, int tcpFlags) {
-    int rb = r * AclFields.COUNT;
-    for (int d = 0; d < AclFields.COUNT; d++) {
-      long v = keys[base + d];
-      if (v < lo[rb + d] || v > hi[rb + d]) {
+    for (int k = checkStart[r], end = checkStart[r + 1]; k < end; k++) {
+      long v = keys[base + checkField[k]];
+      if (v < checkLo[k] || v > checkHi[k]) {
         return false;
       }
     }
     return (tcpFlags & flagsMask[r]) == flagsValue[r];
+  }
+
+  /**
+   * Fields ordered by how many distinct ranges the rules use in them, most first: the field most
+   * likely to tell rules apart is checked first, so a leaf scan rejects a rule after one compare
+   * more often.
+   */
+  private static int[] selectiveFirst(List<AclRule> rules) {
+    long[] distinct = new long[AclFields.COUNT];
+    for (int d = 0; d < AclFields.COUNT; d++) {
+      java.util.Set<List<Long>> seen = new java.util.HashSet<>();
+      for (AclRule rule : rules) {
+        seen.add(List.of(rule.lo[d], rule.hi[d]));
+      }
+      distinct[d] = seen.size() * 16L + (AclFields.COUNT - d); // ties: a stable order
+    }
+    return java.util.stream.IntStream.range(0, AclFields.COUNT)
+        .boxed()
+        .sorted((a, b) -> Long.compare(distinct[b], distinct[a]))
+        .mapToInt(Integer::intValue)
+        .toArray();
   }
 
   /** Inner nodes; for tests and the report. */

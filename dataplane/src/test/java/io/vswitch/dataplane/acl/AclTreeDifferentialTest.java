@@ -1,0 +1,197 @@
+package io.vswitch.dataplane.acl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The decision tree against the linear first-match reference: random rule sets and packets, seeded
+ * so a failure reproduces. Rules mix IPv4 and IPv6 prefixes of every length (with /0, /32, /64, /65
+ * and /128 favoured), single ports and ranges touching 0 and 65535, protocols, MACs, VLANs and TCP
+ * flags. Packets sit on and just beside rule edges, where an off-by-one would show, and at random.
+ */
+class AclTreeDifferentialTest {
+  private static final int[] V4_LENGTHS = {0, 1, 8, 16, 24, 31, 32};
+  private static final int[] V6_LENGTHS = {0, 1, 48, 63, 64, 65, 96, 127, 128};
+
+  @ParameterizedTest(name = "seed {0}, {1} rules")
+  @CsvSource({"1, 1", "2, 10", "3, 50", "4, 200", "5, 1000", "6, 3000", "7, 10000"})
+  void treeAgreesWithLinearFirstMatch(long seed, int count) {
+    SplittableRandom random = new SplittableRandom(seed);
+    List<AclRule> rules = new ArrayList<>();
+    for (int r = 0; r < count; r++) {
+      rules.add(randomRule(random, r));
+    }
+    AclTree tree = new AclTree(rules);
+    LinearClassifier linear = new LinearClassifier(rules);
+    int packets = 20_000;
+    int matched = 0;
+    java.util.Set<Integer> distinct = new java.util.HashSet<>();
+    long[] key = new long[AclFields.COUNT];
+    for (int p = 0; p < packets; p++) {
+      AclRule near = rules.get(random.nextInt(rules.size()));
+      int flags = randomPacket(random, near, key);
+      int expected = linear.classify(key, 0, flags);
+      int actual = tree.classify(key, 0, flags);
+      if (expected != actual) {
+        throw new AssertionError(
+            "seed "
+                + seed
+                + " packet "
+                + p
+                + " key "
+                + Arrays.toString(key)
+                + " flags "
+                + flags
+                + ": linear "
+                + expected
+                + ", tree "
+                + actual);
+      }
+      matched += expected >= 0 ? 1 : 0;
+      distinct.add(expected);
+    }
+    assertTrue(matched > packets / 50, "packets should often match something: " + matched);
+    assertTrue(distinct.size() > Math.min(count, 30) / 3, "many rules decide: " + distinct.size());
+    if (count <= 50) {
+      assertTrue(matched < packets, "and sometimes no rule does (the default action)");
+    }
+  }
+
+  /** A rule with each field present with some probability; priority is its index. */
+  static AclRule randomRule(SplittableRandom random, int priority) {
+    AclRule.Builder b = AclRule.builder(priority, random.nextBoolean());
+    boolean v6 = random.nextBoolean();
+    if (random.nextInt(4) == 0) {
+      b.etherType(random.nextInt(4) == 0 ? 0x0806 : v6 ? 0x86dd : 0x0800);
+    }
+    if (random.nextInt(8) == 0) {
+      b.srcMac(small(random, 4));
+    }
+    if (random.nextInt(8) == 0) {
+      b.dstMac(small(random, 4));
+    }
+    if (random.nextInt(6) == 0) {
+      b.vlan(1 + random.nextInt(3));
+    }
+    for (int side = 0; side < 2; side++) {
+      if (random.nextInt(8) == 0) {
+        continue;
+      }
+      long high;
+      long low;
+      int length;
+      if (v6) {
+        high = 0xfd00_0000_0000_0000L | small(random, 4) << 32;
+        low = small(random, 4) << 62 | small(random, 4);
+        length = random.nextInt(4) == 0 ? V6_LENGTHS[random.nextInt(V6_LENGTHS.length)] : 128;
+      } else {
+        high = 0;
+        low = AclFields.V4_MAPPED | (0x0A00_0000L | small(random, 4) << 24 | small(random, 4));
+        length = 96 + (random.nextInt(4) == 0 ? V4_LENGTHS[random.nextInt(V4_LENGTHS.length)] : 32);
+      }
+      if (side == 0) {
+        b.srcPrefix(high, low, length);
+      } else {
+        b.dstPrefix(high, low, length);
+      }
+    }
+    int protocol =
+        random.nextInt(3) == 0 ? -1 : random.nextInt(4) == 0 ? 1 : 6 + 11 * random.nextInt(2);
+    if (protocol >= 0) {
+      b.protocol(protocol);
+    }
+    if (protocol == 6 || protocol == 17) {
+      if (random.nextBoolean()) {
+        int[] r = portRange(random);
+        b.srcPorts(r[0], r[1]);
+      }
+      if (random.nextBoolean()) {
+        int[] r = portRange(random);
+        b.dstPorts(r[0], r[1]);
+      }
+      if (protocol == 6 && random.nextInt(4) == 0) {
+        int mask = 1 + random.nextInt(0x3F);
+        b.tcpFlags(random.nextInt(64), mask);
+      }
+    }
+    return b.build();
+  }
+
+  private static long small(SplittableRandom random, int values) {
+    return random.nextInt(values);
+  }
+
+  private static int[] portRange(SplittableRandom random) {
+    int[] edges = {0, 1, 79, 80, 81, 1023, 1024, 65534, 65535};
+    int a = edges[random.nextInt(edges.length)];
+    int b = random.nextBoolean() ? a : edges[random.nextInt(edges.length)];
+    return new int[] {Math.min(a, b), Math.max(a, b)};
+  }
+
+  /** A key near {@code rule}: each field at an edge of its range, just outside, or random. */
+  static int randomPacket(SplittableRandom random, AclRule rule, long[] key) {
+    for (int d = 0; d < AclFields.COUNT; d++) {
+      long lo = rule.lo[d];
+      long hi = rule.hi[d];
+      boolean any = lo == Long.MIN_VALUE && hi == Long.MAX_VALUE;
+      key[d] =
+          switch (random.nextInt(any ? 1 : 6)) {
+            case 0 -> plausible(random, d);
+            case 1 -> lo;
+            case 2 -> hi;
+            case 3 -> lo == Long.MIN_VALUE ? lo : lo - 1;
+            case 4 -> hi == Long.MAX_VALUE ? hi : hi + 1;
+            default -> lo + (long) (random.nextDouble() * (hi / 2 - lo / 2)) * 2;
+          };
+    }
+    return random.nextInt(64);
+  }
+
+  /** A value a real packet could have in field {@code d}. */
+  private static long plausible(SplittableRandom random, int d) {
+    return switch (d) {
+      case AclFields.ETHER_TYPE -> new int[] {0x0800, 0x86dd, 0x0806}[random.nextInt(3)];
+      case AclFields.SRC_MAC, AclFields.DST_MAC -> small(random, 5);
+      case AclFields.VLAN -> 1 + random.nextInt(4);
+      case AclFields.SRC_HI, AclFields.DST_HI ->
+          random.nextBoolean()
+              ? Long.MIN_VALUE
+              : AclFields.unsigned(0xfd00_0000_0000_0000L | small(random, 5) << 32);
+      case AclFields.SRC_LO, AclFields.DST_LO ->
+          AclFields.unsigned(
+              random.nextBoolean()
+                  ? AclFields.V4_MAPPED | 0x0A00_0000L | small(random, 5) << 24 | small(random, 5)
+                  : small(random, 4) << 62 | small(random, 5));
+      case AclFields.PROTOCOL -> new int[] {-1, 1, 6, 17}[random.nextInt(4)];
+      default ->
+          random.nextInt(5) == 0 ? -1 : new int[] {0, 80, 1024, 65535, 443}[random.nextInt(5)];
+    };
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"10", "10000"})
+  void treeStaysShallowOnMicroSegmentationRules(int count) {
+    List<AclRule> rules = new ArrayList<>();
+    for (int k = 0; k < count; k++) {
+      rules.add(
+          AclRule.builder(k, false)
+              .etherType(0x0800)
+              .srcPrefix(0, AclFields.V4_MAPPED | 0x0A00_0000L | (long) k << 8, 120)
+              .protocol(6)
+              .dstPorts(80 + k % 100, 80 + k % 100)
+              .build());
+    }
+    AclTree tree = new AclTree(rules);
+    assertTrue(
+        tree.leafEntries() < 8L * count + 64,
+        "rules copied into " + tree.leafEntries() + " leaf slots");
+    assertEquals(-1, tree.classify(new long[AclFields.COUNT], 0, 0));
+  }
+}
