@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
+import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.acl.AclFields;
+import io.vswitch.dataplane.acl.AclRule;
 import io.vswitch.dataplane.port.PortSpec;
+import io.vswitch.dataplane.qos.PolicerSpec;
+import io.vswitch.dataplane.qos.ShaperSpec;
+import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.testing.Await;
 import io.vswitch.dataplane.testing.Pcap;
@@ -63,12 +69,23 @@ class L2AgentTest {
   }
 
   private static L2Switch l2Switch() {
-    L2Tables tables =
-        new L2Tables(
-            List.of(
-                PortPolicy.access(0, 10).build(),
-                PortPolicy.trunk(1, 10, 20).build(),
-                PortPolicy.access(2, 10).build()));
+    return l2Switch(PortPolicy.access(0, 10));
+  }
+
+  /** The switch with the generator's port as given (ACL, policer...); the trunk is shaped. */
+  private static L2Switch l2Switch(PortPolicy.Builder gen) {
+    return l2Switch(tables(gen, null));
+  }
+
+  private static L2Tables tables(PortPolicy.Builder gen, ShaperSpec trunkShaper) {
+    return new L2Tables(
+        List.of(
+            gen.build(),
+            PortPolicy.trunk(1, 10, 20).shaper(trunkShaper).build(),
+            PortPolicy.access(2, 10).build()));
+  }
+
+  private static L2Switch l2Switch(L2Tables tables) {
     L2Switch l2 = new L2Switch(new Fdb(1 << 16, 300), tables);
     l2.fdb().addStatic(10, MacAddress.parse(KNOWN), 1);
     return l2;
@@ -98,6 +115,83 @@ class L2AgentTest {
       assertTrue(
           bytes < 16 * 1024, "worker allocated " + bytes + " bytes for " + packets + " packets");
     }
+  }
+
+  /** 1,000 rules whose last allows everything; the frames here are not IP, so it decides. */
+  static Acl thousandRules() {
+    List<AclRule> rules = new ArrayList<>();
+    for (int k = 0; k < 999; k++) {
+      rules.add(
+          AclRule.builder(k, false)
+              .etherType(0x0800)
+              .srcPrefix(0, AclFields.V4_MAPPED | 0x0A00_0000L | (long) k << 8, 120)
+              .protocol(AclFields.TCP)
+              .dstPorts(1000 + k, 1000 + k)
+              .build());
+    }
+    rules.add(AclRule.builder(5000, true).build());
+    return new Acl("thousand", rules, false, 1);
+  }
+
+  @Test
+  void pipelineWithAclPolicerMarkingAndShaperAllocatesNothingPerPacket() {
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    Acl acl = thousandRules();
+    // 64-byte frames at a few Mpps: the 100 MB/s policer colours some red (drops, the other path).
+    PolicerSpec policer =
+        new PolicerSpec(PolicerSpec.Type.TRTCM, 50_000_000, 65536, 100_000_000, 65536, true, -1);
+    PortPolicy.Builder gen = PortPolicy.access(0, 10).acls(acl, acl).policer(policer).mark(3, 10);
+    ShaperSpec shaper = new ShaperSpec(40_000_000, 80_000_000, 65536, 256);
+    try (L2Switch l2 = l2Switch(tables(gen, shaper));
+        SwitchRuntime runtime = open("l2aclalloc", l2)) {
+      runtime.start();
+      long worker = runtime.workers().getFirst().thread().threadId();
+      Await.until("warm-up", Duration.ofSeconds(120), () -> received(runtime) > 3_000_000);
+      long bytesBefore = threads.getThreadAllocatedBytes(worker);
+      long packetsBefore = received(runtime);
+      Await.until(
+          "1M more packets",
+          Duration.ofSeconds(120),
+          () -> received(runtime) > packetsBefore + 1_000_000);
+      long bytes = threads.getThreadAllocatedBytes(worker) - bytesBefore;
+      long packets = received(runtime) - packetsBefore;
+      assertNull(runtime.workerFailure());
+      assertTrue(
+          bytes < 16 * 1024, "worker allocated " + bytes + " bytes for " + packets + " packets");
+      var c = runtime.counters();
+      assertTrue(c.sum(0, DropReason.POLICER_RED) > 0, "the policer dropped some");
+      assertTrue(c.sum(1, DropReason.SHAPER_QUEUE_FULL) > 0, "the shaper's queue overflowed");
+      assertTrue(acl.hits(999) > 0, "the last rule decided");
+    }
+  }
+
+  @Test
+  void policerBucketsSurviveARepublishThatLeavesThePolicerAsItWas() {
+    // CIR of 1 byte/s: no refill to speak of; the committed bucket passes 100 frames of 60 bytes.
+    PolicerSpec spec = new PolicerSpec(PolicerSpec.Type.SRTCM, 1, 6000, 0, 0, true, -1);
+    try (L2Switch l2 = l2Switch(PortPolicy.access(0, 10).policer(spec));
+        SwitchRuntime runtime = open("l2republish", l2)) {
+      runtime.start();
+      Await.until("traffic", Duration.ofSeconds(60), () -> received(runtime) > 100_000);
+      assertEquals(100, passed(runtime));
+      l2.publish(tables(PortPolicy.access(0, 10).policer(spec).mark(1, -1), null));
+      long before = received(runtime);
+      Await.until("more", Duration.ofSeconds(60), () -> received(runtime) > before + 100_000);
+      assertEquals(100, passed(runtime), "same policer: the empty bucket stays empty");
+      l2.publish(
+          tables(
+              PortPolicy.access(0, 10)
+                  .policer(new PolicerSpec(PolicerSpec.Type.SRTCM, 1, 12000, 0, 0, true, -1)),
+              null));
+      long after = received(runtime);
+      Await.until("more", Duration.ofSeconds(60), () -> received(runtime) > after + 100_000);
+      assertEquals(300, passed(runtime), "a changed policer starts full");
+    }
+  }
+
+  /** Frames the policer let through: every one reaches the trunk (unicast or flood). */
+  private static long passed(SwitchRuntime runtime) {
+    return runtime.counters().sum(1, PortCounter.TX_PACKETS);
   }
 
   @Test
