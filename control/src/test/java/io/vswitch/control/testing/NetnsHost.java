@@ -47,6 +47,12 @@ public final class NetnsHost implements AutoCloseable {
       }
       // VLAN tags in the frame, not in skb metadata: what a NIC on a wire would carry.
       exitCode(List.of("ip", "netns", "exec", ns, "ethtool", "-K", hostSide, "txvlan", "off"));
+      // Whole, checksummed frames too: with offloads on, veth hands TCP over with the checksum
+      // left to "the NIC" (and GSO super-frames), which a switch forwarding bytes never fills in.
+      exitCode(
+          List.of(
+              "ip", "netns", "exec", ns, "ethtool", "-K", hostSide, "tx", "off", "tso", "off",
+              "gso", "off"));
       if (cidr != null) {
         run("ip", "-n", ns, "addr", "add", cidr, "dev", hostSide);
       }
@@ -112,6 +118,14 @@ public final class NetnsHost implements AutoCloseable {
    * traffic} runs.
    */
   public int capture(String filter, Runnable traffic) {
+    return (int) captureText(filter, "", traffic).lines().count();
+  }
+
+  /**
+   * The tcpdump text ({@code -n} plus {@code flags}, e.g. "-v -e" for TOS and 802.1Q priority) of
+   * the frames matching {@code filter} that arrive at this host while {@code traffic} runs.
+   */
+  public String captureText(String filter, String flags, Runnable traffic) {
     try {
       java.nio.file.Path file = java.nio.file.Files.createTempFile("vswitch-capture", ".pcap");
       List<String> command =
@@ -124,6 +138,7 @@ public final class NetnsHost implements AutoCloseable {
                   "tcpdump",
                   "-n",
                   "-U",
+                  "--immediate-mode", // else libpcap hands packets over up to 1 s late
                   "-i",
                   hostSide,
                   "-w",
@@ -135,15 +150,16 @@ public final class NetnsHost implements AutoCloseable {
       Thread.sleep(500);
       tcpdump.destroy();
       tcpdump.waitFor(10, TimeUnit.SECONDS);
+      List<String> reader = new ArrayList<>(List.of("tcpdump", "-n", "-r", file.toString()));
+      if (!flags.isBlank()) {
+        reader.addAll(List.of(flags.strip().split(" +")));
+      }
       Process read =
-          new ProcessBuilder("tcpdump", "-n", "-r", file.toString())
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      long lines =
-          new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().count();
+          new ProcessBuilder(reader).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String text = new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       read.waitFor(10, TimeUnit.SECONDS);
       java.nio.file.Files.deleteIfExists(file);
-      return (int) lines;
+      return text;
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -167,6 +183,43 @@ public final class NetnsHost implements AutoCloseable {
     return exitCode(full);
   }
 
+  /**
+   * Starts {@code command} in the namespace in the background (a server); it is killed on close.
+   * Its output goes to a temp file, deleted on close.
+   */
+  public void background(String... command) {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+    full.addAll(List.of(command));
+    try {
+      java.nio.file.Path log = java.nio.file.Files.createTempFile("vswitch-bg", ".log");
+      logs.add(log);
+      servers.add(
+          new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private final List<Process> servers = new ArrayList<>();
+  private final List<java.nio.file.Path> logs = new ArrayList<>();
+
+  /** Runs a command inside the namespace and returns its standard output (exit code ignored). */
+  public String output(String... command) {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+    full.addAll(List.of(command));
+    try {
+      Process p = new ProcessBuilder(full).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(120, TimeUnit.SECONDS);
+      return out;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** True when {@code count} pings to {@code target} all come back. */
   public boolean ping(String target, int count) {
     return exec("ping", "-c", "" + count, "-i", "0.2", "-W", "1", "-q", target) == 0;
@@ -176,6 +229,22 @@ public final class NetnsHost implements AutoCloseable {
   public void close() {
     if (vlanHost != null) {
       vlanHost.destroyForcibly();
+    }
+    for (Process server : servers) {
+      server.descendants().forEach(ProcessHandle::destroyForcibly);
+      server.destroyForcibly();
+      try {
+        server.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (java.nio.file.Path log : logs) {
+      try {
+        java.nio.file.Files.deleteIfExists(log);
+      } catch (IOException e) {
+        // a temp file left behind is not worth failing a test for
+      }
     }
     exitCode(List.of("ip", "netns", "del", namespace)); // takes the veth pair with it
     exitCode(List.of("ip", "link", "del", switchSide));
