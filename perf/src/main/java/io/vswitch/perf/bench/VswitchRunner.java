@@ -125,7 +125,8 @@ public final class VswitchRunner {
         Map.entry("sink", BenchSettings.sink(0)),
         Map.entry("sink1", BenchSettings.sink(1)),
         Map.entry("sink2", BenchSettings.sink(2)),
-        Map.entry("sink3", BenchSettings.sink(3)));
+        Map.entry("sink3", BenchSettings.sink(3)),
+        Map.entry("acl-1000-rules", GeneratedAcl.rules(1000, "      ")));
   }
 
   private static int[] portIndexes(CounterFile file, List<String> names) {
