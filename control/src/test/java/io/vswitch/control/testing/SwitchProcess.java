@@ -76,6 +76,12 @@ public final class SwitchProcess implements AutoCloseable {
     }
   }
 
+  /** SIGKILL: no cleanup, as a crash. */
+  public void kill() {
+    process.destroyForcibly();
+    waitForExit();
+  }
+
   /** SIGTERM, then the exit code. */
   public int stop() {
     process.destroy();
