@@ -8,9 +8,7 @@ import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.PortPolicy;
 import io.vswitch.dataplane.qos.PolicerSpec;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,29 +16,56 @@ import java.util.Map;
  * mode and security policy from its port group. The control plane never writes data-plane state
  * directly; it builds a new {@link L2Tables} and publishes it.
  */
-final class L2Compiler {
+public final class L2Compiler {
   private static final SwitchConfig.PortGroup DEFAULT_GROUP =
       new SwitchConfig.PortGroup("default", null, null, null, null);
 
   private static final SwitchConfig.AclBinding NO_ACL = new SwitchConfig.AclBinding(null, null);
   private static final SwitchConfig.Qos NO_QOS = new SwitchConfig.Qos(null, null, null);
 
+  private record CompiledKey(SwitchConfig.Acl acl, int workers) {}
+
+  /** The ACLs of the last compile; the control thread compiles, one at a time. */
+  private static volatile Map<CompiledKey, Acl> lastCompiled = Map.of();
+
   private L2Compiler() {}
 
+  /** Tables for a switch whose ports sit in config order (at start). */
   static L2Tables compile(SwitchConfig config) {
+    Map<String, Integer> positions = new HashMap<>();
+    for (int i = 0; i < config.ports().size(); i++) {
+      positions.put(config.ports().get(i).name(), i);
+    }
+    return compile(config, positions, config.ports().size());
+  }
+
+  /**
+   * Tables for a running switch: {@code indexOf} gives each port's slot; a configured port with no
+   * slot (not opened yet, or on its way out) gets no policy, so nothing is sent to it.
+   */
+  public static L2Tables compile(SwitchConfig config, Map<String, Integer> indexOf, int slots) {
     Map<String, SwitchConfig.PortGroup> groups = new HashMap<>();
     config.portGroups().forEach(g -> groups.put(g.name(), g));
     int workers = config.workers().cores().size();
     Map<String, Acl> acls = new HashMap<>();
+    Map<CompiledKey, Acl> compiled = new HashMap<>();
     for (SwitchConfig.Acl acl : config.acls()) {
-      acls.put(acl.name(), AclRules.compile(acl, workers)); // one per name: ports share counters
+      // One per name (ports share it and its counters); an ACL whose config did not change since
+      // the last compile is reused, so a republish keeps its hit counts and skips the tree build.
+      CompiledKey key = new CompiledKey(acl, workers);
+      Acl built = lastCompiled.get(key);
+      compiled.put(key, built != null ? built : AclRules.compile(acl, workers));
+      acls.put(acl.name(), compiled.get(key));
     }
-    List<PortPolicy> policies = new ArrayList<>();
-    for (int i = 0; i < config.ports().size(); i++) {
-      SwitchConfig.Port port = config.ports().get(i);
-      SwitchConfig.PortGroup group =
-          port.portGroup() == null ? DEFAULT_GROUP : groups.get(port.portGroup());
-      policies.add(policy(i, port, group, acls, workers));
+    lastCompiled = compiled;
+    PortPolicy[] policies = new PortPolicy[slots];
+    for (SwitchConfig.Port port : config.ports()) {
+      Integer index = indexOf.get(port.name());
+      if (index != null) {
+        SwitchConfig.PortGroup group =
+            port.portGroup() == null ? DEFAULT_GROUP : groups.get(port.portGroup());
+        policies[index] = policy(index, port, group, acls, workers);
+      }
     }
     return new L2Tables(policies);
   }

@@ -51,6 +51,8 @@ public final class EgressStage {
       int[] promiscuous = tables.promiscuousMembers(ctx.vlan[i]);
       if (egress == BurstContext.FLOOD) {
         flood(ctx, i, tables, tx);
+      } else if (tx[egress] == null) {
+        ctx.drop(i, DropReason.NO_EGRESS); // a port being added or removed right now
       } else if (promiscuous.length == 0) {
         unicast(ctx, i, tables.port(egress), tx[egress]);
       } else {
@@ -82,7 +84,7 @@ public final class EgressStage {
     boolean denied = false;
     for (int p : tables.members(ctx.vlan[i])) {
       PortPolicy port = tables.port(p);
-      if (p != ctx.ingressPort && accepts(port, ctx.dstMac[i])) {
+      if (p != ctx.ingressPort && tx[p] != null && accepts(port, ctx.dstMac[i])) {
         if (port.egressAcl != null && !AclStage.allows(ctx, i, port.egressAcl, worker)) {
           denied = true;
         } else {
@@ -113,6 +115,7 @@ public final class EgressStage {
       PortPolicy port = tables.port(p);
       if (p != egress
           && p != ctx.ingressPort
+          && tx[p] != null
           && (port.egressAcl == null || AclStage.allows(ctx, i, port.egressAcl, worker))) {
         classify(ctx, i, port);
       }

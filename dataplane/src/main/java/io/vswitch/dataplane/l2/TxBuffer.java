@@ -122,6 +122,10 @@ public final class TxBuffer {
     }
   }
 
+  public Port port() {
+    return port;
+  }
+
   public boolean isEmpty() {
     return batch.isEmpty() && overflow.isEmpty();
   }
