@@ -11,6 +11,7 @@ import io.vswitch.dataplane.l2.L2Agent;
 import io.vswitch.dataplane.l2.L2Switch;
 import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.l2.PortPolicy;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.port.PortSpec;
 import io.vswitch.dataplane.stats.CounterFile;
@@ -153,8 +154,11 @@ public final class SwitchLauncher {
     java.util.Set<Acl> seen =
         java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (int p = 0; p < tables.portCount(); p++) {
-      for (Acl acl :
-          java.util.Arrays.asList(tables.port(p).ingressAcl(), tables.port(p).egressAcl())) {
+      PortPolicy policy = tables.port(p);
+      if (policy == null) {
+        continue; // a removed port's slot
+      }
+      for (Acl acl : java.util.Arrays.asList(policy.ingressAcl(), policy.egressAcl())) {
         if (acl == null || !seen.add(acl)) {
           continue;
         }

@@ -14,6 +14,10 @@ import java.util.List;
  * two workers never write one cache line.
  */
 public final class Acl {
+  private static final java.util.concurrent.atomic.AtomicInteger IDS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private final int id = IDS.incrementAndGet();
   private final String name;
   private final List<AclRule> rules;
   private final boolean[] allow;
@@ -45,6 +49,11 @@ public final class Acl {
     this.tree = new AclTree(this.rules);
     this.stride = ((sorted.size() + 1 + 7) & ~7) + 8;
     this.hits = new long[stride * Math.max(1, workers)];
+  }
+
+  /** A number no other Acl of this process has (never 0): what flow caches key on. */
+  public int id() {
+    return id;
   }
 
   public String name() {

@@ -2,6 +2,7 @@ package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.acl.AclFields;
+import io.vswitch.dataplane.acl.AclFlowCache;
 import io.vswitch.dataplane.stats.DropReason;
 
 /**
@@ -12,6 +13,7 @@ import io.vswitch.dataplane.stats.DropReason;
  */
 public final class AclStage {
   private final int worker;
+  private final AclFlowCache cache = new AclFlowCache();
 
   /**
    * @param worker this worker's index: its stripe of every ACL's hit counters
@@ -38,7 +40,7 @@ public final class AclStage {
 
   /** The ingress ACL over the whole burst (one burst comes from one port, so one ACL). */
   public void ingress(BurstContext ctx, Acl acl) {
-    acl.tree().classify(ctx.aclKeys, ctx.count, ctx.drop, ctx.aclRule);
+    cache.classify(acl, ctx.aclKeys, ctx.count, ctx.drop, ctx.aclRule);
     for (int i = 0; i < ctx.count; i++) {
       if (!ctx.isDropped(i) && !acl.decide(worker, ctx.aclRule[i])) {
         ctx.drop(i, DropReason.ACL_INGRESS_DENY);
@@ -53,16 +55,17 @@ public final class AclStage {
       if (ctx.isDropped(i) || egress < 0) {
         continue;
       }
-      Acl acl = tables.port(egress).egressAcl;
-      if (acl != null && !allows(ctx, i, acl, worker)) {
+      PortPolicy target = tables.port(egress); // null: a port on its way out
+      Acl acl = target == null ? null : target.egressAcl;
+      if (acl != null && !allows(ctx, i, acl)) {
         ctx.drop(i, DropReason.ACL_EGRESS_DENY);
       }
     }
   }
 
   /** Whether {@code acl} lets packet i out (counted). */
-  static boolean allows(BurstContext ctx, int i, Acl acl, int worker) {
-    int rule = acl.tree().classify(ctx.aclKeys.key, i * AclFields.COUNT, ctx.aclKeys.tcpFlags[i]);
+  boolean allows(BurstContext ctx, int i, Acl acl) {
+    int rule = cache.classify(acl, ctx.aclKeys.key, i * AclFields.COUNT, ctx.aclKeys.tcpFlags[i]);
     return acl.decide(worker, rule);
   }
 }

@@ -20,7 +20,7 @@ public final class EgressStage {
   public static final int MAX_PORTS = 1024;
 
   private final MemorySegment pool;
-  private final int worker;
+  private final AclStage acls;
   private final int[] same = new int[MAX_PORTS];
   private final int[] other = new int[MAX_PORTS];
   private int nSame;
@@ -30,16 +30,16 @@ public final class EgressStage {
    * @param pool where flood copies come from
    */
   public EgressStage(MemorySegment pool) {
-    this(pool, 0);
+    this(pool, new AclStage(0));
   }
 
   /**
    * @param pool where flood copies come from
-   * @param worker this worker's index: its stripe of the egress ACLs' hit counters
+   * @param acls the worker's ACL stage: egress ACLs of flood members are checked through it
    */
-  public EgressStage(MemorySegment pool, int worker) {
+  public EgressStage(MemorySegment pool, AclStage acls) {
     this.pool = pool;
-    this.worker = worker;
+    this.acls = acls;
   }
 
   public void run(BurstContext ctx, L2Tables tables, TxBuffer[] tx) {
@@ -85,7 +85,7 @@ public final class EgressStage {
     for (int p : tables.members(ctx.vlan[i])) {
       PortPolicy port = tables.port(p);
       if (p != ctx.ingressPort && tx[p] != null && accepts(port, ctx.dstMac[i])) {
-        if (port.egressAcl != null && !AclStage.allows(ctx, i, port.egressAcl, worker)) {
+        if (port.egressAcl != null && !acls.allows(ctx, i, port.egressAcl)) {
           denied = true;
         } else {
           classify(ctx, i, port);
@@ -116,7 +116,7 @@ public final class EgressStage {
       if (p != egress
           && p != ctx.ingressPort
           && tx[p] != null
-          && (port.egressAcl == null || AclStage.allows(ctx, i, port.egressAcl, worker))) {
+          && (port.egressAcl == null || acls.allows(ctx, i, port.egressAcl))) {
         classify(ctx, i, port);
       }
     }

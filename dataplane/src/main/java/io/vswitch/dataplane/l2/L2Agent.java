@@ -107,8 +107,8 @@ public final class L2Agent implements ReplannableAgent {
     this.plan = plan(queues, byIndex, null);
     this.learn = new LearnStage(l2.fdb());
     this.forward = new ForwardStage(l2.fdb());
-    this.egress = new EgressStage(pool, worker);
     this.acl = new AclStage(worker);
+    this.egress = new EgressStage(pool, acl);
     this.hz = Eal.current().tscHz();
   }
 

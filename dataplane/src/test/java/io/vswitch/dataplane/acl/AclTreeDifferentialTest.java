@@ -175,6 +175,59 @@ class AclTreeDifferentialTest {
     };
   }
 
+  @ParameterizedTest(name = "seed {0}, {1} rules")
+  @CsvSource({"11, 20", "12, 500", "13, 5000"})
+  void flowCacheInFrontOfTwoAclsAgreesWithLinearFirstMatch(long seed, int count) {
+    SplittableRandom random = new SplittableRandom(seed);
+    List<AclRule> rulesA = new ArrayList<>();
+    List<AclRule> rulesB = new ArrayList<>();
+    for (int r = 0; r < count; r++) {
+      rulesA.add(randomRule(random, r));
+      rulesB.add(randomRule(random, r));
+    }
+    Acl a = new Acl("a", rulesA, true, 1);
+    Acl b = new Acl("b", rulesB, false, 1);
+    LinearClassifier linearA = new LinearClassifier(a.rules());
+    LinearClassifier linearB = new LinearClassifier(b.rules());
+    // A pool of flows seen again and again (hits), more than the cache holds (evictions).
+    int flows = 6000;
+    long[][] pool = new long[flows][AclFields.COUNT];
+    int[] poolFlags = new int[flows];
+    for (int f = 0; f < flows; f++) {
+      List<AclRule> from = random.nextBoolean() ? rulesA : rulesB;
+      poolFlags[f] = randomPacket(random, from.get(random.nextInt(count)), pool[f]);
+    }
+    AclFlowCache cache = new AclFlowCache();
+    AclKeys keys = new AclKeys();
+    byte[] skip = new byte[32];
+    int[] result = new int[32];
+    for (int burst = 0; burst < 3000; burst++) {
+      Acl acl = burst % 3 == 0 ? b : a;
+      LinearClassifier linear = acl == a ? linearA : linearB;
+      int n = 1 + random.nextInt(32);
+      for (int i = 0; i < n; i++) {
+        int f = random.nextInt(burst % 2 == 0 ? 50 : flows);
+        keys.set(i, pool[f], poolFlags[f]);
+        skip[i] = (byte) (random.nextInt(10) == 0 ? 1 : 0);
+      }
+      if (burst % 5 == 0) {
+        for (int i = 0; i < n; i++) { // the egress path: one packet at a time
+          int expected = linear.classify(keys.key, i * AclFields.COUNT, keys.tcpFlags[i]);
+          int actual = cache.classify(acl, keys.key, i * AclFields.COUNT, keys.tcpFlags[i]);
+          assertEquals(expected, actual, "burst " + burst + " packet " + i);
+        }
+        continue;
+      }
+      cache.classify(acl, keys, n, skip, result);
+      for (int i = 0; i < n; i++) {
+        if (skip[i] == 0) {
+          int expected = linear.classify(keys.key, i * AclFields.COUNT, keys.tcpFlags[i]);
+          assertEquals(expected, result[i], "seed " + seed + " burst " + burst + " packet " + i);
+        }
+      }
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({"10", "10000"})
   void treeStaysShallowOnMicroSegmentationRules(int count) {

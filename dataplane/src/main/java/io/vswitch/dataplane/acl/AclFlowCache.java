@@ -1,0 +1,95 @@
+package io.vswitch.dataplane.acl;
+
+/**
+ * One worker's exact-match cache in front of the ACL trees, as OVS puts its EMC in front of the
+ * megaflow classifier: direct-mapped, {@link #SIZE} entries of (ACL, whole key, TCP flags) → rule.
+ * A hit costs a hash of the key and one compare of it, about a third of a tree walk at 1,000 rules;
+ * a miss walks the tree and overwrites the slot. Correct by construction: an ACL is immutable, so
+ * the verdict for an exact key never changes, and an entry of another ACL (a republished one, or
+ * another port's) never matches because the ACL's id is part of the entry.
+ *
+ * <p>Primitive arrays only, one writer (its worker): no locks, no allocation.
+ */
+public final class AclFlowCache {
+  static final int SIZE = 4096;
+  private static final int MASK = SIZE - 1;
+
+  private final long[] cached = new long[SIZE * AclFields.COUNT];
+  private final int[] flags = new int[SIZE];
+  private final int[] acls = new int[SIZE]; // Acl.id(); 0: empty
+  private final int[] rules = new int[SIZE];
+  private final int[] slot = new int[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
+  private final byte[] walk = new byte[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
+
+  /**
+   * Classifies packets {@code 0..count-1} of {@code keys} whose {@code skip} entry is 0 against
+   * {@code acl}: cached verdicts first, then one burst walk of the tree for the misses.
+   */
+  public void classify(Acl acl, AclKeys keys, int count, byte[] skip, int[] result) {
+    int id = acl.id();
+    long[] k = keys.key;
+    boolean misses = false;
+    for (int i = 0; i < count; i++) {
+      if (skip[i] != 0) {
+        walk[i] = 1;
+        continue;
+      }
+      int base = i * AclFields.COUNT;
+      int s = hash(k, base, keys.tcpFlags[i]) & MASK;
+      slot[i] = s;
+      if (acls[s] == id && flags[s] == keys.tcpFlags[i] && sameKey(k, base, s)) {
+        result[i] = rules[s];
+        walk[i] = 1;
+      } else {
+        walk[i] = 0;
+        misses = true;
+      }
+    }
+    if (!misses) {
+      return;
+    }
+    acl.tree().classify(keys, count, walk, result);
+    for (int i = 0; i < count; i++) {
+      if (walk[i] == 0) {
+        int s = slot[i];
+        System.arraycopy(k, i * AclFields.COUNT, cached, s * AclFields.COUNT, AclFields.COUNT);
+        flags[s] = keys.tcpFlags[i];
+        rules[s] = result[i];
+        acls[s] = id;
+      }
+    }
+  }
+
+  /** One packet (the egress ACL of a unicast or of a flood's member port). */
+  public int classify(Acl acl, long[] k, int base, int tcpFlags) {
+    int id = acl.id();
+    int s = hash(k, base, tcpFlags) & MASK;
+    if (acls[s] == id && flags[s] == tcpFlags && sameKey(k, base, s)) {
+      return rules[s];
+    }
+    int rule = acl.tree().classify(k, base, tcpFlags);
+    System.arraycopy(k, base, cached, s * AclFields.COUNT, AclFields.COUNT);
+    flags[s] = tcpFlags;
+    rules[s] = rule;
+    acls[s] = id;
+    return rule;
+  }
+
+  private boolean sameKey(long[] k, int base, int s) {
+    int at = s * AclFields.COUNT;
+    for (int d = 0; d < AclFields.COUNT; d++) {
+      if (cached[at + d] != k[base + d]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int hash(long[] k, int base, int tcpFlags) {
+    long h = tcpFlags;
+    for (int d = 0; d < AclFields.COUNT; d++) {
+      h = (h + k[base + d]) * 0x9E37_79B9_7F4A_7C15L;
+    }
+    return (int) (h ^ (h >>> 29) ^ (h >>> 47));
+  }
+}
