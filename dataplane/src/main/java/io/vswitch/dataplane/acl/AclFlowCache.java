@@ -85,11 +85,26 @@ public final class AclFlowCache {
     return true;
   }
 
+  /**
+   * Independent products summed (not a chain of multiply-adds, whose latencies would add up), then
+   * mixed: the fields' bits spread over the index without a long dependency chain.
+   */
   private static int hash(long[] k, int base, int tcpFlags) {
-    long h = tcpFlags;
-    for (int d = 0; d < AclFields.COUNT; d++) {
-      h = (h + k[base + d]) * 0x9E37_79B9_7F4A_7C15L;
-    }
-    return (int) (h ^ (h >>> 29) ^ (h >>> 47));
+    long h =
+        k[base] * 0x9E37_79B9_7F4A_7C15L
+            + k[base + 1] * 0xC2B2_AE3D_27D4_EB4FL
+            + k[base + 2] * 0x1656_67B1_9E37_79F9L
+            + k[base + 3] * 0x27D4_EB2F_1656_67C5L
+            + k[base + 4] * 0x94D0_49BB_1331_11EBL
+            + k[base + 5] * 0xBF58_476D_1CE4_E5B9L
+            + k[base + 6] * 0xFF51_AFD7_ED55_8CCDL
+            + k[base + 7] * 0xC4CE_B9FE_1A85_EC53L
+            + k[base + 8] * 0xD6E8_FEB8_6659_FD93L
+            + k[base + 9] * 0x9FB2_1C65_1E98_DF25L
+            + k[base + 10] * 0xA076_1D64_78BD_642FL
+            + tcpFlags;
+    h ^= h >>> 32;
+    h *= 0xE703_7ED1_A0B4_28DBL;
+    return (int) (h ^ (h >>> 29));
   }
 }
