@@ -1,5 +1,7 @@
 package io.vswitch.control;
 
+import io.vswitch.control.config.HostChecks;
+import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
@@ -30,7 +32,11 @@ final class SwitchLauncher {
             .map(
                 p ->
                     new PortSpec(
-                        p.name(), p.devargs(), p.rxQueues(), p.rxDescriptors(), p.txDescriptors()))
+                        p.name(),
+                        PortTypes.devargs(p),
+                        p.rxQueues(),
+                        p.rxDescriptors(),
+                        p.txDescriptors()))
             .toList();
     return new RuntimeSpec(
         ports, config.workers().cores(), config.workers().idle(), counterFile, 0);
@@ -53,6 +59,9 @@ final class SwitchLauncher {
   }
 
   static Running open(SwitchConfig config, Path counterFile) {
+    for (SwitchConfig.Port port : config.ports()) {
+      HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
+    }
     return config.crossConnectMode()
         ? new Running(openCrossConnect(config, counterFile), null)
         : openL2(config, counterFile);

@@ -114,9 +114,11 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         "vswitch: running: %d ports, %d workers on cores %s; counters in %s%n",
         runtime.ports().size(), runtime.workers().size(), cfg.workers().cores(), counters);
     out.flush();
-    Throwable failure = waitForStop(running);
+    LinkWatcher links = new LinkWatcher(runtime.ports(), out);
+    Throwable failure = waitForStop(running, links);
     runtime.stop();
     SwitchLauncher.printReport(running, out);
+    out.println("link: " + links.summary());
     int poolSize = runtime.pool().size();
     int kept = runtime.keptByDrivers();
     int leaked = runtime.closeAndCountLeaks();
@@ -135,9 +137,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
 
   /**
    * The control thread's loop while the switch runs: waits for a signal, the duration or a worker
-   * failure (returned), doing housekeeping (FDB aging) once a second.
+   * failure (returned), doing housekeeping (FDB aging, link changes) once a second.
    */
-  private Throwable waitForStop(SwitchLauncher.Running running) {
+  private Throwable waitForStop(SwitchLauncher.Running running, LinkWatcher links) {
     SwitchRuntime runtime = running.runtime();
     long nextHousekeeping = System.nanoTime();
     long deadline =
@@ -154,6 +156,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         }
         if (System.nanoTime() > nextHousekeeping) {
           running.housekeeping();
+          links.poll();
           nextHousekeeping = System.nanoTime() + 1_000_000_000L;
         }
       }

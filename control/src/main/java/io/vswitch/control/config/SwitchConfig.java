@@ -142,12 +142,36 @@ public record SwitchConfig(
   }
 
   /**
-   * One port. {@code mac} is the MAC of the VM or host behind it, which the security policy checks
-   * against; {@code port-group} defaults to access VLAN 1.
+   * One port. Either a {@code type} with its typed fields (compiled into DPDK devargs by {@link
+   * PortTypes}) or raw {@code devargs}, the escape hatch for any PMD. {@code mac} is the MAC of the
+   * VM or host behind it, which the security policy checks against; {@code port-group} defaults to
+   * access VLAN 1.
+   *
+   * <pre>
+   *   - {name: h1, type: afxdp, iface: veth1}                # laptop: AF_XDP on a kernel interface
+   *   - {name: h2, type: afpacket, iface: eth0}              # or a packet socket
+   *   - {name: h3, type: pcap, iface: eth0}                  # or libpcap
+   *   - {name: rp, type: pcap-file, rx-file: in.pcap, loop: true, tx-file: out.pcap}
+   *   - {name: nic, type: dpdk, pci: "0000:3b:00.0", queues: 2}
+   *   - {name: vm1, type: vhost-user, socket: /run/vswitch/vm1.sock, mode: server, queues: 2}
+   *   - {name: ct, type: virtio-user, socket: /run/backend.sock}
+   * </pre>
+   *
+   * <p>{@code queues} is the device's queue count (queue pairs of a vNIC, AF_XDP queues of an
+   * interface); {@code rx-queues}, how many of them the switch polls, defaults to it.
    */
   public record Port(
       String name,
+      String type,
       String devargs,
+      String iface,
+      String socket,
+      String mode,
+      String pci,
+      String rxFile,
+      String txFile,
+      Boolean loop,
+      Integer queues,
       String portGroup,
       String mac,
       Boolean learning,
@@ -156,7 +180,10 @@ public record SwitchConfig(
       Integer txDescriptors) {
     public Port {
       learning = learning == null || learning;
-      rxQueues = rxQueues == null ? 1 : rxQueues;
+      loop = loop != null && loop;
+      int asked = queues != null ? queues : rxQueues != null ? rxQueues : 1;
+      queues = asked;
+      rxQueues = rxQueues == null ? asked : rxQueues;
       rxDescriptors = rxDescriptors == null ? 1024 : rxDescriptors;
       txDescriptors = txDescriptors == null ? 1024 : txDescriptors;
     }
