@@ -181,6 +181,7 @@ public final class ConfigValidator {
     require(ports.size() <= EgressStage.MAX_PORTS, "at most " + EgressStage.MAX_PORTS + " ports");
     Map<String, SwitchConfig.Port> byName = new HashMap<>();
     Map<String, String> deviceOwner = new HashMap<>();
+    Map<String, String> resourceOwner = new HashMap<>();
     for (SwitchConfig.Port port : ports) {
       require(port.name() != null && !port.name().isBlank(), "every port needs a name");
       PortTypes.validate(port);
@@ -206,6 +207,11 @@ public final class ConfigValidator {
           isPowerOfTwo(port.rxDescriptors()) && isPowerOfTwo(port.txDescriptors()),
           "port '" + port.name() + "': rx-descriptors and tx-descriptors must be powers of two");
       HostChecks.check(port.name(), devargs);
+      String resource = HostChecks.exclusiveResource(devargs);
+      String holder = resource == null ? null : resourceOwner.putIfAbsent(resource, port.name());
+      require(
+          holder == null,
+          "ports '" + holder + "' and '" + port.name() + "' both use " + resource + ": one each");
     }
     return byName;
   }

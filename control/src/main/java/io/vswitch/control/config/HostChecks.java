@@ -60,6 +60,26 @@ public final class HostChecks {
   }
 
   /**
+   * What the port holds that no other port may: its vhost-user socket or its output capture (two
+   * ports writing one file, or serving one socket, fail in DPDK with a less clear message). Null
+   * when it holds nothing exclusive.
+   */
+  static String exclusiveResource(String devargs) {
+    Map<String, String> args = arguments(devargs);
+    String driver = driver(devargs);
+    if (driver.startsWith("net_vhost") && args.containsKey("iface")) {
+      return "socket " + Path.of(args.get("iface")).toAbsolutePath().normalize();
+    }
+    if (driver.startsWith("net_virtio_user") && args.containsKey("path")) {
+      return "socket " + Path.of(args.get("path")).toAbsolutePath().normalize();
+    }
+    if (args.containsKey("tx_pcap")) {
+      return "capture file " + Path.of(args.get("tx_pcap")).toAbsolutePath().normalize();
+    }
+    return null;
+  }
+
+  /**
    * Removes a vhost-user server socket that nobody serves any more (a switch that was killed leaves
    * it behind, and DPDK 22.11 will not bind over it), so that a restarted switch comes back without
    * operator action. A live socket is left alone: {@link #check} has refused the config already.

@@ -91,6 +91,26 @@ class PortTypesTest {
   }
 
   @Test
+  void twoPortsOnOneSocketAreRefused() {
+    Path sock = dir.resolve("vm.sock");
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigValidator.validate(
+                    ConfigLoader.parse(
+                        """
+                        ports:
+                          - {name: a, type: vhost-user, socket: %s}
+                          - {name: b, devargs: "net_vhost9,iface=%s"}
+                        cross-connect: [[a, b]]
+                        """
+                            .formatted(sock, sock),
+                        "test.yaml")));
+    assertTrue(e.getMessage().contains("both use socket"), e.getMessage());
+  }
+
+  @Test
   void dpdkNicIsItsPciAddress() {
     assertEquals("0000:3b:00.0", devargs("{name: p, type: dpdk, pci: \"0000:3b:00.0\"}"));
   }

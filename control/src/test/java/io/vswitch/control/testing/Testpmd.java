@@ -27,6 +27,12 @@ public final class Testpmd implements AutoCloseable {
    */
   public static Testpmd start(
       Path dir, String name, String vdev, String forwardMode, boolean hugepages) {
+    return start(dir, name, vdev, forwardMode, hugepages, 1);
+  }
+
+  /** As above, with {@code queues} queue pairs (the vdev must offer as many). */
+  public static Testpmd start(
+      Path dir, String name, String vdev, String forwardMode, boolean hugepages, int queues) {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -34,7 +40,7 @@ public final class Testpmd implements AutoCloseable {
                 "-l",
                 "0,1",
                 "-m",
-                "256",
+                "128",
                 "--no-pci",
                 "--file-prefix=vswitch-test-" + name + "-" + ProcessHandle.current().pid(),
                 "--vdev=" + vdev));
@@ -42,7 +48,11 @@ public final class Testpmd implements AutoCloseable {
         hugepages ? List.of("--in-memory", "--single-file-segments") : List.of("--no-huge"));
     command.addAll(
         List.of(
-            "--", "--forward-mode=" + forwardMode, "--total-num-mbufs=4096", "--txq=1", "--rxq=1"));
+            "--",
+            "--forward-mode=" + forwardMode,
+            "--total-num-mbufs=4096",
+            "--txq=" + queues,
+            "--rxq=" + queues));
     try {
       Path log = dir.resolve("testpmd-" + name + ".log");
       Process process =
