@@ -4,9 +4,7 @@ import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.PortPolicy;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,21 +12,36 @@ import java.util.Map;
  * mode and security policy from its port group. The control plane never writes data-plane state
  * directly; it builds a new {@link L2Tables} and publishes it.
  */
-final class L2Compiler {
+public final class L2Compiler {
   private static final SwitchConfig.PortGroup DEFAULT_GROUP =
       new SwitchConfig.PortGroup("default", null, null);
 
   private L2Compiler() {}
 
+  /** Tables for a switch whose ports sit in config order (at start). */
   static L2Tables compile(SwitchConfig config) {
+    Map<String, Integer> positions = new HashMap<>();
+    for (int i = 0; i < config.ports().size(); i++) {
+      positions.put(config.ports().get(i).name(), i);
+    }
+    return compile(config, positions, config.ports().size());
+  }
+
+  /**
+   * Tables for a running switch: {@code indexOf} gives each port's slot; a configured port with no
+   * slot (not opened yet, or on its way out) gets no policy, so nothing is sent to it.
+   */
+  public static L2Tables compile(SwitchConfig config, Map<String, Integer> indexOf, int slots) {
     Map<String, SwitchConfig.PortGroup> groups = new HashMap<>();
     config.portGroups().forEach(g -> groups.put(g.name(), g));
-    List<PortPolicy> policies = new ArrayList<>();
-    for (int i = 0; i < config.ports().size(); i++) {
-      SwitchConfig.Port port = config.ports().get(i);
-      SwitchConfig.PortGroup group =
-          port.portGroup() == null ? DEFAULT_GROUP : groups.get(port.portGroup());
-      policies.add(policy(i, port, group));
+    PortPolicy[] policies = new PortPolicy[slots];
+    for (SwitchConfig.Port port : config.ports()) {
+      Integer index = indexOf.get(port.name());
+      if (index != null) {
+        SwitchConfig.PortGroup group =
+            port.portGroup() == null ? DEFAULT_GROUP : groups.get(port.portGroup());
+        policies[index] = policy(index, port, group);
+      }
     }
     return new L2Tables(policies);
   }

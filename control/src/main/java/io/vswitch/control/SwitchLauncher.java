@@ -23,42 +23,41 @@ import java.util.List;
 import java.util.Map;
 
 /** Builds the data plane a validated config describes: a patch panel or an L2 switch. */
-final class SwitchLauncher {
+public final class SwitchLauncher {
   private SwitchLauncher() {}
 
+  /** Port slots of an L2 switch: room for ports added while it runs. */
+  static final int L2_PORT_CAPACITY = 256;
+
+  public static PortSpec portSpec(SwitchConfig.Port p) {
+    return new PortSpec(
+        p.name(), PortTypes.devargs(p), p.rxQueues(), p.rxDescriptors(), p.txDescriptors());
+  }
+
   static RuntimeSpec runtimeSpec(SwitchConfig config, Path counterFile) {
-    List<PortSpec> ports =
-        config.ports().stream()
-            .map(
-                p ->
-                    new PortSpec(
-                        p.name(),
-                        PortTypes.devargs(p),
-                        p.rxQueues(),
-                        p.rxDescriptors(),
-                        p.txDescriptors()))
-            .toList();
+    List<PortSpec> ports = config.ports().stream().map(SwitchLauncher::portSpec).toList();
+    int capacity = config.crossConnectMode() ? 0 : L2_PORT_CAPACITY;
     return new RuntimeSpec(
-        ports, config.workers().cores(), config.workers().idle(), counterFile, 0);
+        ports, config.workers().cores(), config.workers().idle(), counterFile, 0, capacity);
   }
 
   /** The running data plane and what the control thread does for it while it runs. */
-  record Running(SwitchRuntime runtime, L2Switch l2) {
+  public record Running(SwitchRuntime runtime, L2Switch l2) {
     /** Periodic control-thread work: FDB aging. */
-    void housekeeping() {
+    public void housekeeping() {
       if (l2 != null) {
         l2.age();
       }
     }
 
-    void close() {
+    public void close() {
       if (l2 != null) {
         l2.close();
       }
     }
   }
 
-  static Running open(SwitchConfig config, Path counterFile) {
+  public static Running open(SwitchConfig config, Path counterFile) {
     for (SwitchConfig.Port port : config.ports()) {
       HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
     }
@@ -83,6 +82,12 @@ final class SwitchLauncher {
   private static Running openL2(SwitchConfig config, Path counterFile) {
     Fdb fdb = new Fdb(config.fdb().capacity(), config.fdb().agingSeconds());
     L2Switch l2 = new L2Switch(fdb, L2Compiler.compile(config));
+    // Tables sized for every slot, so that ports added later fit without a resize.
+    Map<String, Integer> positions = new HashMap<>();
+    for (int i = 0; i < config.ports().size(); i++) {
+      positions.put(config.ports().get(i).name(), i);
+    }
+    l2.publish(L2Compiler.compile(config, positions, L2_PORT_CAPACITY));
     try {
       Map<String, Integer> index = new HashMap<>();
       for (int i = 0; i < config.ports().size(); i++) {

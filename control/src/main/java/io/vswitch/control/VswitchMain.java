@@ -1,13 +1,22 @@
 package io.vswitch.control;
 
+import io.vswitch.control.api.ApiServer;
+import io.vswitch.control.api.ApiToken;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.plane.ChangeRecord;
+import io.vswitch.control.plane.ConfigJson;
+import io.vswitch.control.plane.ControlPlane;
+import io.vswitch.control.plane.Journal;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.ffm.DpdkException;
 import io.vswitch.ffm.Eal;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -36,9 +45,21 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
 
   @Option(
       names = {"-c", "--config"},
-      required = true,
-      description = "Switch configuration, YAML or JSON.")
+      description =
+          "Switch configuration, YAML or JSON. With --state-dir, used only when the journal is"
+              + " empty (first start); afterwards the journal's last config wins.")
   Path config;
+
+  @Option(
+      names = "--state-dir",
+      description =
+          "Daemon mode: keep the journal of changes and the API token here, and serve the API.")
+  Path stateDir;
+
+  @Option(
+      names = "--api",
+      description = "API address, host:port (default 127.0.0.1:6640 with --state-dir; 'off').")
+  String api;
 
   @Option(
       names = "--duration",
@@ -65,18 +86,20 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
 
   @Override
   public Integer call() {
+    Journal journal;
     SwitchConfig cfg;
     try {
-      cfg = ConfigValidator.validate(ConfigLoader.load(config));
+      journal = stateDir == null ? null : openJournal();
+      cfg = initialConfig(journal);
     } catch (ConfigException e) {
-      return fail(EXIT_CONFIG, "config " + config + ": " + e.getMessage());
+      return fail(EXIT_CONFIG, e.getMessage());
     }
     Path counters =
         counterFile != null
             ? counterFile
             : Path.of("/dev/shm", "vswitch-" + ProcessHandle.current().pid() + ".counters");
     try {
-      return run(cfg, counters);
+      return run(cfg, counters, journal);
     } catch (ConfigException e) {
       return fail(EXIT_CONFIG, e.getMessage());
     } catch (DpdkException | IllegalStateException e) {
@@ -87,15 +110,56 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
           "cannot load DPDK ("
               + rootMessage(e)
               + "): install it with scripts/install-deps.sh (Debian: apt-get install dpdk)");
+    } finally {
+      if (journal != null) {
+        journal.close();
+      }
     }
   }
 
-  private int run(SwitchConfig cfg, Path counters) {
+  private Journal openJournal() {
+    try {
+      Files.createDirectories(stateDir);
+    } catch (IOException e) {
+      throw new ConfigException("cannot create state directory " + stateDir + ": " + e);
+    }
+    return new Journal(stateDir.resolve("journal"));
+  }
+
+  /**
+   * The journal's last config if there is one (a restart comes back as it was), else the config
+   * file, which then becomes the journal's first record.
+   */
+  private SwitchConfig initialConfig(Journal journal) {
+    var latest = journal == null ? java.util.Optional.<ChangeRecord>empty() : journal.latest();
+    if (latest.isPresent()) {
+      err.printf(
+          "vswitch: restoring change #%d from the journal (%s)%n",
+          latest.get().sequence(), latest.get().description());
+      return ConfigValidator.validate(ConfigJson.read(latest.get().config(), "journal"));
+    }
+    if (config == null) {
+      throw new ConfigException("no config: give --config FILE (the journal is empty or absent)");
+    }
+    SwitchConfig cfg;
+    try {
+      cfg = ConfigValidator.validate(ConfigLoader.load(config));
+    } catch (ConfigException e) {
+      throw new ConfigException("config " + config + ": " + e.getMessage());
+    }
+    if (journal != null) {
+      journal.append("config file " + config, "initial configuration", ConfigJson.write(cfg));
+    }
+    return cfg;
+  }
+
+  private int run(SwitchConfig cfg, Path counters, Journal journal) {
     Eal eal = Eal.init(EalLauncher.options(cfg, err).toArguments());
     try {
       SwitchLauncher.Running running = SwitchLauncher.open(cfg, counters);
       try {
-        return serve(cfg, running, counters);
+        ControlPlane plane = new ControlPlane(cfg, running.runtime(), running.l2(), journal);
+        return serve(cfg, running, counters, plane);
       } finally {
         running.runtime().close(); // no-op after a clean stop; releases all after a failure
         running.close();
@@ -106,16 +170,29 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   }
 
   /** Starts forwarding, waits for the end, reports, and checks that every mbuf came home. */
-  private int serve(SwitchConfig cfg, SwitchLauncher.Running running, Path counters) {
+  private int serve(
+      SwitchConfig cfg, SwitchLauncher.Running running, Path counters, ControlPlane plane) {
     SwitchRuntime runtime = running.runtime();
     installSignalHandling();
     runtime.start();
+    ApiServer apiServer = startApi(plane);
     out.printf(
-        "vswitch: running: %d ports, %d workers on cores %s; counters in %s%n",
-        runtime.ports().size(), runtime.workers().size(), cfg.workers().cores(), counters);
+        "vswitch: running: %d ports, %d workers on cores %s; counters in %s%s%n",
+        runtime.ports().size(),
+        runtime.workers().size(),
+        cfg.workers().cores(),
+        counters,
+        apiServer == null ? "" : "; api on http://" + hostPort(apiServer.address()));
     out.flush();
-    LinkWatcher links = new LinkWatcher(runtime.ports(), out);
-    Throwable failure = waitForStop(running, links);
+    LinkWatcher links = new LinkWatcher(runtime, out);
+    Throwable failure;
+    try {
+      failure = waitForStop(running, links);
+    } finally {
+      if (apiServer != null) {
+        apiServer.close();
+      }
+    }
     runtime.stop();
     SwitchLauncher.printReport(running, out);
     out.println("link: " + links.summary());
@@ -133,6 +210,40 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       return fail(EXIT_RUNTIME, "worker failed: " + rootMessage(failure));
     }
     return leaked == 0 ? EXIT_OK : fail(EXIT_LEAK, leaked + " mbufs leaked");
+  }
+
+  /** Starts the API when in daemon mode (or asked for); null when off. */
+  private ApiServer startApi(ControlPlane plane) {
+    String address = api != null ? api : stateDir != null ? "127.0.0.1:6640" : "off";
+    if (address.equals("off")) {
+      return null;
+    }
+    if (stateDir == null) {
+      throw new ConfigException("--api needs --state-dir (where the API token is kept)");
+    }
+    int colon = address.lastIndexOf(':');
+    if (colon < 0) {
+      throw new ConfigException("--api must be host:port, not '" + address + "'");
+    }
+    try {
+      var socket =
+          new InetSocketAddress(
+              address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+      ApiServer server = new ApiServer(socket, plane, ApiToken.load(stateDir));
+      server.start();
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot serve the API on "
+              + address
+              + ": "
+              + e.getMessage()
+              + " (another vswitch running? pick another with --api)");
+    }
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    return a.getAddress().getHostAddress() + ":" + a.getPort();
   }
 
   /**

@@ -21,6 +21,11 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
+  /** The strict YAML/JSON mapper configs are read with. */
+  public static ObjectMapper mapper() {
+    return YAML;
+  }
+
   public static SwitchConfig load(Path file) {
     try {
       return parse(Files.readString(file), file.toString());

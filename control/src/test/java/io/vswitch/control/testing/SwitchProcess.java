@@ -36,7 +36,11 @@ public final class SwitchProcess implements AutoCloseable {
       Path counters = dir.resolve("counters");
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("--enable-native-access=ALL-UNNAMED");
+      // The test JVM's own flags (surefire's argLine): native access and Chronicle's opens.
+      command.addAll(
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+              .filter(a -> a.startsWith("--") || a.startsWith("-Dchronicle"))
+              .toList());
       command.add("-cp");
       command.add(System.getProperty("java.class.path"));
       command.add("io.vswitch.control.VswitchMain");
@@ -70,6 +74,12 @@ public final class SwitchProcess implements AutoCloseable {
     try (CounterFile file = CounterFile.open(counters)) {
       return file.sum(port, counter);
     }
+  }
+
+  /** SIGKILL: no cleanup, as a crash. */
+  public void kill() {
+    process.destroyForcibly();
+    waitForExit();
   }
 
   /** SIGTERM, then the exit code. */

@@ -41,6 +41,8 @@ public final class EgressStage {
       int[] promiscuous = tables.promiscuousMembers(ctx.vlan[i]);
       if (egress == BurstContext.FLOOD) {
         flood(ctx, i, tables, tx);
+      } else if (tx[egress] == null) {
+        ctx.drop(i, DropReason.NO_EGRESS); // a port being added or removed right now
       } else if (promiscuous.length == 0) {
         unicast(ctx, i, tables.port(egress), tx[egress]);
       } else {
@@ -70,7 +72,7 @@ public final class EgressStage {
     nOther = 0;
     for (int p : tables.members(ctx.vlan[i])) {
       PortPolicy port = tables.port(p);
-      if (p != ctx.ingressPort && accepts(port, ctx.dstMac[i])) {
+      if (p != ctx.ingressPort && tx[p] != null && accepts(port, ctx.dstMac[i])) {
         classify(ctx, i, port);
       }
     }
@@ -90,7 +92,7 @@ public final class EgressStage {
     nOther = 0;
     classify(ctx, i, target);
     for (int p : promiscuous) {
-      if (p != egress && p != ctx.ingressPort) {
+      if (p != egress && p != ctx.ingressPort && tx[p] != null) {
         classify(ctx, i, tables.port(p));
       }
     }

@@ -54,7 +54,7 @@ public final class Fdb implements AutoCloseable {
   private final MemorySegment table;
   private final long mask;
   private final long maxFill;
-  private final long agingSeconds;
+  private volatile long agingSeconds;
 
   /** Slots ever claimed (live, aged or tombstoned): what the load limit counts. */
   private final AtomicLong used = new AtomicLong();
@@ -291,6 +291,11 @@ public final class Fdb implements AutoCloseable {
 
   public long agingSeconds() {
     return agingSeconds;
+  }
+
+  /** Changes the aging time; lookups use the new one from their next call. Control thread. */
+  public void setAgingSeconds(long seconds) {
+    this.agingSeconds = seconds;
   }
 
   @Override

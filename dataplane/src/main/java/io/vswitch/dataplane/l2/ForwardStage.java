@@ -42,7 +42,7 @@ public final class ForwardStage {
 
   private int resolve(long key, int vlan, L2Tables tables, long nowSeconds) {
     int port = fdb.lookup(key, nowSeconds);
-    if (port == Fdb.MISS || port >= tables.portCount() || !tables.port(port).carries(vlan)) {
+    if (port == Fdb.MISS || !tables.carries(port, vlan)) {
       return BurstContext.FLOOD;
     }
     return port;

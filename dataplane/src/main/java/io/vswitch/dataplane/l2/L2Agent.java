@@ -4,11 +4,14 @@ import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.CounterSlot;
 import io.vswitch.dataplane.stats.PortCounter;
-import io.vswitch.dataplane.worker.Agent;
+import io.vswitch.dataplane.worker.ReplannableAgent;
 import io.vswitch.dataplane.worker.RxQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
+import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * One worker's L2 switch: for each receive queue it owns, a burst goes through
@@ -22,11 +25,36 @@ import java.util.List;
  * they cost nothing there. The tables are read once per pass, which is when a published change
  * takes effect.
  */
-public final class L2Agent implements Agent {
-  private final RxQueue[] queues;
-  private final CounterSlot[] rxCounters;
-  private final TxBuffer[] tx;
+public final class L2Agent implements ReplannableAgent {
+  private static final VarHandle PASSES;
+  private static final long MAX_LATENCY_NS = 10_000_000_000L;
+
+  static {
+    try {
+      PASSES = MethodHandles.lookup().findVarHandle(L2Agent.class, "passes", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * What one worker polls and where it can send: its receive queues with their counter slots, and a
+   * transmit buffer per port index (null where there is no port). Immutable once published.
+   */
+  private record Plan(RxQueue[] queues, CounterSlot[] rxCounters, TxBuffer[] tx) {}
+
+  private final int worker;
+  private final CounterFile counters;
+  private volatile Plan plan;
+
+  @SuppressWarnings("unused") // written through PASSES
+  private long passes;
+
   private final L2Switch l2;
+
+  /** rx-to-tx time of each burst, in ns; wait-free and allocation-free to record. */
+  private final SingleWriterRecorder latency = new SingleWriterRecorder(1, MAX_LATENCY_NS, 3);
+
   private final Arena arena = Arena.ofShared();
   private final BurstContext ctx = new BurstContext(arena);
   private final ParseStage parse = new ParseStage();
@@ -47,43 +75,83 @@ public final class L2Agent implements Agent {
       CounterFile counters,
       L2Switch l2,
       MemorySegment pool) {
-    if (ports.size() > EgressStage.MAX_PORTS) {
-      throw new IllegalArgumentException("at most " + EgressStage.MAX_PORTS + " ports");
-    }
-    this.queues = queues.toArray(RxQueue[]::new);
-    this.rxCounters = new CounterSlot[this.queues.length];
-    for (int q = 0; q < this.queues.length; q++) {
-      rxCounters[q] = counters.slot(worker, this.queues[q].port().index());
-    }
-    this.tx = new TxBuffer[ports.size()];
-    for (Port port : ports) {
-      tx[port.index()] = new TxBuffer(port, worker, counters.slot(worker, port.index()), arena);
-    }
+    this.worker = worker;
+    this.counters = counters;
     this.l2 = l2;
+    Port[] byIndex = new Port[counters.capacity()];
+    for (Port port : ports) {
+      byIndex[port.index()] = port;
+    }
+    this.plan = plan(queues, byIndex, null);
     this.learn = new LearnStage(l2.fdb());
     this.forward = new ForwardStage(l2.fdb());
     this.egress = new EgressStage(pool);
   }
 
+  /**
+   * Builds a plan, reusing the transmit buffers of ports that stay (they are empty between passes).
+   */
+  private Plan plan(List<RxQueue> queues, Port[] byIndex, Plan previous) {
+    if (byIndex.length > EgressStage.MAX_PORTS) {
+      throw new IllegalArgumentException("at most " + EgressStage.MAX_PORTS + " ports");
+    }
+    RxQueue[] rx = queues.toArray(RxQueue[]::new);
+    CounterSlot[] rxCounters = new CounterSlot[rx.length];
+    for (int q = 0; q < rx.length; q++) {
+      rxCounters[q] = counters.slot(worker, rx[q].port().index());
+    }
+    TxBuffer[] tx = new TxBuffer[byIndex.length];
+    for (int i = 0; i < byIndex.length; i++) {
+      Port port = byIndex[i];
+      if (port == null) {
+        continue;
+      }
+      TxBuffer old = previous == null || i >= previous.tx.length ? null : previous.tx[i];
+      tx[i] =
+          old != null && old.port() == port
+              ? old
+              : new TxBuffer(port, worker, counters.slot(worker, i), arena);
+    }
+    return new Plan(rx, rxCounters, tx);
+  }
+
+  @Override
+  public void replan(List<RxQueue> queues, Port[] portsByIndex) {
+    plan = plan(queues, portsByIndex, plan);
+  }
+
+  @Override
+  public long passes() {
+    return (long) PASSES.getOpaque(this);
+  }
+
   @Override
   public int doWork() {
     L2Tables tables = l2.tables();
+    Plan current = plan; // one read per pass: a new plan takes effect here
     long now = FdbClock.nowSeconds();
     int work = 0;
-    for (int q = 0; q < queues.length; q++) {
-      work += switchBurst(q, tables, now);
+    for (int q = 0; q < current.queues.length; q++) {
+      work += switchBurst(current, q, tables, now);
     }
+    PASSES.setOpaque(this, (long) PASSES.getOpaque(this) + 1);
     return work;
   }
 
-  private int switchBurst(int q, L2Tables tables, long now) {
-    RxQueue in = queues[q];
+  private int switchBurst(Plan current, int q, L2Tables tables, long now) {
+    RxQueue in = current.queues[q];
     int received = in.port().receive(in.queue(), ctx.batch());
     if (received == 0) {
       return 0;
     }
-    CounterSlot counters = rxCounters[q];
+    long start = System.nanoTime();
+    CounterSlot counters = current.rxCounters[q];
+    TxBuffer[] tx = current.tx;
     PortPolicy port = tables.port(in.port().index());
+    if (port == null) { // the port is being added or removed: tables and plan disagree briefly
+      ctx.batch().freeAll();
+      return received;
+    }
     ctx.begin(port.index, received, counters);
     parse.run(ctx);
     counters.add(PortCounter.RX_PACKETS, received);
@@ -98,8 +166,14 @@ public final class L2Agent implements Agent {
     forward.run(ctx, tables, now);
     egress.run(ctx, tables, tx);
     ctx.freeDropped();
-    flush();
+    flush(tx);
+    latency.recordValue(Math.min(System.nanoTime() - start, MAX_LATENCY_NS));
     return received;
+  }
+
+  /** The per-burst latency recorder; the control thread takes interval histograms from it. */
+  public SingleWriterRecorder latency() {
+    return latency;
   }
 
   private long receivedBytes(int count) {
@@ -110,9 +184,9 @@ public final class L2Agent implements Agent {
     return bytes;
   }
 
-  private void flush() {
+  private static void flush(TxBuffer[] tx) {
     for (TxBuffer buffer : tx) {
-      if (!buffer.isEmpty()) {
+      if (buffer != null && !buffer.isEmpty()) {
         buffer.flush();
       }
     }
@@ -120,8 +194,10 @@ public final class L2Agent implements Agent {
 
   @Override
   public void onClose() {
-    for (TxBuffer buffer : tx) {
-      buffer.discard();
+    for (TxBuffer buffer : plan.tx) {
+      if (buffer != null) {
+        buffer.discard();
+      }
     }
     ctx.batch().freeAll();
     arena.close();

@@ -15,10 +15,16 @@ public final class L2Tables {
   private final int[][] members = new int[4096][];
   private final int[][] promiscuous = new int[4096][];
 
+  /** Policies of ports 0..n-1, every slot filled. */
   public L2Tables(List<PortPolicy> policies) {
-    this.ports = policies.toArray(PortPolicy[]::new);
+    this(policies.toArray(PortPolicy[]::new));
+  }
+
+  /** Policies by port index; null where there is no port (a removed one's slot). */
+  public L2Tables(PortPolicy[] policiesByIndex) {
+    this.ports = policiesByIndex.clone();
     for (int i = 0; i < ports.length; i++) {
-      if (ports[i].index != i) {
+      if (ports[i] != null && ports[i].index != i) {
         throw new IllegalArgumentException("policy " + i + " has index " + ports[i].index);
       }
     }
@@ -35,19 +41,26 @@ public final class L2Tables {
   private int[] portsWhere(int vlan, boolean promiscuousOnly) {
     List<Integer> found = new ArrayList<>();
     for (PortPolicy p : ports) {
-      if (p.carries(vlan) && (!promiscuousOnly || p.promiscuous)) {
+      if (p != null && p.carries(vlan) && (!promiscuousOnly || p.promiscuous)) {
         found.add(p.index);
       }
     }
     return found.isEmpty() ? NONE : found.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /** The policy of port {@code index}; null if there is none (never for a member of a VLAN). */
   public PortPolicy port(int index) {
     return ports[index];
   }
 
+  /** Port slots, including empty ones. */
   public int portCount() {
     return ports.length;
+  }
+
+  /** Whether port {@code index} exists and is a member of {@code vlan}. */
+  public boolean carries(int index, int vlan) {
+    return index < ports.length && ports[index] != null && ports[index].carries(vlan);
   }
 
   /** Ports of {@code vlan}, in index order: where a flood goes (less the ingress port). */

@@ -59,6 +59,10 @@ public final class TxBuffer {
     }
   }
 
+  public Port port() {
+    return port;
+  }
+
   public boolean isEmpty() {
     return batch.isEmpty();
   }

@@ -46,24 +46,33 @@ public final class CounterFile implements AutoCloseable {
   private final Arena arena;
   private final MemorySegment segment;
   private final int workers;
-  private final List<String> portNames;
+  private final int capacity;
   private final Path path;
 
-  private CounterFile(
-      Arena arena, MemorySegment segment, int workers, List<String> names, Path path) {
+  private CounterFile(Arena arena, MemorySegment segment, int workers, int capacity, Path path) {
     this.arena = arena;
     this.segment = segment;
     this.workers = workers;
-    this.portNames = List.copyOf(names);
+    this.capacity = capacity;
     this.path = path;
   }
 
   /** Creates (or truncates) the file at {@code path} for {@code workers} and the named ports. */
   public static CounterFile create(Path path, int workers, List<String> portNames) {
+    CounterFile file = create(path, workers, portNames.size());
+    for (int p = 0; p < portNames.size(); p++) {
+      file.setPortName(p, portNames.get(p));
+    }
+    return file;
+  }
+
+  /**
+   * Creates (or truncates) the file for {@code workers} and up to {@code capacity} ports, named as
+   * they are added ({@link #setPortName}); unused slots have an empty name.
+   */
+  public static CounterFile create(Path path, int workers, int capacity) {
     long size =
-        HEADER_BYTES
-            + (long) NAME_BYTES * portNames.size()
-            + (long) SLOT_BYTES * workers * portNames.size();
+        HEADER_BYTES + (long) NAME_BYTES * capacity + (long) SLOT_BYTES * workers * capacity;
     Arena arena = Arena.ofShared();
     try (FileChannel channel =
         FileChannel.open(
@@ -74,26 +83,36 @@ public final class CounterFile implements AutoCloseable {
             StandardOpenOption.TRUNCATE_EXISTING)) {
       MemorySegment segment = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
       segment.fill((byte) 0);
-      for (int p = 0; p < portNames.size(); p++) {
-        byte[] name = portNames.get(p).getBytes(StandardCharsets.UTF_8);
-        MemorySegment.copy(
-            name,
-            0,
-            segment,
-            ValueLayout.JAVA_BYTE,
-            HEADER_BYTES + (long) NAME_BYTES * p,
-            Math.min(name.length, NAME_BYTES - 1));
-      }
       segment.set(ValueLayout.JAVA_LONG, 8, VERSION);
       segment.set(ValueLayout.JAVA_LONG, 16, workers);
-      segment.set(ValueLayout.JAVA_LONG, 24, portNames.size());
+      segment.set(ValueLayout.JAVA_LONG, 24, capacity);
       segment.set(ValueLayout.JAVA_LONG, 32, COUNTERS_PER_SLOT);
       segment.set(ValueLayout.JAVA_LONG, 40, SLOT_BYTES);
       segment.set(ValueLayout.JAVA_LONG, 0, MAGIC); // last: readers wait for the magic
-      return new CounterFile(arena, segment, workers, portNames, path);
+      return new CounterFile(arena, segment, workers, capacity, path);
     } catch (IOException e) {
       arena.close();
       throw new UncheckedIOException("cannot create counter file " + path + ": " + e, e);
+    }
+  }
+
+  /** Names slot {@code port} (a port was added there). Control thread. */
+  public void setPortName(int port, String name) {
+    MemorySegment slot = segment.asSlice(HEADER_BYTES + (long) NAME_BYTES * port, NAME_BYTES);
+    slot.fill((byte) 0);
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    MemorySegment.copy(
+        bytes, 0, slot, ValueLayout.JAVA_BYTE, 0, Math.min(bytes.length, NAME_BYTES - 1));
+  }
+
+  /**
+   * Unnames slot {@code port} and zeroes its counters, for a port that was removed. Only once no
+   * worker writes to it any more (after the switch waited for every worker to move on).
+   */
+  public void clearPort(int port) {
+    setPortName(port, "");
+    for (int w = 0; w < workers; w++) {
+      segment.asSlice(slotOffset(w, port), SLOT_BYTES).fill((byte) 0);
     }
   }
 
@@ -107,11 +126,7 @@ public final class CounterFile implements AutoCloseable {
       }
       int workers = (int) segment.get(ValueLayout.JAVA_LONG, 16);
       int ports = (int) segment.get(ValueLayout.JAVA_LONG, 24);
-      List<String> names = new ArrayList<>();
-      for (int p = 0; p < ports; p++) {
-        names.add(segment.asSlice(HEADER_BYTES + (long) NAME_BYTES * p, NAME_BYTES).getString(0));
-      }
-      return new CounterFile(arena, segment, workers, names, path);
+      return new CounterFile(arena, segment, workers, ports, path);
     } catch (IOException e) {
       arena.close();
       throw new UncheckedIOException("cannot open counter file " + path + ": " + e, e);
@@ -125,8 +140,17 @@ public final class CounterFile implements AutoCloseable {
     return path;
   }
 
+  /** Names by slot; "" where no port is. */
   public List<String> portNames() {
-    return portNames;
+    List<String> names = new ArrayList<>();
+    for (int p = 0; p < capacity; p++) {
+      names.add(segment.asSlice(HEADER_BYTES + (long) NAME_BYTES * p, NAME_BYTES).getString(0));
+    }
+    return names;
+  }
+
+  public int capacity() {
+    return capacity;
   }
 
   public int workers() {
@@ -141,8 +165,8 @@ public final class CounterFile implements AutoCloseable {
 
   private long slotOffset(int worker, int port) {
     return HEADER_BYTES
-        + (long) NAME_BYTES * portNames.size()
-        + (long) SLOT_BYTES * ((long) worker * portNames.size() + port);
+        + (long) NAME_BYTES * capacity
+        + (long) SLOT_BYTES * ((long) worker * capacity + port);
   }
 
   /** A port's counter summed over all workers. */

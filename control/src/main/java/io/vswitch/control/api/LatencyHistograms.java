@@ -1,0 +1,81 @@
+package io.vswitch.control.api;
+
+import io.vswitch.dataplane.worker.Agent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
+
+/**
+ * Accumulates the workers' burst-latency recorders (HdrHistogram: each worker records how long a
+ * burst took from rx to tx, wait-free) into cumulative histograms, and renders them as a Prometheus
+ * histogram. Interval histograms are swapped out on the control thread, so the workers never wait
+ * and never allocate.
+ */
+public final class LatencyHistograms {
+  private static final long[] BUCKETS_NS = {
+    1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 10_000_000
+  };
+
+  private final Supplier<List<SingleWriterRecorder>> recorders;
+  private final List<Histogram> totals = new ArrayList<>();
+
+  /**
+   * @param recorders the current workers' recorders (workers come and go with restarts)
+   */
+  public LatencyHistograms(Supplier<List<SingleWriterRecorder>> recorders) {
+    this.recorders = recorders;
+  }
+
+  /** Recorders of agents that keep one. */
+  public static List<SingleWriterRecorder> of(List<Agent> agents) {
+    List<SingleWriterRecorder> found = new ArrayList<>();
+    for (Agent agent : agents) {
+      if (agent instanceof io.vswitch.dataplane.l2.L2Agent l2) {
+        found.add(l2.latency());
+      }
+    }
+    return found;
+  }
+
+  synchronized void render(StringBuilder out) {
+    List<SingleWriterRecorder> current = recorders.get();
+    while (totals.size() < current.size()) {
+      totals.add(new Histogram(3));
+    }
+    String name = "vswitch_burst_latency_seconds";
+    PrometheusMetrics.family(
+        out, name, "histogram", "Time a worker spends on one burst, from rx to tx.");
+    for (int w = 0; w < current.size(); w++) {
+      Histogram total = totals.get(w);
+      total.add(current.get(w).getIntervalHistogram());
+      String worker = "worker=\"" + w + "\"";
+      for (long bucket : BUCKETS_NS) {
+        long count = total.getCountBetweenValues(0, bucket);
+        out.append(name)
+            .append("_bucket{")
+            .append(worker)
+            .append(",le=\"")
+            .append(bucket / 1e9)
+            .append("\"} ")
+            .append(count)
+            .append('\n');
+      }
+      out.append(name)
+          .append("_bucket{")
+          .append(worker)
+          .append(",le=\"+Inf\"} ")
+          .append(total.getTotalCount())
+          .append('\n');
+      double sumSeconds = total.getMean() * total.getTotalCount() / 1e9;
+      out.append(name).append("_sum{").append(worker).append("} ").append(sumSeconds).append('\n');
+      out.append(name)
+          .append("_count{")
+          .append(worker)
+          .append("} ")
+          .append(total.getTotalCount())
+          .append('\n');
+    }
+  }
+}

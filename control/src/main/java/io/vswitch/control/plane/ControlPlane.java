@@ -1,0 +1,218 @@
+package io.vswitch.control.plane;
+
+import io.vswitch.control.L2Compiler;
+import io.vswitch.control.SwitchLauncher;
+import io.vswitch.control.config.ConfigException;
+import io.vswitch.control.config.ConfigValidator;
+import io.vswitch.control.config.HostChecks;
+import io.vswitch.control.config.PortTypes;
+import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.dataplane.SwitchRuntime;
+import io.vswitch.dataplane.l2.L2Switch;
+import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.port.Port;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Owns the running configuration. Every change arrives as a whole desired config (the CLI's and the
+ * API's single-item operations are edits of the running one), is validated whole, and then applied
+ * as the difference from what runs: ports opened or closed, and new immutable tables compiled and
+ * published to the workers (RCU). It either applies whole or leaves the switch as it was, and is
+ * journaled before it is acknowledged. One change at a time: callers are serialised.
+ *
+ * <p>Settings the data plane only takes at start (EAL, workers, FDB capacity, cross-connect pairs)
+ * are refused at run time with a message that says so.
+ */
+public final class ControlPlane {
+  private final SwitchRuntime runtime;
+  private final L2Switch l2; // null for a cross-connect
+  private final Journal journal; // null: changes are not kept across restarts
+  private SwitchConfig running;
+
+  public ControlPlane(SwitchConfig running, SwitchRuntime runtime, L2Switch l2, Journal journal) {
+    this.running = running;
+    this.runtime = runtime;
+    this.l2 = l2;
+    this.journal = journal;
+  }
+
+  public synchronized SwitchConfig running() {
+    return running;
+  }
+
+  public SwitchRuntime runtime() {
+    return runtime;
+  }
+
+  /** The L2 switch's shared state, or null for a cross-connect. */
+  public L2Switch l2() {
+    return l2;
+  }
+
+  public Journal journal() {
+    return journal;
+  }
+
+  /**
+   * Validates {@code desired} whole and applies what differs from the running config. Returns the
+   * journal record, or null when nothing changed.
+   *
+   * @throws ConfigException the change is invalid; nothing changed
+   * @throws ApplyException the change is valid but could not be carried out; nothing changed
+   */
+  public synchronized ChangeRecord apply(SwitchConfig desired, String source, String description) {
+    ConfigValidator.validate(desired);
+    if (desired.equals(running)) {
+      return null;
+    }
+    requireRunTimeChangeable(desired);
+    applyDifference(running, desired);
+    ChangeRecord record;
+    try {
+      record = journal(desired, source, description);
+    } catch (RuntimeException e) {
+      applyDifference(desired, running); // not journaled, so not acknowledged: undo
+      throw new ApplyException("cannot journal the change, so it was undone: " + e, e);
+    }
+    running = desired;
+    return record;
+  }
+
+  private ChangeRecord journal(SwitchConfig desired, String source, String description) {
+    String json = ConfigJson.write(desired);
+    return journal == null
+        ? new ChangeRecord(0, System.currentTimeMillis(), source, description, json)
+        : journal.append(source, description, json);
+  }
+
+  /** Moves the data plane from {@code from} to {@code to}, or leaves it at {@code from}. */
+  private void applyDifference(SwitchConfig from, SwitchConfig desired) {
+    Map<String, SwitchConfig.Port> before = byName(from.ports());
+    Map<String, SwitchConfig.Port> after = byName(desired.ports());
+    List<SwitchConfig.Port> added = new ArrayList<>();
+    List<SwitchConfig.Port> replaced = new ArrayList<>();
+    for (SwitchConfig.Port port : desired.ports()) {
+      SwitchConfig.Port old = before.get(port.name());
+      if (old == null) {
+        added.add(port);
+      } else if (!sameDevice(old, port)) {
+        replaced.add(port);
+      }
+    }
+    Set<String> leaving = new HashSet<>(before.keySet());
+    leaving.removeAll(after.keySet());
+    replaced.forEach(p -> leaving.add(p.name()));
+
+    openPorts(added);
+    publishTables(desired);
+    closePorts(leaving);
+    reopenReplaced(replaced, before, from);
+    publishTables(desired);
+    syncStaticEntries(from, desired);
+    l2.fdb().setAgingSeconds(desired.fdb().agingSeconds());
+  }
+
+  private void requireRunTimeChangeable(SwitchConfig desired) {
+    if (running.crossConnectMode() || desired.crossConnectMode()) {
+      throw new ConfigException(
+          "a cross-connect takes changes at restart only: restart vswitch with the new config");
+    }
+    requireSame(running.eal(), desired.eal(), "eal settings");
+    requireSame(running.workers(), desired.workers(), "workers");
+    requireSame(running.fdb().capacity(), desired.fdb().capacity(), "fdb.capacity");
+  }
+
+  private static void requireSame(Object now, Object wanted, String what) {
+    if (!Objects.equals(now, wanted)) {
+      throw new ConfigException(what + " take effect at restart only: restart vswitch to change");
+    }
+  }
+
+  private static boolean sameDevice(SwitchConfig.Port a, SwitchConfig.Port b) {
+    return PortTypes.devargs(a).equals(PortTypes.devargs(b))
+        && a.rxQueues().equals(b.rxQueues())
+        && a.rxDescriptors().equals(b.rxDescriptors())
+        && a.txDescriptors().equals(b.txDescriptors());
+  }
+
+  /** Opens new ports; if one fails, closes those opened before it and reports why. */
+  private void openPorts(List<SwitchConfig.Port> ports) {
+    List<Port> opened = new ArrayList<>();
+    try {
+      for (SwitchConfig.Port port : ports) {
+        HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
+        opened.add(runtime.addPort(SwitchLauncher.portSpec(port)));
+      }
+    } catch (RuntimeException e) {
+      opened.forEach(p -> runtime.removePort(p.index()));
+      throw new ApplyException("cannot open port: " + e.getMessage(), e);
+    }
+  }
+
+  private void closePorts(Set<String> names) {
+    for (String name : names) {
+      Port port = runtime.port(name);
+      runtime.removePort(port.index());
+      l2.fdb().flushPort(port.index());
+    }
+  }
+
+  /**
+   * Ports whose device changed were closed above; open their new device. Should that fail, the old
+   * one is put back so that the switch ends as it was, and the change is refused.
+   */
+  private void reopenReplaced(
+      List<SwitchConfig.Port> replaced, Map<String, SwitchConfig.Port> before, SwitchConfig from) {
+    for (SwitchConfig.Port port : replaced) {
+      try {
+        runtime.addPort(SwitchLauncher.portSpec(port));
+      } catch (RuntimeException e) {
+        runtime.addPort(SwitchLauncher.portSpec(before.get(port.name())));
+        publishTables(from);
+        throw new ApplyException(
+            "cannot open the new device of port '"
+                + port.name()
+                + "' ("
+                + e.getMessage()
+                + "); it keeps its old one",
+            e);
+      }
+    }
+  }
+
+  /** Compiles tables for the ports that exist right now and publishes them. */
+  private void publishTables(SwitchConfig config) {
+    Map<String, Integer> index = new HashMap<>();
+    for (Port port : runtime.ports()) {
+      index.put(port.name(), port.index());
+    }
+    l2.publish(L2Compiler.compile(config, index, runtime.portCapacity()));
+  }
+
+  private void syncStaticEntries(SwitchConfig from, SwitchConfig to) {
+    Set<SwitchConfig.StaticEntry> old = new HashSet<>(from.fdb().entries());
+    Set<SwitchConfig.StaticEntry> wanted = new HashSet<>(to.fdb().entries());
+    for (SwitchConfig.StaticEntry e : old) {
+      if (!wanted.contains(e)) {
+        l2.fdb().remove(e.vlan(), MacAddress.parse(e.mac()));
+      }
+    }
+    for (SwitchConfig.StaticEntry e : wanted) {
+      if (!old.contains(e)) {
+        l2.fdb().addStatic(e.vlan(), MacAddress.parse(e.mac()), runtime.port(e.port()).index());
+      }
+    }
+  }
+
+  private static Map<String, SwitchConfig.Port> byName(List<SwitchConfig.Port> ports) {
+    Map<String, SwitchConfig.Port> map = new HashMap<>();
+    ports.forEach(p -> map.put(p.name(), p));
+    return map;
+  }
+}
