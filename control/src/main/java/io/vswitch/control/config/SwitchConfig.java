@@ -158,12 +158,19 @@ public record SwitchConfig(
    * </pre>
    *
    * <p>{@code queues} is the device's queue count (queue pairs of a vNIC, AF_XDP queues of an
-   * interface); {@code rx-queues}, how many of them the switch polls, defaults to it.
+   * interface); {@code rx-queues}, how many of them the switch polls, defaults to it. The typed
+   * fields come last so that the journal's JSON of a devargs port reads as it did before them.
    */
   public record Port(
       String name,
-      String type,
       String devargs,
+      String portGroup,
+      String mac,
+      Boolean learning,
+      Integer rxQueues,
+      Integer rxDescriptors,
+      Integer txDescriptors,
+      String type,
       String iface,
       String socket,
       String mode,
@@ -171,13 +178,7 @@ public record SwitchConfig(
       String rxFile,
       String txFile,
       Boolean loop,
-      Integer queues,
-      String portGroup,
-      String mac,
-      Boolean learning,
-      Integer rxQueues,
-      Integer rxDescriptors,
-      Integer txDescriptors) {
+      Integer queues) {
     public Port {
       learning = learning == null || learning;
       loop = loop != null && loop;
