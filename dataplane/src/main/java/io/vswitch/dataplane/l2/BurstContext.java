@@ -38,7 +38,12 @@ public final class BurstContext {
   CounterSlot ingressCounters;
 
   public BurstContext(Arena arena) {
-    this.batch = new PacketBatch(arena);
+    this(new PacketBatch(arena), arena);
+  }
+
+  /** A context over an existing batch (benchmarks that replay one burst). */
+  public BurstContext(PacketBatch batch, Arena arena) {
+    this.batch = batch;
     this.dropped = new PacketBatch(arena);
   }
 
