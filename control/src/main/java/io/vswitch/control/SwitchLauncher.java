@@ -1,5 +1,7 @@
 package io.vswitch.control;
 
+import io.vswitch.control.config.HostChecks;
+import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
@@ -32,7 +34,8 @@ public final class SwitchLauncher {
   static final int L2_PORT_CAPACITY = 256;
 
   public static PortSpec portSpec(SwitchConfig.Port p) {
-    return new PortSpec(p.name(), p.devargs(), p.rxQueues(), p.rxDescriptors(), p.txDescriptors());
+    return new PortSpec(
+        p.name(), PortTypes.devargs(p), p.rxQueues(), p.rxDescriptors(), p.txDescriptors());
   }
 
   static RuntimeSpec runtimeSpec(SwitchConfig config, Path counterFile) {
@@ -59,6 +62,9 @@ public final class SwitchLauncher {
   }
 
   public static Running open(SwitchConfig config, Path counterFile) {
+    for (SwitchConfig.Port port : config.ports()) {
+      HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
+    }
     return config.crossConnectMode()
         ? new Running(openCrossConnect(config, counterFile), null)
         : openL2(config, counterFile);

@@ -184,9 +184,10 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         counters,
         apiServer == null ? "" : "; api on http://" + hostPort(apiServer.address()));
     out.flush();
+    LinkWatcher links = new LinkWatcher(runtime, out);
     Throwable failure;
     try {
-      failure = waitForStop(running);
+      failure = waitForStop(running, links);
     } finally {
       if (apiServer != null) {
         apiServer.close();
@@ -194,6 +195,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     }
     runtime.stop();
     SwitchLauncher.printReport(running, out);
+    out.println("link: " + links.summary());
     int poolSize = runtime.pool().size();
     int kept = runtime.keptByDrivers();
     int leaked = runtime.closeAndCountLeaks();
@@ -246,9 +248,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
 
   /**
    * The control thread's loop while the switch runs: waits for a signal, the duration or a worker
-   * failure (returned), doing housekeeping (FDB aging) once a second.
+   * failure (returned), doing housekeeping (FDB aging, link changes) once a second.
    */
-  private Throwable waitForStop(SwitchLauncher.Running running) {
+  private Throwable waitForStop(SwitchLauncher.Running running, LinkWatcher links) {
     SwitchRuntime runtime = running.runtime();
     long nextHousekeeping = System.nanoTime();
     long deadline =
@@ -265,6 +267,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         }
         if (System.nanoTime() > nextHousekeeping) {
           running.housekeeping();
+          links.poll();
           nextHousekeeping = System.nanoTime() + 1_000_000_000L;
         }
       }

@@ -56,4 +56,33 @@ class PcapRoundTripTest {
     assertTrue(Pcap.sameFrames(frames, Pcap.read(dir.resolve("out.pcap"))), "frames differ");
     assertEquals(0, Pcap.read(dir.resolve("back.pcap")).size());
   }
+
+  @Test
+  void typedCaptureReplaysInALoopIntoARecordingPort() {
+    List<byte[]> frames = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      frames.add(frame().src("02:00:00:00:00:0" + i).payloadLength(60).build());
+    }
+    Path in = dir.resolve("loop.pcap");
+    Pcap.write(in, frames);
+    String config =
+        """
+        workers: {cores: [-1], idle: backoff}
+        ports:
+          - {name: replay, type: pcap-file, rx-file: %s, loop: true}
+          - {name: record, type: pcap-file, tx-file: %s}
+        cross-connect: [[replay, record]]
+        """
+            .formatted(in, dir.resolve("recorded.pcap"));
+    try (SwitchProcess sw = SwitchProcess.start(dir, config).awaitRunning()) {
+      Await.until(
+          "the capture to be replayed more than 3 times",
+          Duration.ofSeconds(60),
+          () -> sw.counter(1, PortCounter.TX_PACKETS) > 3L * frames.size());
+      assertEquals(0, sw.stop(), sw.output());
+    }
+    List<byte[]> recorded = Pcap.read(dir.resolve("recorded.pcap"));
+    assertTrue(recorded.size() > 3 * frames.size(), "recorded " + recorded.size());
+    assertTrue(Pcap.sameFrames(frames, recorded.subList(0, frames.size())), "first pass in order");
+  }
 }

@@ -39,6 +39,9 @@ import picocli.CommandLine.Spec;
       VswitchCtl.DelPort.class,
       VswitchCtl.SetPortGroup.class,
       VswitchCtl.Apply.class,
+      VswitchCtl.AddAclRule.class,
+      VswitchCtl.DelAclRule.class,
+      VswitchCtl.SetQos.class,
       VswitchCtl.DumpFdb.class,
       VswitchCtl.Counters.class,
       VswitchCtl.History.class,
@@ -259,6 +262,134 @@ public final class VswitchCtl {
         return EXIT_REFUSED;
       }
       return ctl.finish(ctl.call("PUT", "/v1/config", Files.readString(file)), ctl::printChange);
+    }
+  }
+
+  /**
+   * Reads the running config, lets {@code edit} change its JSON tree, and applies the result: the
+   * ACL and QoS commands work this way, so they need no endpoint of their own and go through the
+   * same whole-config validation as everything else.
+   */
+  int editConfig(
+      String what,
+      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit) {
+    Reply current = call("GET", "/v1/config", null);
+    if (current.status() != 200) {
+      return finish(current, null);
+    }
+    try {
+      var tree =
+          (com.fasterxml.jackson.databind.node.ObjectNode)
+              ConfigJson.MAPPER.readTree(current.body());
+      edit.accept(tree);
+      return finish(call("PUT", "/v1/config", ConfigJson.write(tree)), this::printChange);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("vswitchctl: error: " + what + ": " + e.getMessage());
+      return EXIT_REFUSED;
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("vswitchctl: error: bad reply: " + e.getMessage());
+      return EXIT_FAILED;
+    }
+  }
+
+  static com.fasterxml.jackson.databind.node.ObjectNode named(
+      com.fasterxml.jackson.databind.node.ArrayNode array, String name, String kind) {
+    for (JsonNode item : array) {
+      if (item.path("name").asText().equals(name)) {
+        return (com.fasterxml.jackson.databind.node.ObjectNode) item;
+      }
+    }
+    throw new IllegalArgumentException("unknown " + kind + " '" + name + "'");
+  }
+
+  static JsonNode parseJson(String text, String what) {
+    try {
+      return ConfigJson.MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(what + " is not JSON: " + e.getMessage());
+    }
+  }
+
+  @Command(
+      name = "add-acl-rule",
+      description =
+          "Add a rule to an ACL (created with default allow if new). RULE is JSON, e.g."
+              + " '{\"priority\":100,\"action\":\"deny\",\"protocol\":\"tcp\",\"dst-port\":\"80\"}'.")
+  static final class AddAclRule extends Sub {
+    @Parameters(index = "0", description = "ACL name.")
+    String acl;
+
+    @Parameters(index = "1", description = "The rule, as JSON.")
+    String rule;
+
+    @Override
+    public Integer call() {
+      return ctl.editConfig(
+          "add-acl-rule",
+          tree -> {
+            JsonNode parsed = parseJson(rule, "RULE");
+            var acls = tree.withArray("acls");
+            com.fasterxml.jackson.databind.node.ObjectNode target;
+            try {
+              target = named(acls, acl, "ACL");
+            } catch (IllegalArgumentException e) {
+              target = acls.addObject().put("name", acl).put("default", "allow");
+            }
+            target.withArray("rules").add(parsed);
+          });
+    }
+  }
+
+  @Command(name = "del-acl-rule", description = "Remove the rule with PRIORITY from an ACL.")
+  static final class DelAclRule extends Sub {
+    @Parameters(index = "0", description = "ACL name.")
+    String acl;
+
+    @Parameters(index = "1", description = "The rule's priority.")
+    long priority;
+
+    @Override
+    public Integer call() {
+      return ctl.editConfig(
+          "del-acl-rule",
+          tree -> {
+            var rules = named(tree.withArray("acls"), acl, "ACL").withArray("rules");
+            for (int i = rules.size() - 1; i >= 0; i--) {
+              if (rules.get(i).path("priority").asLong() == priority) {
+                rules.remove(i);
+                return;
+              }
+            }
+            throw new IllegalArgumentException(
+                "ACL '" + acl + "' has no rule with priority " + priority);
+          });
+    }
+  }
+
+  @Command(
+      name = "set-qos",
+      description =
+          "Set a port group's QoS (JSON: ingress-policer, egress-shaper, mark), or 'none' to"
+              + " remove it.")
+  static final class SetQos extends Sub {
+    @Parameters(index = "0", description = "Port group name.")
+    String group;
+
+    @Parameters(index = "1", description = "QoS as JSON, or none.")
+    String qos;
+
+    @Override
+    public Integer call() {
+      return ctl.editConfig(
+          "set-qos",
+          tree -> {
+            var target = named(tree.withArray("port-groups"), group, "port group");
+            if (qos.equals("none")) {
+              target.remove("qos");
+            } else {
+              target.set("qos", parseJson(qos, "QOS"));
+            }
+          });
     }
   }
 

@@ -2,29 +2,17 @@ package io.vswitch.control.config;
 
 import io.vswitch.dataplane.l2.EgressStage;
 import io.vswitch.dataplane.l2.MacAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Checks a whole {@link SwitchConfig} before anything is started, so that a bad config changes
  * nothing. Each failure is a one-line {@link ConfigException} naming the offending item.
  */
 public final class ConfigValidator {
-  private static final Pattern IFACE =
-      Pattern.compile("(?:^|,)(?:iface|rx_iface|tx_iface)=([^,]+)");
-
-  /** Drivers whose iface= names a kernel interface (for net_vhost it is a socket path). */
-  private static final Pattern KERNEL_IFACE_DRIVER =
-      Pattern.compile("^net_(?:af_packet|af_xdp|pcap).*");
-
-  private static final Pattern FILE_ARG = Pattern.compile("(?:^|,)(rx_pcap|tx_pcap)=([^,]+)");
   private static final Set<String> IDLE = Set.of("busy-spin", "backoff");
   private static final Set<String> HUGEPAGES = Set.of("auto", "on", "off");
 
@@ -248,15 +236,15 @@ public final class ConfigValidator {
     require(ports.size() <= EgressStage.MAX_PORTS, "at most " + EgressStage.MAX_PORTS + " ports");
     Map<String, SwitchConfig.Port> byName = new HashMap<>();
     Map<String, String> deviceOwner = new HashMap<>();
+    Map<String, String> resourceOwner = new HashMap<>();
     for (SwitchConfig.Port port : ports) {
       require(port.name() != null && !port.name().isBlank(), "every port needs a name");
-      require(
-          port.devargs() != null && !port.devargs().isBlank(),
-          "port '" + port.name() + "' needs devargs (e.g. net_af_xdp0,iface=eth0)");
+      PortTypes.validate(port);
+      String devargs = PortTypes.devargs(port);
       require(
           byName.putIfAbsent(port.name(), port) == null,
           "port name '" + port.name() + "' is used twice");
-      String device = deviceName(port.devargs());
+      String device = deviceName(devargs);
       String other = deviceOwner.putIfAbsent(device, port.name());
       require(
           other == null,
@@ -273,39 +261,14 @@ public final class ConfigValidator {
       require(
           isPowerOfTwo(port.rxDescriptors()) && isPowerOfTwo(port.txDescriptors()),
           "port '" + port.name() + "': rx-descriptors and tx-descriptors must be powers of two");
-      checkInterface(port);
-      checkInputFiles(port);
+      HostChecks.check(port.name(), devargs);
+      String resource = HostChecks.exclusiveResource(devargs);
+      String holder = resource == null ? null : resourceOwner.putIfAbsent(resource, port.name());
+      require(
+          holder == null,
+          "ports '" + holder + "' and '" + port.name() + "' both use " + resource + ": one each");
     }
     return byName;
-  }
-
-  /** A missing kernel interface is the most common typo: say so before DPDK does, less clearly. */
-  private static void checkInterface(SwitchConfig.Port port) {
-    if (!KERNEL_IFACE_DRIVER.matcher(port.devargs()).matches()) {
-      return;
-    }
-    Matcher m = IFACE.matcher(port.devargs());
-    while (m.find()) {
-      String iface = m.group(1);
-      require(
-          Files.exists(Path.of("/sys/class/net", iface)),
-          "port '"
-              + port.name()
-              + "': network interface '"
-              + iface
-              + "' does not exist (see `ip link show`)");
-    }
-  }
-
-  private static void checkInputFiles(SwitchConfig.Port port) {
-    Matcher m = FILE_ARG.matcher(port.devargs());
-    while (m.find()) {
-      if (m.group(1).equals("rx_pcap")) {
-        require(
-            Files.isReadable(Path.of(m.group(2))),
-            "port '" + port.name() + "': capture file '" + m.group(2) + "' cannot be read");
-      }
-    }
   }
 
   private static void validateCrossConnect(

@@ -229,9 +229,25 @@ public record SwitchConfig(
   }
 
   /**
-   * One port. {@code mac} is the MAC of the VM or host behind it, which the security policy checks
-   * against; {@code port-group} defaults to access VLAN 1. {@code acl} and {@code qos}, when given,
-   * replace the group's (each as a whole).
+   * One port. Either a {@code type} with its typed fields (compiled into DPDK devargs by {@link
+   * PortTypes}) or raw {@code devargs}, the escape hatch for any PMD. {@code mac} is the MAC of the
+   * VM or host behind it, which the security policy checks against; {@code port-group} defaults to
+   * access VLAN 1.
+   *
+   * <pre>
+   *   - {name: h1, type: afxdp, iface: veth1}                # laptop: AF_XDP on a kernel interface
+   *   - {name: h2, type: afpacket, iface: eth0}              # or a packet socket
+   *   - {name: h3, type: pcap, iface: eth0}                  # or libpcap
+   *   - {name: rp, type: pcap-file, rx-file: in.pcap, loop: true, tx-file: out.pcap}
+   *   - {name: nic, type: dpdk, pci: "0000:3b:00.0", queues: 2}
+   *   - {name: vm1, type: vhost-user, socket: /run/vswitch/vm1.sock, mode: server, queues: 2}
+   *   - {name: ct, type: virtio-user, socket: /run/backend.sock}
+   * </pre>
+   *
+   * <p>{@code queues} is the device's queue count (queue pairs of a vNIC, AF_XDP queues of an
+   * interface); {@code rx-queues}, how many of them the switch polls, defaults to it. The typed
+   * fields come last so that the journal's JSON of a devargs port reads as it did before them.
+   * {@code acl} and {@code qos}, when given, replace the port group's (each as a whole).
    */
   public record Port(
       String name,
@@ -242,11 +258,23 @@ public record SwitchConfig(
       Integer rxQueues,
       Integer rxDescriptors,
       Integer txDescriptors,
+      String type,
+      String iface,
+      String socket,
+      String mode,
+      String pci,
+      String rxFile,
+      String txFile,
+      Boolean loop,
+      Integer queues,
       AclBinding acl,
       Qos qos) {
     public Port {
       learning = learning == null || learning;
-      rxQueues = rxQueues == null ? 1 : rxQueues;
+      loop = loop != null && loop;
+      int asked = queues != null ? queues : rxQueues != null ? rxQueues : 1;
+      queues = asked;
+      rxQueues = rxQueues == null ? asked : rxQueues;
       rxDescriptors = rxDescriptors == null ? 1024 : rxDescriptors;
       txDescriptors = txDescriptors == null ? 1024 : txDescriptors;
     }

@@ -4,6 +4,8 @@ import io.vswitch.control.L2Compiler;
 import io.vswitch.control.SwitchLauncher;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigValidator;
+import io.vswitch.control.config.HostChecks;
+import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.dataplane.l2.L2Switch;
@@ -133,7 +135,7 @@ public final class ControlPlane {
   }
 
   private static boolean sameDevice(SwitchConfig.Port a, SwitchConfig.Port b) {
-    return a.devargs().equals(b.devargs())
+    return PortTypes.devargs(a).equals(PortTypes.devargs(b))
         && a.rxQueues().equals(b.rxQueues())
         && a.rxDescriptors().equals(b.rxDescriptors())
         && a.txDescriptors().equals(b.txDescriptors());
@@ -144,6 +146,7 @@ public final class ControlPlane {
     List<Port> opened = new ArrayList<>();
     try {
       for (SwitchConfig.Port port : ports) {
+        HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
         opened.add(runtime.addPort(SwitchLauncher.portSpec(port)));
       }
     } catch (RuntimeException e) {
