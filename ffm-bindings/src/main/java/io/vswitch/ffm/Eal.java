@@ -46,6 +46,7 @@ public final class Eal {
       return instance;
     }
     Shim.checkApiVersion();
+    removeDeadProcessesRuntimeDirectories();
     BitSet callerCpus = CpuAffinity.current();
     int ret;
     try (Arena arena = Arena.ofConfined()) {
@@ -113,10 +114,32 @@ public final class Eal {
     if (prefix == null || !prefix.startsWith("vswitch-")) {
       return;
     }
+    deleteTree(runtimeBase().resolve(prefix));
+  }
+
+  /**
+   * Removes the runtime directories of earlier vswitch processes that are gone (killed with -9, or
+   * crashed) and so could not remove their own: vswitch-PID directories whose PID is dead.
+   */
+  static void removeDeadProcessesRuntimeDirectories() {
+    Path base = runtimeBase();
+    try (Stream<Path> dirs = Files.list(base)) {
+      dirs.filter(d -> d.getFileName().toString().matches("vswitch-\\d+"))
+          .filter(d -> ProcessHandle.of(pidOf(d)).map(p -> !p.isAlive()).orElse(true))
+          .forEach(Eal::deleteTree);
+    } catch (IOException | UncheckedIOException e) {
+      // no runtime directory yet, or not ours to read
+    }
+  }
+
+  private static long pidOf(Path dir) {
+    return Long.parseLong(dir.getFileName().toString().substring("vswitch-".length()));
+  }
+
+  private static Path runtimeBase() {
     boolean root = "root".equals(System.getProperty("user.name"));
     String xdg = System.getenv("XDG_RUNTIME_DIR");
-    Path base = root || xdg == null ? Path.of("/var/run/dpdk") : Path.of(xdg, "dpdk");
-    deleteTree(base.resolve(prefix));
+    return root || xdg == null ? Path.of("/var/run/dpdk") : Path.of(xdg, "dpdk");
   }
 
   private static void deleteTree(Path dir) {

@@ -14,9 +14,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Testpmd implements AutoCloseable {
   private final Process process;
+  private final String filePrefix;
   private final Path log;
 
-  private Testpmd(Process process, Path log) {
+  private Testpmd(Process process, Path log, String filePrefix) {
+    this.filePrefix = filePrefix;
     this.process = process;
     this.log = log;
   }
@@ -33,6 +35,7 @@ public final class Testpmd implements AutoCloseable {
   /** As above, with {@code queues} queue pairs (the vdev must offer as many). */
   public static Testpmd start(
       Path dir, String name, String vdev, String forwardMode, boolean hugepages, int queues) {
+    String filePrefix = "vswitch-test-" + name + "-" + ProcessHandle.current().pid();
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -42,7 +45,7 @@ public final class Testpmd implements AutoCloseable {
                 "-m",
                 "128",
                 "--no-pci",
-                "--file-prefix=vswitch-test-" + name + "-" + ProcessHandle.current().pid(),
+                "--file-prefix=" + filePrefix,
                 "--vdev=" + vdev));
     command.addAll(
         hugepages ? List.of("--in-memory", "--single-file-segments") : List.of("--no-huge"));
@@ -60,7 +63,7 @@ public final class Testpmd implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
-      return new Testpmd(process, log);
+      return new Testpmd(process, log, filePrefix);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -81,6 +84,23 @@ public final class Testpmd implements AutoCloseable {
   /** SIGTERM (testpmd stops its ports and exits), SIGKILL if it hangs. */
   @Override
   public void close() {
+    try {
+      stopProcess();
+    } finally {
+      // testpmd leaves its runtime directory behind; the test made it, the test removes it.
+      deleteTree(Path.of("/var/run/dpdk", filePrefix));
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var paths = java.nio.file.Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      // already gone
+    }
+  }
+
+  private void stopProcess() {
     if (!process.isAlive()) {
       return;
     }
