@@ -126,7 +126,9 @@ public final class VswitchRunner {
         Map.entry("sink1", BenchSettings.sink(1)),
         Map.entry("sink2", BenchSettings.sink(2)),
         Map.entry("sink3", BenchSettings.sink(3)),
-        Map.entry("acl-1000-rules", GeneratedAcl.rules(1000, "      ")));
+        Map.entry("acl-10-rules", GeneratedAcl.rules(10, "      ")),
+        Map.entry("acl-1000-rules", GeneratedAcl.rules(1000, "      ")),
+        Map.entry("acl-10000-rules", GeneratedAcl.rules(10000, "      ")));
   }
 
   private static int[] portIndexes(CounterFile file, List<String> names) {
