@@ -108,6 +108,28 @@ class DaemonTest {
   }
 
   @Test
+  void cliEditsAclsAndQos() {
+    Result rule =
+        ctl(
+            "add-acl-rule",
+            "web-in",
+            "{\"priority\":100,\"action\":\"deny\",\"protocol\":\"tcp\",\"dst-port\":\"80\"}");
+    assertEquals(0, rule.code(), rule.err());
+    Result qos = ctl("set-qos", "v10", "{\"mark\":{\"dscp\":46}}");
+    assertEquals(0, qos.code(), qos.err());
+    Result badQos = ctl("set-qos", "v10", "{\"mark\":{\"dscp\":99}}");
+    assertEquals(2, badQos.code(), "DSCP 99 is refused: " + badQos.err());
+    Result show = ctl("--json", "show");
+    assertTrue(show.out().contains("\"dscp\":46"), show.out());
+    assertTrue(show.out().contains("\"name\":\"web-in\""), show.out());
+    assertEquals(0, ctl("del-acl-rule", "web-in", "100").code());
+    Result missing = ctl("del-acl-rule", "web-in", "7");
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("no rule with priority 7"), missing.err());
+    assertEquals(0, ctl("set-qos", "v10", "none").code());
+  }
+
+  @Test
   void changesNeedTheTokenReadsDoNot() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     var get = HttpRequest.newBuilder(URI.create("http://" + api + "/v1/config")).GET().build();

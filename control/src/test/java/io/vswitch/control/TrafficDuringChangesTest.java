@@ -51,8 +51,12 @@ class TrafficDuringChangesTest {
                     dir,
                     """
                     workers: {cores: [-1], idle: backoff}
+                    acls:
+                      - name: hosts
+                        default: allow
+                        rules: [{priority: 10, action: deny, protocol: tcp, dst-port: "9"}]
                     port-groups:
-                      - {name: v10, vlan: {mode: access, id: 10}}
+                      - {name: v10, vlan: {mode: access, id: 10}, acl: {ingress: hosts}}
                       - {name: v20, vlan: {mode: access, id: 20}}
                     ports:
                       - {name: h1, devargs: "net_af_packet_%s1,iface=%s", port-group: v10}
@@ -111,7 +115,7 @@ class TrafficDuringChangesTest {
   private static int change(HttpClient http, String api, String token, int i, String tag)
       throws IOException, InterruptedException {
     HttpRequest.Builder request;
-    switch (i % 4) {
+    switch (i % 6) {
       case 0 ->
           request =
               HttpRequest.newBuilder(URI.create(api + "/v1/ports/x/port-group"))
@@ -127,20 +131,56 @@ class TrafficDuringChangesTest {
                               + i
                               + ",no-rx=1\",\"port-group\":\"v20\"}"));
       case 2 -> request = HttpRequest.newBuilder(URI.create(api + "/v1/ports/y")).DELETE();
-      default -> {
-        String config = get(http, api + "/v1/config");
-        String aging = "\"aging-seconds\":" + (300 + (i % 7));
-        request =
-            HttpRequest.newBuilder(URI.create(api + "/v1/config"))
-                .PUT(
-                    HttpRequest.BodyPublishers.ofString(
-                        config.replaceFirst("\"aging-seconds\":\\d+", aging)));
-      }
+      case 3 ->
+          request =
+              putConfig(
+                  http,
+                  api,
+                  config -> {
+                    config.withObjectProperty("fdb").put("aging-seconds", 300 + (i % 7));
+                  });
+      case 4 ->
+          request =
+              putConfig(
+                  http,
+                  api,
+                  config -> {
+                    var rule =
+                        (com.fasterxml.jackson.databind.node.ObjectNode)
+                            config.withArray("acls").get(0).withArray("rules").get(0);
+                    rule.put("dst-port", Integer.toString(1000 + i));
+                  });
+      default ->
+          request =
+              putConfig(
+                  http,
+                  api,
+                  config -> {
+                    var group =
+                        (com.fasterxml.jackson.databind.node.ObjectNode)
+                            config.withArray("port-groups").get(0);
+                    group.putObject("qos").putObject("mark").put("dscp", i % 64);
+                  });
     }
     return http.send(
             request.header("Authorization", "Bearer " + token).build(),
             HttpResponse.BodyHandlers.ofString())
         .statusCode();
+  }
+
+  /** GET the running config, edit its JSON, PUT it back: a whole-config change. */
+  private static HttpRequest.Builder putConfig(
+      HttpClient http,
+      String api,
+      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit)
+      throws IOException, InterruptedException {
+    var config =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            io.vswitch.control.plane.ConfigJson.MAPPER.readTree(get(http, api + "/v1/config"));
+    edit.accept(config);
+    return HttpRequest.newBuilder(URI.create(api + "/v1/config"))
+        .PUT(
+            HttpRequest.BodyPublishers.ofString(io.vswitch.control.plane.ConfigJson.write(config)));
   }
 
   private static String get(HttpClient http, String url) throws IOException, InterruptedException {
