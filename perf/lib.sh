@@ -112,3 +112,57 @@ YAML
   PERF_LOOP_TX="net_virtio_user0,path=$dir/sw/lo/statistics"
   PERF_LOOP_RX="net_virtio_user1,path=$dir/sw/lo/queues"
 }
+
+# The body shared by scripts/latency.sh and scripts/rfc2544.sh: parse the common options, start the
+# switch between two vhost-user ports, run LoopMain KIND as the generator on the main core, and
+# clean up everything on exit.
+#   perf_loop_main KIND SCRIPT HELP_LINES DONE_MESSAGE "$@"
+perf_loop_main() {
+  local kind=$1 script=$2 help_lines=$3 done_message=$4
+  shift 4
+  local mode=xconnect main_core=0 worker_core=1
+  local args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --l2) mode=l2 ;;
+      --main-core) main_core=$2; shift ;;
+      --worker-core) worker_core=$2; shift ;;
+      -h|--help) sed -n "2,${help_lines}p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      *) args+=("$1") ;;
+    esac
+    shift
+  done
+  [ "$(id -u)" -eq 0 ] || die "the $kind bench runs DPDK processes and needs root"
+  find_java
+  require_dpdk
+  perf_ensure_built
+
+  PERF_LOOP_WORK=$(mktemp -d "/tmp/vswitch-$kind.XXXXXX")
+  PERF_LOOP_REPORT=$(perf_report_dir "$kind")
+  PERF_LOOP_GEN_PID=
+  trap perf_loop_cleanup EXIT
+  trap 'exit 130' INT TERM
+  perf_reserve_hugepages 900
+
+  cd "$VSWITCH_ROOT"
+  perf_start_loop_switch "$PERF_LOOP_WORK" "$mode" "$main_core" "$worker_core" on
+  note "switch running ($mode); generator on core $main_core"
+  java "${PERF_JVM_OPTS[@]}" -cp "$(perf_classpath)" io.vswitch.perf.loop.LoopMain "$kind" \
+    --tx "$PERF_LOOP_TX" --rx "$PERF_LOOP_RX" --core "$main_core" --out "$PERF_LOOP_REPORT" \
+    "${args[@]}" &
+  PERF_LOOP_GEN_PID=$!
+  wait "$PERF_LOOP_GEN_PID"
+  PERF_LOOP_GEN_PID=
+  note "$done_message $PERF_LOOP_REPORT"
+}
+
+perf_loop_cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  perf_stop_pid "$PERF_LOOP_GEN_PID"
+  perf_stop_pid "$PERF_SWITCH_PID"
+  cp "$PERF_LOOP_WORK/switch.log" "$PERF_LOOP_REPORT/" 2>/dev/null || true
+  rm -rf "$PERF_LOOP_WORK"
+  perf_release_hugepages
+  exit $rc
+}
