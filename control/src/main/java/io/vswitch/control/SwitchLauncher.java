@@ -100,6 +100,7 @@ public final class SwitchLauncher {
       for (SwitchConfig.StaticEntry e : config.fdb().entries()) {
         fdb.addStatic(e.vlan(), MacAddress.parse(e.mac()), index.get(e.port()));
       }
+      prefill(fdb, config.fdb().prefill());
       SwitchRuntime runtime =
           SwitchRuntime.open(
               runtimeSpec(config, counterFile),
@@ -110,6 +111,13 @@ public final class SwitchLauncher {
     } catch (RuntimeException e) {
       l2.close();
       throw e;
+    }
+  }
+
+  /** Synthetic static entries: 06:00:xx:xx:xx:xx (locally administered), VLANs 1..4094. */
+  private static void prefill(Fdb fdb, Integer count) {
+    for (long i = 0; count != null && i < count; i++) {
+      fdb.addStatic((int) (i % 4094) + 1, 0x0600_0000_0000L | i, 0);
     }
   }
 

@@ -182,6 +182,9 @@ public final class ConfigValidator {
     require(fdb.agingSeconds() >= 1, "fdb.aging-seconds must be at least 1");
     require(
         fdb.capacity() >= 16 && fdb.capacity() <= 1 << 24, "fdb.capacity must be in 16..16777216");
+    require(
+        fdb.prefill() == null || (fdb.prefill() >= 0 && fdb.prefill() <= fdb.capacity()),
+        "fdb.prefill must be in 0..fdb.capacity (" + fdb.capacity() + ")");
     for (SwitchConfig.StaticEntry entry : fdb.entries()) {
       String where = "fdb static entry " + entry.mac();
       requireUnicastMac(String.valueOf(entry.mac()), where);

@@ -185,10 +185,17 @@ public record SwitchConfig(
     }
   }
 
-  /** Forwarding database settings and static entries. */
+  /**
+   * Forwarding database settings and static entries. {@code prefill} installs that many synthetic
+   * static entries at start (locally administered MACs spread over all VLANs, on the first port):
+   * for benchmarks and capacity checks that need a full table without a million real hosts.
+   */
   public record Fdb(
-      Integer agingSeconds, Integer capacity, @JsonProperty("static") List<StaticEntry> entries) {
-    static final Fdb DEFAULT = new Fdb(null, null, null);
+      Integer agingSeconds,
+      Integer capacity,
+      @JsonProperty("static") List<StaticEntry> entries,
+      Integer prefill) {
+    static final Fdb DEFAULT = new Fdb(null, null, null, null);
 
     public Fdb {
       agingSeconds = agingSeconds == null ? 300 : agingSeconds;

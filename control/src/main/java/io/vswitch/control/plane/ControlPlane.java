@@ -126,6 +126,7 @@ public final class ControlPlane {
     requireSame(running.eal(), desired.eal(), "eal settings");
     requireSame(running.workers(), desired.workers(), "workers");
     requireSame(running.fdb().capacity(), desired.fdb().capacity(), "fdb.capacity");
+    requireSame(running.fdb().prefill(), desired.fdb().prefill(), "fdb.prefill");
   }
 
   private static void requireSame(Object now, Object wanted, String what) {

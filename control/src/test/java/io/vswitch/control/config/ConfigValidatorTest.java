@@ -229,4 +229,12 @@ class ConfigValidatorTest {
         cross-connect: [[a, b]]
         """);
   }
+
+  @Test
+  void fdbPrefillMustFitTheTable() {
+    String yaml =
+        PORTS.replace("net_null0}", "net_null0}") + "fdb: {capacity: 1024, prefill: 2000}\n";
+    assertTrue(refused(yaml).contains("fdb.prefill must be in 0..fdb.capacity"));
+    assertEquals(1000, valid(PORTS + "fdb: {capacity: 1024, prefill: 1000}\n").fdb().prefill());
+  }
 }
