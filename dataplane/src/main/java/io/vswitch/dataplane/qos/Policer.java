@@ -72,8 +72,9 @@ public final class Policer {
   public int color(int length) {
     long cost = length * hz;
     return switch (spec.type()) {
-      case SRTCM -> {
-        // RFC 2697 3.3, colour-blind mode.
+      case SRTCM, TRTCM_4115 -> {
+        // RFC 2697 3.3 and RFC 4115 section 3, colour-blind, decide alike: the committed bucket
+        // (tokens1 = C) first, then the excess one (tokens2 = E); only their refills differ.
         if (tokens1 >= cost) {
           tokens1 -= cost;
           yield GREEN;
@@ -94,17 +95,6 @@ public final class Policer {
         tokens2 -= cost;
         tokens1 -= cost;
         yield GREEN;
-      }
-      case TRTCM_4115 -> {
-        // RFC 4115 section 3, colour-blind: tokens1 = C (CIR), tokens2 = E (EIR).
-        if (tokens1 >= cost) {
-          tokens1 -= cost;
-          yield GREEN;
-        } else if (tokens2 >= cost) {
-          tokens2 -= cost;
-          yield YELLOW;
-        }
-        yield RED;
       }
     };
   }
