@@ -2,7 +2,6 @@ package io.vswitch.dataplane.l2;
 
 import static io.vswitch.dataplane.testing.FrameBuilder.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.dataplane.RuntimeSpec;
@@ -18,7 +17,7 @@ import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.testing.Await;
 import io.vswitch.dataplane.testing.Pcap;
 import io.vswitch.dataplane.testing.TestEal;
-import java.lang.management.ManagementFactory;
+import io.vswitch.dataplane.testing.WorkerAllocation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,23 +96,10 @@ class L2AgentTest {
 
   @Test
   void pipelineAllocatesNothingPerPacketInSteadyState() {
-    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     try (L2Switch l2 = l2Switch();
         SwitchRuntime runtime = open("l2alloc", l2)) {
       runtime.start();
-      long worker = runtime.workers().getFirst().thread().threadId();
-      Await.until("warm-up", Duration.ofSeconds(120), () -> received(runtime) > 3_000_000);
-      long bytesBefore = threads.getThreadAllocatedBytes(worker);
-      long packetsBefore = received(runtime);
-      Await.until(
-          "1M more packets",
-          Duration.ofSeconds(120),
-          () -> received(runtime) > packetsBefore + 1_000_000);
-      long bytes = threads.getThreadAllocatedBytes(worker) - bytesBefore;
-      long packets = received(runtime) - packetsBefore;
-      assertNull(runtime.workerFailure());
-      assertTrue(
-          bytes < 16 * 1024, "worker allocated " + bytes + " bytes for " + packets + " packets");
+      WorkerAllocation.assertAllocationFree(runtime, () -> received(runtime), 3_000_000);
     }
   }
 
@@ -135,7 +121,6 @@ class L2AgentTest {
 
   @Test
   void pipelineWithAclPolicerMarkingAndShaperAllocatesNothingPerPacket() {
-    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     Acl acl = thousandRules();
     // 64-byte frames at a few Mpps: the 100 MB/s policer colours some red (drops, the other path).
     PolicerSpec policer =
@@ -145,19 +130,7 @@ class L2AgentTest {
     try (L2Switch l2 = l2Switch(tables(gen, shaper));
         SwitchRuntime runtime = open("l2aclalloc", l2)) {
       runtime.start();
-      long worker = runtime.workers().getFirst().thread().threadId();
-      Await.until("warm-up", Duration.ofSeconds(120), () -> received(runtime) > 3_000_000);
-      long bytesBefore = threads.getThreadAllocatedBytes(worker);
-      long packetsBefore = received(runtime);
-      Await.until(
-          "1M more packets",
-          Duration.ofSeconds(120),
-          () -> received(runtime) > packetsBefore + 1_000_000);
-      long bytes = threads.getThreadAllocatedBytes(worker) - bytesBefore;
-      long packets = received(runtime) - packetsBefore;
-      assertNull(runtime.workerFailure());
-      assertTrue(
-          bytes < 16 * 1024, "worker allocated " + bytes + " bytes for " + packets + " packets");
+      WorkerAllocation.assertAllocationFree(runtime, () -> received(runtime), 3_000_000);
       var c = runtime.counters();
       assertTrue(c.sum(0, DropReason.POLICER_RED) > 0, "the policer dropped some");
       assertTrue(c.sum(1, DropReason.SHAPER_QUEUE_FULL) > 0, "the shaper's queue overflowed");
