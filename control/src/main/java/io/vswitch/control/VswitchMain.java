@@ -176,7 +176,13 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       err.printf(
           "vswitch: restoring change #%d from the journal (%s)%n",
           latest.get().sequence(), latest.get().description());
-      return ConfigValidator.validate(ConfigJson.read(latest.get().config(), "journal"));
+      String change = "journal change #" + latest.get().sequence();
+      SwitchConfig restored = ConfigJson.read(latest.get().config(), change);
+      try {
+        return ConfigValidator.validate(restored);
+      } catch (ConfigException e) {
+        throw new ConfigException(change + ": " + e.getMessage());
+      }
     }
     if (config == null) {
       throw new ConfigException("no config: give --config FILE (the journal is empty or absent)");

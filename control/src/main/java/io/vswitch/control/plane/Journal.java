@@ -248,9 +248,9 @@ public final class Journal implements AutoCloseable {
           where
               + ": "
               + why
-              + "; "
+              + "; the last acknowledged change was #"
               + meta.sequence()
-              + " changes were acknowledged ("
+              + " ("
               + JournalMeta.FILE
               + ")");
     }
@@ -299,9 +299,9 @@ public final class Journal implements AutoCloseable {
         + dropped
         + " bytes: "
         + scan.damage().describe()
-        + ", never acknowledged); restored "
+        + ", never acknowledged); restored up to #"
         + scan.lastSequence()
-        + " records; the dropped bytes are in "
+        + "; the dropped bytes are in "
         + saved.getFileName();
   }
 
