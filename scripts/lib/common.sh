@@ -44,10 +44,5 @@ vswitch_classpath() {
 # Maven 3.8 on JDK 25 warns about its own use of sun.misc.Unsafe; the warning is not ours.
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 
-# Chronicle Queue (the journal) needs these opens/exports on JDK 25; keep in step with pom.xml.
-VSWITCH_JVM_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xms256m -Xmx1g
-  --sun-misc-unsafe-memory-access=allow --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
-  --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
-  --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED
-  -Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true)
+# Keep in step with pom.xml's vswitch.jvm.args.
+VSWITCH_JVM_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xms256m -Xmx1g)

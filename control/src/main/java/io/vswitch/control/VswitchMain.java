@@ -10,6 +10,7 @@ import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.control.plane.Journal;
+import io.vswitch.control.plane.JournalException;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.ffm.DpdkException;
 import io.vswitch.ffm.Eal;
@@ -57,6 +58,13 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   Path stateDir;
 
   @Option(
+      names = "--reset-journal",
+      description =
+          "When the journal cannot be restored (damaged, truncated, missing), move its files aside"
+              + " (*.damaged-<time>, never deleted) and start from --config instead of refusing.")
+  boolean resetJournal;
+
+  @Option(
       names = "--api",
       description = "API address, host:port (default 127.0.0.1:6640 with --state-dir; 'off').")
   String api;
@@ -86,12 +94,15 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
 
   @Override
   public Integer call() {
-    Journal journal;
+    Journal journal = null;
     SwitchConfig cfg;
     try {
       journal = stateDir == null ? null : openJournal();
       cfg = initialConfig(journal);
-    } catch (ConfigException e) {
+    } catch (ConfigException | JournalException e) {
+      if (journal != null) {
+        journal.close();
+      }
       return fail(EXIT_CONFIG, e.getMessage());
     }
     Path counters =
@@ -123,7 +134,36 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     } catch (IOException e) {
       throw new ConfigException("cannot create state directory " + stateDir + ": " + e);
     }
-    return new Journal(stateDir.resolve("journal"));
+    try {
+      Journal journal = new Journal(stateDir);
+      journal.recoveryWarning().ifPresent(w -> err.println("vswitch: warning: " + w));
+      if (resetJournal) {
+        err.println("vswitch: --reset-journal not needed: the journal is intact, restoring it");
+      }
+      return journal;
+    } catch (JournalException e) {
+      if (!e.lostChanges()) {
+        throw e; // in use, unreadable: not something to start over from
+      }
+      if (!resetJournal) {
+        throw new ConfigException(
+            e.getMessage()
+                + "; to start from --config instead, setting the journal's files aside, run with"
+                + " --reset-journal");
+      }
+      if (config == null) {
+        throw new ConfigException(e.getMessage() + "; --reset-journal needs --config FILE");
+      }
+      var moved = Journal.setAside(stateDir);
+      err.println(
+          "vswitch: warning: "
+              + e.getMessage()
+              + "; --reset-journal: moved "
+              + moved
+              + " aside, starting from "
+              + config);
+      return new Journal(stateDir);
+    }
   }
 
   /**
@@ -136,7 +176,13 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       err.printf(
           "vswitch: restoring change #%d from the journal (%s)%n",
           latest.get().sequence(), latest.get().description());
-      return ConfigValidator.validate(ConfigJson.read(latest.get().config(), "journal"));
+      String change = "journal change #" + latest.get().sequence();
+      SwitchConfig restored = ConfigJson.read(latest.get().config(), change);
+      try {
+        return ConfigValidator.validate(restored);
+      } catch (ConfigException e) {
+        throw new ConfigException(change + ": " + e.getMessage());
+      }
     }
     if (config == null) {
       throw new ConfigException("no config: give --config FILE (the journal is empty or absent)");

@@ -36,10 +36,10 @@ public final class SwitchProcess implements AutoCloseable {
       Path counters = dir.resolve("counters");
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      // The test JVM's own flags (surefire's argLine): native access and Chronicle's opens.
+      // The test JVM's own flags (surefire's argLine): native access.
       command.addAll(
           java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-              .filter(a -> a.startsWith("--") || a.startsWith("-Dchronicle"))
+              .filter(a -> a.startsWith("--"))
               .toList());
       command.add("-cp");
       command.add(System.getProperty("java.class.path"));
