@@ -57,7 +57,8 @@ class DaemonTest {
   }
 
   private SwitchProcess startDaemon(String yaml) {
-    return SwitchProcess.start(dir, yaml, "--state-dir", state.toString(), "--api", api)
+    return SwitchProcess.start(
+            dir, yaml, "--state-dir", state.toString(), "--api", api, "--allow-raw-devargs")
         .awaitRunning();
   }
 
