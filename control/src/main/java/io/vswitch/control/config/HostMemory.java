@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** This host's memory, so that an absurd {@code eal.memory-mb} is refused before DPDK tries. */
-final class HostMemory {
+public final class HostMemory {
   private HostMemory() {}
 
   /** MemTotal of /proc/meminfo in MiB; Integer.MAX_VALUE when it cannot be read. */
-  static long totalMb() {
+  public static long totalMb() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
         if (line.startsWith("MemTotal:")) {
