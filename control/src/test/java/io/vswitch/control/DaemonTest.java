@@ -180,4 +180,54 @@ class DaemonTest {
     assertTrue(!show.out().contains("\"name\":\"b\""), show.out());
     assertEquals(2, ctl("del-port", "b").code(), "b is gone for good");
   }
+
+  /**
+   * Without --allow-raw-devargs the token holder is confined: raw devargs, a capture outside the
+   * capture dir and a hostile name are refused (400, nothing created); a capture in the default
+   * {@code <state-dir>/captures} is accepted.
+   */
+  @Test
+  void theTokenReachesOnlyTheConfinedDirectories() throws Exception {
+    daemon.close();
+    daemon = SwitchProcess.start(dir, config(), "--state-dir", state.toString(), "--api", api);
+    daemon.awaitRunning();
+    HttpClient http = HttpClient.newHttpClient();
+    String token = Files.readString(state.resolve("api-token")).trim();
+    Path outside = dir.resolve("elsewhere.pcap");
+    Path inside = state.resolve("captures").resolve("c.pcap");
+    String[][] refused = {
+      {
+        "{\"name\":\"c\",\"devargs\":\"net_pcap_x,tx_pcap=" + outside + "\"}",
+        "raw devargs are refused through the API"
+      },
+      {
+        "{\"name\":\"c\",\"type\":\"pcap-file\",\"tx-file\":\"" + outside + "\"}",
+        "is outside the allowed directories"
+      },
+      {
+        "{\"name\":\"a/b\",\"type\":\"pcap-file\",\"tx-file\":\"" + inside + "\"}",
+        "port name 'a/b' is not allowed"
+      },
+    };
+    for (String[] bad : refused) {
+      HttpResponse<String> response = http.send(post(token, bad[0]), ofString());
+      assertEquals(400, response.statusCode(), response.body());
+      assertTrue(response.body().contains(bad[1]), response.body());
+    }
+    assertTrue(Files.notExists(outside), "a refused change wrote outside the confines");
+    String good = "{\"name\":\"c\",\"type\":\"pcap-file\",\"tx-file\":\"" + inside + "\"}";
+    HttpResponse<String> response = http.send(post(token, good), ofString());
+    assertEquals(200, response.statusCode(), response.body());
+  }
+
+  private HttpRequest post(String token, String body) {
+    return HttpRequest.newBuilder(URI.create("http://" + api + "/v1/ports"))
+        .header("Authorization", "Bearer " + token)
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  private static HttpResponse.BodyHandler<String> ofString() {
+    return HttpResponse.BodyHandlers.ofString();
+  }
 }
