@@ -78,6 +78,11 @@ public final class HostileConfigs {
         "%s: ports[1] is null: remove it or give a value");
     add(
         c,
+        "duplicate key in JSON",
+        "{\"ports\": [],\n \"ports\": [{\"name\": \"a\", \"devargs\": \"net_null_hc0\"}]}",
+        "%s (line 2): duplicate key 'ports': give each key once");
+    add(
+        c,
         "null core",
         "workers: {cores: [1, ~]}\n" + "ports:\n  - {name: a, devargs: net_null_hc0}\n" + B,
         "%s (line 1): empty (null) list entry: remove it or give a value");
