@@ -220,6 +220,10 @@ class ControlPlaneTest {
     bad.put(
         "{name: " + c + ", type: vhost-user, socket: " + outside.resolve("v.sock") + "}",
         out.formatted(c, "socket", outside.resolve("v.sock"), sockets, "--socket-dir"));
+    Path victim = Files.writeString(sockets.resolve("victim"), "a file, not a socket");
+    bad.put(
+        "{name: " + c + ", type: vhost-user, socket: " + victim + "}",
+        "port '" + c + "': " + victim + " exists and is not a socket: choose another path");
     SwitchConfig before = confined.running();
     for (var entry : bad.entrySet()) {
       SwitchConfig desired = edit(y -> y.replace("fdb:", "  - " + entry.getKey() + "\nfdb:"));
@@ -235,6 +239,7 @@ class ControlPlaneTest {
     assertEquals(raw.formatted("a"), e.getMessage());
     assertEquals(List.of("not a capture"), Files.readAllLines(outside.resolve("secret")));
     assertEquals(List.of("secret"), listNames(outside));
+    assertEquals("a file, not a socket", Files.readString(victim));
     assertEquals(0, journal.history().size());
 
     Path capture = captures.resolve("c.pcap");
