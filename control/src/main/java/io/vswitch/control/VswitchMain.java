@@ -67,7 +67,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       names = "--socket-dir",
       description =
           "Where API changes may put vhost-user/virtio-user sockets (repeatable; default"
-              + " /run/vswitch and the state dir).")
+              + " /run/vswitch and <state-dir>/sockets, created).")
   List<Path> socketDirs;
 
   @Option(
@@ -244,17 +244,22 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     if (stateDir == null) {
       return Confinement.NONE;
     }
-    List<Path> captures = captureDirs != null ? captureDirs : List.of(stateDir.resolve("captures"));
-    if (captureDirs == null) {
-      try {
-        Files.createDirectories(captures.get(0));
-      } catch (IOException e) {
-        throw new ConfigException("cannot create capture directory " + captures.get(0) + ": " + e);
-      }
-    }
+    // Defaults under the state dir are subdirectories: never the dir of the token and journal.
     List<Path> sockets =
-        socketDirs != null ? socketDirs : List.of(Path.of("/run/vswitch"), stateDir);
+        socketDirs != null
+            ? socketDirs
+            : List.of(Path.of("/run/vswitch"), createDirectory(stateDir.resolve("sockets")));
+    List<Path> captures =
+        captureDirs != null ? captureDirs : List.of(createDirectory(stateDir.resolve("captures")));
     return Confinement.of(sockets, captures, allowRawDevargs);
+  }
+
+  private static Path createDirectory(Path dir) {
+    try {
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new ConfigException("cannot create directory " + dir + ": " + e);
+    }
   }
 
   /** Starts the API when in daemon mode (or asked for); null when off. */
