@@ -5,6 +5,7 @@ import io.vswitch.control.api.ApiToken;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.ConfigValidator;
+import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigJson;
@@ -20,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -68,6 +70,27 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       names = "--api",
       description = "API address, host:port (default 127.0.0.1:6640 with --state-dir; 'off').")
   String api;
+
+  @Option(
+      names = "--socket-dir",
+      description =
+          "Where API changes may put vhost-user/virtio-user sockets (repeatable; default"
+              + " /run/vswitch and <state-dir>/sockets, created).")
+  List<Path> socketDirs;
+
+  @Option(
+      names = "--capture-dir",
+      description =
+          "Where API changes may read and write capture files (repeatable; default"
+              + " <state-dir>/captures, created).")
+  List<Path> captureDirs;
+
+  @Option(
+      names = "--allow-raw-devargs",
+      description =
+          "Let API changes add ports by raw DPDK devargs (any PMD, any file: as root). Off by"
+              + " default; the startup config file may always use them.")
+  boolean allowRawDevargs;
 
   @Option(
       names = "--duration",
@@ -204,7 +227,8 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     try {
       SwitchLauncher.Running running = SwitchLauncher.open(cfg, counters);
       try {
-        ControlPlane plane = new ControlPlane(cfg, running.runtime(), running.l2(), journal);
+        ControlPlane plane =
+            new ControlPlane(cfg, running.runtime(), running.l2(), journal, confinement());
         return serve(cfg, running, counters, plane);
       } finally {
         running.runtime().close(); // no-op after a clean stop; releases all after a failure
@@ -256,6 +280,32 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       return fail(EXIT_RUNTIME, "worker failed: " + rootMessage(failure));
     }
     return leaked == 0 ? EXIT_OK : fail(EXIT_LEAK, leaked + " mbufs leaked");
+  }
+
+  /**
+   * What a token holder may reach through the API (see {@link Confinement}); nothing is confined
+   * without a state dir, as there is no API then.
+   */
+  private Confinement confinement() {
+    if (stateDir == null) {
+      return Confinement.NONE;
+    }
+    // Defaults under the state dir are subdirectories: never the dir of the token and journal.
+    List<Path> sockets =
+        socketDirs != null
+            ? socketDirs
+            : List.of(Path.of("/run/vswitch"), createDirectory(stateDir.resolve("sockets")));
+    List<Path> captures =
+        captureDirs != null ? captureDirs : List.of(createDirectory(stateDir.resolve("captures")));
+    return Confinement.of(sockets, captures, allowRawDevargs);
+  }
+
+  private static Path createDirectory(Path dir) {
+    try {
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new ConfigException("cannot create directory " + dir + ": " + e);
+    }
   }
 
   /** Starts the API when in daemon mode (or asked for); null when off. */

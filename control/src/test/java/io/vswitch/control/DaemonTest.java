@@ -65,7 +65,8 @@ class DaemonTest {
   }
 
   private SwitchProcess startDaemon(String yaml) {
-    return SwitchProcess.start(dir, yaml, "--state-dir", state.toString(), "--api", api)
+    return SwitchProcess.start(
+            dir, yaml, "--state-dir", state.toString(), "--api", api, "--allow-raw-devargs")
         .awaitRunning();
   }
 
@@ -262,5 +263,55 @@ class DaemonTest {
     System.out.printf(
         "kill -9 x3: %d acknowledged changes all restored; %d torn tails recovered%n",
         acknowledged.size(), torn);
+  }
+
+  /**
+   * Without --allow-raw-devargs the token holder is confined: raw devargs, a capture outside the
+   * capture dir and a hostile name are refused (400, nothing created); a capture in the default
+   * {@code <state-dir>/captures} is accepted.
+   */
+  @Test
+  void theTokenReachesOnlyTheConfinedDirectories() throws Exception {
+    daemon.close();
+    daemon = SwitchProcess.start(dir, config(), "--state-dir", state.toString(), "--api", api);
+    daemon.awaitRunning();
+    HttpClient http = HttpClient.newHttpClient();
+    String token = Files.readString(state.resolve("api-token")).trim();
+    Path outside = dir.resolve("elsewhere.pcap");
+    Path inside = state.resolve("captures").resolve("c.pcap");
+    String[][] refused = {
+      {
+        "{\"name\":\"c\",\"devargs\":\"net_pcap_x,tx_pcap=" + outside + "\"}",
+        "raw devargs are refused through the API"
+      },
+      {
+        "{\"name\":\"c\",\"type\":\"pcap-file\",\"tx-file\":\"" + outside + "\"}",
+        "is outside the allowed directories"
+      },
+      {
+        "{\"name\":\"a/b\",\"type\":\"pcap-file\",\"tx-file\":\"" + inside + "\"}",
+        "port name 'a/b' is not allowed"
+      },
+    };
+    for (String[] bad : refused) {
+      HttpResponse<String> response = http.send(post(token, bad[0]), ofString());
+      assertEquals(400, response.statusCode(), response.body());
+      assertTrue(response.body().contains(bad[1]), response.body());
+    }
+    assertTrue(Files.notExists(outside), "a refused change wrote outside the confines");
+    String good = "{\"name\":\"c\",\"type\":\"pcap-file\",\"tx-file\":\"" + inside + "\"}";
+    HttpResponse<String> response = http.send(post(token, good), ofString());
+    assertEquals(200, response.statusCode(), response.body());
+  }
+
+  private HttpRequest post(String token, String body) {
+    return HttpRequest.newBuilder(URI.create("http://" + api + "/v1/ports"))
+        .header("Authorization", "Bearer " + token)
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  private static HttpResponse.BodyHandler<String> ofString() {
+    return HttpResponse.BodyHandlers.ofString();
   }
 }

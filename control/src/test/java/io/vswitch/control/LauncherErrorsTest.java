@@ -3,6 +3,7 @@ package io.vswitch.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.control.config.HostileConfigs;
 import io.vswitch.control.testing.SwitchProcess;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -10,8 +11,11 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Bad input to the real launcher: one error line, a non-zero exit, nothing left behind. */
 class LauncherErrorsTest {
@@ -82,17 +86,20 @@ class LauncherErrorsTest {
 
   @Test
   void hugepagesDemandedButAbsent() {
-    // 64 GB: more than test machines reserve (scripts/test.sh reserves some for vNIC tests).
+    // Up to 64 GB, within the host's memory (more is refused as absurd before hugepages are
+    // asked): more than test machines reserve (scripts/test.sh reserves some for vNIC tests).
+    int mb = (int) Math.min(65536, io.vswitch.control.config.HostMemory.totalMb() - 1);
     org.junit.jupiter.api.Assumptions.assumeFalse(
-        io.vswitch.ffm.Hugepages.usable(65536), "this machine has 64 GB of hugepages");
+        io.vswitch.ffm.Hugepages.usable(mb), "this machine has " + mb + " MB of hugepages");
     assertRefused(
         """
-        eal: {hugepages: "on", memory-mb: 65536}
+        eal: {hugepages: "on", memory-mb: %d}
         ports:
           - {name: a, devargs: net_null0}
           - {name: b, devargs: net_null1}
         cross-connect: [[a, b]]
-        """,
+        """
+            .formatted(mb),
         VswitchMain.EXIT_CONFIG,
         "scripts/hugepages.sh");
   }
@@ -116,5 +123,40 @@ class LauncherErrorsTest {
     } finally {
       Files.deleteIfExists(socket);
     }
+  }
+
+  /**
+   * Hostile config files through the real launcher (a sample of {@link HostileConfigs}: one row of
+   * each kind, as each is a JVM start): exit 2, exactly its one error line, nothing started.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("hostileSample")
+  void hostileConfigFile(HostileConfigs.Case hostile) {
+    try (SwitchProcess sw = SwitchProcess.start(dir, hostile.input())) {
+      int code = sw.waitForExit();
+      assertEquals(VswitchMain.EXIT_CONFIG, code, sw.output());
+      Path file = dir.resolve("switch.yaml");
+      assertEquals(
+          List.of("vswitch: error: config " + file + ": " + hostile.expected(file.toString())),
+          sw.errorLines(),
+          sw.output());
+      assertTrue(Files.notExists(dir.resolve("counters")), "counter file left behind");
+      assertEquals(1, sw.output().lines().count(), "more than the error line: " + sw.output());
+    }
+  }
+
+  static List<HostileConfigs.Case> hostileSample() {
+    List<String> names =
+        List.of(
+            "duplicate top-level key",
+            "alias",
+            "null list entry",
+            "20 MB scalar",
+            "not UTF-8",
+            "port name with a newline",
+            "33 ports",
+            "bogus EAL argument",
+            "absurd memory");
+    return HostileConfigs.cases().stream().filter(c -> names.contains(c.name())).toList();
   }
 }

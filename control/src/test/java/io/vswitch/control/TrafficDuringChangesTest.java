@@ -67,7 +67,8 @@ class TrafficDuringChangesTest {
                     "--state-dir",
                     state.toString(),
                     "--api",
-                    api.substring("http://".length()))
+                    api.substring("http://".length()),
+                    "--allow-raw-devargs") // adds net_null ports through the API
                 .awaitRunning()) {
       assertTrue(h1.ping("10.96.0.2", 1) || h1.ping("10.96.0.2", 1), "path up before changes");
       String token = Files.readString(state.resolve("api-token")).trim();

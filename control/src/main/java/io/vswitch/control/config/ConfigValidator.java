@@ -1,6 +1,5 @@
 package io.vswitch.control.config;
 
-import io.vswitch.dataplane.l2.EgressStage;
 import io.vswitch.dataplane.l2.MacAddress;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -51,6 +50,7 @@ public final class ConfigValidator {
   private static Set<String> validateAcls(List<SwitchConfig.Acl> acls, int workers) {
     Set<String> names = new HashSet<>();
     for (SwitchConfig.Acl acl : acls) {
+      Names.check("acl", acl.name());
       AclRules.compile(acl, workers);
       require(names.add(acl.name()), "acl name '" + acl.name() + "' is used twice");
     }
@@ -98,7 +98,7 @@ public final class ConfigValidator {
       List<SwitchConfig.PortGroup> groups) {
     Map<String, SwitchConfig.PortGroup> byName = new HashMap<>();
     for (SwitchConfig.PortGroup group : groups) {
-      require(group.name() != null && !group.name().isBlank(), "every port group needs a name");
+      Names.check("port group", group.name());
       require(
           byName.putIfAbsent(group.name(), group) == null,
           "port group name '" + group.name() + "' is used twice");
@@ -210,7 +210,12 @@ public final class ConfigValidator {
   private static void validateEal(SwitchConfig.Eal eal) {
     require(HUGEPAGES.contains(eal.hugepages()), "eal.hugepages must be auto, on or off");
     require(eal.memoryMb() >= 64, "eal.memory-mb must be at least 64");
+    long hostMb = HostMemory.totalMb();
+    require(
+        eal.memoryMb() <= hostMb,
+        "eal.memory-mb " + eal.memoryMb() + " is more than this host has (" + hostMb + " MiB)");
     requireCore(eal.mainCore(), "eal.main-core");
+    EalArgs.check(eal.extraArgs());
   }
 
   private static void validateWorkers(SwitchConfig.Workers workers) {
@@ -236,12 +241,17 @@ public final class ConfigValidator {
 
   private static Map<String, SwitchConfig.Port> validatePorts(List<SwitchConfig.Port> ports) {
     require(!ports.isEmpty(), "no ports: add at least two under 'ports:'");
-    require(ports.size() <= EgressStage.MAX_PORTS, "at most " + EgressStage.MAX_PORTS + " ports");
+    require(
+        ports.size() <= ConfigLimits.MAX_PORTS,
+        ports.size()
+            + " ports: at most "
+            + ConfigLimits.MAX_PORTS
+            + " (DPDK's RTE_MAX_ETHPORTS in this build)");
     Map<String, SwitchConfig.Port> byName = new HashMap<>();
     Map<String, String> deviceOwner = new HashMap<>();
     Map<String, String> resourceOwner = new HashMap<>();
     for (SwitchConfig.Port port : ports) {
-      require(port.name() != null && !port.name().isBlank(), "every port needs a name");
+      Names.check("port", port.name());
       PortTypes.validate(port);
       String devargs = PortTypes.devargs(port);
       require(

@@ -9,6 +9,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -90,12 +91,26 @@ public final class HostChecks {
       return;
     }
     Path socket = Path.of(args.get("iface"));
+    if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && !isSocket(socket)) {
+      // Only a socket is stale: a port's path must never delete a file that happens to be there.
+      throw new ConfigException(
+          "vhost-user socket path " + socket + " exists and is not a socket: not replacing it");
+    }
     if (Files.exists(socket) && !listening(socket)) {
       try {
         Files.deleteIfExists(socket);
       } catch (IOException e) {
         throw new ConfigException("cannot remove stale vhost-user socket " + socket + ": " + e);
       }
+    }
+  }
+
+  private static boolean isSocket(Path path) {
+    try {
+      int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      return (mode & 0170000) == 0140000; // S_IFMT == S_IFSOCK
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
     }
   }
 
@@ -110,6 +125,9 @@ public final class HostChecks {
       return; // the VM owns the socket; DPDK reconnects until it is there
     }
     require(Files.isWritable(dir), where + ": cannot create a socket in " + dir + " (permissions)");
+    require(
+        !Files.exists(path, LinkOption.NOFOLLOW_LINKS) || isSocket(path),
+        where + ": " + path + " exists and is not a socket: choose another path");
     require(
         !(Files.exists(path) && listening(path)),
         where

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The one place a typed port ({@code type: afxdp | afpacket | pcap | pcap-file | dpdk | vhost-user
@@ -169,8 +170,43 @@ public final class PortTypes {
           require(port.socket() != null, where + ": type virtio-user needs socket");
       default -> throw new IllegalStateException(port.type());
     }
+    requireDevargsSafe(port, where);
     if (port.type().equals("pcap") || port.type().equals("pcap-file")) {
       require(port.queues() == 1, where + ": a pcap port has one queue");
+    }
+  }
+
+  private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_.:@-]{1,15}");
+  private static final Pattern PCI =
+      Pattern.compile("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
+
+  /**
+   * Typed fields are pasted into devargs, where a comma starts another argument: {@code iface:
+   * "eth0,rx_pcap=/etc/shadow"} would be a raw devargs port in disguise. So each value has its own
+   * syntax: an interface name as the kernel allows (15 characters), a PCI address, a path without
+   * commas or control characters.
+   */
+  private static void requireDevargsSafe(SwitchConfig.Port port, String where) {
+    if (port.iface() != null) {
+      require(
+          IFACE.matcher(port.iface()).matches(),
+          where + ": iface " + Names.quote(port.iface()) + " is not an interface name");
+    }
+    if (port.pci() != null) {
+      require(
+          PCI.matcher(port.pci()).matches(),
+          where + ": pci " + Names.quote(port.pci()) + " is not a PCI address (0000:3b:00.0)");
+    }
+    requirePath(port.socket(), where + ": socket");
+    requirePath(port.rxFile(), where + ": rx-file");
+    requirePath(port.txFile(), where + ": tx-file");
+  }
+
+  private static void requirePath(String path, String what) {
+    if (path != null) {
+      require(
+          !path.isEmpty() && path.chars().noneMatch(c -> c == ',' || c < 0x20 || c == 0x7f),
+          what + " " + Names.quote(path) + " must be a path without commas or control characters");
     }
   }
 

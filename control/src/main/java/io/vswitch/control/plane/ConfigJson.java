@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.SwitchConfig;
 
@@ -36,10 +35,6 @@ public final class ConfigJson {
 
   /** Parses one part of a config (a port, a port group). */
   public static <T> T read(String text, Class<T> type, String what) {
-    try {
-      return ConfigLoader.mapper().readValue(text, type);
-    } catch (JsonProcessingException e) {
-      throw new ConfigException(what + ": " + e.getOriginalMessage().split("\n")[0]);
-    }
+    return ConfigLoader.parse(text, type, what);
   }
 }

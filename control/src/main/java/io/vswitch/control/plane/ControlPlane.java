@@ -4,6 +4,7 @@ import io.vswitch.control.L2Compiler;
 import io.vswitch.control.SwitchLauncher;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigValidator;
+import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
@@ -33,9 +34,20 @@ public final class ControlPlane {
   private final SwitchRuntime runtime;
   private final L2Switch l2; // null for a cross-connect
   private final Journal journal; // null: changes are not kept across restarts
+  private final Confinement confinement; // what a change may reach on the host
   private SwitchConfig running;
 
   public ControlPlane(SwitchConfig running, SwitchRuntime runtime, L2Switch l2, Journal journal) {
+    this(running, runtime, l2, journal, Confinement.NONE);
+  }
+
+  public ControlPlane(
+      SwitchConfig running,
+      SwitchRuntime runtime,
+      L2Switch l2,
+      Journal journal,
+      Confinement confinement) {
+    this.confinement = confinement;
     this.running = running;
     this.runtime = runtime;
     this.l2 = l2;
@@ -68,6 +80,7 @@ public final class ControlPlane {
    */
   public synchronized ChangeRecord apply(SwitchConfig desired, String source, String description) {
     ConfigValidator.validate(desired);
+    confinement.checkChange(running, desired);
     if (desired.equals(running)) {
       return null;
     }

@@ -9,11 +9,17 @@ import io.vswitch.control.SwitchLauncher;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.ConfigValidator;
+import io.vswitch.control.config.Confinement;
+import io.vswitch.control.config.HostileConfigs;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.testing.TestEal;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,5 +148,116 @@ class ControlPlaneTest {
     assertThrows(ApplyException.class, () -> plane.apply(desired, "test", "bad device"));
     assertEquals(List.of("a", "b"), portNames());
     assertEquals(0, journal.history().size());
+  }
+
+  /** The hostile inputs of a file, as a request body: parsed, applied, refused, nothing changed. */
+  @Test
+  void hostileConfigsAreRefusedThroughTheLivePathWithNothingChanged() {
+    SwitchConfig before = plane.running();
+    for (HostileConfigs.Case hostile : HostileConfigs.cases()) {
+      ConfigException e =
+          assertThrows(
+              ConfigException.class,
+              () ->
+                  plane.apply(
+                      ConfigJson.read(
+                          ConfigLoader.text(hostile.input(), "request body"), "request body"),
+                      "api",
+                      "hostile"),
+              hostile.name());
+      assertEquals(hostile.expected("request body"), e.getMessage(), hostile.name());
+      assertEquals(before, plane.running());
+      assertEquals(List.of("a", "b"), portNames());
+    }
+    assertEquals(0, journal.history().size());
+  }
+
+  /**
+   * A token holder's change reaches only the allowed directories: no raw devargs, no file or socket
+   * outside them, by {@code ..}, a symlinked file or a symlinked directory; ports the startup
+   * config gave (raw devargs here) stay as they are; a capture inside the confines is applied.
+   */
+  @Test
+  void confinedChangesReachOnlyTheAllowedDirectories() throws IOException {
+    Path sockets = Files.createDirectories(dir.resolve("sockets"));
+    Path captures = Files.createDirectories(dir.resolve("captures"));
+    Path outside = Files.createDirectories(dir.resolve("outside"));
+    Files.writeString(outside.resolve("secret"), "not a capture");
+    Files.createSymbolicLink(captures.resolve("link.pcap"), outside.resolve("secret"));
+    Files.createSymbolicLink(captures.resolve("escape"), outside);
+    ControlPlane confined =
+        new ControlPlane(
+            plane.running(),
+            running.runtime(),
+            running.l2(),
+            journal,
+            Confinement.of(List.of(sockets), List.of(captures), false));
+    String c = "c" + tag;
+    String raw =
+        "port '%s': raw devargs are refused through the API (the daemon was not started with"
+            + " --allow-raw-devargs); use a typed port (type: ...)";
+    String out = "port '%s': %s '%s' is outside the allowed directories [%s] (the daemon's %s)";
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put("{name: " + c + ", devargs: \"net_null_" + c + ",no-rx=1\"}", raw.formatted(c));
+    bad.put(
+        "{name: " + c + ", type: pcap-file, tx-file: " + outside.resolve("out.pcap") + "}",
+        out.formatted(c, "tx-file", outside.resolve("out.pcap"), captures, "--capture-dir"));
+    bad.put(
+        "{name: " + c + ", type: pcap-file, rx-file: " + outside.resolve("secret") + "}",
+        out.formatted(c, "rx-file", outside.resolve("secret"), captures, "--capture-dir"));
+    bad.put(
+        "{name: " + c + ", type: pcap-file, tx-file: " + captures + "/../outside/x.pcap}",
+        "port '" + c + "': tx-file '" + captures + "/../outside/x.pcap': '..' is not allowed");
+    bad.put(
+        "{name: " + c + ", type: pcap-file, rx-file: " + captures.resolve("link.pcap") + "}",
+        "port '" + c + "': rx-file '" + captures.resolve("link.pcap") + "' is a symbolic link");
+    bad.put(
+        "{name: " + c + ", type: pcap-file, tx-file: " + captures.resolve("escape/x.pcap") + "}",
+        out.formatted(c, "tx-file", captures.resolve("escape/x.pcap"), captures, "--capture-dir"));
+    bad.put(
+        "{name: " + c + ", type: pcap-file, tx-file: x.pcap}",
+        "port '" + c + "': tx-file 'x.pcap' must be an absolute path");
+    bad.put(
+        "{name: " + c + ", type: vhost-user, socket: " + outside.resolve("v.sock") + "}",
+        out.formatted(c, "socket", outside.resolve("v.sock"), sockets, "--socket-dir"));
+    Path victim = Files.writeString(sockets.resolve("victim"), "a file, not a socket");
+    bad.put(
+        "{name: " + c + ", type: vhost-user, socket: " + victim + "}",
+        "port '" + c + "': " + victim + " exists and is not a socket: choose another path");
+    SwitchConfig before = confined.running();
+    for (var entry : bad.entrySet()) {
+      SwitchConfig desired = edit(y -> y.replace("fdb:", "  - " + entry.getKey() + "\nfdb:"));
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> confined.apply(desired, "api", "bad"));
+      assertEquals(entry.getValue(), e.getMessage());
+      assertEquals(before, confined.running());
+      assertEquals(List.of("a", "b"), portNames());
+    }
+    SwitchConfig alteredRaw = edit(y -> y.replace(tag + "a,no-rx=1", tag + "a,no-rx=1,size=64"));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> confined.apply(alteredRaw, "api", "bad"));
+    assertEquals(raw.formatted("a"), e.getMessage());
+    assertEquals(List.of("not a capture"), Files.readAllLines(outside.resolve("secret")));
+    assertEquals(List.of("secret"), listNames(outside));
+    assertEquals("a file, not a socket", Files.readString(victim));
+    assertEquals(0, journal.history().size());
+
+    Path capture = captures.resolve("c.pcap");
+    confined.apply(
+        edit(
+            y ->
+                y.replace(
+                    "fdb:",
+                    "  - {name: " + c + ", type: pcap-file, tx-file: " + capture + "}\nfdb:")),
+        "api",
+        "capture inside the confines");
+    assertEquals(List.of("a", "b", c), portNames());
+    assertEquals(1, journal.history().size());
+  }
+
+  private static List<String> listNames(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
   }
 }

@@ -29,9 +29,14 @@ public final class SwitchProcess implements AutoCloseable {
 
   /** Starts {@code vswitch --config FILE} plus {@code extraArgs}; does not wait. */
   public static SwitchProcess start(Path dir, String configYaml, String... extraArgs) {
+    return start(dir, configYaml.getBytes(java.nio.charset.StandardCharsets.UTF_8), extraArgs);
+  }
+
+  /** As {@link #start(Path, String, String...)}, with the config file's exact bytes. */
+  public static SwitchProcess start(Path dir, byte[] configBytes, String... extraArgs) {
     try {
       Path config = dir.resolve("switch.yaml");
-      Files.writeString(config, configYaml);
+      Files.write(config, configBytes);
       Path output = dir.resolve("switch.log");
       Path counters = dir.resolve("counters");
       List<String> command = new ArrayList<>();
