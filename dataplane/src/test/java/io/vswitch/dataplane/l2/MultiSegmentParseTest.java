@@ -1,19 +1,23 @@
 package io.vswitch.dataplane.l2;
 
 import static io.vswitch.dataplane.testing.FrameBuilder.frame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.testing.HostileFrames;
 import io.vswitch.dataplane.testing.TestMbufs;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Jumbo frames in two segments: IP lengths are checked against the packet length, and headers are
- * read only from the first segment (a chain that continues in the second is "L4 unknown").
+ * read only from the first segment (a chain that continues in the second is "L4 unknown"); a flood
+ * of them is copied whole (every segment) for the port that needs the other tagging.
  */
 class MultiSegmentParseTest {
   private static byte[] v4Tcp(int dport, int total) {
@@ -78,5 +82,57 @@ class MultiSegmentParseTest {
       }
     }
     assertEquals(0, TestMbufs.pool().inUse(), "both segments of every frame freed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {32, 5})
+  void aTwoSegmentFloodIsCopiedWholeAndTaggedForTheTrunk(int count) {
+    L2Tables tables =
+        new L2Tables(
+            List.of(
+                PortPolicy.access(0, 10).mtu(9000).build(),
+                PortPolicy.access(1, 10).mtu(9000).build(),
+                PortPolicy.trunk(2, 10).mtu(9000).build(),
+                PortPolicy.access(3, 10).build())); // MTU 1500: refuses its share
+    try (StageFixture f = new StageFixture(4)) {
+      List<EgressStageTest.CapturePort> ports = new ArrayList<>();
+      TxBuffer[] tx = new TxBuffer[4];
+      for (int p = 0; p < 4; p++) {
+        ports.add(new EgressStageTest.CapturePort(p));
+        tx[p] = new TxBuffer(ports.get(p), 0, f.counters.slot(0, p), f.arena);
+        tx[p].mtu(tables.port(p).mtu);
+      }
+      BurstContext ctx = f.ctx;
+      ctx.batch().clear();
+      for (int i = 0; i < count; i++) {
+        ctx.batch().add(TestMbufs.chained(v4Tcp(443 + i, 3000), 1000));
+      }
+      ctx.begin(0, count, f.counters.slot(0, 0));
+      new ParseStage().run(ctx);
+      new VlanClassifyStage().run(ctx, tables.port(0));
+      for (int i = 0; i < count; i++) {
+        ctx.egress[i] = BurstContext.FLOOD;
+      }
+      new EgressStage(TestMbufs.pool().segment()).run(ctx, tables, tx);
+      ctx.freeDropped();
+      for (TxBuffer b : tx) {
+        b.flush();
+      }
+      assertEquals(count, f.counters.sum(3, DropReason.TX_MTU_EXCEEDED));
+      assertEquals(0, ports.get(3).mbufs.size());
+      for (int i = 0; i < count; i++) {
+        byte[] untagged = v4Tcp(443 + i, 3000);
+        byte[] tagged = new byte[untagged.length + 4];
+        System.arraycopy(untagged, 0, tagged, 0, 12);
+        tagged[12] = (byte) 0x81;
+        tagged[15] = 10;
+        System.arraycopy(untagged, 12, tagged, 16, untagged.length - 12);
+        assertArrayEquals(
+            untagged, TestMbufs.packetBytes(ports.get(1).mbufs.get(i)), "access " + i);
+        assertArrayEquals(tagged, TestMbufs.packetBytes(ports.get(2).mbufs.get(i)), "trunk " + i);
+      }
+      ports.forEach(EgressStageTest.CapturePort::release);
+    }
+    assertEquals(0, TestMbufs.pool().inUse(), "every segment of every copy freed");
   }
 }

@@ -50,6 +50,17 @@ public final class TestMbufs {
     return head;
   }
 
+  /** Every segment's bytes of a (possibly chained) mbuf, in order. */
+  public static byte[] packetBytes(long mbuf) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (long m = mbuf;
+        m != 0;
+        m = NativeMemory.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, m + MbufLayout.NEXT)) {
+      out.writeBytes(bytes(m));
+    }
+    return out.toByteArray();
+  }
+
   /** Fills the (empty) batch with one mbuf per frame. */
   public static void fill(PacketBatch batch, List<byte[]> frames) {
     batch.clear();
