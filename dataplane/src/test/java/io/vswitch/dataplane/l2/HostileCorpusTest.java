@@ -45,6 +45,55 @@ class HostileCorpusTest {
   }
 
   @Test
+  void floodMembersWithTheAclAsEgressRefuseWhatTheIngressAclWould() {
+    Acl acl = HostileFrames.acl();
+    L2Tables tables =
+        new L2Tables(
+            List.of(
+                PortPolicy.access(0, 10).build(),
+                PortPolicy.access(1, 10).acls(null, acl).build(),
+                PortPolicy.access(2, 10).acls(null, acl).build()));
+    List<Case> all = bursts();
+    try (StageFixture f = new StageFixture(3)) {
+      List<EgressStageTest.CapturePort> ports = new ArrayList<>();
+      TxBuffer[] tx = new TxBuffer[3];
+      for (int p = 0; p < 3; p++) {
+        ports.add(new EgressStageTest.CapturePort(p));
+        tx[p] = new TxBuffer(ports.get(p), 0, f.counters.slot(0, p), f.arena);
+      }
+      AclStage stage = new AclStage(0);
+      long sent = 0;
+      for (int from = 0; from < all.size(); from += PacketBatch.MAX_BURST) {
+        List<Case> burst = all.subList(from, Math.min(all.size(), from + PacketBatch.MAX_BURST));
+        BurstContext ctx = f.received(0, burst.stream().map(Case::frame).toList());
+        new VlanClassifyStage().run(ctx, tables.port(0));
+        stage.extract(ctx);
+        for (int i = 0; i < burst.size(); i++) {
+          ctx.egress[i] = BurstContext.FLOOD;
+        }
+        new EgressStage(io.vswitch.dataplane.testing.TestMbufs.pool().segment(), stage)
+            .run(ctx, tables, tx);
+        for (int i = 0; i < burst.size(); i++) {
+          DropReason want = burst.get(i).fate();
+          DropReason parse = want == null ? null : parseDrop(want);
+          assertEquals(
+              want == null ? null : parse != null ? parse : DropReason.ACL_EGRESS_DENY,
+              ctx.dropReason(i),
+              burst.get(i).name());
+          sent += want == null ? 1 : 0;
+        }
+        ctx.freeDropped();
+        for (TxBuffer b : tx) {
+          b.flush();
+        }
+      }
+      assertEquals(sent, ports.get(1).mbufs.size());
+      assertEquals(sent, ports.get(2).mbufs.size());
+      ports.forEach(EgressStageTest.CapturePort::release);
+    }
+  }
+
+  @Test
   void fragmentsAllowedAreClassifiedWithoutPorts() {
     // fragments: allow: non-first fragments have no ports, so "deny tcp dst-port 80" cannot
     // match them and the default (allow) does; tiny and overlapping ones are still dropped.
