@@ -152,8 +152,20 @@ int vs_port_configure(uint16_t port_id, uint16_t nb_rxq, uint16_t nb_txq, uint16
         conf.rx_adv_conf.rss_conf.rss_hf =
             (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
     }
+    /* A pool sized for jumbo frames (the largest port MTU): let the device take frames as long
+     * as one mbuf holds, so the switch, not the device, refuses and counts what exceeds each
+     * port's own MTU. A default pool keeps the device default (1500). */
+    uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+    if (room > RTE_MBUF_DEFAULT_DATAROOM) {
+        uint32_t mtu = room - RTE_ETHER_HDR_LEN - RTE_VLAN_HLEN - RTE_ETHER_CRC_LEN;
+        conf.rxmode.mtu = mtu < info.max_mtu ? mtu : info.max_mtu;
+    }
     /* MBUF_FAST_FREE stays off: flooding sends mbufs with refcnt > 1 from several pools. */
     ret = rte_eth_dev_configure(port_id, nb_rxq, nb_txq, &conf);
+    if (ret != 0 && conf.rxmode.mtu != 0) {
+        conf.rxmode.mtu = 0; /* a device that refuses jumbo frames still works at 1500 */
+        ret = rte_eth_dev_configure(port_id, nb_rxq, nb_txq, &conf);
+    }
     if (ret != 0) return ret;
     ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
     if (ret != 0) return ret;

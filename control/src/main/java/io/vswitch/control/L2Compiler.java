@@ -97,6 +97,7 @@ public final class L2Compiler {
         .macChanges(s.macChanges().equals("accept"))
         .forgedTransmits(s.forgedTransmits().equals("accept"))
         .learning(port.learning())
+        .mtu(port.mtuOrDefault())
         .acls(acl(binding.ingress(), acls), acl(binding.egress(), acls))
         .policer(policer(qos, port))
         .shaper(

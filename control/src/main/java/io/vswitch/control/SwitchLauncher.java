@@ -35,7 +35,12 @@ public final class SwitchLauncher {
 
   public static PortSpec portSpec(SwitchConfig.Port p) {
     return new PortSpec(
-        p.name(), PortTypes.devargs(p), p.rxQueues(), p.rxDescriptors(), p.txDescriptors());
+        p.name(),
+        PortTypes.devargs(p),
+        p.rxQueues(),
+        p.rxDescriptors(),
+        p.txDescriptors(),
+        p.mtuOrDefault());
   }
 
   static RuntimeSpec runtimeSpec(SwitchConfig config, Path counterFile) {

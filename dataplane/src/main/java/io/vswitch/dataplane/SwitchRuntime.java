@@ -63,7 +63,7 @@ public final class SwitchRuntime implements AutoCloseable {
             "vswitch" + INSTANCES.incrementAndGet(),
             poolSize,
             MEMPOOL_CACHE,
-            Mempool.DEFAULT_DATA_ROOM);
+            dataRoomFor(spec.ports()));
     Port[] slots = new Port[spec.slots()];
     try {
       for (PortSpec portSpec : spec.ports()) {
@@ -91,6 +91,17 @@ public final class SwitchRuntime implements AutoCloseable {
       }
     }
     throw new IllegalStateException("no free port slot: the switch holds " + slots.length);
+  }
+
+  /**
+   * One mbuf holds a whole frame of the largest configured MTU (Ethernet, one tag, 4 bytes spare),
+   * so jumbo frames arrive in one segment where the driver fills one mbuf per frame; at least the
+   * default 2 KB. Ports added later with a larger MTU get multi-segment frames (or none, where the
+   * driver does not chain), which the parse stage reads within the first segment.
+   */
+  static int dataRoomFor(List<PortSpec> ports) {
+    int mtu = ports.stream().mapToInt(PortSpec::mtu).max().orElse(PortSpec.DEFAULT_MTU);
+    return Math.max(Mempool.DEFAULT_DATA_ROOM, mtu + 14 + 4 + 4);
   }
 
   /**

@@ -46,7 +46,13 @@ public final class AclRules {
           where + ": two rules have priority " + rule.priority() + " (first match needs an order)");
       rules.add(rule(rule, where + " rule " + rule.priority()));
     }
-    return new Acl(acl.name(), rules, "allow".equals(acl.defaultAction()), workers);
+    require(
+        acl.fragments() == null
+            || "allow".equals(acl.fragments())
+            || "deny".equals(acl.fragments()),
+        where + ": fragments must be allow or deny");
+    Boolean fragments = acl.fragments() == null ? null : "allow".equals(acl.fragments());
+    return new Acl(acl.name(), rules, "allow".equals(acl.defaultAction()), fragments, workers);
   }
 
   static AclRule rule(SwitchConfig.Rule r, String where) {

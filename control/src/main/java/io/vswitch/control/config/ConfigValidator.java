@@ -274,6 +274,9 @@ public final class ConfigValidator {
       require(
           isPowerOfTwo(port.rxDescriptors()) && isPowerOfTwo(port.txDescriptors()),
           "port '" + port.name() + "': rx-descriptors and tx-descriptors must be powers of two");
+      require(
+          port.mtuOrDefault() >= 68 && port.mtuOrDefault() <= SwitchConfig.Port.MAX_MTU,
+          "port '" + port.name() + "': mtu must be 68.." + SwitchConfig.Port.MAX_MTU);
       HostChecks.check(port.name(), devargs);
       String resource = HostChecks.exclusiveResource(devargs);
       String holder = resource == null ? null : resourceOwner.putIfAbsent(resource, port.name());

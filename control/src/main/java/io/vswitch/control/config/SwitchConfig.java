@@ -84,9 +84,15 @@ public record SwitchConfig(
 
   /**
    * A named ACL: rules tried in priority order (lowest number first, as NSX sequence numbers),
-   * first match wins; {@code default} (allow or deny) decides what no rule matches.
+   * first match wins; {@code default} (allow or deny) decides what no rule matches. {@code
+   * fragments} (allow or deny) says what non-first IP fragments, which carry no ports, get: left
+   * out, deny when a rule looks at the protocol, ports or TCP flags, allow otherwise.
    */
-  public record Acl(String name, @JsonProperty("default") String defaultAction, List<Rule> rules) {
+  public record Acl(
+      String name,
+      @JsonProperty("default") String defaultAction,
+      List<Rule> rules,
+      String fragments) {
     public Acl {
       rules = rules == null ? List.of() : List.copyOf(rules);
     }
@@ -275,7 +281,16 @@ public record SwitchConfig(
       Boolean loop,
       Integer queues,
       AclBinding acl,
-      Qos qos) {
+      Qos qos,
+      Integer mtu) {
+    /** The largest MTU a port may have: a 9,000-byte jumbo frame plus room for encapsulation. */
+    public static final int MAX_MTU = 9600;
+
+    /** The configured MTU, or Ethernet's 1500 (kept out of the record so the journal is as was). */
+    public int mtuOrDefault() {
+      return mtu == null ? 1500 : mtu;
+    }
+
     public Port {
       learning = learning == null || learning;
       loop = loop != null && loop;

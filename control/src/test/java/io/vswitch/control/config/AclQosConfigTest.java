@@ -186,4 +186,35 @@ class AclQosConfigTest {
         config(RULE, QOS).replace("acls:\n", "acls:\n  - {name: web-in, default: allow}\n");
     assertTrue(refused(twice).contains("acl name 'web-in' is used twice"));
   }
+
+  @Test
+  void fragmentsPolicyDefaultsByTheRulesAndIsValidated() {
+    SwitchConfig config = valid(config(RULE, QOS));
+    Acl l4 = AclRules.compile(config.acls().get(0), 1);
+    assertTrue(l4.hasL4Rules());
+    assertEquals(false, l4.allowsFragments(), "an L4 rule: non-first fragments denied");
+    String l3Rule = "{priority: 10, action: deny, src-ip: 10.0.0.1}";
+    Acl l3 = AclRules.compile(valid(config(l3Rule, QOS)).acls().get(0), 1);
+    assertEquals(true, l3.allowsFragments(), "no L4 rule: fragments classified");
+    String allow =
+        config(RULE, QOS).replace("default: allow", "default: allow\n    fragments: allow");
+    assertEquals(true, AclRules.compile(valid(allow).acls().get(0), 1).allowsFragments());
+    assertTrue(
+        refused(allow.replace("fragments: allow", "fragments: reassemble"))
+            .contains("fragments must be allow or deny"));
+  }
+
+  @Test
+  void portMtuIsValidated() {
+    String jumbo = PORTS.replace("devargs: net_null1}", "devargs: net_null1, mtu: 9000}");
+    assertEquals(
+        9000, valid(config(RULE, QOS).replace(PORTS, jumbo)).ports().get(1).mtuOrDefault());
+    assertEquals(1500, valid(config(RULE, QOS)).ports().get(0).mtuOrDefault());
+    for (String bad : new String[] {"67", "9601", "-1"}) {
+      assertTrue(
+          refused(config(RULE, QOS).replace(PORTS, jumbo.replace("9000", bad)))
+              .contains("port 'b': mtu must be 68..9600"),
+          bad);
+    }
+  }
 }

@@ -81,6 +81,13 @@ public final class SwitchProcess implements AutoCloseable {
     }
   }
 
+  /** Sum over workers of one drop reason of one port, read live from the counter file. */
+  public long drops(int port, io.vswitch.dataplane.stats.DropReason reason) {
+    try (CounterFile file = CounterFile.open(counters)) {
+      return file.sum(port, reason);
+    }
+  }
+
   /** SIGKILL: no cleanup, as a crash. */
   public void kill() {
     process.destroyForcibly();

@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.acl;
 
+import io.vswitch.dataplane.stats.DropReason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -8,6 +9,13 @@ import java.util.List;
  * A compiled, immutable ACL: rules sorted by priority, the default action for packets no rule
  * matches, the classifier, and hit counters. Published with the L2 tables; a change of rules makes
  * a new Acl (and new counters), which the workers pick up at their next pass.
+ *
+ * <p>Packets whose L4 part is not all there ({@link AclKeys#l4}) are decided before the classifier,
+ * so that a missing port is never taken for a port: RFC 1858/3128 tiny or overlapping TCP fragments
+ * are dropped; non-first fragments follow the ACL's fragment policy (allowed: classified with ports
+ * absent, so only rules without ports or flags can match them; denied: dropped), which defaults to
+ * deny when a rule looks at L4 (protocol, ports, flags), as OVS's frag_handling drop; an L4 header
+ * that cannot be found is dropped when a rule looks at L4 and classified (ports absent) otherwise.
  *
  * <p>Counters: one stripe per worker (each worker writes only its own, plain stores, like the
  * counter file), a slot per rule plus one for the default. Stripes are padded to 64 bytes so that
@@ -25,11 +33,23 @@ public final class Acl {
   private final AclTree tree;
   private final long[] hits;
   private final int stride;
+  private final boolean l4Rules;
+  private final boolean allowFragments;
 
   /**
    * @param workers how many workers count hits (stripes)
    */
   public Acl(String name, List<AclRule> rules, boolean defaultAllow, int workers) {
+    this(name, rules, defaultAllow, null, workers);
+  }
+
+  /**
+   * @param allowFragments whether non-first fragments are classified (true) or dropped (false);
+   *     null: dropped when a rule looks at L4, classified otherwise
+   * @param workers how many workers count hits (stripes)
+   */
+  public Acl(
+      String name, List<AclRule> rules, boolean defaultAllow, Boolean allowFragments, int workers) {
     List<AclRule> sorted = new ArrayList<>(rules);
     sorted.sort(Comparator.comparingInt(AclRule::priority));
     for (int r = 1; r < sorted.size(); r++) {
@@ -49,6 +69,31 @@ public final class Acl {
     this.tree = new AclTree(this.rules);
     this.stride = ((sorted.size() + 1 + 7) & ~7) + 8;
     this.hits = new long[stride * Math.max(1, workers)];
+    this.l4Rules = sorted.stream().anyMatch(AclRule::l4);
+    this.allowFragments = allowFragments != null ? allowFragments : !l4Rules;
+  }
+
+  /** Whether a rule looks at the protocol, ports or TCP flags. */
+  public boolean hasL4Rules() {
+    return l4Rules;
+  }
+
+  /** Whether non-first fragments are classified (true) or dropped. */
+  public boolean allowsFragments() {
+    return allowFragments;
+  }
+
+  /**
+   * Why a packet with L4 status {@code l4} ({@link AclKeys#l4}) is dropped before it is classified,
+   * or null when the classifier decides it.
+   */
+  public DropReason l4Drop(byte l4) {
+    return switch (l4) {
+      case AclKeys.L4_OK -> null;
+      case AclKeys.L4_FRAGMENT -> allowFragments ? null : DropReason.ACL_FRAGMENT;
+      case AclKeys.L4_UNKNOWN -> l4Rules ? DropReason.ACL_L4_UNKNOWN : null;
+      default -> DropReason.TINY_FRAGMENT;
+    };
   }
 
   /** A number no other Acl of this process has (never 0): what flow caches key on. */

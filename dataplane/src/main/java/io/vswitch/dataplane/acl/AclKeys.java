@@ -5,22 +5,72 @@ import io.vswitch.ffm.NativeMemory;
 
 /**
  * The classifier's input for a burst: per packet, {@link AclFields#COUNT} longs (one row per
- * packet, so one packet's key is contiguous) and its TCP flags. Extracted once per burst and shared
- * by the ingress and egress ACLs. Allocated once per worker.
+ * packet, so one packet's key is contiguous), its TCP flags and how complete its L4 part is ({@link
+ * #l4}). Extracted once per burst and shared by the ingress and egress ACLs. Allocated once per
+ * worker.
+ *
+ * <p>Every read is bounded by the bytes the first segment holds ({@code readable}) and by the IP
+ * lengths: a header the frame does not carry is never read, it is reported through {@link #l4}.
  */
 public final class AclKeys {
+  /** The key is complete: every field the packet has is in it (also non-IP and portless L4). */
+  public static final byte L4_OK = 0;
+
+  /** A non-first IPv4/IPv6 fragment: no L4 header by nature; ports and flags absent. */
+  public static final byte L4_FRAGMENT = 1;
+
+  /**
+   * The L4 header cannot be found or is cut short: an IPv6 extension chain that does not end inside
+   * the packet (or is longer than {@link #MAX_EXTENSION_HEADERS}), TCP shorter than its 20-byte
+   * header, UDP shorter than 8. Ports are in the key only when L4 bytes 0-3 exist.
+   */
+  public static final byte L4_UNKNOWN = 2;
+
+  /**
+   * What RFC 1858 / RFC 3128 tell a filter to drop: a TCP fragment at offset 1 (8 bytes, it can
+   * overwrite the flags of the first), or a first fragment too short to carry the TCP flags (or the
+   * UDP ports).
+   */
+  public static final byte L4_TINY_FRAGMENT = 3;
+
+  /** IPv6 extension headers walked at most (RFC 8200 names six kinds; more is an attack). */
+  public static final int MAX_EXTENSION_HEADERS = 8;
+
   public final long[] key = new long[PacketBatch.MAX_BURST * AclFields.COUNT];
   public final int[] tcpFlags = new int[PacketBatch.MAX_BURST];
+  public final byte[] l4 = new byte[PacketBatch.MAX_BURST];
 
   private static final int IPV4 = 0x0800;
   private static final int IPV6 = 0x86dd;
+  private static final int HOP_BY_HOP = 0;
+  private static final int ROUTING = 43;
+  private static final int FRAGMENT = 44;
+  private static final int AUTH = 51;
+  private static final int DEST_OPTIONS = 60;
+  private static final int TCP_HEADER = 20;
+  private static final int TCP_FLAGS_END = 14; // the flags are byte 13
+  private static final int UDP_HEADER = 8;
+
+  // Result of the last L3 walk (one packet at a time, on the worker: plain fields, no allocation).
+  private int protocol;
+  private long l4At;
+  private int l4Length;
+  private boolean firstFragment;
+  private byte status;
 
   /**
-   * Fills packet {@code i}'s key. The IP header lengths were checked by the parse stage (the whole
-   * IP packet lies in the first segment), so only the L4 header needs a length check here.
+   * Fills packet {@code i}'s key. The IP header lengths were checked by the parse stage against the
+   * packet length; {@code readable} (the first segment's length) bounds what is read here.
    */
   public void extract(
-      int i, long frame, int etherType, long srcMac, long dstMac, int vlan, int l3Offset) {
+      int i,
+      long frame,
+      int readable,
+      int etherType,
+      long srcMac,
+      long dstMac,
+      int vlan,
+      int l3Offset) {
     long[] k = key;
     int b = i * AclFields.COUNT;
     k[b + AclFields.ETHER_TYPE] = etherType;
@@ -28,26 +78,17 @@ public final class AclKeys {
     k[b + AclFields.DST_MAC] = dstMac;
     k[b + AclFields.VLAN] = vlan;
     long l3 = frame + l3Offset;
-    int protocol = -1;
-    int sport = -1;
-    int dport = -1;
-    int flags = 0;
-    long l4 = 0;
-    int l4Length = 0;
+    protocol = -1;
+    l4Length = 0;
+    firstFragment = false;
+    status = L4_OK;
     if (etherType == IPV4) {
-      int ihl = (NativeMemory.getByte(l3) & 0x0F) * 4;
-      protocol = NativeMemory.getByte(l3 + 9) & 0xFF;
       k[b + AclFields.SRC_HI] = Long.MIN_VALUE;
       k[b + AclFields.SRC_LO] = v4(NativeMemory.getInt(l3 + 12));
       k[b + AclFields.DST_HI] = Long.MIN_VALUE;
       k[b + AclFields.DST_LO] = v4(NativeMemory.getInt(l3 + 16));
-      // A non-first fragment has no L4 header: its ports are absent (RFC 791 fragment offset).
-      if ((NativeMemory.getShortBE(l3 + 6) & 0x1FFF) == 0) {
-        l4 = l3 + ihl;
-        l4Length = NativeMemory.getShortBE(l3 + 2) - ihl;
-      }
+      ipv4(l3, readable - l3Offset);
     } else if (etherType == IPV6) {
-      protocol = NativeMemory.getByte(l3 + 6) & 0xFF;
       k[b + AclFields.SRC_HI] = AclFields.unsigned(Long.reverseBytes(NativeMemory.getLong(l3 + 8)));
       k[b + AclFields.SRC_LO] =
           AclFields.unsigned(Long.reverseBytes(NativeMemory.getLong(l3 + 16)));
@@ -55,28 +96,111 @@ public final class AclKeys {
           AclFields.unsigned(Long.reverseBytes(NativeMemory.getLong(l3 + 24)));
       k[b + AclFields.DST_LO] =
           AclFields.unsigned(Long.reverseBytes(NativeMemory.getLong(l3 + 32)));
-      // Only a TCP/UDP header right after the fixed header is seen; extension headers are not
-      // walked, so such packets match on addresses and next header only.
-      l4 = l3 + 40;
-      l4Length = NativeMemory.getShortBE(l3 + 4);
+      ipv6(l3, readable - l3Offset);
     } else {
       k[b + AclFields.SRC_HI] = 0;
       k[b + AclFields.SRC_LO] = 0;
       k[b + AclFields.DST_HI] = 0;
       k[b + AclFields.DST_LO] = 0;
     }
-    if (protocol == AclFields.TCP && l4Length >= 14) {
-      sport = NativeMemory.getShortBE(l4);
-      dport = NativeMemory.getShortBE(l4 + 2);
-      flags = NativeMemory.getByte(l4 + 13) & 0xFF;
-    } else if (protocol == AclFields.UDP && l4Length >= 4) {
-      sport = NativeMemory.getShortBE(l4);
-      dport = NativeMemory.getShortBE(l4 + 2);
+    transport(k, b, i);
+  }
+
+  /** IPv4: the L4 header follows the options unless this is a non-first fragment (RFC 791). */
+  private void ipv4(long l3, int readable) {
+    int ihl = (NativeMemory.getByte(l3) & 0x0F) * 4;
+    protocol = NativeMemory.getByte(l3 + 9) & 0xFF;
+    int fragment = NativeMemory.getShortBE(l3 + 6);
+    int offset = fragment & 0x1FFF;
+    if (offset != 0) {
+      status = offset == 1 && protocol == AclFields.TCP ? L4_TINY_FRAGMENT : L4_FRAGMENT;
+      return;
+    }
+    firstFragment = (fragment & 0x2000) != 0;
+    l4At = l3 + ihl;
+    l4Length = Math.min(NativeMemory.getShortBE(l3 + 2), readable) - ihl;
+  }
+
+  /**
+   * IPv6: walks hop-by-hop, routing, fragment, destination options and AH headers (at most {@link
+   * #MAX_EXTENSION_HEADERS}) to the upper-layer header. A chain that leaves the payload (or the
+   * first segment) or does not end in time is {@link #L4_UNKNOWN}.
+   */
+  private void ipv6(long l3, int readable) {
+    int end = Math.min(40 + NativeMemory.getShortBE(l3 + 4), readable);
+    int next = NativeMemory.getByte(l3 + 6) & 0xFF;
+    int at = 40;
+    for (int n = 0; isExtension(next); n++) {
+      if (n == MAX_EXTENSION_HEADERS || at + 8 > end) {
+        status = L4_UNKNOWN;
+        protocol = next;
+        return;
+      }
+      long h = l3 + at;
+      int following = NativeMemory.getByte(h) & 0xFF;
+      if (next == FRAGMENT) {
+        int word = NativeMemory.getShortBE(h + 2);
+        int offset = word >>> 3;
+        if (offset != 0) {
+          protocol = following;
+          status = offset == 1 && following == AclFields.TCP ? L4_TINY_FRAGMENT : L4_FRAGMENT;
+          return;
+        }
+        firstFragment = (word & 1) != 0; // offset 0 and M clear: an atomic fragment, whole
+        at += 8;
+      } else if (next == AUTH) {
+        at += ((NativeMemory.getByte(h + 1) & 0xFF) + 2) * 4;
+      } else {
+        at += ((NativeMemory.getByte(h + 1) & 0xFF) + 1) * 8;
+      }
+      next = following;
+    }
+    protocol = next;
+    if (at > end) {
+      status = L4_UNKNOWN;
+      return;
+    }
+    l4At = l3 + at;
+    l4Length = end - at;
+  }
+
+  private static boolean isExtension(int next) {
+    return next == HOP_BY_HOP
+        || next == ROUTING
+        || next == FRAGMENT
+        || next == DEST_OPTIONS
+        || next == AUTH;
+  }
+
+  /** Ports when L4 bytes 0-3 exist, TCP flags when byte 13 does; decides the L4 status. */
+  private void transport(long[] k, int b, int i) {
+    int sport = -1;
+    int dport = -1;
+    int flags = 0;
+    boolean ported = protocol == AclFields.TCP || protocol == AclFields.UDP;
+    if (ported && status == L4_OK) {
+      int full = protocol == AclFields.TCP ? TCP_HEADER : UDP_HEADER;
+      int needed = protocol == AclFields.TCP ? TCP_FLAGS_END : 4;
+      if (l4Length >= 4) {
+        sport = NativeMemory.getShortBE(l4At);
+        dport = NativeMemory.getShortBE(l4At + 2);
+      }
+      if (protocol == AclFields.TCP && l4Length >= TCP_FLAGS_END) {
+        flags = NativeMemory.getByte(l4At + 13) & 0xFF;
+      }
+      if (firstFragment) {
+        // More fragments follow, so a short header is not cut off, but RFC 1858 still wants the
+        // first to carry what filters look at.
+        status = l4Length < needed ? L4_TINY_FRAGMENT : L4_OK;
+      } else if (l4Length < full) {
+        status = L4_UNKNOWN;
+      }
     }
     k[b + AclFields.PROTOCOL] = protocol;
     k[b + AclFields.SRC_PORT] = sport;
     k[b + AclFields.DST_PORT] = dport;
     tcpFlags[i] = flags;
+    l4[i] = status;
   }
 
   private static long v4(int littleEndian) {
@@ -84,9 +208,10 @@ public final class AclKeys {
         AclFields.V4_MAPPED | (Integer.reverseBytes(littleEndian) & 0xFFFF_FFFFL));
   }
 
-  /** Sets packet {@code i}'s key directly (tests and benchmarks). */
+  /** Sets packet {@code i}'s key directly (tests and benchmarks); its L4 part is complete. */
   public void set(int i, long[] fields, int flags) {
     System.arraycopy(fields, 0, key, i * AclFields.COUNT, AclFields.COUNT);
     tcpFlags[i] = flags;
+    l4[i] = L4_OK;
   }
 }

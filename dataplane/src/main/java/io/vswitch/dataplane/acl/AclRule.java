@@ -42,6 +42,17 @@ public final class AclRule {
     return allow;
   }
 
+  /** Whether the rule looks at L4: the protocol, ports or TCP flags (what fragments may lack). */
+  boolean l4() {
+    return flagsMask != 0
+        || lo[AclFields.PROTOCOL] != Long.MIN_VALUE
+        || hi[AclFields.PROTOCOL] != Long.MAX_VALUE
+        || lo[AclFields.SRC_PORT] != Long.MIN_VALUE
+        || hi[AclFields.SRC_PORT] != Long.MAX_VALUE
+        || lo[AclFields.DST_PORT] != Long.MIN_VALUE
+        || hi[AclFields.DST_PORT] != Long.MAX_VALUE;
+  }
+
   /** Whether the packet at {@code base} in {@code keys} falls in this rule: the obvious check. */
   boolean matches(long[] keys, int base, int tcpFlags) {
     for (int d = 0; d < AclFields.COUNT; d++) {

@@ -207,6 +207,7 @@ public final class L2Agent implements ReplannableAgent {
       }
       PortPolicy policy = p < tables.portCount() ? tables.port(p) : null;
       ShaperSpec spec = policy == null ? null : policy.shaper();
+      tx.mtu(policy == null ? PortPolicy.DEFAULT_MTU : policy.mtu);
       Shaper shaper = tx.shaper();
       if (spec == null) {
         tx.shape(null);
@@ -241,6 +242,7 @@ public final class L2Agent implements ReplannableAgent {
     }
     ctx.begin(port.index, received, counters);
     parse.run(ctx);
+    MtuCheck.ingress(ctx, port.mtu);
     counters.add(PortCounter.RX_PACKETS, received);
     counters.add(PortCounter.RX_BYTES, receivedBytes(received));
     if (!port.ingressSecurityOff()) {

@@ -63,25 +63,34 @@ public final class ParseStage {
     if (MacAddress.isMulticast(ctx.srcMac[i])) {
       return DropReason.SOURCE_MULTICAST;
     }
-    return checkL3(frame, offset, type, length);
+    return checkL3(frame, offset, type, length, ctx.length[i]);
   }
 
-  /** IPv4: IHL >= 5, header and total length inside the frame. IPv6: payload inside the frame. */
-  private static DropReason checkL3(long frame, int offset, int type, int length) {
+  /**
+   * IPv4: IHL >= 5, total length inside the packet, the header inside the first segment. IPv6:
+   * payload inside the packet, fixed header inside the first segment. A jumbo frame spans several
+   * segments: its IP lengths are checked against the whole packet ({@code packetLength}), while
+   * reads stop at the first segment ({@code readable}).
+   */
+  private static DropReason checkL3(
+      long frame, int offset, int type, int readable, int packetLength) {
     if (type == ETHERTYPE_IPV4) {
-      if (length < offset + 20) {
+      if (readable < offset + 20) {
         return DropReason.TRUNCATED_HEADER;
       }
       int headerLength = (NativeMemory.getByte(frame + offset) & 0x0F) * 4;
       int totalLength = NativeMemory.getShortBE(frame + offset + 2);
-      if (headerLength < 20 || totalLength < headerLength || offset + totalLength > length) {
+      if (headerLength < 20 || totalLength < headerLength || offset + totalLength > packetLength) {
         return DropReason.BAD_IP_LENGTH;
       }
-    } else if (type == ETHERTYPE_IPV6) {
-      if (length < offset + 40) {
+      if (offset + headerLength > readable) {
         return DropReason.TRUNCATED_HEADER;
       }
-      if (offset + 40 + NativeMemory.getShortBE(frame + offset + 4) > length) {
+    } else if (type == ETHERTYPE_IPV6) {
+      if (readable < offset + 40) {
+        return DropReason.TRUNCATED_HEADER;
+      }
+      if (offset + 40 + NativeMemory.getShortBE(frame + offset + 4) > packetLength) {
         return DropReason.BAD_IP_LENGTH;
       }
     }

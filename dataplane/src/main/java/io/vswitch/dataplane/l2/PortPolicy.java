@@ -19,6 +19,9 @@ public final class PortPolicy {
   /** No native VLAN on a trunk: untagged frames are dropped. */
   public static final int NO_VLAN = -1;
 
+  /** The L3 MTU a port has unless configured (Ethernet's). */
+  public static final int DEFAULT_MTU = 1500;
+
   final int index;
   final VlanMode mode;
   final int accessVlan;
@@ -36,6 +39,7 @@ public final class PortPolicy {
   final ShaperSpec shaper;
   final int markPcp;
   final int markDscp;
+  final int mtu;
 
   private PortPolicy(Builder b) {
     this.index = b.index;
@@ -55,6 +59,7 @@ public final class PortPolicy {
     this.shaper = b.shaper;
     this.markPcp = b.markPcp;
     this.markDscp = b.markDscp;
+    this.mtu = b.mtu;
   }
 
   public static Builder access(int index, int vlan) {
@@ -164,6 +169,7 @@ public final class PortPolicy {
     private boolean acceptMacChanges = true;
     private boolean acceptForgedTransmits = true;
     private boolean learning = true;
+    private int mtu = DEFAULT_MTU;
     private Acl ingressAcl;
     private Acl egressAcl;
     private PolicerSpec policer;
@@ -203,6 +209,15 @@ public final class PortPolicy {
 
     public Builder forgedTransmits(boolean accept) {
       this.acceptForgedTransmits = accept;
+      return this;
+    }
+
+    /** The largest L3 payload (after the Ethernet and VLAN header) the port takes and sends. */
+    public Builder mtu(int bytes) {
+      if (bytes < 68) {
+        throw new IllegalArgumentException("MTU " + bytes + " is below IPv4's 68");
+      }
+      this.mtu = bytes;
       return this;
     }
 

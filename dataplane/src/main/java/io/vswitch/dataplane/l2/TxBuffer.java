@@ -22,6 +22,7 @@ public final class TxBuffer {
   private final boolean[] flooded = new boolean[PacketBatch.MAX_BURST];
   private final PacketBatch overflow;
   private Shaper shaper;
+  private int mtu = PortPolicy.DEFAULT_MTU;
 
   public TxBuffer(Port port, int queue, CounterSlot counters, Arena arena) {
     this.port = port;
@@ -36,17 +37,31 @@ public final class TxBuffer {
    * queues it in the shaper (freed and counted only when that queue is full).
    */
   public void add(long mbuf, int length, boolean flood) {
+    if (MtuCheck.payload(mbuf, length) > mtu) {
+      refuse(mbuf, DropReason.TX_MTU_EXCEEDED);
+      return;
+    }
     if (shaper != null && !shaper.admit(length)) {
       if (!shaper.enqueue(mbuf, length, flood)) {
-        if (overflow.isFull()) {
-          overflow.freeAll();
-        }
-        overflow.add(mbuf);
-        counters.addDrop(DropReason.SHAPER_QUEUE_FULL, 1);
+        refuse(mbuf, DropReason.SHAPER_QUEUE_FULL);
       }
       return;
     }
     send(mbuf, length, flood);
+  }
+
+  /** Frees (with the burst) and counts on this port a frame it will not send. */
+  private void refuse(long mbuf, DropReason reason) {
+    if (overflow.isFull()) {
+      overflow.freeAll();
+    }
+    overflow.add(mbuf);
+    counters.addDrop(reason, 1);
+  }
+
+  /** The egress port's MTU (L3 bytes): longer frames are dropped as {@code tx_mtu_exceeded}. */
+  public void mtu(int bytes) {
+    this.mtu = bytes;
   }
 
   private void send(long mbuf, int length, boolean flood) {

@@ -8,12 +8,19 @@ package io.vswitch.dataplane.port;
  * @param rxQueues receive queues (RSS spreads flows over them)
  * @param rxDescriptors receive ring size per queue
  * @param txDescriptors transmit ring size per queue
+ * @param mtu the largest L3 payload: the mbuf pool's data room is sized for the largest
  */
 public record PortSpec(
-    String name, String devargs, int rxQueues, int rxDescriptors, int txDescriptors) {
+    String name, String devargs, int rxQueues, int rxDescriptors, int txDescriptors, int mtu) {
 
   public static final int DEFAULT_RX_DESCRIPTORS = 1024;
   public static final int DEFAULT_TX_DESCRIPTORS = 1024;
+
+  public static final int DEFAULT_MTU = 1500;
+
+  public PortSpec(String name, String devargs, int rxQueues, int rxDescriptors, int txDescriptors) {
+    this(name, devargs, rxQueues, rxDescriptors, txDescriptors, DEFAULT_MTU);
+  }
 
   public PortSpec {
     if (name == null || name.isBlank()) {

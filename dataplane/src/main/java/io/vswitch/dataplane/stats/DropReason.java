@@ -37,7 +37,23 @@ public enum DropReason {
   /** Red under the ingress port's policer, whose exceed action is drop. */
   POLICER_RED("policer_red"),
   /** The egress shaper's queue was full; counted on the egress port. */
-  SHAPER_QUEUE_FULL("shaper_queue_full");
+  SHAPER_QUEUE_FULL("shaper_queue_full"),
+  /** A non-first IP fragment, at an ACL whose fragment policy is deny. */
+  ACL_FRAGMENT("acl_fragment_deny"),
+  /**
+   * No complete L4 header (cut short, or behind an IPv6 extension chain that does not end) at an
+   * ACL with L4 rules: its ports are unknown, so no port rule may decide it.
+   */
+  ACL_L4_UNKNOWN("acl_l4_unknown"),
+  /**
+   * At an ACL: a TCP fragment at offset 8, or a first fragment without the TCP flags (RFC 1858, RFC
+   * 3128).
+   */
+  TINY_FRAGMENT("acl_tiny_fragment"),
+  /** Longer than the ingress port's MTU (the L3 payload, after the Ethernet and VLAN header). */
+  RX_MTU_EXCEEDED("rx_mtu_exceeded"),
+  /** Longer than the egress port's MTU; counted on the egress port. */
+  TX_MTU_EXCEEDED("tx_mtu_exceeded");
 
   private final String label;
 

@@ -228,6 +228,41 @@ class AclTreeDifferentialTest {
     }
   }
 
+  /**
+   * Keys extracted from the hostile corpus (absent ports, extension-header protocols, cut-off
+   * headers with ports but no flags): the tree agrees with the linear reference on every one.
+   */
+  @ParameterizedTest(name = "seed {0}, {1} rules")
+  @CsvSource({"11, 10", "12, 300", "13, 3000"})
+  void treeAgreesWithLinearOnKeysOfHostileFrames(long seed, int count) {
+    SplittableRandom random = new SplittableRandom(seed);
+    List<AclRule> rules = new ArrayList<>();
+    for (int r = 0; r < count; r++) {
+      rules.add(randomRule(random, r));
+    }
+    rules.addAll(io.vswitch.dataplane.testing.HostileFrames.acl().rules());
+    AclTree tree = new AclTree(rules);
+    LinearClassifier linear = new LinearClassifier(rules);
+    AclKeys keys = new AclKeys();
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      for (var c : io.vswitch.dataplane.testing.HostileFrames.corpus()) {
+        byte[] f = c.frame();
+        if (c.fate() == io.vswitch.dataplane.stats.DropReason.BAD_IP_LENGTH
+            || c.fate() == io.vswitch.dataplane.stats.DropReason.TRUNCATED_HEADER) {
+          continue; // the parse stage drops these before any key is made
+        }
+        var segment = arena.allocate(f.length);
+        segment.copyFrom(java.lang.foreign.MemorySegment.ofArray(f));
+        int type = (f[12] & 0xFF) << 8 | (f[13] & 0xFF);
+        keys.extract(0, segment.address(), f.length, type, 1, 2, 10, 14);
+        assertEquals(
+            linear.classify(keys.key, 0, keys.tcpFlags[0]),
+            tree.classify(keys.key, 0, keys.tcpFlags[0]),
+            c.name() + " " + Arrays.toString(Arrays.copyOf(keys.key, AclFields.COUNT)));
+      }
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({"10", "10000"})
   void treeStaysShallowOnMicroSegmentationRules(int count) {

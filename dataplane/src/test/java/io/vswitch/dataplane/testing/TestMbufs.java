@@ -2,6 +2,7 @@ package io.vswitch.dataplane.testing;
 
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.ffm.Mbuf;
+import io.vswitch.ffm.MbufLayout;
 import io.vswitch.ffm.Mempool;
 import io.vswitch.ffm.NativeMemory;
 import io.vswitch.ffm.raw.vswitch_shim_h;
@@ -34,6 +35,30 @@ public final class TestMbufs {
     MemorySegment.copy(
         frame, 0, NativeMemory.ALL, ValueLayout.JAVA_BYTE, Mbuf.dataAddress(m), frame.length);
     return m;
+  }
+
+  /**
+   * {@code frame} in a chain of two mbufs, the first holding {@code firstLength} bytes (as a driver
+   * that scatters a jumbo frame leaves it); freeing the first frees both.
+   */
+  public static long chained(byte[] frame, int firstLength) {
+    long head = mbuf(java.util.Arrays.copyOf(frame, firstLength));
+    long tail = mbuf(java.util.Arrays.copyOfRange(frame, firstLength, frame.length));
+    NativeMemory.ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, head + MbufLayout.NEXT, tail);
+    NativeMemory.ALL.set(ValueLayout.JAVA_SHORT_UNALIGNED, head + MbufLayout.NB_SEGS, (short) 2);
+    NativeMemory.ALL.set(ValueLayout.JAVA_INT_UNALIGNED, head + MbufLayout.PKT_LEN, frame.length);
+    return head;
+  }
+
+  /** Every segment's bytes of a (possibly chained) mbuf, in order. */
+  public static byte[] packetBytes(long mbuf) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (long m = mbuf;
+        m != 0;
+        m = NativeMemory.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, m + MbufLayout.NEXT)) {
+      out.writeBytes(bytes(m));
+    }
+    return out.toByteArray();
   }
 
   /** Fills the (empty) batch with one mbuf per frame. */

@@ -1,0 +1,32 @@
+package io.vswitch.dataplane.l2;
+
+import io.vswitch.dataplane.stats.DropReason;
+import io.vswitch.ffm.Mbuf;
+import io.vswitch.ffm.NativeMemory;
+
+/**
+ * The port MTU, as Linux and OVS mean it: the largest L3 payload, so the Ethernet header and one
+ * 802.1Q tag are not counted. Checked on ingress (a frame longer than the port takes) and, in
+ * {@link TxBuffer}, on egress per port (after the VLAN rewrite, on the frame that would leave).
+ */
+final class MtuCheck {
+  private MtuCheck() {}
+
+  /** Drops, as {@code rx_mtu_exceeded}, frames whose payload is longer than {@code mtu}. */
+  static void ingress(BurstContext ctx, int mtu) {
+    for (int i = 0; i < ctx.count; i++) {
+      if (!ctx.isDropped(i) && ctx.length[i] - ctx.l3Offset[i] > mtu) {
+        ctx.drop(i, DropReason.RX_MTU_EXCEEDED);
+      }
+    }
+  }
+
+  /** The L3 payload of a frame about to be sent: its length less Ethernet and tag headers. */
+  static int payload(long mbuf, int length) {
+    if (length < ParseStage.ETHER_HEADER + 4) {
+      return 0;
+    }
+    int type = NativeMemory.getShortBE(Mbuf.dataAddress(mbuf) + 12);
+    return length - ParseStage.ETHER_HEADER - (type == ParseStage.TPID_8021Q ? 4 : 0);
+  }
+}
