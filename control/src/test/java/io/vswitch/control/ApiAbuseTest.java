@@ -290,6 +290,21 @@ class ApiAbuseTest {
   }
 
   @Test
+  void addPortTakesTypedPortsLikeTheConfigFile() {
+    Result typed =
+        ctl("add-port", "c", "--type", "afxdp", "--iface", "nosuchif9", "--port-group", "v20");
+    assertTrue(typed.err().contains("nosuchif9"), "the typed port reached the switch: " + typed);
+    assertEquals(2, typed.code(), typed.err());
+    Result untyped = ctl("add-port", "c", "--iface", "x");
+    assertEquals(2, untyped.code());
+    assertTrue(untyped.err().contains("needs --type"), untyped.err());
+    Result raw = ctl("add-port", "c", "--devargs", "net_null_" + tag + "c,no-rx=1");
+    assertEquals(0, raw.code(), raw.err());
+    Result badName = ctl("del-port", "../x");
+    assertEquals(2, badName.code());
+  }
+
+  @Test
   void whenTheDaemonIsDownTheCliSaysSoInOneLine() {
     daemon.stop();
     Result down = ctl("show");
