@@ -198,9 +198,8 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private Response config() {
-    synchronized (plane) { // the config and its sequence from the same moment
-      return Response.json(plane.running()).withEtag(plane.sequence());
-    }
+    ControlPlane.Snapshot now = plane.snapshot(); // the config and its ETag from one moment
+    return Response.json(now.config()).withEtag(now.sequence());
   }
 
   private Response putConfig(HttpRequest request, String source) {

@@ -89,11 +89,7 @@ public final class ConfigEdits {
         edit(
             config,
             tree -> {
-              ObjectNode target = named(tree.withArray("acls"), acl);
-              if (target == null) {
-                throw new ConfigException("unknown ACL '" + acl + "'");
-              }
-              ArrayNode rules = target.withArray("rules");
+              ArrayNode rules = requireNamed(tree.withArray("acls"), acl, "ACL").withArray("rules");
               for (int i = rules.size() - 1; i >= 0; i--) {
                 if (rules.get(i).path("priority").asLong() == priority) {
                   removed[0] = ruleText(rules.get(i));
@@ -115,10 +111,7 @@ public final class ConfigEdits {
         edit(
             config,
             tree -> {
-              ObjectNode target = named(tree.withArray("port-groups"), group);
-              if (target == null) {
-                throw new ConfigException("unknown port group '" + group + "'");
-              }
+              ObjectNode target = requireNamed(tree.withArray("port-groups"), group, "port group");
               before[0] = target.has("qos") ? target.get("qos").toString() : "none";
               if (qos == null) {
                 target.remove("qos");
@@ -163,6 +156,14 @@ public final class ConfigEdits {
       }
     }
     return null;
+  }
+
+  private static ObjectNode requireNamed(ArrayNode array, String name, String kind) {
+    ObjectNode item = named(array, name);
+    if (item == null) {
+      throw new ConfigException("unknown " + kind + " '" + name + "'");
+    }
+    return item;
   }
 
   private static SwitchConfig edit(SwitchConfig config, Consumer<ObjectNode> change) {

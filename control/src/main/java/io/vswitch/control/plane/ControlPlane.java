@@ -49,6 +49,13 @@ public final class ControlPlane {
     return sequence;
   }
 
+  /** The running config and the sequence of the change that made it, read together. */
+  public record Snapshot(SwitchConfig config, long sequence) {}
+
+  public synchronized Snapshot snapshot() {
+    return new Snapshot(running, sequence);
+  }
+
   /** A change computed from the running config: the new config and what it did, in words. */
   public record Change(SwitchConfig config, String description) {}
 
