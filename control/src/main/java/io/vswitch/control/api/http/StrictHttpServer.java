@@ -188,9 +188,8 @@ public final class StrictHttpServer implements AutoCloseable {
       try (channel) {
         timer.arm(limits.headerTimeout().toMillis(), true);
         HttpResponse response;
-        HttpRequest request = null;
         try {
-          request = parse(readHead());
+          HttpRequest request = parse(readHead());
           timer.disarm();
           response = handler.apply(request);
         } catch (HttpError e) {
@@ -201,8 +200,8 @@ public final class StrictHttpServer implements AutoCloseable {
         }
         timer.arm(limits.writeTimeout().toMillis(), false);
         write(channel, response);
-        if (request != null && !bodyRead && request.contentLength() > 0) {
-          lingerAfterRefusal();
+        if (!bodyRead && response.status() >= 400) {
+          lingerAfterRefusal(); // there may be an unread body (or the rest of a bad header)
         }
       } catch (IOException | RuntimeException e) {
         // the client went away or was cut off by its timer
