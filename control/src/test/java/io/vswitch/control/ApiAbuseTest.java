@@ -206,7 +206,9 @@ class ApiAbuseTest {
     assertEquals(40, adds, history.out());
     assertTrue(
         history.out().contains("add acl rule 7 to web-in: deny tcp dst-port 80"), history.out());
-    assertTrue(history.out().contains("api unix socket"), history.out());
+    assertTrue(
+        history.out().contains("api unix socket, user " + System.getProperty("user.name")),
+        history.out());
 
     Result moved = ctl("set-port-group", "a", "v20");
     assertEquals(0, moved.code(), moved.err());

@@ -184,7 +184,7 @@ public final class ApiServer implements AutoCloseable {
     // only now, authorised, is a body read (and only by the routes that take one)
     String[] path = request.path().replaceAll("/+$", "").split("/");
     String route = String.join("/", path);
-    String source = "api " + (request.overTcp() ? request.remote() : "unix socket");
+    String source = "api " + request.remote();
     return switch (method + " " + route) {
       case "GET /metrics" -> new Response(200, metrics.render(), "text/plain; version=0.0.4");
       case "GET /v1/config" -> config();

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param path the target without its query, e.g. /v1/ports/vm3
  * @param headers header values by lower-case name
  * @param overTcp true over TCP, false over the unix socket
- * @param remote who is asking, for the audit log ("127.0.0.1", "unix")
+ * @param remote who is asking, for the audit log ("127.0.0.1", "unix socket, user root")
  * @param localHost the address the client connected to (TCP), for the Host check; null on unix
  */
 public record HttpRequest(

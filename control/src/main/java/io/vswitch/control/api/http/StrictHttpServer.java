@@ -312,7 +312,12 @@ public final class StrictHttpServer implements AutoCloseable {
       String path = query < 0 ? start[1] : start[1].substring(0, query);
       String remote = "unix";
       String local = null;
-      if (tcp) {
+      if (!tcp) {
+        // the peer's user, from the kernel (SO_PEERCRED): who made a change, for the audit log
+        remote =
+            "unix socket, user "
+                + channel.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+      } else {
         remote = ((InetSocketAddress) channel.getRemoteAddress()).getAddress().getHostAddress();
         local = ((InetSocketAddress) channel.getLocalAddress()).getAddress().getHostAddress();
       }
