@@ -1,5 +1,7 @@
 package io.vswitch.control;
 
+import static io.vswitch.control.testing.RawHttp.connect;
+import static io.vswitch.control.testing.RawHttp.exchange;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,11 +15,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.ServerSocket;
-import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -115,33 +115,6 @@ class ApiAbuseTest {
             .start();
     int code = process.waitFor();
     return new Result(code, Files.readString(out), Files.readString(err));
-  }
-
-  private static SocketChannel connect(SocketAddress address) throws IOException {
-    SocketChannel channel =
-        SocketChannel.open(
-            address instanceof UnixDomainSocketAddress
-                ? java.net.StandardProtocolFamily.UNIX
-                : java.net.StandardProtocolFamily.INET);
-    channel.connect(address);
-    return channel;
-  }
-
-  private static String exchange(SocketAddress address, String raw) throws IOException {
-    try (SocketChannel channel = connect(address)) {
-      channel.write(ByteBuffer.wrap(raw.getBytes(StandardCharsets.ISO_8859_1)));
-      StringBuilder all = new StringBuilder();
-      ByteBuffer b = ByteBuffer.allocate(8192);
-      try {
-        while (channel.read(b) >= 0) {
-          all.append(new String(b.array(), 0, b.position(), StandardCharsets.UTF_8));
-          b.clear();
-        }
-      } catch (IOException e) {
-        // reset after the answer
-      }
-      return all.toString();
-    }
   }
 
   private InetSocketAddress tcp() {

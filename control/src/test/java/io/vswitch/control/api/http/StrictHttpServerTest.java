@@ -1,14 +1,14 @@
 package io.vswitch.control.api.http;
 
+import static io.vswitch.control.testing.RawHttp.readAll;
+import static io.vswitch.control.testing.RawHttp.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.control.testing.RawHttp;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,37 +58,11 @@ class StrictHttpServerTest {
   }
 
   private SocketChannel connect() throws IOException {
-    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-    channel.connect(address);
-    return channel;
-  }
-
-  private static void send(SocketChannel channel, String text) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1));
-    while (b.hasRemaining()) {
-      channel.write(b);
-    }
-  }
-
-  private static String readAll(SocketChannel channel) throws IOException {
-    StringBuilder all = new StringBuilder();
-    ByteBuffer b = ByteBuffer.allocate(4096);
-    try {
-      while (channel.read(b) >= 0) {
-        all.append(new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1));
-        b.clear();
-      }
-    } catch (IOException e) {
-      // a reset after the answer: what we have is what counts
-    }
-    return all.toString();
+    return RawHttp.connect(address);
   }
 
   private String request(String raw) throws IOException {
-    try (SocketChannel channel = connect()) {
-      send(channel, raw);
-      return readAll(channel);
-    }
+    return RawHttp.exchange(address, raw);
   }
 
   @Test
