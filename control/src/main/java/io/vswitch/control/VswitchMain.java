@@ -68,7 +68,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
 
   @Option(
       names = "--api",
-      description = "API address, host:port (default 127.0.0.1:6640 with --state-dir; 'off').")
+      description =
+          "Also serve the API on TCP at host:port ('off': no API at all). With --state-dir the"
+              + " API is always on the unix socket STATE-DIR/api.sock (mode 0600).")
   String api;
 
   @Option(
@@ -252,7 +254,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         runtime.workers().size(),
         cfg.workers().cores(),
         counters,
-        apiServer == null ? "" : "; api on http://" + hostPort(apiServer.address()));
+        apiServer == null ? "" : "; api on " + apiServer.addresses());
     out.flush();
     LinkWatcher links = new LinkWatcher(runtime, out);
     Throwable failure;
@@ -308,38 +310,58 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     }
   }
 
-  /** Starts the API when in daemon mode (or asked for); null when off. */
+  /**
+   * Starts the API in daemon mode: on the unix socket in the state directory, and on TCP when --api
+   * host:port asks; null when off.
+   */
   private ApiServer startApi(ControlPlane plane) {
-    String address = api != null ? api : stateDir != null ? "127.0.0.1:6640" : "off";
-    if (address.equals("off")) {
+    if ("off".equals(api) || (stateDir == null && api == null)) {
       return null;
     }
     if (stateDir == null) {
       throw new ConfigException("--api needs --state-dir (where the API token is kept)");
     }
-    int colon = address.lastIndexOf(':');
-    if (colon < 0) {
-      throw new ConfigException("--api must be host:port, not '" + address + "'");
-    }
+    InetSocketAddress tcp = api == null ? null : tcpAddress(api);
+    ApiServer server = new ApiServer(plane, ApiToken.load(stateDir));
+    String where = stateDir.resolve(ApiServer.SOCKET).toString();
     try {
-      var socket =
-          new InetSocketAddress(
-              address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
-      ApiServer server = new ApiServer(socket, plane, ApiToken.load(stateDir));
-      server.start();
-      return server;
+      server.serveUnix(stateDir.resolve(ApiServer.SOCKET));
+      if (tcp != null) {
+        where = api;
+        server.serveTcp(tcp);
+        if (!tcp.getAddress().isLoopbackAddress()) {
+          err.println(
+              "vswitch: warning: the API on "
+                  + api
+                  + " is cleartext HTTP: the token and every config cross the network"
+                  + " unencrypted; reads need the token too. Prefer the unix socket (over ssh).");
+        }
+      }
     } catch (IOException e) {
+      server.close();
       throw new IllegalStateException(
           "cannot serve the API on "
-              + address
+              + where
               + ": "
               + e.getMessage()
-              + " (another vswitch running? pick another with --api)");
+              + " (another vswitch running? use another --state-dir or --api)");
     }
+    server.start();
+    return server;
   }
 
-  private static String hostPort(InetSocketAddress a) {
-    return a.getAddress().getHostAddress() + ":" + a.getPort();
+  private static InetSocketAddress tcpAddress(String address) {
+    int colon = address.lastIndexOf(':');
+    if (colon < 0 || !address.substring(colon + 1).matches("[0-9]{1,5}")) {
+      throw new ConfigException("--api must be host:port or off, not '" + address + "'");
+    }
+    String host = address.substring(0, colon).replaceAll("^\\[|\\]$", "");
+    InetSocketAddress socket =
+        new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
+    if (socket.isUnresolved()) {
+      throw new ConfigException("--api: cannot resolve '" + host + "'");
+    }
+    return socket;
   }
 
   /**

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The daemon as users run it: REST and vswitchctl against a live switch, restarts, kill -9. */
 class DaemonTest {
@@ -75,15 +74,13 @@ class DaemonTest {
   private Result ctl(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli =
-        new CommandLine(new VswitchCtl()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
     String[] all = new String[args.length + 4];
     all[0] = "--api";
     all[1] = "http://" + api;
     all[2] = "--state-dir";
     all[3] = state.toString();
     System.arraycopy(args, 0, all, 4, args.length);
-    int code = cli.execute(all);
+    int code = VswitchCtl.run(all, new PrintWriter(out), new PrintWriter(err));
     return new Result(code, out.toString(), err.toString());
   }
 

@@ -1,13 +1,20 @@
 package io.vswitch.control.api;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.vswitch.control.api.http.HttpError;
+import io.vswitch.control.api.http.HttpLimits;
+import io.vswitch.control.api.http.HttpRequest;
+import io.vswitch.control.api.http.HttpResponse;
+import io.vswitch.control.api.http.StrictHttpServer;
 import io.vswitch.control.config.ConfigException;
+import io.vswitch.control.config.ConfigLoader;
+import io.vswitch.control.config.Names;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.plane.ApplyException;
+import io.vswitch.control.plane.ChangeDescriber;
 import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigEdits;
 import io.vswitch.control.plane.ConfigJson;
+import io.vswitch.control.plane.ConflictException;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.MacAddress;
@@ -16,43 +23,62 @@ import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
+import java.util.function.Function;
 
 /**
- * The REST/JSON API (and /metrics), on loopback by default. Reads are open to whoever can reach the
- * socket; changes need the bearer token from the state directory. Requests are handled one at a
- * time on a single thread, which is the control thread: that is what serialises changes.
+ * The REST/JSON API (and /metrics). It is served on a unix socket in the state directory, which
+ * file permissions protect (mode 0600, as ovsdb's punix), and on TCP only when asked. Reads are
+ * open on the unix socket and on loopback TCP; on any other TCP address they need the token too
+ * (and the switch warns that HTTP is cleartext). Changes always need the bearer token. Requests are
+ * handled concurrently, each under {@link HttpLimits}, and every change goes to the control plane,
+ * whose lock serialises them: a single-item edit is computed from the running config under that
+ * lock, so concurrent edits cannot lose one another.
  *
  * <pre>
- * GET    /v1/config                      the running config
- * PUT    /v1/config                      apply a whole config (JSON or YAML body)
+ * GET    /v1/config                      the running config; ETag "N" = the sequence of its change
+ * PUT    /v1/config                      apply a whole config (JSON or YAML); If-Match: "N" makes
+ *                                        it conditional (409 when another change came first)
  * GET    /v1/ports                       ports with their counters
- * POST   /v1/ports                       add a port (JSON body: name, devargs, port-group, ...)
+ * POST   /v1/ports                       add a port (JSON body: name, type or devargs, ...)
  * DELETE /v1/ports/{name}                remove a port
  * PUT    /v1/ports/{name}/port-group     move a port to another group (body: the group's name)
+ * POST   /v1/acls/{acl}/rules            add a rule (JSON body); the ACL is created if new
+ * DELETE /v1/acls/{acl}/rules/{priority} remove a rule
+ * PUT    /v1/port-groups/{group}/qos     set a port group's QoS (JSON body)
+ * DELETE /v1/port-groups/{group}/qos     remove it
  * GET    /v1/fdb                         the forwarding database
- * GET    /v1/history                     the journal: every accepted change
+ * GET    /v1/history                     the journal: every accepted change, in words
  * GET    /metrics                        Prometheus text format
  * </pre>
  *
- * Errors are JSON {"error": "..."}: 400 for a refused change, 401 without the token, 404 for an
- * unknown path or port, 409 for a valid change the switch could not carry out.
+ * Errors are JSON {"error": "..."}: 400 for a refused change, 401 without the token, 403 for a
+ * foreign Host, 404 for an unknown path or port, 409 for a valid change the switch could not carry
+ * out or a stale If-Match, and the transport's own 408/411/413/431/503 (see {@link
+ * StrictHttpServer}).
  */
 public final class ApiServer implements AutoCloseable {
-  private final HttpServer server;
+  /** The socket's name in the state directory. */
+  public static final String SOCKET = "api.sock";
+
   private final ControlPlane plane;
   private final ApiToken token;
   private final PrometheusMetrics metrics;
+  private final List<StrictHttpServer> servers = new ArrayList<>();
+  private HostCheck hostCheck;
+  private boolean tcpReadsNeedToken;
 
-  public ApiServer(InetSocketAddress address, ControlPlane plane, ApiToken token)
-      throws IOException {
+  public ApiServer(ControlPlane plane, ApiToken token) {
     this.plane = plane;
     this.token = token;
     this.metrics =
@@ -60,81 +86,212 @@ public final class ApiServer implements AutoCloseable {
             plane.runtime(),
             plane.l2(),
             new LatencyHistograms(() -> LatencyHistograms.of(plane.runtime().agents())));
-    this.server = HttpServer.create(address, 16);
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> new Thread(r, "vswitch-control")));
-    server.createContext("/", this::handle);
+  }
+
+  /**
+   * Serves on the unix socket {@code path} (mode 0600). A socket file left by a dead switch is
+   * replaced; one that a live switch answers on is refused.
+   */
+  public ApiServer serveUnix(Path path) throws IOException {
+    UnixDomainSocketAddress address = UnixDomainSocketAddress.of(path);
+    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      if (answers(address)) {
+        throw new IOException("another vswitch serves " + path);
+      }
+      Files.delete(path); // nobody answers: left by a switch that died
+    }
+    StrictHttpServer server = new StrictHttpServer(address, HttpLimits.DEFAULT, this::handle);
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    servers.add(server);
+    return this;
+  }
+
+  private static boolean answers(UnixDomainSocketAddress address) {
+    try (SocketChannel probe = SocketChannel.open(address)) {
+      return probe.isConnected();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Serves on TCP too. On a non-loopback address reads need the token as well, since anyone on the
+   * network can reach it; the caller warns that it is cleartext.
+   */
+  public ApiServer serveTcp(InetSocketAddress address) throws IOException {
+    StrictHttpServer server = new StrictHttpServer(address, HttpLimits.DEFAULT, this::handle);
+    servers.add(server);
+    hostCheck = new HostCheck(address.getHostString());
+    tcpReadsNeedToken = !address.getAddress().isLoopbackAddress();
+    return this;
   }
 
   public void start() {
-    server.start();
+    servers.forEach(StrictHttpServer::start);
   }
 
-  public InetSocketAddress address() {
-    return server.getAddress();
+  /** Where it listens, e.g. "unix:/var/lib/vswitch/api.sock, http://127.0.0.1:6640". */
+  public String addresses() {
+    List<String> names = new ArrayList<>();
+    for (StrictHttpServer server : servers) {
+      names.add(
+          server.address() instanceof InetSocketAddress inet
+              ? "http://" + inet.getAddress().getHostAddress() + ":" + inet.getPort()
+              : "unix:" + ((UnixDomainSocketAddress) server.address()).getPath());
+    }
+    return String.join(", ", names);
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      Response response;
-      try {
-        response = route(exchange);
-      } catch (ConfigException e) {
-        response = Response.error(400, e.getMessage());
-      } catch (ApplyException e) {
-        response = Response.error(409, e.getMessage());
-      } catch (RuntimeException e) {
-        response = Response.error(500, e.toString());
+  private HttpResponse handle(HttpRequest request) {
+    Response response;
+    try {
+      response = route(request);
+    } catch (ConfigException e) {
+      response = Response.error(400, e.getMessage());
+    } catch (ApplyException | ConflictException e) {
+      response = Response.error(409, e.getMessage());
+    } catch (HttpError e) {
+      throw e;
+    } catch (RuntimeException e) {
+      response = Response.error(500, e.toString());
+    }
+    HttpResponse http =
+        new HttpResponse(response.status(), response.body(), response.contentType());
+    return response.etag() < 0 ? http : http.withHeader("ETag", etag(response.etag()));
+  }
+
+  private static String etag(long sequence) {
+    return "\"" + sequence + "\"";
+  }
+
+  private Response route(HttpRequest request) {
+    String method = request.method();
+    if (request.overTcp()) {
+      String refusal = hostCheck.refusal(request.header("host"), request.localHost());
+      if (refusal == null && request.header("origin") != null) {
+        String origin = request.header("origin").replaceFirst("^[a-z]+://", "");
+        refusal = hostCheck.refusal(origin, request.localHost());
       }
-      byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", response.contentType());
-      exchange.sendResponseHeaders(response.status(), body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
+      if (refusal != null) {
+        return Response.error(403, refusal);
       }
     }
-  }
-
-  private Response route(HttpExchange exchange) throws IOException {
-    String method = exchange.getRequestMethod();
-    String[] path = exchange.getRequestURI().getPath().replaceAll("/+$", "").split("/");
+    boolean needsToken = !method.equals("GET") || (request.overTcp() && tcpReadsNeedToken);
+    if (needsToken && !token.authorizes(request.header("authorization"))) {
+      return Response.error(
+          401,
+          (method.equals("GET") ? "reads on this address" : "changes")
+              + " need the API token: Authorization: Bearer TOKEN");
+    }
+    // only now, authorised, is a body read (and only by the routes that take one)
+    String[] path = request.path().replaceAll("/+$", "").split("/");
     String route = String.join("/", path);
-    if (!method.equals("GET")
-        && !token.authorizes(exchange.getRequestHeaders().getFirst("Authorization"))) {
-      return Response.error(401, "changes need the API token: Authorization: Bearer TOKEN");
-    }
-    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-    String source = "api " + exchange.getRemoteAddress().getAddress().getHostAddress();
+    String source = "api " + request.remote();
     return switch (method + " " + route) {
       case "GET /metrics" -> new Response(200, metrics.render(), "text/plain; version=0.0.4");
-      case "GET /v1/config" -> Response.json(plane.running());
-      case "PUT /v1/config" ->
-          changed(plane.apply(ConfigJson.read(body, "request body"), source, "apply config"));
+      case "GET /v1/config" -> config();
+      case "PUT /v1/config" -> putConfig(request, source);
       case "GET /v1/ports" -> Response.json(ports());
-      case "POST /v1/ports" -> addPort(body, source);
+      case "POST /v1/ports" -> addPort(body(request), source);
       case "GET /v1/fdb" -> Response.json(fdb());
       case "GET /v1/history" -> Response.json(history());
-      default -> portRoute(method, path, body, source);
+      default -> itemRoute(method, path, request, source);
     };
   }
 
-  private Response portRoute(String method, String[] path, String body, String source) {
+  private Response config() {
+    ControlPlane.Snapshot now = plane.snapshot(); // the config and its ETag from one moment
+    return Response.json(now.config()).withEtag(now.sequence());
+  }
+
+  private Response putConfig(HttpRequest request, String source) {
+    SwitchConfig desired = ConfigJson.read(body(request), "request body");
+    Function<SwitchConfig, ControlPlane.Change> change =
+        running ->
+            new ControlPlane.Change(
+                desired, "apply config: " + ChangeDescriber.describe(running, desired));
+    String ifMatch = request.header("if-match");
+    if (ifMatch == null || ifMatch.equals("*")) {
+      return changed(plane.edit(change, source));
+    }
+    String tag = ifMatch.strip().replaceFirst("^W/", "");
+    if (!tag.matches("\"[0-9]{1,18}\"")) {
+      throw new ConfigException("If-Match must be an ETag of GET /v1/config, e.g. \"12\"");
+    }
+    return changed(
+        plane.applyIfAt(Long.parseLong(tag.substring(1, tag.length() - 1)), change, source));
+  }
+
+  private Response itemRoute(String method, String[] path, HttpRequest request, String source) {
     if (path.length >= 4 && path[1].equals("v1") && path[2].equals("ports")) {
-      String name = path[3];
+      String name = Names.check("port", path[3]);
       if (method.equals("DELETE") && path.length == 4) {
         return changed(
-            plane.apply(
-                ConfigEdits.withoutPort(plane.running(), name), source, "delete port " + name));
+            plane.edit(
+                running ->
+                    new ControlPlane.Change(
+                        ConfigEdits.withoutPort(running, name), "delete port " + name),
+                source));
       }
       if (method.equals("PUT") && path.length == 5 && path[4].equals("port-group")) {
-        String group = body.trim().replaceAll("^\"|\"$", "");
+        String group = body(request).trim().replaceAll("^\"|\"$", "");
         return changed(
-            plane.apply(
-                ConfigEdits.withPortGroup(plane.running(), name, group),
-                source,
-                "set port " + name + " port-group " + group));
+            plane.edit(
+                running ->
+                    new ControlPlane.Change(
+                        ConfigEdits.withPortGroup(running, name, group),
+                        "port "
+                            + name
+                            + ": port-group "
+                            + portGroupOf(running, name)
+                            + " -> "
+                            + group),
+                source));
       }
     }
-    return Response.error(404, "no such resource: " + method + " " + String.join("/", path));
+    if (path.length >= 5
+        && path[1].equals("v1")
+        && path[2].equals("acls")
+        && path[4].equals("rules")) {
+      String acl = Names.check("acl", path[3]);
+      if (method.equals("POST") && path.length == 5) {
+        String rule = body(request);
+        return changed(plane.edit(running -> ConfigEdits.withAclRule(running, acl, rule), source));
+      }
+      if (method.equals("DELETE") && path.length == 6 && path[5].matches("-?[0-9]{1,9}")) {
+        long priority = Long.parseLong(path[5]);
+        return changed(
+            plane.edit(running -> ConfigEdits.withoutAclRule(running, acl, priority), source));
+      }
+    }
+    if (path.length == 5
+        && path[1].equals("v1")
+        && path[2].equals("port-groups")
+        && path[4].equals("qos")) {
+      String group = Names.check("port group", path[3]);
+      if (method.equals("PUT")) {
+        String qos = body(request);
+        return changed(plane.edit(running -> ConfigEdits.withQos(running, group, qos), source));
+      }
+      if (method.equals("DELETE")) {
+        return changed(plane.edit(running -> ConfigEdits.withQos(running, group, null), source));
+      }
+    }
+    return Response.error(
+        404, "no such resource: " + method + " " + Names.quote(String.join("/", path)));
+  }
+
+  /** A request body as text: strict UTF-8 within the config size limit, as a config file is. */
+  private static String body(HttpRequest request) {
+    return ConfigLoader.text(request.body(), "request body");
+  }
+
+  private static String portGroupOf(SwitchConfig config, String port) {
+    return config.ports().stream()
+        .filter(p -> p.name().equals(port))
+        .map(p -> p.portGroup() == null ? "(none)" : p.portGroup())
+        .findFirst()
+        .orElse("(none)");
   }
 
   private Response addPort(String body, String source) {
@@ -143,18 +300,21 @@ public final class ApiServer implements AutoCloseable {
       throw new ConfigException("a port needs a name");
     }
     return changed(
-        plane.apply(
-            ConfigEdits.withPort(plane.running(), port), source, "add port " + port.name()));
+        plane.edit(
+            running ->
+                new ControlPlane.Change(
+                    ConfigEdits.withPort(running, port), "add port " + port.name()),
+            source));
   }
 
-  private static Response changed(ChangeRecord record) {
+  private Response changed(ChangeRecord record) {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("changed", record != null);
     if (record != null) {
       result.put("sequence", record.sequence());
       result.put("description", record.description());
     }
-    return Response.json(result);
+    return Response.json(result).withEtag(record != null ? record.sequence() : plane.sequence());
   }
 
   private List<Map<String, Object>> ports() {
@@ -209,10 +369,21 @@ public final class ApiServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
+    servers.forEach(StrictHttpServer::close);
   }
 
-  record Response(int status, String body, String contentType) {
+  /**
+   * @param etag the sequence to send as ETag, or -1 for none
+   */
+  record Response(int status, String body, String contentType, long etag) {
+    Response(int status, String body, String contentType) {
+      this(status, body, contentType, -1);
+    }
+
+    Response withEtag(long sequence) {
+      return new Response(status, body, contentType, sequence);
+    }
+
     static Response json(Object value) {
       return new Response(200, ConfigJson.write(value), "application/json");
     }

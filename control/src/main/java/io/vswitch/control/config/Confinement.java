@@ -16,9 +16,9 @@ import java.util.stream.Collectors;
  * file, any PMD) only when the daemon was started with {@code --allow-raw-devargs}.
  *
  * <p>The startup config file is root's and is not confined; a change through the API is, for each
- * port it adds or alters (a port carried over unchanged keeps what root gave it). A path is refused
- * when it is relative, has a {@code ..} component, is a symbolic link, or its parent's real path
- * (symlinks resolved) is outside every allowed directory.
+ * port it adds or whose device it alters (a port whose device stays keeps what root gave it). A
+ * path is refused when it is relative, has a {@code ..} component, is a symbolic link, or its
+ * parent's real path (symlinks resolved) is outside every allowed directory.
  */
 public record Confinement(
     boolean enforced, List<Path> socketDirs, List<Path> captureDirs, boolean allowRawDevargs) {
@@ -35,7 +35,10 @@ public record Confinement(
     return new Confinement(true, socketDirs, captureDirs, allowRawDevargs);
   }
 
-  /** Refuses {@code desired} when a port it adds or changes reaches outside the confines. */
+  /**
+   * Refuses {@code desired} when a port it adds or whose device it changes reaches outside the
+   * confines.
+   */
   public void checkChange(SwitchConfig running, SwitchConfig desired) {
     if (!enforced) {
       return;
@@ -44,7 +47,9 @@ public record Confinement(
         running.ports().stream()
             .collect(Collectors.toMap(SwitchConfig.Port::name, Function.identity(), (a, b) -> a));
     for (SwitchConfig.Port port : desired.ports()) {
-      if (!port.equals(before.get(port.name()))) {
+      SwitchConfig.Port old = before.get(port.name());
+      // what the port reaches is its device: a group move or a new ACL keeps what root gave it
+      if (old == null || !PortTypes.devargs(old).equals(PortTypes.devargs(port))) {
         checkPort(port);
       }
     }

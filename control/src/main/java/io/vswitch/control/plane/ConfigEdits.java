@@ -50,6 +50,122 @@ public final class ConfigEdits {
         });
   }
 
+  /**
+   * Adds {@code rule} (JSON) to ACL {@code acl}, creating the ACL (default allow) when it is new. A
+   * rule with the same priority is refused: priorities order the rules, and a second one would make
+   * the order ambiguous.
+   */
+  public static ControlPlane.Change withAclRule(SwitchConfig config, String acl, String ruleJson) {
+    JsonNode rule = parse(ruleJson, "the rule");
+    if (!rule.isObject()) {
+      throw new ConfigException("the rule must be a JSON object, e.g. {\"priority\":10,...}");
+    }
+    long priority = rule.path("priority").asLong(-1);
+    SwitchConfig edited =
+        edit(
+            config,
+            tree -> {
+              ObjectNode target = named(tree.withArray("acls"), acl);
+              if (target == null) {
+                target =
+                    tree.withArray("acls").addObject().put("name", acl).put("default", "allow");
+              }
+              for (JsonNode r : target.withArray("rules")) {
+                if (rule.has("priority") && r.path("priority").asLong() == priority) {
+                  throw new ConfigException(
+                      "ACL '" + acl + "' already has a rule with priority " + priority);
+                }
+              }
+              target.withArray("rules").add(rule);
+            });
+    return new ControlPlane.Change(
+        edited,
+        "add acl rule " + rule.path("priority").asText("?") + " to " + acl + ": " + ruleText(rule));
+  }
+
+  public static ControlPlane.Change withoutAclRule(SwitchConfig config, String acl, long priority) {
+    String[] removed = new String[1];
+    SwitchConfig edited =
+        edit(
+            config,
+            tree -> {
+              ArrayNode rules = requireNamed(tree.withArray("acls"), acl, "ACL").withArray("rules");
+              for (int i = rules.size() - 1; i >= 0; i--) {
+                if (rules.get(i).path("priority").asLong() == priority) {
+                  removed[0] = ruleText(rules.get(i));
+                  rules.remove(i);
+                  return;
+                }
+              }
+              throw new ConfigException("ACL '" + acl + "' has no rule with priority " + priority);
+            });
+    return new ControlPlane.Change(
+        edited, "delete acl rule " + priority + " from " + acl + ": " + removed[0]);
+  }
+
+  /** Sets a port group's QoS ({@code qosJson}), or removes it when null. */
+  public static ControlPlane.Change withQos(SwitchConfig config, String group, String qosJson) {
+    JsonNode qos = qosJson == null ? null : parse(qosJson, "the QoS");
+    String[] before = new String[1];
+    SwitchConfig edited =
+        edit(
+            config,
+            tree -> {
+              ObjectNode target = requireNamed(tree.withArray("port-groups"), group, "port group");
+              before[0] = target.has("qos") ? target.get("qos").toString() : "none";
+              if (qos == null) {
+                target.remove("qos");
+              } else {
+                target.set("qos", qos);
+              }
+            });
+    return new ControlPlane.Change(
+        edited,
+        "port-group " + group + ": qos " + before[0] + " -> " + (qos == null ? "none" : qos));
+  }
+
+  /** A rule in words: "deny tcp dst-port 80" (action, protocol, then each match field set). */
+  static String ruleText(JsonNode rule) {
+    StringBuilder text = new StringBuilder(rule.path("action").asText("?"));
+    if (rule.has("protocol")) {
+      text.append(' ').append(rule.get("protocol").asText());
+    }
+    rule.properties()
+        .forEach(
+            e -> {
+              String key = e.getKey();
+              if (!key.equals("priority") && !key.equals("action") && !key.equals("protocol")) {
+                text.append(' ').append(key).append(' ').append(e.getValue().asText());
+              }
+            });
+    return text.toString();
+  }
+
+  private static JsonNode parse(String json, String what) {
+    try {
+      return ConfigJson.MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(what + " is not JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static ObjectNode named(ArrayNode array, String name) {
+    for (JsonNode item : array) {
+      if (item.path("name").asText().equals(name)) {
+        return (ObjectNode) item;
+      }
+    }
+    return null;
+  }
+
+  private static ObjectNode requireNamed(ArrayNode array, String name, String kind) {
+    ObjectNode item = named(array, name);
+    if (item == null) {
+      throw new ConfigException("unknown " + kind + " '" + name + "'");
+    }
+    return item;
+  }
+
   private static SwitchConfig edit(SwitchConfig config, Consumer<ObjectNode> change) {
     ObjectNode tree = ConfigJson.MAPPER.valueToTree(config);
     change.accept(tree);

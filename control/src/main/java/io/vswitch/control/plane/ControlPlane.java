@@ -36,6 +36,7 @@ public final class ControlPlane {
   private final Journal journal; // null: changes are not kept across restarts
   private final Confinement confinement; // what a change may reach on the host
   private SwitchConfig running;
+  private long sequence; // of the change that made {@code running}: the API's ETag
 
   public ControlPlane(SwitchConfig running, SwitchRuntime runtime, L2Switch l2, Journal journal) {
     this(running, runtime, l2, journal, Confinement.NONE);
@@ -52,6 +53,54 @@ public final class ControlPlane {
     this.runtime = runtime;
     this.l2 = l2;
     this.journal = journal;
+    this.sequence = journal == null ? 0 : journal.latest().map(ChangeRecord::sequence).orElse(0L);
+  }
+
+  /** The sequence number of the last accepted change (0 before any): what If-Match compares. */
+  public synchronized long sequence() {
+    return sequence;
+  }
+
+  /** The running config and the sequence of the change that made it, read together. */
+  public record Snapshot(SwitchConfig config, long sequence) {}
+
+  public synchronized Snapshot snapshot() {
+    return new Snapshot(running, sequence);
+  }
+
+  /** A change computed from the running config: the new config and what it did, in words. */
+  public record Change(SwitchConfig config, String description) {}
+
+  /**
+   * Computes {@code edit} from the running config and applies it under the same lock, so that two
+   * concurrent edits (two rules added at once) both land: neither works from a stale config.
+   */
+  public synchronized ChangeRecord edit(
+      java.util.function.Function<SwitchConfig, Change> edit, String source) {
+    Change change = edit.apply(running);
+    return apply(change.config(), source, change.description());
+  }
+
+  /**
+   * Applies {@code desired} only if the running config is still the one of change {@code
+   * expectedSequence} (the client's If-Match): a read-modify-write that raced another change is
+   * refused, not applied over it.
+   *
+   * @throws ConflictException another change came first; nothing changed
+   */
+  public synchronized ChangeRecord applyIfAt(
+      long expectedSequence,
+      java.util.function.Function<SwitchConfig, Change> edit,
+      String source) {
+    if (expectedSequence != sequence) {
+      throw new ConflictException(
+          "the config changed since you read it (you had change #"
+              + expectedSequence
+              + ", the switch is at #"
+              + sequence
+              + "): read it again and redo your edit");
+    }
+    return edit(edit, source);
   }
 
   public synchronized SwitchConfig running() {
@@ -94,13 +143,14 @@ public final class ControlPlane {
       throw new ApplyException("cannot journal the change, so it was undone: " + e, e);
     }
     running = desired;
+    sequence = record.sequence();
     return record;
   }
 
   private ChangeRecord journal(SwitchConfig desired, String source, String description) {
     String json = ConfigJson.write(desired);
     return journal == null
-        ? new ChangeRecord(0, System.currentTimeMillis(), source, description, json)
+        ? new ChangeRecord(sequence + 1, System.currentTimeMillis(), source, description, json)
         : journal.append(source, description, json);
   }
 
