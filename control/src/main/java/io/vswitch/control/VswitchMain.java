@@ -8,6 +8,7 @@ import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigJson;
+import io.vswitch.control.plane.ControlAgent;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.control.plane.Journal;
 import io.vswitch.dataplane.SwitchRuntime;
@@ -175,7 +176,15 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     SwitchRuntime runtime = running.runtime();
     installSignalHandling();
     runtime.start();
-    ApiServer apiServer = startApi(plane);
+    LinkWatcher links = new LinkWatcher(runtime, out);
+    ControlAgent agent = startControlAgent(running, links);
+    ApiServer apiServer;
+    try {
+      apiServer = startApi(plane, agent);
+    } catch (RuntimeException e) {
+      agent.close();
+      throw e;
+    }
     out.printf(
         "vswitch: running: %d ports, %d workers on cores %s; counters in %s%s%n",
         runtime.ports().size(),
@@ -184,14 +193,14 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         counters,
         apiServer == null ? "" : "; api on http://" + hostPort(apiServer.address()));
     out.flush();
-    LinkWatcher links = new LinkWatcher(runtime, out);
     Throwable failure;
     try {
-      failure = waitForStop(running, links);
+      failure = waitForStop(running);
     } finally {
       if (apiServer != null) {
         apiServer.close();
       }
+      agent.close();
     }
     runtime.stop();
     SwitchLauncher.printReport(running, out);
@@ -212,8 +221,24 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     return leaked == 0 ? EXIT_OK : fail(EXIT_LEAK, leaked + " mbufs leaked");
   }
 
+  /**
+   * The single control thread: it runs the API's changes and, once a second, FDB aging and the link
+   * watch; the FDB refuses control operations from any other thread from now on.
+   */
+  private ControlAgent startControlAgent(SwitchLauncher.Running running, LinkWatcher links) {
+    ControlAgent agent = new ControlAgent(64, err);
+    if (running.l2() != null) {
+      running.l2().fdb().bindControlThread(agent.thread());
+    }
+    Duration second = Duration.ofSeconds(1);
+    return agent
+        .every(second, "fdb aging", running::housekeeping)
+        .every(second, "link watch", links::poll)
+        .start();
+  }
+
   /** Starts the API when in daemon mode (or asked for); null when off. */
-  private ApiServer startApi(ControlPlane plane) {
+  private ApiServer startApi(ControlPlane plane, ControlAgent agent) {
     String address = api != null ? api : stateDir != null ? "127.0.0.1:6640" : "off";
     if (address.equals("off")) {
       return null;
@@ -229,7 +254,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       var socket =
           new InetSocketAddress(
               address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
-      ApiServer server = new ApiServer(socket, plane, ApiToken.load(stateDir));
+      ApiServer server = new ApiServer(socket, plane, agent, ApiToken.load(stateDir));
       server.start();
       return server;
     } catch (IOException e) {
@@ -247,12 +272,11 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   }
 
   /**
-   * The control thread's loop while the switch runs: waits for a signal, the duration or a worker
-   * failure (returned), doing housekeeping (FDB aging, link changes) once a second.
+   * The main thread while the switch runs: waits for a signal, the duration or a worker failure
+   * (returned). All control work is the control agent's.
    */
-  private Throwable waitForStop(SwitchLauncher.Running running, LinkWatcher links) {
+  private Throwable waitForStop(SwitchLauncher.Running running) {
     SwitchRuntime runtime = running.runtime();
-    long nextHousekeeping = System.nanoTime();
     long deadline =
         durationSeconds == null
             ? Long.MAX_VALUE
@@ -264,11 +288,6 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         }
         if (System.nanoTime() > deadline) {
           return null;
-        }
-        if (System.nanoTime() > nextHousekeeping) {
-          running.housekeeping();
-          links.poll();
-          nextHousekeeping = System.nanoTime() + 1_000_000_000L;
         }
       }
     } catch (InterruptedException e) {

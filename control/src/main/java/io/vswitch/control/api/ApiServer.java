@@ -8,6 +8,7 @@ import io.vswitch.control.plane.ApplyException;
 import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigEdits;
 import io.vswitch.control.plane.ConfigJson;
+import io.vswitch.control.plane.ControlAgent;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.MacAddress;
@@ -24,11 +25,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The REST/JSON API (and /metrics), on loopback by default. Reads are open to whoever can reach the
- * socket; changes need the bearer token from the state directory. Requests are handled one at a
- * time on a single thread, which is the control thread: that is what serialises changes.
+ * socket; changes need the bearer token from the state directory. The HTTP thread reads the request
+ * and hands it to the {@link ControlAgent}, the one control thread, which serialises changes with
+ * FDB aging and the other control duties; the HTTP thread waits for the answer.
  *
  * <pre>
  * GET    /v1/config                      the running config
@@ -43,17 +46,21 @@ import java.util.concurrent.Executors;
  * </pre>
  *
  * Errors are JSON {"error": "..."}: 400 for a refused change, 401 without the token, 404 for an
- * unknown path or port, 409 for a valid change the switch could not carry out.
+ * unknown path or port, 409 for a valid change the switch could not carry out, 503 when too many
+ * changes are waiting for the control agent already.
  */
 public final class ApiServer implements AutoCloseable {
   private final HttpServer server;
   private final ControlPlane plane;
+  private final ControlAgent agent;
   private final ApiToken token;
   private final PrometheusMetrics metrics;
 
-  public ApiServer(InetSocketAddress address, ControlPlane plane, ApiToken token)
+  public ApiServer(
+      InetSocketAddress address, ControlPlane plane, ControlAgent agent, ApiToken token)
       throws IOException {
     this.plane = plane;
+    this.agent = agent;
     this.token = token;
     this.metrics =
         new PrometheusMetrics(
@@ -61,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
             plane.l2(),
             new LatencyHistograms(() -> LatencyHistograms.of(plane.runtime().agents())));
     this.server = HttpServer.create(address, 16);
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> new Thread(r, "vswitch-control")));
+    server.setExecutor(Executors.newSingleThreadExecutor(r -> new Thread(r, "vswitch-api")));
     server.createContext("/", this::handle);
   }
 
@@ -82,6 +89,8 @@ public final class ApiServer implements AutoCloseable {
         response = Response.error(400, e.getMessage());
       } catch (ApplyException e) {
         response = Response.error(409, e.getMessage());
+      } catch (RejectedExecutionException e) {
+        response = Response.error(503, e.getMessage());
       } catch (RuntimeException e) {
         response = Response.error(500, e.toString());
       }
@@ -104,6 +113,12 @@ public final class ApiServer implements AutoCloseable {
     }
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String source = "api " + exchange.getRemoteAddress().getAddress().getHostAddress();
+    return agent.submit(() -> dispatch(method, route, path, body, source));
+  }
+
+  /** On the control agent: carries out one request. */
+  private Response dispatch(
+      String method, String route, String[] path, String body, String source) {
     return switch (method + " " + route) {
       case "GET /metrics" -> new Response(200, metrics.render(), "text/plain; version=0.0.4");
       case "GET /v1/config" -> Response.json(plane.running());
