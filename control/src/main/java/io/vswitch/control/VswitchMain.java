@@ -185,6 +185,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       agent.close();
       throw e;
     }
+    HousekeepingAffinity.confine(runtime, err);
     out.printf(
         "vswitch: running: %d ports, %d workers on cores %s; counters in %s%s%n",
         runtime.ports().size(),

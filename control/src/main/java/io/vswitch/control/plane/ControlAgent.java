@@ -89,6 +89,11 @@ public final class ControlAgent implements AutoCloseable {
     return thread;
   }
 
+  /** Tasks waiting for the agent now (not counting the one it runs). */
+  public int waiting() {
+    return queue.size();
+  }
+
   public boolean onAgentThread() {
     return Thread.currentThread() == thread;
   }

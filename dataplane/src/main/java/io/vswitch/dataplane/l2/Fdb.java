@@ -198,7 +198,11 @@ public final class Fdb implements AutoCloseable {
     this.controlOwner = owner;
   }
 
-  private void requireControlThread(String operation) {
+  /**
+   * Throws unless the caller may change the table (the bound control thread, or any while unbound):
+   * for callers that must know before they start a change, not half-way through it.
+   */
+  public void requireControlThread(String operation) {
     Thread owner = controlOwner;
     if (owner != null && Thread.currentThread() != owner) {
       throw new IllegalStateException(

@@ -20,10 +20,12 @@ public final class StallHistogram {
 
   private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final VarHandle MAX;
+  private static final VarHandle SUM;
 
   static {
     try {
       MAX = MethodHandles.lookup().findVarHandle(StallHistogram.class, "maxNanos", long.class);
+      SUM = MethodHandles.lookup().findVarHandle(StallHistogram.class, "sumNanos", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -34,10 +36,14 @@ public final class StallHistogram {
   @SuppressWarnings("unused") // through MAX
   private long maxNanos;
 
+  @SuppressWarnings("unused") // through SUM
+  private long sumNanos;
+
   /** Records one gap; worker thread only. */
   public void record(long gapNanos) {
     int bucket = bucket(gapNanos);
     COUNTS.setOpaque(counts, bucket, (long) COUNTS.getOpaque(counts, bucket) + 1);
+    SUM.setOpaque(this, (long) SUM.getOpaque(this) + gapNanos);
     if (gapNanos > (long) MAX.getOpaque(this)) {
       MAX.setOpaque(this, gapNanos);
     }
@@ -66,6 +72,11 @@ public final class StallHistogram {
       total += into[b];
     }
     return total;
+  }
+
+  /** All gaps recorded, added up, ns. */
+  public long sumNanos() {
+    return (long) SUM.getOpaque(this);
   }
 
   /** The largest gap recorded, ns. */
