@@ -147,8 +147,8 @@ YAML
   for i in $(seq 1 "$changes"); do
     printf 'url = "http://%s/v1/ports/moved/port-group"\nrequest = "PUT"\ndata = "%s"\n' \
       "$api" "$([ $((i % 2)) = 1 ] && echo v20 || echo v10)"
-    printf 'header = "Authorization: Bearer %s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
-      "$token"
+    printf 'header = "Authorization: Bearer %s"\noutput = "%s"\nwrite-out = "%%{http_code}\\n"\n' \
+      "$token" "$dir/last-answer"
     [ "$i" -lt "$changes" ] && echo next
   done > "$dir/changes.curl"
   sleep "$warmup"
@@ -157,6 +157,7 @@ YAML
   sleep "$seconds"
   m1=$(metrics); s1=$(lines "$sp"); t1=$(date +%s%N)
   codes=$(curl -s -K "$dir/changes.curl")
+  grep -qv '^200$' <<<"$codes" && note "$gc: a refused change: $(cat "$dir/last-answer")"
   m2=$(metrics); s2=$(lines "$sp"); t2=$(date +%s%N)
   ok=$(grep -c '^200$' <<<"$codes" || true)
   [ "$ok" -eq "$changes" ] || note "$gc: only $ok of $changes changes answered 200"
