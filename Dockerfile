@@ -26,7 +26,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends dpdk iproute2 \
 COPY --from=build /src/control/target/classes /opt/vswitch/classes
 COPY --from=build /src/control/target/lib /opt/vswitch/lib
 # The opens/exports are Chronicle Queue's (the journal) on JDK 25.
-ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", \
+ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC", \
             "--sun-misc-unsafe-memory-access=allow", \
             "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", \
             "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", \

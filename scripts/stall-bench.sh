@@ -138,7 +138,7 @@ YAML
     --api "$api" --counters "$dir/counters" > "$log" 2>&1 &
   switch_pid=$!
   for _ in $(seq 1 600); do
-    grep -q '^vswitch: running' "$log" && break
+    grep -q '^vswitch: running' "$log" 2>/dev/null && break
     kill -0 "$switch_pid" 2>/dev/null || { cat "$log" >&2; die "the switch did not start ($gc)"; }
     sleep 0.1
   done

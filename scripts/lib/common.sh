@@ -45,7 +45,11 @@ vswitch_classpath() {
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 
 # Chronicle Queue (the journal) needs these opens/exports on JDK 25; keep in step with pom.xml.
-VSWITCH_JVM_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xms256m -Xmx1g
+# The one place for the switch's JVM options (pom.xml's vswitch.jvm.args for tests, perf/lib.sh,
+# EndToEndBench and the Dockerfile follow it). ZGC (generational): its pauses stay tens of us
+# whatever the control plane allocates; ParallelGC's young pauses took 3-130 ms during 1,000 API
+# changes and stopped the workers for as long (scripts/stall-bench.sh compares them).
+VSWITCH_JVM_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseZGC -Xms256m -Xmx1g
   --sun-misc-unsafe-memory-access=allow --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
   --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
   --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
