@@ -7,8 +7,9 @@
 #      validated, compiled, published to the workers and journaled),
 # and prints per window: the forwarding rate, the worker-stall histogram's max and p99.9 (gaps
 # between two poll passes, from /metrics; log2 buckets, so "<= 2^k" bounds) and the JVM's longest
-# safepoint pause (-Xlog:safepoint), which tells a GC or other VM stop from the kernel preempting
-# the worker. No pass/fail: numbers to read.
+# safepoint (-Xlog:safepoint) with its VM operation's own time, which tells a GC or other VM stop
+# from the kernel preempting the worker or the threads a safepoint waits for. No pass/fail:
+# numbers to read; on a shared or oversubscribed machine the kernel's preemptions dominate.
 #
 #   scripts/stall-bench.sh                          # ParallelGC, ZGC, Shenandoah; 1000 changes
 #   scripts/stall-bench.sh --gcs 'ParallelGC ZGC' --changes 500 --seconds 10
@@ -83,7 +84,7 @@ jvm_opts() {
   printf '%s\n' "-XX:+Use$1"
 }
 
-metrics() { curl -sf "http://$api/metrics"; }
+metrics() { taskset -c "$main_core" curl -sf "http://$api/metrics"; }
 # The sink's forwarded frames.
 tx_packets() { awk '$1 == "vswitch_port_tx_packets_total{port=\"sink\"}" {print $2}' <<<"$1"; }
 # Worker 0's cumulative stall buckets: "le count" lines.
@@ -105,10 +106,12 @@ stall_window() {
     }
     function fmt(s) { if (s == "+Inf") return ">1.07s"; return sprintf("%.3gms", s * 1000) }'
 }
-# The longest safepoint ("Total: N ns") and the count in log lines FROM..TO.
+# Safepoints in log lines FROM..TO: their count, the longest (Total) and the longest VM operation
+# itself (At safepoint); the rest of a long one is threads taking long to reach it (preempted).
 safepoints() {
-  sed -n "$2,$3p" "$1" | sed -n 's/.*Total: \([0-9]*\) ns.*/\1/p' \
-    | awk '{ n++; if ($1 > m) m = $1 } END { printf "safepoints=%d longest=%.3fms", n, m / 1e6 }'
+  awk -v a="$2" -v b="$3" 'NR >= a && NR <= b' "$1" | sed -n 's/.*At safepoint: \([0-9]*\) ns.*Total: \([0-9]*\) ns.*/\1 \2/p' \
+    | awk '{ n++; if ($2 > m) m = $2; if ($1 > op) op = $1 } END {
+      printf "safepoints=%d longest=%.3fms (operation %.3fms)", n, m / 1e6, op / 1e6 }'
 }
 lines() { wc -l < "$1"; }
 
@@ -156,7 +159,8 @@ YAML
   m0=$(metrics); s0=$(lines "$sp"); t0=$(date +%s%N)
   sleep "$seconds"
   m1=$(metrics); s1=$(lines "$sp"); t1=$(date +%s%N)
-  codes=$(curl -s -K "$dir/changes.curl")
+  # The client on the main core, with the switch's own control threads: not on the worker's.
+  codes=$(taskset -c "$main_core" curl -s -K "$dir/changes.curl")
   grep -qv '^200$' <<<"$codes" && note "$gc: a refused change: $(cat "$dir/last-answer")"
   m2=$(metrics); s2=$(lines "$sp"); t2=$(date +%s%N)
   ok=$(grep -c '^200$' <<<"$codes" || true)
