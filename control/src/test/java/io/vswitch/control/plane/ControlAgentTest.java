@@ -231,4 +231,40 @@ class ControlAgentTest {
     assertTrue(logged.contains("control duty 'broken' failed"), logged);
     assertTrue(runs.get() >= 2);
   }
+
+  /**
+   * The agent runs on the housekeeping cores only; a change validated there must still see the
+   * worker cores (Runtime.availableProcessors follows the calling thread's affinity).
+   */
+  @Test
+  void aThreadConfinedToOneCoreStillValidatesWorkerCores() throws Exception {
+    TestEal.get();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        io.vswitch.ffm.CpuAffinity.onlineCpus() > 1, "needs two cores");
+    int last = io.vswitch.ffm.CpuAffinity.onlineCpus() - 1;
+    String yaml =
+        """
+        workers: {cores: [%d]}
+        ports:
+          - {name: a, devargs: "net_null_cagc,no-rx=1"}
+          - {name: b, devargs: "net_null_cagd,no-rx=1"}
+        """
+            .formatted(last);
+    ConfigValidator.validate(ConfigLoader.parse(yaml, "start")); // as at start: all cores
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread confined =
+        new Thread(
+            () -> {
+              try {
+                io.vswitch.ffm.CpuAffinity.pin(0);
+                ConfigValidator.validate(ConfigLoader.parse(yaml, "live change"));
+              } catch (Throwable t) {
+                failure.set(t);
+              }
+            });
+    confined.start();
+    confined.join();
+    assertEquals(null, failure.get(), "core " + last + " exists on a thread confined to core 0");
+  }
 }
