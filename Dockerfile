@@ -25,14 +25,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends dpdk iproute2 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/control/target/classes /opt/vswitch/classes
 COPY --from=build /src/control/target/lib /opt/vswitch/lib
-# The opens/exports are Chronicle Queue's (the journal) on JDK 25.
-ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", \
-            "--sun-misc-unsafe-memory-access=allow", \
-            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", \
-            "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", \
-            "--add-opens=java.base/java.lang=ALL-UNNAMED", \
-            "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED", \
-            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", \
-            "-Dchronicle.analytics.disable=true", "-Dchronicle.announcer.disable=true", \
+# Keep in step with VSWITCH_JVM_OPTS in scripts/lib/common.sh.
+ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC", \
             "-cp", "/opt/vswitch/classes:/opt/vswitch/lib/*", "io.vswitch.control.VswitchMain"]
 CMD ["--help"]

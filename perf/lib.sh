@@ -1,7 +1,8 @@
 # Shared helpers of the perf scripts (scripts/bench.sh, jmh.sh, latency.sh, rfc2544.sh,
 # pktgen.sh). Source it after scripts/lib/common.sh; do not run it.
 
-PERF_JVM_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xms256m -Xmx1g)
+# The switch's options (scripts/lib/common.sh, sourced first): the same collector everywhere.
+PERF_JVM_OPTS=("${VSWITCH_JVM_OPTS[@]}")
 
 perf_classpath() {
   echo "$VSWITCH_ROOT/perf/target/classes:$VSWITCH_ROOT/perf/target/lib/*"

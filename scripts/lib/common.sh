@@ -44,5 +44,8 @@ vswitch_classpath() {
 # Maven 3.8 on JDK 25 warns about its own use of sun.misc.Unsafe; the warning is not ours.
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 
-# Keep in step with pom.xml's vswitch.jvm.args.
-VSWITCH_JVM_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xms256m -Xmx1g)
+# The one place for the switch's JVM options (pom.xml's vswitch.jvm.args for tests, perf/lib.sh,
+# EndToEndBench and the Dockerfile follow it). ZGC (generational): its pauses stay tens of us
+# whatever the control plane allocates; ParallelGC's young pauses took 3-130 ms during 1,000 API
+# changes and stopped the workers for as long (scripts/stall-bench.sh compares them).
+VSWITCH_JVM_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseZGC -Xms256m -Xmx1g)

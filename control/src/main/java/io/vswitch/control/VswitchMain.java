@@ -9,6 +9,7 @@ import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigJson;
+import io.vswitch.control.plane.ControlAgent;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.control.plane.Journal;
 import io.vswitch.control.plane.JournalException;
@@ -247,7 +248,16 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     SwitchRuntime runtime = running.runtime();
     installSignalHandling();
     runtime.start();
-    ApiServer apiServer = startApi(plane);
+    LinkWatcher links = new LinkWatcher(runtime, out);
+    ControlAgent agent = startControlAgent(running, links);
+    ApiServer apiServer;
+    try {
+      apiServer = startApi(plane, agent);
+    } catch (RuntimeException e) {
+      agent.close();
+      throw e;
+    }
+    HousekeepingAffinity.confine(runtime, err);
     out.printf(
         "vswitch: running: %d ports, %d workers on cores %s; counters in %s%s%n",
         runtime.ports().size(),
@@ -256,14 +266,14 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         counters,
         apiServer == null ? "" : "; api on " + apiServer.addresses());
     out.flush();
-    LinkWatcher links = new LinkWatcher(runtime, out);
     Throwable failure;
     try {
-      failure = waitForStop(running, links);
+      failure = waitForStop(running);
     } finally {
       if (apiServer != null) {
         apiServer.close();
       }
+      agent.close();
     }
     runtime.stop();
     SwitchLauncher.printReport(running, out);
@@ -311,10 +321,26 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   }
 
   /**
+   * The single control thread: it runs the API's changes and, once a second, FDB aging and the link
+   * watch; the FDB refuses control operations from any other thread from now on.
+   */
+  private ControlAgent startControlAgent(SwitchLauncher.Running running, LinkWatcher links) {
+    ControlAgent agent = new ControlAgent(64, err);
+    if (running.l2() != null) {
+      running.l2().fdb().bindControlThread(agent.thread());
+    }
+    Duration second = Duration.ofSeconds(1);
+    return agent
+        .every(second, "fdb aging", running::housekeeping)
+        .every(second, "link watch", links::poll)
+        .start();
+  }
+
+  /**
    * Starts the API in daemon mode: on the unix socket in the state directory, and on TCP when --api
    * host:port asks; null when off.
    */
-  private ApiServer startApi(ControlPlane plane) {
+  private ApiServer startApi(ControlPlane plane, ControlAgent agent) {
     if ("off".equals(api) || (stateDir == null && api == null)) {
       return null;
     }
@@ -322,7 +348,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       throw new ConfigException("--api needs --state-dir (where the API token is kept)");
     }
     InetSocketAddress tcp = api == null ? null : tcpAddress(api);
-    ApiServer server = new ApiServer(plane, ApiToken.load(stateDir));
+    ApiServer server = new ApiServer(plane, agent, ApiToken.load(stateDir));
     String where = stateDir.resolve(ApiServer.SOCKET).toString();
     try {
       server.serveUnix(stateDir.resolve(ApiServer.SOCKET));
@@ -365,12 +391,11 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   }
 
   /**
-   * The control thread's loop while the switch runs: waits for a signal, the duration or a worker
-   * failure (returned), doing housekeeping (FDB aging, link changes) once a second.
+   * The main thread while the switch runs: waits for a signal, the duration or a worker failure
+   * (returned). All control work is the control agent's.
    */
-  private Throwable waitForStop(SwitchLauncher.Running running, LinkWatcher links) {
+  private Throwable waitForStop(SwitchLauncher.Running running) {
     SwitchRuntime runtime = running.runtime();
-    long nextHousekeeping = System.nanoTime();
     long deadline =
         durationSeconds == null
             ? Long.MAX_VALUE
@@ -382,11 +407,6 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         }
         if (System.nanoTime() > deadline) {
           return null;
-        }
-        if (System.nanoTime() > nextHousekeeping) {
-          running.housekeeping();
-          links.poll();
-          nextHousekeeping = System.nanoTime() + 1_000_000_000L;
         }
       }
     } catch (InterruptedException e) {

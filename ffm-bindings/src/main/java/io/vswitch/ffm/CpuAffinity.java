@@ -22,6 +22,11 @@ public final class CpuAffinity {
 
   /** Restricts the calling thread to {@code cpus}. */
   public static void set(BitSet cpus) {
+    setThread(0, cpus);
+  }
+
+  /** Restricts kernel thread {@code tid} (0: the calling thread) to {@code cpus}. */
+  public static void setThread(int tid, BitSet cpus) {
     if (cpus.isEmpty() || cpus.length() > libc_h.CPU_SET_T_SIZE * 8) {
       throw new IllegalArgumentException("bad CPU set " + cpus);
     }
@@ -29,7 +34,7 @@ public final class CpuAffinity {
       byte[] bits = cpus.toByteArray();
       MemorySegment mask = arena.allocate(libc_h.CPU_SET_T_SIZE);
       MemorySegment.copy(MemorySegment.ofArray(bits), 0, mask, 0, bits.length);
-      if (libc_h.sched_setaffinity(0, libc_h.CPU_SET_T_SIZE, mask) != 0) {
+      if (libc_h.sched_setaffinity(tid, libc_h.CPU_SET_T_SIZE, mask) != 0) {
         throw new IllegalStateException(
             "cannot pin thread to CPUs "
                 + cpus

@@ -15,6 +15,7 @@ import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigEdits;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.plane.ConflictException;
+import io.vswitch.control.plane.ControlAgent;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.MacAddress;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
@@ -41,9 +43,10 @@ import java.util.function.Function;
  * file permissions protect (mode 0600, as ovsdb's punix), and on TCP only when asked. Reads are
  * open on the unix socket and on loopback TCP; on any other TCP address they need the token too
  * (and the switch warns that HTTP is cleartext). Changes always need the bearer token. Requests are
- * handled concurrently, each under {@link HttpLimits}, and every change goes to the control plane,
- * whose lock serialises them: a single-item edit is computed from the running config under that
- * lock, so concurrent edits cannot lose one another.
+ * handled concurrently, each under {@link HttpLimits}: a connection's thread checks Host and token
+ * and reads the body, then hands the request to the {@link ControlAgent}, the one control thread,
+ * which serialises changes with FDB aging and the other control duties. A single-item edit is
+ * computed from the running config there, so concurrent edits cannot lose one another.
  *
  * <pre>
  * GET    /v1/config                      the running config; ETag "N" = the sequence of its change
@@ -64,22 +67,24 @@ import java.util.function.Function;
  *
  * Errors are JSON {"error": "..."}: 400 for a refused change, 401 without the token, 403 for a
  * foreign Host, 404 for an unknown path or port, 409 for a valid change the switch could not carry
- * out or a stale If-Match, and the transport's own 408/411/413/431/503 (see {@link
- * StrictHttpServer}).
+ * out or a stale If-Match, 503 when too many changes wait for the control agent, and the
+ * transport's own 408/411/413/431/503 (see {@link StrictHttpServer}).
  */
 public final class ApiServer implements AutoCloseable {
   /** The socket's name in the state directory. */
   public static final String SOCKET = "api.sock";
 
   private final ControlPlane plane;
+  private final ControlAgent agent;
   private final ApiToken token;
   private final PrometheusMetrics metrics;
   private final List<StrictHttpServer> servers = new ArrayList<>();
   private HostCheck hostCheck;
   private boolean tcpReadsNeedToken;
 
-  public ApiServer(ControlPlane plane, ApiToken token) {
+  public ApiServer(ControlPlane plane, ControlAgent agent, ApiToken token) {
     this.plane = plane;
+    this.agent = agent;
     this.token = token;
     this.metrics =
         new PrometheusMetrics(
@@ -150,6 +155,8 @@ public final class ApiServer implements AutoCloseable {
       response = Response.error(400, e.getMessage());
     } catch (ApplyException | ConflictException e) {
       response = Response.error(409, e.getMessage());
+    } catch (RejectedExecutionException e) {
+      response = Response.error(503, e.getMessage());
     } catch (HttpError e) {
       throw e;
     } catch (RuntimeException e) {
@@ -187,15 +194,24 @@ public final class ApiServer implements AutoCloseable {
     String[] path = request.path().replaceAll("/+$", "").split("/");
     String route = String.join("/", path);
     String source = "api " + request.remote();
+    // The body is read here, on the connection's own thread, so that a slow client never holds
+    // the control agent; what the request does runs on the agent.
+    String body = method.equals("POST") || method.equals("PUT") ? body(request) : "";
+    return agent.submit(() -> dispatch(request, method, route, path, body, source));
+  }
+
+  /** On the control agent: carries out one request. */
+  private Response dispatch(
+      HttpRequest request, String method, String route, String[] path, String body, String source) {
     return switch (method + " " + route) {
       case "GET /metrics" -> new Response(200, metrics.render(), "text/plain; version=0.0.4");
       case "GET /v1/config" -> config();
-      case "PUT /v1/config" -> putConfig(request, source);
+      case "PUT /v1/config" -> putConfig(request, body, source);
       case "GET /v1/ports" -> Response.json(ports());
-      case "POST /v1/ports" -> addPort(body(request), source);
+      case "POST /v1/ports" -> addPort(body, source);
       case "GET /v1/fdb" -> Response.json(fdb());
       case "GET /v1/history" -> Response.json(history());
-      default -> itemRoute(method, path, request, source);
+      default -> itemRoute(method, path, body, source);
     };
   }
 
@@ -204,8 +220,8 @@ public final class ApiServer implements AutoCloseable {
     return Response.json(now.config()).withEtag(now.sequence());
   }
 
-  private Response putConfig(HttpRequest request, String source) {
-    SwitchConfig desired = ConfigJson.read(body(request), "request body");
+  private Response putConfig(HttpRequest request, String body, String source) {
+    SwitchConfig desired = ConfigJson.read(body, "request body");
     Function<SwitchConfig, ControlPlane.Change> change =
         running ->
             new ControlPlane.Change(
@@ -222,7 +238,7 @@ public final class ApiServer implements AutoCloseable {
         plane.applyIfAt(Long.parseLong(tag.substring(1, tag.length() - 1)), change, source));
   }
 
-  private Response itemRoute(String method, String[] path, HttpRequest request, String source) {
+  private Response itemRoute(String method, String[] path, String body, String source) {
     if (path.length >= 4 && path[1].equals("v1") && path[2].equals("ports")) {
       String name = Names.check("port", path[3]);
       if (method.equals("DELETE") && path.length == 4) {
@@ -234,7 +250,7 @@ public final class ApiServer implements AutoCloseable {
                 source));
       }
       if (method.equals("PUT") && path.length == 5 && path[4].equals("port-group")) {
-        String group = body(request).trim().replaceAll("^\"|\"$", "");
+        String group = body.trim().replaceAll("^\"|\"$", "");
         return changed(
             plane.edit(
                 running ->
@@ -255,7 +271,7 @@ public final class ApiServer implements AutoCloseable {
         && path[4].equals("rules")) {
       String acl = Names.check("acl", path[3]);
       if (method.equals("POST") && path.length == 5) {
-        String rule = body(request);
+        String rule = body;
         return changed(plane.edit(running -> ConfigEdits.withAclRule(running, acl, rule), source));
       }
       if (method.equals("DELETE") && path.length == 6 && path[5].matches("-?[0-9]{1,9}")) {
@@ -270,7 +286,7 @@ public final class ApiServer implements AutoCloseable {
         && path[4].equals("qos")) {
       String group = Names.check("port group", path[3]);
       if (method.equals("PUT")) {
-        String qos = body(request);
+        String qos = body;
         return changed(plane.edit(running -> ConfigEdits.withQos(running, group, qos), source));
       }
       if (method.equals("DELETE")) {

@@ -7,14 +7,16 @@ import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
+import io.vswitch.dataplane.worker.StallHistogram;
 import io.vswitch.dataplane.worker.WorkerThread;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * Renders the switch's state in the Prometheus text exposition format (version 0.0.4): per-port
- * counters, drops by reason, FDB size, worker busy ratio and the workers' burst latency histograms.
- * Built on request from the shared counters; nothing here touches the fast path.
+ * counters, drops by reason, FDB size, worker busy ratio, the workers' stall histograms (gaps
+ * between poll passes) and their burst latency histograms. Built on request from the shared
+ * counters; nothing here touches the fast path.
  */
 public final class PrometheusMetrics {
   private final SwitchRuntime runtime;
@@ -54,6 +56,7 @@ public final class PrometheusMetrics {
         "vswitch_worker_busy_ratio",
         "Share of poll passes that found work.",
         WorkerThread::busyRatio);
+    stalls(out);
     if (latency != null) {
       latency.render(out);
     }
@@ -73,6 +76,57 @@ public final class PrometheusMetrics {
           .append('\n');
     }
   }
+
+  /**
+   * The gaps between two poll passes of each worker (the idle strategy's own sleeps left out): the
+   * time frames wait in a ring because the worker was stopped, by a GC or other safepoint, a JIT
+   * deoptimisation or the kernel. Buckets are powers of two from 1.024 us to ~1.1 s, cumulative.
+   */
+  private void stalls(StringBuilder out) {
+    List<WorkerThread> workers = runtime.workers();
+    String name = "vswitch_worker_stall_seconds";
+    family(
+        out, name, "histogram", "Gaps between two poll passes of a worker (idle sleeps excluded).");
+    long[] counts = new long[StallHistogram.BUCKETS];
+    for (int w = 0; w < workers.size(); w++) {
+      long total = workers.get(w).stalls().snapshot(counts);
+      long cumulative = 0;
+      for (int b = 0; b < StallHistogram.BUCKETS; b++) {
+        cumulative += counts[b];
+        if (b >= FIRST_STALL_BUCKET && b <= LAST_STALL_BUCKET) {
+          out.append(name)
+              .append("_bucket{worker=\"")
+              .append(w)
+              .append("\",le=\"")
+              .append(StallHistogram.upperBoundNanos(b) / 1e9)
+              .append("\"} ")
+              .append(cumulative)
+              .append('\n');
+        }
+      }
+      out.append(name)
+          .append("_bucket{worker=\"")
+          .append(w)
+          .append("\",le=\"+Inf\"} ")
+          .append(total)
+          .append('\n');
+      double sumSeconds = workers.get(w).stalls().sumNanos() / 1e9;
+      out.append(name).append("_sum{worker=\"").append(w).append("\"} ").append(sumSeconds);
+      out.append('\n');
+      out.append(name).append("_count{worker=\"").append(w).append("\"} ").append(total);
+      out.append('\n');
+    }
+    workers(
+        out,
+        "vswitch_worker_max_stall_seconds",
+        "Longest gap between two poll passes of a worker since start (idle sleeps excluded).",
+        worker -> worker.stalls().maxNanos() / 1e9);
+  }
+
+  /** 2^10 ns (1.024 us) to 2^30 ns (1.07 s): below is a normal pass, above is +Inf. */
+  private static final int FIRST_STALL_BUCKET = 10;
+
+  private static final int LAST_STALL_BUCKET = 30;
 
   static void family(StringBuilder out, String name, String type, String help) {
     out.append("# HELP ").append(name).append(' ').append(help).append('\n');

@@ -15,6 +15,9 @@ public final class ConfigValidator {
   private static final Set<String> IDLE = Set.of("busy-spin", "backoff");
   private static final Set<String> HUGEPAGES = Set.of("auto", "on", "off");
 
+  /** Counted when the first config is validated, on the main thread at start (see HostCpus). */
+  private static final int CPUS = HostCpus.COUNT;
+
   private ConfigValidator() {}
 
   private static final Set<String> POLICY = Set.of("accept", "reject");
@@ -233,7 +236,7 @@ public final class ConfigValidator {
   }
 
   private static void requireCore(int core, String key) {
-    int cpus = Runtime.getRuntime().availableProcessors();
+    int cpus = CPUS;
     require(
         core >= 0 && core < cpus,
         key + ": core " + core + " does not exist here (cores 0.." + (cpus - 1) + ")");

@@ -236,7 +236,7 @@ public record SwitchConfig(
 
     /** The last core, leaving core 0 to the OS and the control thread. */
     private static int defaultCore() {
-      int cpus = Runtime.getRuntime().availableProcessors();
+      int cpus = HostCpus.COUNT;
       return cpus > 1 ? cpus - 1 : -1;
     }
   }

@@ -128,6 +128,9 @@ public final class ControlPlane {
    * @throws ApplyException the change is valid but could not be carried out; nothing changed
    */
   public synchronized ChangeRecord apply(SwitchConfig desired, String source, String description) {
+    if (l2 != null) {
+      l2.fdb().requireControlThread("change"); // before anything moves, not half-way through
+    }
     ConfigValidator.validate(desired);
     confinement.checkChange(running, desired);
     if (desired.equals(running)) {

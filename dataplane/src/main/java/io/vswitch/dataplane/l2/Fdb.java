@@ -56,6 +56,13 @@ public final class Fdb implements AutoCloseable {
   private final long maxFill;
   private volatile long agingSeconds;
 
+  /**
+   * The one thread allowed to change the table's control-side state (static entries, removals,
+   * sweeps, flushes, the aging time) once the switch runs: the control agent. Null until bound, so
+   * start-up code and tests use the table from any thread. The workers' learning is not affected.
+   */
+  private volatile Thread controlOwner;
+
   /** Slots ever claimed (live, aged or tombstoned): what the load limit counts. */
   private final AtomicLong used = new AtomicLong();
 
@@ -183,8 +190,35 @@ public final class Fdb implements AutoCloseable {
     return used.get();
   }
 
+  /**
+   * From now on only {@code owner} may call the control operations; any other thread gets an {@link
+   * IllegalStateException}: two control threads racing on sweeps and removals is a bug.
+   */
+  public void bindControlThread(Thread owner) {
+    this.controlOwner = owner;
+  }
+
+  /**
+   * Throws unless the caller may change the table (the bound control thread, or any while unbound):
+   * for callers that must know before they start a change, not half-way through it.
+   */
+  public void requireControlThread(String operation) {
+    Thread owner = controlOwner;
+    if (owner != null && Thread.currentThread() != owner) {
+      throw new IllegalStateException(
+          "FDB "
+              + operation
+              + " on thread '"
+              + Thread.currentThread().getName()
+              + "': only the control agent '"
+              + owner.getName()
+              + "' may change the FDB");
+    }
+  }
+
   /** Installs a static entry: never ages, never moved by learning. Control thread only. */
   public void addStatic(int vlan, long mac, int port) {
+    requireControlThread("addStatic");
     long key = key(vlan, mac);
     if (!learn(key, port, 0)) {
       throw new IllegalStateException("FDB full: cannot add static entry");
@@ -194,6 +228,7 @@ public final class Fdb implements AutoCloseable {
 
   /** Removes (vlan, mac) whatever its kind. Control thread only. */
   public boolean remove(int vlan, long mac) {
+    requireControlThread("remove");
     long slot = find(key(vlan, mac));
     if (slot < 0) {
       return false;
@@ -213,6 +248,7 @@ public final class Fdb implements AutoCloseable {
    * until the next frame from that MAC learns it again.
    */
   public int sweep(long nowSeconds) {
+    requireControlThread("sweep");
     int aged = 0;
     for (long slot = 0; slot <= mask; slot++) {
       long k = keyAt(slot);
@@ -237,6 +273,7 @@ public final class Fdb implements AutoCloseable {
 
   /** Removes every learned entry of {@code port} (a port going away). Control thread only. */
   public int flushPort(int port) {
+    requireControlThread("flushPort");
     int removed = 0;
     for (long slot = 0; slot <= mask; slot++) {
       long k = keyAt(slot);
@@ -295,6 +332,7 @@ public final class Fdb implements AutoCloseable {
 
   /** Changes the aging time; lookups use the new one from their next call. Control thread. */
   public void setAgingSeconds(long seconds) {
+    requireControlThread("setAgingSeconds");
     this.agingSeconds = seconds;
   }
 

@@ -57,6 +57,11 @@ public final class BackoffIdleStrategy implements IdleStrategy {
   }
 
   @Override
+  public boolean maySleep() {
+    return true;
+  }
+
+  @Override
   public String name() {
     return "backoff";
   }

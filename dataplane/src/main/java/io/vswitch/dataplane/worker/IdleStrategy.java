@@ -6,6 +6,14 @@ public interface IdleStrategy {
   /** Called after every pass with the work it did; a non-zero value resets any back-off. */
   void idle(int workCount);
 
+  /**
+   * Whether {@link #idle} may sleep on purpose (yield or park) after a pass without work: the
+   * worker then leaves that time out of its stall histogram.
+   */
+  default boolean maySleep() {
+    return false;
+  }
+
   /** Name as it appears in config ("busy-spin", "backoff"). */
   String name();
 

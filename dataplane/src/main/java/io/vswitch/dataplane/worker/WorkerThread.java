@@ -33,6 +33,7 @@ public final class WorkerThread {
   // Written by the worker only; read racily by monitoring.
   private volatile long busyPasses;
   private volatile long idlePasses;
+  private final StallHistogram stalls = new StallHistogram();
 
   public WorkerThread(
       String name, Agent agent, IdleStrategy idle, int core, boolean registerWithDpdk) {
@@ -89,12 +90,22 @@ public final class WorkerThread {
     }
   }
 
+  /**
+   * The poll loop. Once per pass it reads the clock and records the gap since the previous pass
+   * ended in {@link #stalls()}; when the idle strategy may sleep (backoff), an idle pass reads the
+   * clock again after it, so the intentional sleep is not counted (a pause that overlaps such a
+   * sleep is not seen either). With busy-spin that second read never happens.
+   */
   private void poll() {
     long busy = 0;
     long quiet = 0;
+    boolean idleSleeps = idle.maySleep();
     try {
+      long last = System.nanoTime();
       while (running) {
         int work = agent.doWork();
+        long now = System.nanoTime();
+        stalls.record(now - last);
         if (work > 0) {
           busy++;
         } else {
@@ -105,6 +116,7 @@ public final class WorkerThread {
           idlePasses = quiet;
         }
         idle.idle(work);
+        last = work == 0 && idleSleeps ? System.nanoTime() : now;
       }
     } catch (Throwable t) {
       failure = t;
@@ -169,6 +181,11 @@ public final class WorkerThread {
 
   public int kernelThreadId() {
     return kernelThreadId;
+  }
+
+  /** Gaps between poll passes (idle sleeps excluded): how long this worker was not polling. */
+  public StallHistogram stalls() {
+    return stalls;
   }
 
   /** Fraction of passes that found work: 1.0 at saturation. */

@@ -100,4 +100,131 @@ class WorkerThreadTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, worker::start);
     assertTrue(e.getMessage().contains("sched_setaffinity"), e.getMessage());
   }
+
+  /** An agent that idles, except that pass {@code delayAt} sleeps {@code delayMillis}. */
+  static final class DelayingAgent implements Agent {
+    final AtomicInteger passes = new AtomicInteger();
+    private final int delayAt;
+    private final long delayMillis;
+
+    DelayingAgent(int delayAt, long delayMillis) {
+      this.delayAt = delayAt;
+      this.delayMillis = delayMillis;
+    }
+
+    @Override
+    public int doWork() {
+      if (passes.incrementAndGet() == delayAt) {
+        try {
+          Thread.sleep(delayMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return 0;
+    }
+
+    @Override
+    public String roleName() {
+      return "delay";
+    }
+  }
+
+  /** An idle strategy that sleeps on every idle pass, saying so or not. */
+  record SleepingIdle(long millis, boolean says) implements IdleStrategy {
+    @Override
+    public void idle(int workCount) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public boolean maySleep() {
+      return says;
+    }
+
+    @Override
+    public String name() {
+      return "sleeping";
+    }
+  }
+
+  /** A worker held up for 50 ms in one pass shows a gap of at least that; counts only grow. */
+  @Test
+  void aDelayedPassIsRecordedAsAStall() {
+    DelayingAgent agent = new DelayingAgent(1000, 50);
+    WorkerThread worker =
+        new WorkerThread(
+            "t", agent, new BusySpinIdleStrategy(), WorkerThread.ANY_CORE, /* dpdk */ false);
+    worker.start();
+    long[] before = new long[StallHistogram.BUCKETS];
+    long[] after = new long[StallHistogram.BUCKETS];
+    long total0 = worker.stalls().snapshot(before);
+    Await.until("passes after the delay", Duration.ofSeconds(60), () -> agent.passes.get() > 5000);
+    long total1 = worker.stalls().snapshot(after);
+    worker.stop(Duration.ofSeconds(10));
+    assertTrue(total1 > total0, "passes are counted");
+    for (int b = 0; b < StallHistogram.BUCKETS; b++) {
+      assertTrue(after[b] >= before[b], "bucket " + b + " never goes down");
+    }
+    long max = worker.stalls().maxNanos();
+    assertTrue(max >= 50_000_000L, "max gap " + max + " ns covers the 50 ms delay");
+    int bucket = StallHistogram.bucket(max);
+    assertTrue(worker.stalls().count(bucket) >= 1, "the long gap is in its bucket");
+    long longGaps = 0;
+    for (int b = StallHistogram.bucket(50_000_000L); b < StallHistogram.BUCKETS; b++) {
+      longGaps += worker.stalls().count(b);
+    }
+    assertTrue(longGaps >= 1, "at least one gap of 50 ms or more");
+    assertTrue(worker.stalls().sumNanos() >= 50_000_000L);
+  }
+
+  /**
+   * The idle strategy's own sleep (backoff's parks) is not a stall when it says it sleeps; one that
+   * does not say so is measured like any other gap: that is what separates the two.
+   */
+  @Test
+  void intentionalIdleSleepIsLeftOut() {
+    long[] maxes = new long[2];
+    boolean[] says = {true, false};
+    for (int i = 0; i < 2; i++) {
+      DelayingAgent agent = new DelayingAgent(-1, 0);
+      WorkerThread worker =
+          new WorkerThread(
+              "t", agent, new SleepingIdle(400, says[i]), WorkerThread.ANY_CORE, false);
+      worker.start();
+      Await.until("a few idle passes", Duration.ofSeconds(60), () -> agent.passes.get() > 3);
+      worker.stop(Duration.ofSeconds(10));
+      maxes[i] = worker.stalls().maxNanos();
+    }
+    assertTrue(maxes[1] >= 400_000_000L, "unannounced sleep measured: " + maxes[1]);
+    assertTrue(maxes[0] < 400_000_000L, "announced sleep left out: " + maxes[0]);
+  }
+
+  @Test
+  void backoffSaysItSleepsAndBusySpinDoesNot() {
+    assertTrue(new BackoffIdleStrategy().maySleep());
+    assertFalse(new BusySpinIdleStrategy().maySleep());
+  }
+
+  @Test
+  void stallBucketsArePowersOfTwo() {
+    assertEquals(0, StallHistogram.bucket(0));
+    assertEquals(1, StallHistogram.bucket(1));
+    assertEquals(10, StallHistogram.bucket(1023));
+    assertEquals(11, StallHistogram.bucket(1024));
+    assertEquals(StallHistogram.BUCKETS - 1, StallHistogram.bucket(Long.MAX_VALUE));
+    assertEquals(0, StallHistogram.bucket(-5), "a clock step back counts as no gap");
+    StallHistogram h = new StallHistogram();
+    for (int i = 0; i < 999; i++) {
+      h.record(100);
+    }
+    h.record(2_000_000);
+    assertEquals(128, h.quantileUpperBoundNanos(0.999));
+    assertEquals(1L << 21, h.quantileUpperBoundNanos(1.0));
+    assertEquals(2_000_000, h.maxNanos());
+  }
 }

@@ -170,7 +170,7 @@ public final class EndToEndBench {
     return List.of(
         java,
         "--enable-native-access=ALL-UNNAMED",
-        "-XX:+UseParallelGC",
+        "-XX:+UseZGC", // as scripts/lib/common.sh's VSWITCH_JVM_OPTS
         "-Xms256m",
         "-Xmx1g",
         "-cp",
