@@ -27,7 +27,9 @@ while [ $# -gt 0 ]; do
     --kernel) kernel=$2; shift ;;
     --initrd) initrd=$2; shift ;;
     --append) append=$2; shift ;;
-    --test-guest) read -r kernel initrd < <("$(dirname "$0")/guest-image.sh") ;;
+    --test-guest)
+      image_files=$("$(dirname "$0")/guest-image.sh") || die "cannot build the test guest (above)"
+      read -r kernel initrd <<<"$image_files" ;;
     --console) console=$2; shift ;;
     --accel) accel=$2; shift ;;
     --queues) queues=$2; shift ;;
