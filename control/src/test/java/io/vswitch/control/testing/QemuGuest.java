@@ -91,8 +91,13 @@ public final class QemuGuest implements AutoCloseable {
   }
 
   public String console() {
+    return read(console);
+  }
+
+  /** The file as text so far; empty before QEMU creates it. */
+  private static String read(Path file) {
     try {
-      return Files.exists(console) ? Files.readString(console) : "";
+      return Files.exists(file) ? Files.readString(file) : "";
     } catch (IOException e) {
       return "(unreadable: " + e + ")";
     }
@@ -130,11 +135,7 @@ public final class QemuGuest implements AutoCloseable {
   }
 
   public String qemuLog() {
-    try {
-      return Files.exists(log) ? Files.readString(log) : "";
-    } catch (IOException e) {
-      return "(unreadable: " + e + ")";
-    }
+    return read(log);
   }
 
   private String tail() {
