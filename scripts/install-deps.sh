@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what vswitch needs on Debian 12 / Ubuntu: DPDK 22.11 (runtime, headers, testpmd),
-# a C compiler, Maven, iproute2 and ping for the namespace tests. Idempotent: does nothing
-# when everything is there. A JDK >= 22 is not in Debian 12's archive: see the message below.
+# a C compiler, Maven, iproute2 and ping for the namespace tests, QEMU, busybox-static and cpio
+# for the real-guest test (scripts/guest-image.sh). Idempotent: does nothing when everything is
+# there. A JDK >= 22 is not in Debian 12's archive: see the message below.
+#   scripts/install-deps.sh --guest   # also build the test guest's kernel + initramfs now
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-packages=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make maven iproute2 iputils-ping tcpdump ethtool procps iperf3)
+packages=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make maven iproute2 iputils-ping tcpdump ethtool procps iperf3
+  qemu-system-x86 busybox-static cpio kmod)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,4 +25,7 @@ fi
 
 require_dpdk
 find_java
+if [ "${1:-}" = --guest ]; then
+  "$(dirname "${BASH_SOURCE[0]}")/guest-image.sh" >/dev/null
+fi
 note "ready: DPDK $(pkg-config --modversion libdpdk), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Owns the running configuration. Every change arrives as a whole desired config (the CLI's and the
@@ -131,7 +132,7 @@ public final class ControlPlane {
     if (l2 != null) {
       l2.fdb().requireControlThread("change"); // before anything moves, not half-way through
     }
-    ConfigValidator.validate(desired);
+    ConfigValidator.validate(desired, opening(running, desired));
     confinement.checkChange(running, desired);
     if (desired.equals(running)) {
       return null;
@@ -155,6 +156,20 @@ public final class ControlPlane {
     return journal == null
         ? new ChangeRecord(sequence + 1, System.currentTimeMillis(), source, description, json)
         : journal.append(source, description, json);
+  }
+
+  /**
+   * The ports this change opens: new ones and those whose device changed. Only these are
+   * host-checked; the others keep running on what they hold. Asked per port by the validator once
+   * that port's type is valid, so its devargs can be compiled.
+   */
+  static Predicate<String> opening(SwitchConfig from, SwitchConfig desired) {
+    Map<String, SwitchConfig.Port> before = byName(from.ports());
+    Map<String, SwitchConfig.Port> after = byName(desired.ports());
+    return name -> {
+      SwitchConfig.Port old = before.get(name);
+      return old == null || !sameDevice(old, after.get(name));
+    };
   }
 
   /** Moves the data plane from {@code from} to {@code to}, or leaves it at {@code from}. */

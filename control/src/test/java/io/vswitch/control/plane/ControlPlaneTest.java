@@ -260,4 +260,34 @@ class ControlPlaneTest {
       return files.map(f -> f.getFileName().toString()).sorted().toList();
     }
   }
+
+  /**
+   * Only ports a change opens are host-checked: a new port on a socket that another process serves
+   * is refused, while a port that keeps its device (here moved to another group) is not looked at
+   * again, so the socket a running vhost-user port serves does not refuse every change.
+   */
+  @Test
+  void hostChecksApplyToThePortsAChangeOpensOnly() throws Exception {
+    Path socket = dir.resolve("busy.sock");
+    try (var server =
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(socket));
+      String vm = "  - {name: vm, type: vhost-user, socket: " + socket + ", port-group: v10}\n";
+      SwitchConfig withVm = edit(y -> y.replace("fdb:", vm + "fdb:"));
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> plane.apply(withVm, "test", "add vm"));
+      assertTrue(e.getMessage().contains("is busy: another process serves it"), e.getMessage());
+      assertEquals(List.of("a", "b"), portNames());
+
+      // As if vm ran already: moving it (same device) is not host-checked, a new device is.
+      SwitchConfig moved = ConfigEdits.withPortGroup(withVm, "vm", "v20");
+      var opening = ControlPlane.opening(withVm, moved);
+      assertTrue(!opening.test("vm") && !opening.test("a") && !opening.test("b"));
+      ConfigValidator.validate(moved, opening);
+      SwitchConfig elsewhere =
+          edit(y -> y.replace("fdb:", vm.replace("busy.sock", "free.sock") + "fdb:"));
+      assertTrue(ControlPlane.opening(withVm, elsewhere).test("vm"), "a new socket is opened");
+      assertThrows(ConfigException.class, () -> ConfigValidator.validate(withVm));
+    }
+  }
 }
