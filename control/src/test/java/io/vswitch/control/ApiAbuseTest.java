@@ -298,7 +298,12 @@ class ApiAbuseTest {
     assertEquals(2, untyped.code());
     assertTrue(untyped.err().contains("needs --type"), untyped.err());
     Result raw = ctl("add-port", "c", "--devargs", "net_null_" + tag + "c,no-rx=1");
-    assertEquals(0, raw.code(), raw.err());
+    assertEquals(2, raw.code(), "raw devargs need --allow-raw-devargs: " + raw);
+    assertTrue(raw.err().contains("raw devargs are refused"), raw.err());
+    String capture = state.resolve("captures").resolve("c.pcap").toString();
+    Result capturing = ctl("add-port", "c", "--type", "pcap-file", "--tx-file", capture);
+    assertEquals(0, capturing.code(), capturing.err());
+    assertTrue(ctl("show").out().contains("c"), "port c runs");
     Result badName = ctl("del-port", "../x");
     assertEquals(2, badName.code());
   }
