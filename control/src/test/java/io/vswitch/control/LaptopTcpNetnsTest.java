@@ -104,7 +104,7 @@ class LaptopTcpNetnsTest {
         www.toString());
     Path got = dir.resolve("got");
     boolean fetched = false;
-    for (int attempt = 0; attempt < 20 && !fetched; attempt++) {
+    for (int attempt = 0; attempt < 10 && !fetched; attempt++) {
       Files.deleteIfExists(got);
       fetched =
           h1.exec(
@@ -163,10 +163,11 @@ class LaptopTcpNetnsTest {
 
   /** Bytes the iperf3 receiver counted ({@code end.sum_received}, TCP and UDP alike). */
   private static long iperf3Bytes(NetnsHost client, String... options) {
-    List<String> command = new ArrayList<>(List.of("iperf3", "-c", "10.96.0.2", "-J"));
+    List<String> command =
+        new ArrayList<>(List.of("iperf3", "-c", "10.96.0.2", "-J", "--connect-timeout", "2000"));
     command.addAll(List.of(options));
     String json = "";
-    for (int attempt = 0; attempt < 20; attempt++) {
+    for (int attempt = 0; attempt < 10; attempt++) {
       json = client.output(command.toArray(String[]::new));
       if (json.contains("sum_received")) {
         break;
