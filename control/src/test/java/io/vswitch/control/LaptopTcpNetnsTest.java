@@ -110,8 +110,10 @@ class LaptopTcpNetnsTest {
           h1.exec(
                   "curl",
                   "-sf",
+                  "--connect-timeout",
+                  "2",
                   "--max-time",
-                  "30",
+                  "60",
                   "-o",
                   got.toString(),
                   "http://10.96.0.2:8080/blob")
