@@ -266,6 +266,44 @@ class PartialChecksumsTest {
     }
   }
 
+  /** Allocation-free per packet: 100k bursts of 32 partial frames, each completed every time. */
+  @Test
+  void completingAllocatesNothing() {
+    List<byte[]> in = new ArrayList<>();
+    int[] field = new int[PacketBatch.MAX_BURST];
+    int[] partial = new int[PacketBatch.MAX_BURST];
+    for (int i = 0; i < PacketBatch.MAX_BURST; i++) {
+      Built b = frame(i % 2 == 0, i % 3 == 0 ? UDP : TCP, 1400, Field.PARTIAL, false, i);
+      in.add(b.frame());
+      field[i] = b.fieldOffset();
+      partial[i] = ((b.frame()[field[i]] & 0xFF) << 8) | (b.frame()[field[i] + 1] & 0xFF);
+    }
+    var threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (Arena arena = Arena.ofConfined()) {
+      PacketBatch batch = new PacketBatch(arena);
+      TestMbufs.fill(batch, in);
+      try {
+        long before = 0;
+        long completed = 0;
+        for (int round = 0; round < 120_000; round++) {
+          if (round == 20_000) {
+            before = threads.getCurrentThreadAllocatedBytes(); // after the JIT warmed up
+          }
+          for (int i = 0; i < batch.count(); i++) {
+            NativeMemory.putShortBE(batch.frameAddress(i) + field[i], partial[i]);
+          }
+          completed += PartialChecksums.completeBurst(batch);
+        }
+        long bytes = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(120_000L * PacketBatch.MAX_BURST, completed);
+        assertTrue(bytes < 16 * 1024, "allocated " + bytes + " bytes for 3.2M frames");
+      } finally {
+        batch.freeAll();
+      }
+    }
+  }
+
   @Test
   void onlyKernelSocketDriversPayForIt() {
     assertTrue(PartialChecksums.applies("net_af_xdp"));
