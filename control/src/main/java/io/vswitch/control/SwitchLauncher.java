@@ -3,6 +3,7 @@ package io.vswitch.control;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.config.VethSegmentation;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.dataplane.acl.Acl;
@@ -69,6 +70,7 @@ public final class SwitchLauncher {
   public static Running open(SwitchConfig config, Path counterFile) {
     for (SwitchConfig.Port port : config.ports()) {
       HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
+      VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
     }
     return config.crossConnectMode()
         ? new Running(openCrossConnect(config, counterFile), null)

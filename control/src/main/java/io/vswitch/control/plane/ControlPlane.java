@@ -8,6 +8,7 @@ import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.config.VethSegmentation;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.dataplane.l2.L2Switch;
 import io.vswitch.dataplane.l2.MacAddress;
@@ -229,6 +230,7 @@ public final class ControlPlane {
     try {
       for (SwitchConfig.Port port : ports) {
         HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
+        VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
         opened.add(runtime.addPort(SwitchLauncher.portSpec(port)));
       }
     } catch (RuntimeException e) {
@@ -241,6 +243,7 @@ public final class ControlPlane {
     for (String name : names) {
       Port port = runtime.port(name);
       runtime.removePort(port.index());
+      VethSegmentation.release(name);
       l2.fdb().flushPort(port.index());
     }
   }
@@ -253,8 +256,11 @@ public final class ControlPlane {
       List<SwitchConfig.Port> replaced, Map<String, SwitchConfig.Port> before, SwitchConfig from) {
     for (SwitchConfig.Port port : replaced) {
       try {
+        VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
         runtime.addPort(SwitchLauncher.portSpec(port));
       } catch (RuntimeException e) {
+        VethSegmentation.release(port.name());
+        VethSegmentation.prepare(port.name(), PortTypes.devargs(before.get(port.name())));
         runtime.addPort(SwitchLauncher.portSpec(before.get(port.name())));
         publishTables(from);
         throw new ApplyException(

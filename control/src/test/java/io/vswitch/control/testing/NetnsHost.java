@@ -33,6 +33,18 @@ public final class NetnsHost implements AutoCloseable {
 
   /** As {@link #create(String, String)}, with the host's MAC set (null: the kernel picks). */
   public static NetnsHost create(String tag, String cidr, String mac) {
+    return create(tag, cidr, mac, false);
+  }
+
+  /**
+   * As {@link #create(String, String)}, but the host keeps the kernel's default offloads (tx
+   * checksum, TSO, GSO on): what a laptop user's container has. Only txvlan is still turned off.
+   */
+  public static NetnsHost createWithDefaultOffloads(String tag, String cidr) {
+    return create(tag, cidr, null, true);
+  }
+
+  private static NetnsHost create(String tag, String cidr, String mac, boolean defaultOffloads) {
     String ns = "vsw-" + tag;
     String hostSide = "vh" + tag;
     String switchSide = "vs" + tag;
@@ -49,10 +61,12 @@ public final class NetnsHost implements AutoCloseable {
       exitCode(List.of("ip", "netns", "exec", ns, "ethtool", "-K", hostSide, "txvlan", "off"));
       // Whole, checksummed frames too: with offloads on, veth hands TCP over with the checksum
       // left to "the NIC" (and GSO super-frames), which a switch forwarding bytes never fills in.
-      exitCode(
-          List.of(
-              "ip", "netns", "exec", ns, "ethtool", "-K", hostSide, "tx", "off", "tso", "off",
-              "gso", "off"));
+      if (!defaultOffloads) {
+        exitCode(
+            List.of(
+                "ip", "netns", "exec", ns, "ethtool", "-K", hostSide, "tx", "off", "tso", "off",
+                "gso", "off"));
+      }
       if (cidr != null) {
         run("ip", "-n", ns, "addr", "add", cidr, "dev", hostSide);
       }
@@ -166,6 +180,16 @@ public final class NetnsHost implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The value of one offload feature of the host's interface ("on", "off", "off [fixed]"). */
+  public String offload(String feature) {
+    for (String line : output("ethtool", "-k", hostSide).lines().toList()) {
+      if (line.startsWith(feature + ":")) {
+        return line.substring(feature.length() + 1).strip();
+      }
+    }
+    throw new IllegalStateException("ethtool -k " + hostSide + " has no " + feature);
   }
 
   public String switchInterface() {

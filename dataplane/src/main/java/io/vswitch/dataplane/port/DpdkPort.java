@@ -15,6 +15,7 @@ public final class DpdkPort implements Port {
   private final int txQueues;
   private final String driver;
   private final TxQueueLocks locks; // null when every worker has its own queue
+  private final boolean completesChecksums; // frames from a local kernel: see PartialChecksums
 
   private DpdkPort(
       String name, int index, EthPort device, int rxQueues, int txQueues, int workers) {
@@ -26,6 +27,7 @@ public final class DpdkPort implements Port {
     this.txQueues = txQueues;
     this.driver = device.info().driver();
     this.locks = txQueues < workers ? new TxQueueLocks(txQueues) : null;
+    this.completesChecksums = PartialChecksums.applies(driver);
   }
 
   /**
@@ -77,6 +79,9 @@ public final class DpdkPort implements Port {
             vswitch_shim_h.vs_rx_burst(
                 portId, (short) queue, batch.mbufArray(), (short) PacketBatch.MAX_BURST));
     batch.setCount(n);
+    if (completesChecksums && n > 0) {
+      PartialChecksums.completeBurst(batch);
+    }
     return n;
   }
 

@@ -1,0 +1,60 @@
+package io.vswitch.control.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vswitch.control.testing.NetnsHost;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The XDP_PASS link that keeps a veth peer from sending GSO frames to an afpacket port. */
+class VethSegmentationTest {
+
+  @Test
+  void onlyPacketSocketsOnAVethNeedIt() {
+    assertFalse(VethSegmentation.needed("net_af_xdp_a,iface=lo,start_queue=0,queue_count=1"));
+    assertFalse(VethSegmentation.needed("net_pcap_a,iface=lo"));
+    assertFalse(VethSegmentation.needed("net_af_packet_a,iface=lo"), "loopback has no peer");
+    assertFalse(VethSegmentation.needed("net_af_packet_a,iface=nosuchif0"));
+    assertFalse(VethSegmentation.needed("net_af_packet_a"));
+  }
+
+  /**
+   * Attach takes TSO off the peer in its namespace; release (or the process dying) gives it back.
+   */
+  @Test
+  void thePeerSegmentsWhileThePortHoldsTheLinkAndGetsItsTsoBackAfter() throws Exception {
+    if (!NetnsHost.available()) {
+      return;
+    }
+    try (NetnsHost host =
+        NetnsHost.createWithDefaultOffloads(
+            "lt" + (ProcessHandle.current().pid() % 1000) + "vs", "10.95.0.1/24")) {
+      String devargs = "net_af_packet_p,iface=" + host.switchInterface() + ",qpairs=1";
+      assertTrue(VethSegmentation.needed(devargs));
+      assertEquals("on", host.offload("tcp-segmentation-offload"));
+      VethSegmentation.prepare("p", devargs);
+      try {
+        assertTrue(VethSegmentation.attached("p"));
+        assertTrue(xdp(host.switchInterface()), "an XDP program on our end");
+        assertEquals("off", host.offload("tcp-segmentation-offload"), "peer TSO off");
+        assertEquals("on", host.offload("tx-checksumming"), "checksum offload left on");
+        VethSegmentation.prepare("p", devargs); // once per port: a second call changes nothing
+      } finally {
+        VethSegmentation.release("p");
+      }
+      assertFalse(VethSegmentation.attached("p"));
+      assertFalse(xdp(host.switchInterface()), "detached on release");
+      assertEquals("on", host.offload("tcp-segmentation-offload"), "peer TSO back");
+      VethSegmentation.release("p"); // releasing twice is harmless
+    }
+  }
+
+  private static boolean xdp(String iface) throws Exception {
+    Process p = new ProcessBuilder("ip", "-d", "link", "show", "dev", iface).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out.contains("prog/xdp");
+  }
+}
