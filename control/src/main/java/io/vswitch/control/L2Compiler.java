@@ -97,6 +97,8 @@ public final class L2Compiler {
         .macChanges(s.macChanges().equals("accept"))
         .forgedTransmits(s.forgedTransmits().equals("accept"))
         .learning(port.learning())
+        .macLimit(s.macLimit())
+        .forwardBpdu(s.forwardBpdu())
         .acls(acl(binding.ingress(), acls), acl(binding.egress(), acls))
         .policer(policer(qos, port))
         .shaper(

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,8 +43,8 @@ public final class Fdb implements AutoCloseable {
   private static final long STATIC_BIT = 1L << 16;
   private static final int ENTRY_BYTES = 16;
 
-  /** Stop learning new MACs beyond this fill of the slots, to keep probe chains short. */
-  private static final double MAX_LOAD = 0.75;
+  /** Ports whose learned entries are counted (port indexes are below this). */
+  static final int MAX_PORTS = 1024;
 
   private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
@@ -56,18 +57,26 @@ public final class Fdb implements AutoCloseable {
   private final long maxFill;
   private volatile long agingSeconds;
 
-  /** Slots ever claimed (live, aged or tombstoned): what the load limit counts. */
+  /** Slots ever claimed (live, aged or tombstoned): what the capacity limit counts. */
   private final AtomicLong used = new AtomicLong();
 
   /**
-   * @param capacity the number of MACs the table must hold (it gets at least twice as many slots)
+   * Learned (not static) entries per port, for the per-port MAC limit. Kept up to date on insert,
+   * move, age-out and removal; a move racing a sweep of the same entry can leave one off by one,
+   * which only shifts that port's limit by one entry until the port is flushed.
+   */
+  private final AtomicIntegerArray learned = new AtomicIntegerArray(MAX_PORTS);
+
+  /**
+   * @param capacity the most MACs the table holds, exactly (it gets at least twice as many slots,
+   *     so probe chains stay short even when full)
    * @param agingSeconds how long a learned entry lives without being seen again
    */
   public Fdb(int capacity, long agingSeconds) {
     long slots = Long.highestOneBit(Math.max(16, (long) capacity * 2 - 1)) << 1;
     this.table = arena.allocate(slots * ENTRY_BYTES, 64);
     this.mask = slots - 1;
-    this.maxFill = (long) (slots * MAX_LOAD);
+    this.maxFill = capacity;
     this.agingSeconds = agingSeconds;
   }
 
@@ -136,35 +145,57 @@ public final class Fdb implements AutoCloseable {
    * full (the MAC stays unknown and traffic to it floods). Static entries are never overwritten.
    */
   public boolean learn(long key, int port, long nowSeconds) {
+    return learn(key, port, nowSeconds, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #learn(long, int, long)}, but a new MAC (or one moving here) is refused when {@code
+   * port} already holds {@code limit} learned entries (port security's MAC limit): one port cannot
+   * fill the table and turn the VLAN into a hub for everyone else. Refreshes are never refused.
+   */
+  public boolean learn(long key, int port, long nowSeconds, int limit) {
     long slot = home(key);
     long firstFree = -1;
     for (long probes = 0; probes <= mask; probes++) {
       long k = keyAt(slot);
       if (k == key) {
-        refresh(slot, port, nowSeconds);
-        return true;
+        return refresh(slot, port, nowSeconds, limit);
       }
       if (k == TOMBSTONE && firstFree < 0) {
         firstFree = slot;
       } else if (k == EMPTY) {
-        return insert(key, port, nowSeconds, firstFree >= 0 ? firstFree : slot);
+        return insert(key, port, nowSeconds, firstFree >= 0 ? firstFree : slot, limit);
       }
       slot = (slot + 1) & mask;
     }
-    return firstFree >= 0 && insert(key, port, nowSeconds, firstFree);
+    return firstFree >= 0 && insert(key, port, nowSeconds, firstFree, limit);
   }
 
-  private void refresh(long slot, int port, long now) {
+  private boolean refresh(long slot, int port, long now, int limit) {
     long old = valueAt(slot);
     if ((old & STATIC_BIT) != 0) {
-      return;
+      return true;
     }
-    if ((int) (old & 0xFFFF) - 1 != port || now - (old >>> 32) >= 1) {
+    int oldPort = (int) (old & 0xFFFF) - 1;
+    if (oldPort != port) {
+      if (learned.get(port) >= limit) {
+        return false;
+      }
+      learned.getAndIncrement(port);
+      if (oldPort >= 0) {
+        learned.getAndDecrement(oldPort);
+      }
+      setValue(slot, value(port, now, false));
+    } else if (now - (old >>> 32) >= 1) {
       setValue(slot, value(port, now, false));
     }
+    return true;
   }
 
-  private boolean insert(long key, int port, long now, long slot) {
+  private boolean insert(long key, int port, long now, long slot, int limit) {
+    if (learned.get(port) >= limit) {
+      return false;
+    }
     long expected = keyAt(slot);
     if (expected == EMPTY && usedSlots() >= maxFill) {
       return false;
@@ -173,10 +204,24 @@ public final class Fdb implements AutoCloseable {
       if (expected == EMPTY) {
         used.getAndIncrement();
       }
+      learned.getAndIncrement(port);
       setValue(slot, value(port, now, false));
       return true;
     }
-    return learn(key, port, now); // another worker took the slot: start over
+    return learn(key, port, now, limit); // another worker took the slot: start over
+  }
+
+  /** Learned entries of {@code port} (aged ones included until a sweep removes them). */
+  public int learnedOn(int port) {
+    return learned.get(port);
+  }
+
+  /** Gives back the per-port count of a learned entry that is being removed. */
+  private void forget(long value) {
+    int port = (int) (value & 0xFFFF) - 1;
+    if (port >= 0 && (value & STATIC_BIT) == 0) {
+      learned.getAndDecrement(port);
+    }
   }
 
   private long usedSlots() {
@@ -189,7 +234,9 @@ public final class Fdb implements AutoCloseable {
     if (!learn(key, port, 0)) {
       throw new IllegalStateException("FDB full: cannot add static entry");
     }
-    setValue(find(key), value(port, 0, true));
+    long slot = find(key);
+    forget(valueAt(slot));
+    setValue(slot, value(port, 0, true));
   }
 
   /** Removes (vlan, mac) whatever its kind. Control thread only. */
@@ -198,6 +245,7 @@ public final class Fdb implements AutoCloseable {
     if (slot < 0) {
       return false;
     }
+    forget(valueAt(slot));
     setValue(slot, 0);
     LONG.setRelease(table, slot * ENTRY_BYTES, TOMBSTONE);
     return true;
@@ -221,6 +269,7 @@ public final class Fdb implements AutoCloseable {
         if (v != 0
             && liveEntryPort(v, nowSeconds) == MISS
             && LONG.compareAndSet(table, slot * ENTRY_BYTES, k, TOMBSTONE)) {
+          forget(v);
           aged++;
         }
       }
@@ -242,6 +291,7 @@ public final class Fdb implements AutoCloseable {
       long k = keyAt(slot);
       long v = valueAt(slot);
       if (k != EMPTY && k != TOMBSTONE && (int) (v & 0xFFFF) - 1 == port) {
+        forget(v);
         setValue(slot, 0);
         LONG.setRelease(table, slot * ENTRY_BYTES, TOMBSTONE);
         removed++;
