@@ -82,6 +82,10 @@ class L2IntegrityPcapTest {
                   && sw.counter(3, PortCounter.TX_PACKETS) == toTrunk.size());
       assertEquals(0, sw.stop(), sw.output());
       assertTrue(sw.output().contains("mbufs leaked: 0 of"), sw.output());
+      // mac-limit 3 on 'in', with 7 sources: the rest are counted in the exit report
+      assertTrue(sw.output().matches("(?s).*fdb in +fdb_learn_refused +[1-9].*"), sw.output());
+      assertTrue(sw.output().matches("(?s).*drop in +reserved_multicast +6\\n.*"), sw.output());
+      assertTrue(sw.output().matches("(?s).*drop in +source_zero +2\\n.*"), sw.output());
     }
     assertTrue(Pcap.sameFrames(toAccess, Pcap.read(dir.resolve("acc.pcap"))), "access port");
     assertTrue(Pcap.sameFrames(toTrunk, Pcap.read(dir.resolve("trunk.pcap"))), "trunk: VID 10");
