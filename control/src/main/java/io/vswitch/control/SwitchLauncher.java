@@ -169,7 +169,8 @@ public final class SwitchLauncher {
       }
     }
     if (running.l2() != null) {
-      out.printf("fdb: %d entries%n", running.l2().fdb().size(FdbClock.nowSeconds()));
+      Fdb fdb = running.l2().fdb();
+      out.printf("fdb: %d entries, %d evicted%n", fdb.size(FdbClock.nowSeconds()), fdb.evictions());
       printAclHits(running.l2().tables(), out);
     }
   }

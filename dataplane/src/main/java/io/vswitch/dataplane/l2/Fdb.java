@@ -46,6 +46,9 @@ public final class Fdb implements AutoCloseable {
   /** Ports whose learned entries are counted (port indexes are below this). */
   static final int MAX_PORTS = 1024;
 
+  /** Slots looked at for an eviction victim beyond a full table's chain end: a bounded probe. */
+  private static final int EVICT_WINDOW = 16;
+
   private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
   /** Result of a lookup that found nothing (or only an aged entry). */
@@ -66,6 +69,9 @@ public final class Fdb implements AutoCloseable {
    * which only shifts that port's limit by one entry until the port is flushed.
    */
   private final AtomicIntegerArray learned = new AtomicIntegerArray(MAX_PORTS);
+
+  /** Learned entries replaced by another port's new MAC while the table was full. */
+  private final AtomicLong evictions = new AtomicLong();
 
   /**
    * @param capacity the most MACs the table holds, exactly (it gets at least twice as many slots,
@@ -156,6 +162,9 @@ public final class Fdb implements AutoCloseable {
   public boolean learn(long key, int port, long nowSeconds, int limit) {
     long slot = home(key);
     long firstFree = -1;
+    long victim = -1;
+    int victimCount = 0;
+    long victimSeen = Long.MAX_VALUE;
     for (long probes = 0; probes <= mask; probes++) {
       long k = keyAt(slot);
       if (k == key) {
@@ -164,11 +173,111 @@ public final class Fdb implements AutoCloseable {
       if (k == TOMBSTONE && firstFree < 0) {
         firstFree = slot;
       } else if (k == EMPTY) {
+        if (firstFree < 0 && usedSlots() >= maxFill) {
+          return victim >= 0
+              ? evict(victim, key, port, nowSeconds, limit)
+              : evictNearby(slot, key, port, nowSeconds, limit);
+        }
         return insert(key, port, nowSeconds, firstFree >= 0 ? firstFree : slot, limit);
+      } else if (firstFree < 0) {
+        // Eviction candidate (used only when the table is full): a learned entry of the port that
+        // holds the most, the oldest among those. Any slot before the chain's end lies on this
+        // key's probe path, so the new key may take it; the walk is the one the learn does anyway.
+        long v = valueAt(slot);
+        int owner = (int) (v & 0xFFFF) - 1;
+        if (owner >= 0 && (v & STATIC_BIT) == 0) {
+          int count = learned.get(owner);
+          if (count > victimCount || (count == victimCount && (v >>> 32) < victimSeen)) {
+            victim = slot;
+            victimCount = count;
+            victimSeen = v >>> 32;
+          }
+        }
       }
       slot = (slot + 1) & mask;
     }
     return firstFree >= 0 && insert(key, port, nowSeconds, firstFree, limit);
+  }
+
+  /**
+   * The table is full: the new key takes the slot of the chosen victim, but only when the victim's
+   * port holds more learned entries than the learner's would after the learn (OVS: the port with
+   * the most entries gives way), so a port flooding source MACs evicts its own entries and never a
+   * quiet port's. The victim's value is zeroed first, so a reader in between sees a miss (and
+   * floods) rather than the new key with the old port.
+   */
+  private boolean evict(long slot, long key, int port, long now, int limit) {
+    long v = valueAt(slot);
+    int owner = (int) (v & 0xFFFF) - 1;
+    if (owner < 0
+        || (v & STATIC_BIT) != 0
+        || learned.get(port) >= limit
+        || learned.get(owner) <= learned.get(port) + 1) {
+      return false;
+    }
+    long k = keyAt(slot);
+    if (k == EMPTY
+        || k == TOMBSTONE
+        || !LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, v, 0L)
+        || !LONG.compareAndSet(table, slot * ENTRY_BYTES, k, key)) {
+      return false;
+    }
+    learned.getAndDecrement(owner);
+    learned.getAndIncrement(port);
+    evictions.getAndIncrement();
+    setValue(slot, value(port, now, false));
+    return true;
+  }
+
+  /**
+   * The table is full and this key's chain (short at half load) holds no candidate: the victim is
+   * sought in the next {@link #EVICT_WINDOW} slots instead, turned into a tombstone (which any
+   * chain may cross), and the new key takes the EMPTY slot that ends its own chain. Live entries
+   * stay at capacity; claimed slots may exceed it, up to 1.5 times (the tombstones are reused by
+   * later learns or given back by the next sweep), which keeps probe chains bounded.
+   */
+  private boolean evictNearby(long free, long key, int port, long now, int limit) {
+    if (learned.get(port) >= limit || usedSlots() >= maxFill + maxFill / 2) {
+      return false;
+    }
+    long victim = -1;
+    int victimCount = learned.get(port) + 1; // only a port holding more than the learner gives way
+    long slot = (free + 1) & mask;
+    for (int n = 0; n < EVICT_WINDOW; n++, slot = (slot + 1) & mask) {
+      long v = valueAt(slot);
+      int owner = (int) (v & 0xFFFF) - 1;
+      if (owner >= 0 && (v & STATIC_BIT) == 0 && learned.get(owner) > victimCount) {
+        victim = slot;
+        victimCount = learned.get(owner);
+      }
+    }
+    if (victim < 0) {
+      return false;
+    }
+    long v = valueAt(victim);
+    long k = keyAt(victim);
+    int owner = (int) (v & 0xFFFF) - 1;
+    if (k == EMPTY
+        || k == TOMBSTONE
+        || owner < 0
+        || !LONG.compareAndSet(table, victim * ENTRY_BYTES + 8, v, 0L)
+        || !LONG.compareAndSet(table, victim * ENTRY_BYTES, k, TOMBSTONE)) {
+      return false;
+    }
+    learned.getAndDecrement(owner);
+    evictions.getAndIncrement();
+    if (!LONG.compareAndSet(table, free * ENTRY_BYTES, EMPTY, key)) {
+      return learn(key, port, now, limit); // lost the slot: the freed room is there for the retry
+    }
+    used.getAndIncrement();
+    learned.getAndIncrement(port);
+    setValue(free, value(port, now, false));
+    return true;
+  }
+
+  /** Entries evicted to make room in a full table since start. */
+  public long evictions() {
+    return evictions.get();
   }
 
   private boolean refresh(long slot, int port, long now, int limit) {

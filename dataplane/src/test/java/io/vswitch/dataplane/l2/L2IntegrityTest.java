@@ -290,13 +290,44 @@ class L2IntegrityTest {
   }
 
   /**
-   * The exhaustion run: port 0 sends 2M random source MACs (in bursts of 32, with a remainder) into
-   * an FDB of capacity 65536 under the default mac-limit; afterwards a new host on port 1 is
-   * learned and unicast to it goes to port 1 alone, not flooded.
+   * A full table (no MAC limit): port 0 holds nearly everything; a new host on port 1 evicts one of
+   * port 0's entries, while port 0 cannot evict port 1's.
    */
   @Test
-  void aPortFloodingSourceMacsCannotStopAnotherPortsHostFromBeingLearned() {
-    int limit = 4096; // SwitchConfig.Security.DEFAULT_MAC_LIMIT
+  void aFullTableEvictsFromThePortHoldingTheMost() {
+    try (Fdb fdb = new Fdb(4096, 300)) {
+      for (long mac = 1; mac <= 4096; mac++) {
+        assertTrue(fdb.learn(Fdb.key(10, 0x0200_0000_0000L | mac << 4), 0, 1));
+      }
+      assertFalse(fdb.learn(Fdb.key(10, 0x0200_0000_0000L | 5000L << 4), 0, 1), "no self-eviction");
+      int learned = 0;
+      for (long mac = 1; mac <= 64; mac++) {
+        learned += fdb.learn(Fdb.key(10, 0x0400_0000_0000L | mac), 1, 2) ? 1 : 0;
+      }
+      assertTrue(learned >= 60, "new hosts of a quiet port are learned: " + learned);
+      assertEquals(learned, fdb.evictions());
+      assertEquals(learned, fdb.learnedOn(1));
+      assertEquals(4096 - learned, fdb.learnedOn(0));
+      assertEquals(4096, fdb.size(2), "capacity still holds");
+      for (long mac = 1; mac <= 64; mac++) {
+        long key = Fdb.key(10, 0x0400_0000_0000L | mac);
+        if (fdb.lookup(key, 2) == 1) {
+          learned--;
+        }
+      }
+      assertEquals(0, learned, "every host learned is found");
+    }
+  }
+
+  /**
+   * The exhaustion run: port 0 sends 2M random source MACs (in bursts of 32, with a remainder) into
+   * an FDB of capacity 65536, under the default mac-limit and with no limit (then the table fills
+   * and eviction makes room); afterwards a new host on port 1 is learned and unicast to it goes to
+   * port 1 alone, not flooded.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {4096, Integer.MAX_VALUE}) // SwitchConfig.Security.DEFAULT_MAC_LIMIT, none
+  void aPortFloodingSourceMacsCannotStopAnotherPortsHostFromBeingLearned(int limit) {
     L2Tables tables = tables(false);
     try (StageFixture f = new StageFixture(5);
         Fdb fdb = new Fdb(65536, 300)) {
@@ -314,8 +345,10 @@ class L2IntegrityTest {
         learn.run(ctx, 1, limit);
         sent += n;
       }
-      assertEquals(limit, fdb.learnedOn(0));
-      assertEquals(2_000_005 - limit, f.counters.sum(0, PortCounter.FDB_LEARN_REFUSED), 2);
+      int held = Math.min(limit, 65536);
+      assertEquals(held, fdb.learnedOn(0));
+      assertEquals(held, fdb.size(1), "capacity means what it says");
+      assertEquals(2_000_005 - held, f.counters.sum(0, PortCounter.FDB_LEARN_REFUSED), 2);
 
       long host = 0x0200_0000_abcdL;
       List<byte[]> fromHost = new ArrayList<>();
