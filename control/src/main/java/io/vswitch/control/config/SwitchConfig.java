@@ -187,7 +187,7 @@ public record SwitchConfig(
     static final Security DEFAULT = new Security(null, null, null, null, null);
 
     /** Enough for a trunk to a busy segment; a port flooding source MACs stops here. */
-    public static final int DEFAULT_MAC_LIMIT = 4096;
+    public static final int DEFAULT_MAC_LIMIT = 8192;
 
     /** Defaults of a vSphere standard switch: promiscuous rejected, the other two accepted. */
     public Security {

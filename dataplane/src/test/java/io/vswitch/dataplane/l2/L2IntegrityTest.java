@@ -326,7 +326,7 @@ class L2IntegrityTest {
    * port 1 alone, not flooded.
    */
   @ParameterizedTest
-  @ValueSource(ints = {4096, Integer.MAX_VALUE}) // SwitchConfig.Security.DEFAULT_MAC_LIMIT, none
+  @ValueSource(ints = {4096, Integer.MAX_VALUE}) // a mac-limit, and none
   void aPortFloodingSourceMacsCannotStopAnotherPortsHostFromBeingLearned(int limit) {
     L2Tables tables = tables(false);
     try (StageFixture f = new StageFixture(5);
