@@ -42,19 +42,9 @@ class L2IntegrityTest {
 
   private final List<CapturePort> ports = new ArrayList<>();
 
-  private TxBuffer[] buffers(StageFixture f) {
-    TxBuffer[] tx = new TxBuffer[5];
-    for (int p = 0; p < 5; p++) {
-      CapturePort port = new CapturePort(p);
-      ports.add(port);
-      tx[p] = new TxBuffer(port, 0, f.counters.slot(0, p), f.arena);
-    }
-    return tx;
-  }
-
   /** Sends {@code frames} in bursts of at most 32 through parse → classify → forward → egress. */
   private void switchFrames(StageFixture f, int in, List<byte[]> frames, L2Tables tables) {
-    TxBuffer[] tx = buffers(f);
+    TxBuffer[] tx = EgressStageTest.buffers(f, ports);
     Fdb fdb = new Fdb(1024, 300);
     try {
       for (int from = 0; from < frames.size(); from += PacketBatch.MAX_BURST) {
