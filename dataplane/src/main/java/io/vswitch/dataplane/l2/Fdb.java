@@ -60,8 +60,14 @@ public final class Fdb implements AutoCloseable {
   private final long maxFill;
   private volatile long agingSeconds;
 
-  /** Slots ever claimed (live, aged or tombstoned): what the capacity limit counts. */
+  /**
+   * Slots claimed (live, aged or tombstoned), bounded at 1.5 times the capacity (a load of 0.75 at
+   * most) so probe chains stay short whatever the churn.
+   */
   private final AtomicLong used = new AtomicLong();
+
+  /** Keys in the table (learned, static or aged but not yet swept): what capacity bounds. */
+  private final AtomicLong live = new AtomicLong();
 
   /**
    * Learned (not static) entries per port, for the per-port MAC limit. Kept up to date on insert,
@@ -173,10 +179,10 @@ public final class Fdb implements AutoCloseable {
       if (k == TOMBSTONE && firstFree < 0) {
         firstFree = slot;
       } else if (k == EMPTY) {
-        if (firstFree < 0 && usedSlots() >= maxFill) {
+        if (live.get() >= maxFill) {
           return victim >= 0
               ? evict(victim, key, port, nowSeconds, limit)
-              : evictNearby(slot, key, port, nowSeconds, limit);
+              : evictNearby(firstFree >= 0 ? firstFree : slot, key, port, nowSeconds, limit);
         }
         return insert(key, port, nowSeconds, firstFree >= 0 ? firstFree : slot, limit);
       } else if (firstFree < 0) {
@@ -237,7 +243,8 @@ public final class Fdb implements AutoCloseable {
    * later learns or given back by the next sweep), which keeps probe chains bounded.
    */
   private boolean evictNearby(long free, long key, int port, long now, int limit) {
-    if (learned.get(port) >= limit || usedSlots() >= maxFill + maxFill / 2) {
+    long expected = keyAt(free);
+    if (learned.get(port) >= limit || (expected == EMPTY && usedSlots() >= maxFill + maxFill / 2)) {
       return false;
     }
     long victim = -1;
@@ -266,10 +273,15 @@ public final class Fdb implements AutoCloseable {
     }
     learned.getAndDecrement(owner);
     evictions.getAndIncrement();
-    if (!LONG.compareAndSet(table, free * ENTRY_BYTES, EMPTY, key)) {
+    // The victim's room passes to the new key without going through the live count, so no other
+    // learn can take it in between and push the table past capacity.
+    if (!LONG.compareAndSet(table, free * ENTRY_BYTES, expected, key)) {
+      live.getAndDecrement();
       return learn(key, port, now, limit); // lost the slot: the freed room is there for the retry
     }
-    used.getAndIncrement();
+    if (expected == EMPTY) {
+      used.getAndIncrement();
+    }
     learned.getAndIncrement(port);
     setValue(free, value(port, now, false));
     return true;
@@ -286,17 +298,21 @@ public final class Fdb implements AutoCloseable {
       return true;
     }
     int oldPort = (int) (old & 0xFFFF) - 1;
+    // Value updates are CASes so that only one of two workers racing on the same entry (a MAC
+    // flapping between ports) wins and moves the per-port counts; the loser's frame is simply
+    // not learned, and the next one from that MAC tries again.
     if (oldPort != port) {
       if (learned.get(port) >= limit) {
         return false;
       }
-      learned.getAndIncrement(port);
-      if (oldPort >= 0) {
-        learned.getAndDecrement(oldPort);
+      if (LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, old, value(port, now, false))) {
+        learned.getAndIncrement(port);
+        if (oldPort >= 0) {
+          learned.getAndDecrement(oldPort);
+        }
       }
-      setValue(slot, value(port, now, false));
     } else if (now - (old >>> 32) >= 1) {
-      setValue(slot, value(port, now, false));
+      LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, old, value(port, now, false));
     }
     return true;
   }
@@ -306,10 +322,16 @@ public final class Fdb implements AutoCloseable {
       return false;
     }
     long expected = keyAt(slot);
-    if (expected == EMPTY && usedSlots() >= maxFill) {
+    if (expected == EMPTY && usedSlots() >= maxFill + maxFill / 2) {
       return false;
     }
-    if (LONG.compareAndSet(table, slot * ENTRY_BYTES, expected, key)) {
+    if (live.getAndIncrement() >= maxFill) { // reserve room first: capacity is exact under races
+      live.getAndDecrement();
+      return false;
+    }
+    if (!LONG.compareAndSet(table, slot * ENTRY_BYTES, expected, key)) {
+      live.getAndDecrement();
+    } else {
       if (expected == EMPTY) {
         used.getAndIncrement();
       }
@@ -355,6 +377,7 @@ public final class Fdb implements AutoCloseable {
       return false;
     }
     forget(valueAt(slot));
+    live.getAndDecrement();
     setValue(slot, 0);
     LONG.setRelease(table, slot * ENTRY_BYTES, TOMBSTONE);
     return true;
@@ -379,6 +402,7 @@ public final class Fdb implements AutoCloseable {
             && liveEntryPort(v, nowSeconds) == MISS
             && LONG.compareAndSet(table, slot * ENTRY_BYTES, k, TOMBSTONE)) {
           forget(v);
+          live.getAndDecrement();
           aged++;
         }
       }
@@ -401,6 +425,7 @@ public final class Fdb implements AutoCloseable {
       long v = valueAt(slot);
       if (k != EMPTY && k != TOMBSTONE && (int) (v & 0xFFFF) - 1 == port) {
         forget(v);
+        live.getAndDecrement();
         setValue(slot, 0);
         LONG.setRelease(table, slot * ENTRY_BYTES, TOMBSTONE);
         removed++;

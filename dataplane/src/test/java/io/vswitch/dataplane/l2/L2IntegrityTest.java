@@ -310,6 +310,46 @@ class L2IntegrityTest {
   }
 
   /**
+   * Four threads, as four workers: each learns its own flood of MACs on its own port while all of
+   * them flap a shared set of MACs between their ports, on a table that fills and evicts. The
+   * per-port counts must still add up to the table's learned entries, and capacity must hold.
+   */
+  @Test
+  void perPortCountsStayExactUnderConcurrentLearnsMovesAndEvictions() throws Exception {
+    try (Fdb fdb = new Fdb(8192, 300)) {
+      Thread[] workers = new Thread[4];
+      for (int w = 0; w < workers.length; w++) {
+        int port = w;
+        workers[w] =
+            new Thread(
+                () -> {
+                  SplittableRandom random = new SplittableRandom(port);
+                  for (int n = 0; n < 200_000; n++) {
+                    long mac =
+                        n % 2 == 0
+                            ? random.nextInt(64) // shared, flapping
+                            : ((long) port << 32) | random.nextInt(1 << 20);
+                    fdb.learn(Fdb.key(10, 0x0200_0000_0000L | mac), port, 1 + n / 50_000, 4000);
+                  }
+                });
+        workers[w].start();
+      }
+      for (Thread t : workers) {
+        t.join();
+      }
+      int[] counted = new int[4];
+      fdb.forEach(10, (vlan, mac, port, age) -> counted[port]++);
+      int total = 0;
+      for (int p = 0; p < 4; p++) {
+        assertEquals(counted[p], fdb.learnedOn(p), "port " + p);
+        assertTrue(counted[p] <= 4000, "mac-limit of port " + p);
+        total += counted[p];
+      }
+      assertTrue(total <= 8192, "capacity: " + total);
+    }
+  }
+
+  /**
    * The exhaustion run: port 0 sends 2M random source MACs (in bursts of 32, with a remainder) into
    * an FDB of capacity 65536, under the default mac-limit and with no limit (then the table fills
    * and eviction makes room); afterwards a new host on port 1 is learned and unicast to it goes to
