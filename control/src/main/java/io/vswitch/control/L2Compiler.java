@@ -98,6 +98,8 @@ public final class L2Compiler {
         .forgedTransmits(s.forgedTransmits().equals("accept"))
         .learning(port.learning())
         .mtu(port.mtuOrDefault())
+        .macLimit(s.macLimit())
+        .forwardBpdu(s.forwardBpdu())
         .acls(acl(binding.ingress(), acls), acl(binding.egress(), acls))
         .policer(policer(qos, port))
         .shaper(

@@ -19,6 +19,7 @@ import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.port.PortSpec;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.DropReason;
+import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.xconnect.CrossConnectAgent;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -52,11 +53,16 @@ public final class SwitchLauncher {
   }
 
   /** The running data plane and what the control thread does for it while it runs. */
-  public record Running(SwitchRuntime runtime, L2Switch l2) {
-    /** Periodic control-thread work: FDB aging. */
+  public record Running(SwitchRuntime runtime, L2Switch l2, LearnRefusals refusals) {
+    Running(SwitchRuntime runtime, L2Switch l2) {
+      this(runtime, l2, new LearnRefusals(runtime.portCapacity(), System.err));
+    }
+
+    /** Periodic control-thread work: FDB aging, and a log line for MACs the FDB refused. */
     public void housekeeping() {
       if (l2 != null) {
         l2.age();
+        refusals.check(runtime);
       }
     }
 
@@ -163,9 +169,15 @@ public final class SwitchLauncher {
           out.printf("drop %-16s %-20s %d%n", port.name(), reason.label(), n);
         }
       }
+      long refused = counters.sum(port.index(), PortCounter.FDB_LEARN_REFUSED);
+      if (refused > 0) {
+        out.printf(
+            "fdb %-17s %-20s %d%n", port.name(), PortCounter.FDB_LEARN_REFUSED.label(), refused);
+      }
     }
     if (running.l2() != null) {
-      out.printf("fdb: %d entries%n", running.l2().fdb().size(FdbClock.nowSeconds()));
+      Fdb fdb = running.l2().fdb();
+      out.printf("fdb: %d entries, %d evicted%n", fdb.size(FdbClock.nowSeconds()), fdb.evictions());
       printAclHits(running.l2().tables(), out);
     }
   }

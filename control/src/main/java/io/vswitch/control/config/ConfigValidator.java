@@ -166,6 +166,7 @@ public final class ConfigValidator {
     require(
         POLICY.contains(security.forgedTransmits()),
         where + ": forged-transmits must be accept or reject");
+    require(security.macLimit() >= 0, where + ": mac-limit must be >= 0 (0: no limit)");
   }
 
   private static void validateL2Port(

@@ -179,15 +179,29 @@ public record SwitchConfig(
     }
   }
 
-  /** vSphere's three security policies, each "accept" or "reject". */
-  public record Security(String promiscuous, String macChanges, String forgedTransmits) {
-    static final Security DEFAULT = new Security(null, null, null);
+  /**
+   * vSphere's three security policies, each "accept" or "reject"; port security's MAC limit
+   * (learned MACs per port, 0 = none, default {@link #DEFAULT_MAC_LIMIT}); and whether 802.1D
+   * reserved multicast (BPDU, LLDP) is relayed (OVS forward-bpdu; default false).
+   */
+  public record Security(
+      String promiscuous,
+      String macChanges,
+      String forgedTransmits,
+      Integer macLimit,
+      Boolean forwardBpdu) {
+    static final Security DEFAULT = new Security(null, null, null, null, null);
+
+    /** Enough for a trunk to a busy segment; a port flooding source MACs stops here. */
+    public static final int DEFAULT_MAC_LIMIT = 8192;
 
     /** Defaults of a vSphere standard switch: promiscuous rejected, the other two accepted. */
     public Security {
       promiscuous = promiscuous == null ? "reject" : promiscuous;
       macChanges = macChanges == null ? "accept" : macChanges;
       forgedTransmits = forgedTransmits == null ? "accept" : forgedTransmits;
+      macLimit = macLimit == null ? Integer.valueOf(DEFAULT_MAC_LIMIT) : macLimit;
+      forwardBpdu = forwardBpdu != null && forwardBpdu;
     }
   }
 

@@ -163,6 +163,27 @@ class ConfigValidatorTest {
   }
 
   @Test
+  void portSecurityHasAMacLimitByDefaultAndForwardBpduOff() {
+    SwitchConfig config =
+        valid(
+            """
+            port-groups:
+              - {name: web, vlan: {mode: access, id: 10}, security: {mac-limit: 16, forward-bpdu: true}}
+              - {name: up, vlan: {mode: trunk, allowed: [10]}}
+            """
+                + L2_PORTS);
+    assertEquals(16, config.portGroups().get(0).security().macLimit());
+    assertEquals(true, config.portGroups().get(0).security().forwardBpdu());
+    assertEquals(
+        SwitchConfig.Security.DEFAULT_MAC_LIMIT, config.portGroups().get(1).security().macLimit());
+    assertEquals(false, config.portGroups().get(1).security().forwardBpdu());
+    String groups = "port-groups:\n  - {name: up, vlan: {mode: trunk, allowed: [10]}}\n";
+    assertTrue(
+        refused(groups + "  - {name: web, security: {mac-limit: -1}}\n" + L2_PORTS)
+            .contains("mac-limit must be >= 0"));
+  }
+
+  @Test
   void portsWithoutAGroupAreOnAccessVlanOne() {
     SwitchConfig config = valid(PORTS);
     assertEquals(null, config.ports().get(0).portGroup());

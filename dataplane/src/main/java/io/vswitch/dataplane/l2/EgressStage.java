@@ -162,7 +162,9 @@ public final class EgressStage {
         ctx.ingressCounters.addDrop(DropReason.NO_MBUF, nOther);
       }
     }
-    if (tagged && pcp >= 0) { // the shared original keeps its tag: only its priority changes
+    if (tagged && (pcp >= 0 || (ctx.tag[i] & 0xFFF) != vlan)) {
+      // The shared original keeps its tag, but it must carry the VLAN it was switched in: a
+      // priority tag (VID 0) becomes the VLAN's VID, a mark changes the priority.
       VlanRewrite.apply(original, ctx.frame[i], ctx.tag[i], true, vlan, pcp);
     }
     enqueue(tx, same, nSame, original, flood);

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,8 +43,11 @@ public final class Fdb implements AutoCloseable {
   private static final long STATIC_BIT = 1L << 16;
   private static final int ENTRY_BYTES = 16;
 
-  /** Stop learning new MACs beyond this fill of the slots, to keep probe chains short. */
-  private static final double MAX_LOAD = 0.75;
+  /** Ports whose learned entries are counted (port indexes are below this). */
+  static final int MAX_PORTS = 1024;
+
+  /** Slots looked at for an eviction victim beyond a full table's chain end: a bounded probe. */
+  private static final int EVICT_WINDOW = 16;
 
   private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
@@ -63,18 +67,35 @@ public final class Fdb implements AutoCloseable {
    */
   private volatile Thread controlOwner;
 
-  /** Slots ever claimed (live, aged or tombstoned): what the load limit counts. */
+  /**
+   * Slots claimed (live, aged or tombstoned), bounded at 1.5 times the capacity (a load of 0.75 at
+   * most) so probe chains stay short whatever the churn.
+   */
   private final AtomicLong used = new AtomicLong();
 
+  /** Keys in the table (learned, static or aged but not yet swept): what capacity bounds. */
+  private final AtomicLong live = new AtomicLong();
+
   /**
-   * @param capacity the number of MACs the table must hold (it gets at least twice as many slots)
+   * Learned (not static) entries per port, for the per-port MAC limit. Kept up to date on insert,
+   * move, age-out and removal; a move racing a sweep of the same entry can leave one off by one,
+   * which only shifts that port's limit by one entry until the port is flushed.
+   */
+  private final AtomicIntegerArray learned = new AtomicIntegerArray(MAX_PORTS);
+
+  /** Learned entries replaced by another port's new MAC while the table was full. */
+  private final AtomicLong evictions = new AtomicLong();
+
+  /**
+   * @param capacity the most MACs the table holds, exactly (it gets at least twice as many slots,
+   *     so probe chains stay short even when full)
    * @param agingSeconds how long a learned entry lives without being seen again
    */
   public Fdb(int capacity, long agingSeconds) {
     long slots = Long.highestOneBit(Math.max(16, (long) capacity * 2 - 1)) << 1;
     this.table = arena.allocate(slots * ENTRY_BYTES, 64);
     this.mask = slots - 1;
-    this.maxFill = (long) (slots * MAX_LOAD);
+    this.maxFill = capacity;
     this.agingSeconds = agingSeconds;
   }
 
@@ -143,47 +164,202 @@ public final class Fdb implements AutoCloseable {
    * full (the MAC stays unknown and traffic to it floods). Static entries are never overwritten.
    */
   public boolean learn(long key, int port, long nowSeconds) {
+    return learn(key, port, nowSeconds, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #learn(long, int, long)}, but a new MAC (or one moving here) is refused when {@code
+   * port} already holds {@code limit} learned entries (port security's MAC limit): one port cannot
+   * fill the table and turn the VLAN into a hub for everyone else. Refreshes are never refused.
+   */
+  public boolean learn(long key, int port, long nowSeconds, int limit) {
     long slot = home(key);
     long firstFree = -1;
+    long victim = -1;
+    int victimCount = 0;
+    long victimSeen = Long.MAX_VALUE;
     for (long probes = 0; probes <= mask; probes++) {
       long k = keyAt(slot);
       if (k == key) {
-        refresh(slot, port, nowSeconds);
-        return true;
+        return refresh(slot, port, nowSeconds, limit);
       }
       if (k == TOMBSTONE && firstFree < 0) {
         firstFree = slot;
       } else if (k == EMPTY) {
-        return insert(key, port, nowSeconds, firstFree >= 0 ? firstFree : slot);
+        if (live.get() >= maxFill) {
+          return victim >= 0
+              ? evict(victim, key, port, nowSeconds, limit)
+              : evictNearby(firstFree >= 0 ? firstFree : slot, key, port, nowSeconds, limit);
+        }
+        return insert(key, port, nowSeconds, firstFree >= 0 ? firstFree : slot, limit);
+      } else if (firstFree < 0) {
+        // Eviction candidate (used only when the table is full): a learned entry of the port that
+        // holds the most, the oldest among those. Any slot before the chain's end lies on this
+        // key's probe path, so the new key may take it; the walk is the one the learn does anyway.
+        long v = valueAt(slot);
+        int owner = (int) (v & 0xFFFF) - 1;
+        if (owner >= 0 && (v & STATIC_BIT) == 0) {
+          int count = learned.get(owner);
+          if (count > victimCount || (count == victimCount && (v >>> 32) < victimSeen)) {
+            victim = slot;
+            victimCount = count;
+            victimSeen = v >>> 32;
+          }
+        }
       }
       slot = (slot + 1) & mask;
     }
-    return firstFree >= 0 && insert(key, port, nowSeconds, firstFree);
+    return firstFree >= 0 && insert(key, port, nowSeconds, firstFree, limit);
   }
 
-  private void refresh(long slot, int port, long now) {
-    long old = valueAt(slot);
-    if ((old & STATIC_BIT) != 0) {
-      return;
-    }
-    if ((int) (old & 0xFFFF) - 1 != port || now - (old >>> 32) >= 1) {
-      setValue(slot, value(port, now, false));
-    }
-  }
-
-  private boolean insert(long key, int port, long now, long slot) {
-    long expected = keyAt(slot);
-    if (expected == EMPTY && usedSlots() >= maxFill) {
+  /**
+   * The table is full: the new key takes the slot of the chosen victim, but only when the victim's
+   * port holds more learned entries than the learner's would after the learn (OVS: the port with
+   * the most entries gives way), so a port flooding source MACs evicts its own entries and never a
+   * quiet port's. The victim's value is zeroed first, so a reader in between sees a miss (and
+   * floods) rather than the new key with the old port.
+   */
+  private boolean evict(long slot, long key, int port, long now, int limit) {
+    long v = valueAt(slot);
+    int owner = (int) (v & 0xFFFF) - 1;
+    if (owner < 0
+        || (v & STATIC_BIT) != 0
+        || learned.get(port) >= limit
+        || learned.get(owner) <= learned.get(port) + 1) {
       return false;
     }
-    if (LONG.compareAndSet(table, slot * ENTRY_BYTES, expected, key)) {
+    long k = keyAt(slot);
+    if (k == EMPTY
+        || k == TOMBSTONE
+        || !LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, v, 0L)
+        || !LONG.compareAndSet(table, slot * ENTRY_BYTES, k, key)) {
+      return false;
+    }
+    learned.getAndDecrement(owner);
+    learned.getAndIncrement(port);
+    evictions.getAndIncrement();
+    setValue(slot, value(port, now, false));
+    return true;
+  }
+
+  /**
+   * The table is full and this key's chain (short at half load) holds no candidate: the victim is
+   * sought in the next {@link #EVICT_WINDOW} slots instead, turned into a tombstone (which any
+   * chain may cross), and the new key takes the EMPTY slot that ends its own chain. Live entries
+   * stay at capacity; claimed slots may exceed it, up to 1.5 times (the tombstones are reused by
+   * later learns or given back by the next sweep), which keeps probe chains bounded.
+   */
+  private boolean evictNearby(long free, long key, int port, long now, int limit) {
+    long expected = keyAt(free);
+    if (learned.get(port) >= limit || (expected == EMPTY && usedSlots() >= maxFill + maxFill / 2)) {
+      return false;
+    }
+    long victim = -1;
+    int victimCount = learned.get(port) + 1; // only a port holding more than the learner gives way
+    long slot = (free + 1) & mask;
+    for (int n = 0; n < EVICT_WINDOW; n++, slot = (slot + 1) & mask) {
+      long v = valueAt(slot);
+      int owner = (int) (v & 0xFFFF) - 1;
+      if (owner >= 0 && (v & STATIC_BIT) == 0 && learned.get(owner) > victimCount) {
+        victim = slot;
+        victimCount = learned.get(owner);
+      }
+    }
+    if (victim < 0) {
+      return false;
+    }
+    long v = valueAt(victim);
+    long k = keyAt(victim);
+    int owner = (int) (v & 0xFFFF) - 1;
+    if (k == EMPTY
+        || k == TOMBSTONE
+        || owner < 0
+        || !LONG.compareAndSet(table, victim * ENTRY_BYTES + 8, v, 0L)
+        || !LONG.compareAndSet(table, victim * ENTRY_BYTES, k, TOMBSTONE)) {
+      return false;
+    }
+    learned.getAndDecrement(owner);
+    evictions.getAndIncrement();
+    // The victim's room passes to the new key without going through the live count, so no other
+    // learn can take it in between and push the table past capacity.
+    if (!LONG.compareAndSet(table, free * ENTRY_BYTES, expected, key)) {
+      live.getAndDecrement();
+      return learn(key, port, now, limit); // lost the slot: the freed room is there for the retry
+    }
+    if (expected == EMPTY) {
+      used.getAndIncrement();
+    }
+    learned.getAndIncrement(port);
+    setValue(free, value(port, now, false));
+    return true;
+  }
+
+  /** Entries evicted to make room in a full table since start. */
+  public long evictions() {
+    return evictions.get();
+  }
+
+  private boolean refresh(long slot, int port, long now, int limit) {
+    long old = valueAt(slot);
+    if ((old & STATIC_BIT) != 0) {
+      return true;
+    }
+    int oldPort = (int) (old & 0xFFFF) - 1;
+    // Value updates are CASes so that only one of two workers racing on the same entry (a MAC
+    // flapping between ports) wins and moves the per-port counts; the loser's frame is simply
+    // not learned, and the next one from that MAC tries again.
+    if (oldPort != port) {
+      if (learned.get(port) >= limit) {
+        return false;
+      }
+      if (LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, old, value(port, now, false))) {
+        learned.getAndIncrement(port);
+        if (oldPort >= 0) {
+          learned.getAndDecrement(oldPort);
+        }
+      }
+    } else if (now - (old >>> 32) >= 1) {
+      LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, old, value(port, now, false));
+    }
+    return true;
+  }
+
+  private boolean insert(long key, int port, long now, long slot, int limit) {
+    if (learned.get(port) >= limit) {
+      return false;
+    }
+    long expected = keyAt(slot);
+    if (expected == EMPTY && usedSlots() >= maxFill + maxFill / 2) {
+      return false;
+    }
+    if (live.getAndIncrement() >= maxFill) { // reserve room first: capacity is exact under races
+      live.getAndDecrement();
+      return false;
+    }
+    if (!LONG.compareAndSet(table, slot * ENTRY_BYTES, expected, key)) {
+      live.getAndDecrement();
+    } else {
       if (expected == EMPTY) {
         used.getAndIncrement();
       }
+      learned.getAndIncrement(port);
       setValue(slot, value(port, now, false));
       return true;
     }
-    return learn(key, port, now); // another worker took the slot: start over
+    return learn(key, port, now, limit); // another worker took the slot: start over
+  }
+
+  /** Learned entries of {@code port} (aged ones included until a sweep removes them). */
+  public int learnedOn(int port) {
+    return learned.get(port);
+  }
+
+  /** Gives back the per-port count of a learned entry that is being removed. */
+  private void forget(long value) {
+    int port = (int) (value & 0xFFFF) - 1;
+    if (port >= 0 && (value & STATIC_BIT) == 0) {
+      learned.getAndDecrement(port);
+    }
   }
 
   private long usedSlots() {
@@ -223,7 +399,9 @@ public final class Fdb implements AutoCloseable {
     if (!learn(key, port, 0)) {
       throw new IllegalStateException("FDB full: cannot add static entry");
     }
-    setValue(find(key), value(port, 0, true));
+    long slot = find(key);
+    forget(valueAt(slot));
+    setValue(slot, value(port, 0, true));
   }
 
   /** Removes (vlan, mac) whatever its kind. Control thread only. */
@@ -233,6 +411,8 @@ public final class Fdb implements AutoCloseable {
     if (slot < 0) {
       return false;
     }
+    forget(valueAt(slot));
+    live.getAndDecrement();
     setValue(slot, 0);
     LONG.setRelease(table, slot * ENTRY_BYTES, TOMBSTONE);
     return true;
@@ -257,6 +437,8 @@ public final class Fdb implements AutoCloseable {
         if (v != 0
             && liveEntryPort(v, nowSeconds) == MISS
             && LONG.compareAndSet(table, slot * ENTRY_BYTES, k, TOMBSTONE)) {
+          forget(v);
+          live.getAndDecrement();
           aged++;
         }
       }
@@ -279,6 +461,8 @@ public final class Fdb implements AutoCloseable {
       long k = keyAt(slot);
       long v = valueAt(slot);
       if (k != EMPTY && k != TOMBSTONE && (int) (v & 0xFFFF) - 1 == port) {
+        forget(v);
+        live.getAndDecrement();
         setValue(slot, 0);
         LONG.setRelease(table, slot * ENTRY_BYTES, TOMBSTONE);
         removed++;

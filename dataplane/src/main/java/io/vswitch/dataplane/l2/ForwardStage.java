@@ -18,13 +18,19 @@ public final class ForwardStage {
   public void run(BurstContext ctx, L2Tables tables, long nowSeconds) {
     long previousKey = 0;
     int previousEgress = BurstContext.FLOOD;
+    PortPolicy ingress = tables.port(ctx.ingressPort);
+    boolean forwardBpdu = ingress != null && ingress.forwardBpdu;
     for (int i = 0; i < ctx.count; i++) {
       if (ctx.isDropped(i)) {
         continue;
       }
       long dst = ctx.dstMac[i];
       if (MacAddress.isMulticast(dst)) {
-        ctx.egress[i] = BurstContext.FLOOD;
+        if (isReserved(dst) && !relaysReserved(dst, forwardBpdu)) {
+          ctx.drop(i, DropReason.RESERVED_MULTICAST);
+        } else {
+          ctx.egress[i] = BurstContext.FLOOD;
+        }
         continue;
       }
       long key = Fdb.key(ctx.vlan[i], dst);
@@ -38,6 +44,20 @@ public final class ForwardStage {
         ctx.egress[i] = previousEgress;
       }
     }
+  }
+
+  /** 01:80:C2:00:00:00 to 0F, the group addresses IEEE 802.1Q 8.6.3 says a bridge filters. */
+  static boolean isReserved(long dst) {
+    return (dst & ~0xFL) == 0x0180_C200_0000L;
+  }
+
+  /**
+   * With forward-bpdu (as OVS's other-config:forward-bpdu) the group relays the reserved range,
+   * except PAUSE (:01) and slow protocols such as LACP (:02), which are link-local by definition.
+   */
+  private static boolean relaysReserved(long dst, boolean forwardBpdu) {
+    int low = (int) (dst & 0xF);
+    return forwardBpdu && low != 0x1 && low != 0x2;
   }
 
   private int resolve(long key, int vlan, L2Tables tables, long nowSeconds) {

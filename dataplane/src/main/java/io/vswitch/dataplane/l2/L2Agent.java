@@ -7,10 +7,12 @@ import io.vswitch.dataplane.qos.Shaper;
 import io.vswitch.dataplane.qos.ShaperSpec;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.CounterSlot;
+import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.worker.ReplannableAgent;
 import io.vswitch.dataplane.worker.RxQueue;
 import io.vswitch.ffm.Eal;
+import io.vswitch.ffm.Mbuf;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -237,7 +239,7 @@ public final class L2Agent implements ReplannableAgent {
     TxBuffer[] tx = current.tx;
     PortPolicy port = tables.port(in.port().index());
     if (port == null) { // the port is being added or removed: tables and plan disagree briefly
-      ctx.batch().freeAll();
+      notReady(counters, received);
       return received;
     }
     ctx.begin(port.index, received, counters);
@@ -265,7 +267,7 @@ public final class L2Agent implements ReplannableAgent {
       qos.run(ctx, port, policer);
     }
     if (port.learning) {
-      learn.run(ctx, now);
+      learn.run(ctx, now, port.macLimit);
     }
     forward.run(ctx, tables, now);
     if (acls) {
@@ -276,6 +278,21 @@ public final class L2Agent implements ReplannableAgent {
     flush(tx);
     latency.recordValue(Math.min(System.nanoTime() - start, MAX_LATENCY_NS));
     return received;
+  }
+
+  /**
+   * A burst from a port the tables do not have: counted as received and dropped (port_not_ready) so
+   * rx = tx + drops holds through a port's add and removal, then freed.
+   */
+  private void notReady(CounterSlot counters, int received) {
+    long bytes = 0;
+    for (int i = 0; i < received; i++) {
+      bytes += Mbuf.packetLength(ctx.batch().mbuf(i));
+    }
+    counters.add(PortCounter.RX_PACKETS, received);
+    counters.add(PortCounter.RX_BYTES, bytes);
+    counters.addDrop(DropReason.PORT_NOT_READY, received);
+    ctx.batch().freeAll();
   }
 
   /** The per-burst latency recorder; the control thread takes interval histograms from it. */

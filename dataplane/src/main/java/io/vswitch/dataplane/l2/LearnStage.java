@@ -1,8 +1,12 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.stats.PortCounter;
+
 /**
  * Learns (VLAN, source MAC) → ingress port for every frame. Consecutive frames from the same source
- * (the common case in a burst) are learned once. A MAC seen on a new port moves at once.
+ * (the common case in a burst) are learned once. A MAC seen on a new port moves at once. A MAC the
+ * FDB refuses (the port's mac-limit or the table's capacity) is counted as {@link
+ * PortCounter#FDB_LEARN_REFUSED}; the frame itself still goes on.
  */
 public final class LearnStage {
   private final Fdb fdb;
@@ -12,7 +16,13 @@ public final class LearnStage {
   }
 
   public void run(BurstContext ctx, long nowSeconds) {
+    run(ctx, nowSeconds, Integer.MAX_VALUE);
+  }
+
+  /** Learns with the ingress port's MAC limit. */
+  public void run(BurstContext ctx, long nowSeconds, int macLimit) {
     long previous = 0;
+    int refused = 0;
     int port = ctx.ingressPort;
     for (int i = 0; i < ctx.count; i++) {
       if (ctx.isDropped(i)) {
@@ -20,9 +30,14 @@ public final class LearnStage {
       }
       long key = Fdb.key(ctx.vlan[i], ctx.srcMac[i]);
       if (key != previous) {
-        fdb.learn(key, port, nowSeconds);
+        if (!fdb.learn(key, port, nowSeconds, macLimit)) {
+          refused++;
+        }
         previous = key;
       }
+    }
+    if (refused > 0) {
+      ctx.ingressCounters.add(PortCounter.FDB_LEARN_REFUSED, refused);
     }
   }
 }

@@ -60,10 +60,19 @@ public final class ParseStage {
     ctx.tag[i] = tag;
     ctx.etherType[i] = type;
     ctx.l3Offset[i] = offset;
-    if (MacAddress.isMulticast(ctx.srcMac[i])) {
-      return DropReason.SOURCE_MULTICAST;
+    DropReason badSource = checkSource(ctx.srcMac[i]);
+    if (badSource != null) {
+      return badSource;
     }
     return checkL3(frame, offset, type, length, ctx.length[i]);
+  }
+
+  /** No host sends from a group address or from the all-zero MAC; neither may be learned. */
+  private static DropReason checkSource(long src) {
+    if (MacAddress.isMulticast(src)) {
+      return DropReason.SOURCE_MULTICAST;
+    }
+    return src == 0 ? DropReason.SOURCE_ZERO : null;
   }
 
   /**

@@ -33,6 +33,8 @@ public final class PortPolicy {
   final boolean acceptMacChanges;
   final boolean acceptForgedTransmits;
   final boolean learning;
+  final int macLimit;
+  final boolean forwardBpdu;
   final Acl ingressAcl;
   final Acl egressAcl;
   final PolicerSpec policer;
@@ -53,6 +55,8 @@ public final class PortPolicy {
     this.acceptMacChanges = b.acceptMacChanges;
     this.acceptForgedTransmits = b.acceptForgedTransmits;
     this.learning = b.learning;
+    this.macLimit = b.macLimit;
+    this.forwardBpdu = b.forwardBpdu;
     this.ingressAcl = b.ingressAcl;
     this.egressAcl = b.egressAcl;
     this.policer = b.policer;
@@ -170,6 +174,8 @@ public final class PortPolicy {
     private boolean acceptForgedTransmits = true;
     private boolean learning = true;
     private int mtu = DEFAULT_MTU;
+    private int macLimit = Integer.MAX_VALUE;
+    private boolean forwardBpdu;
     private Acl ingressAcl;
     private Acl egressAcl;
     private PolicerSpec policer;
@@ -223,6 +229,21 @@ public final class PortPolicy {
 
     public Builder learning(boolean on) {
       this.learning = on;
+      return this;
+    }
+
+    /** At most {@code limit} learned MACs on this port; 0 means no limit. */
+    public Builder macLimit(int limit) {
+      if (limit < 0) {
+        throw new IllegalArgumentException("mac-limit must be >= 0");
+      }
+      this.macLimit = limit == 0 ? Integer.MAX_VALUE : limit;
+      return this;
+    }
+
+    /** Relay 802.1D reserved multicast (BPDU, LLDP) received here; never PAUSE or LACP. */
+    public Builder forwardBpdu(boolean on) {
+      this.forwardBpdu = on;
       return this;
     }
 

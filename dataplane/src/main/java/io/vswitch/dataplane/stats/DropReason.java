@@ -18,6 +18,17 @@ public enum DropReason {
   BAD_IP_LENGTH("bad_ip_length"),
   /** Source MAC is a group address: no host sends from one. */
   SOURCE_MULTICAST("source_multicast"),
+  /** Source MAC is 00:00:00:00:00:00: no host has it; never learned. */
+  SOURCE_ZERO("source_zero"),
+  /**
+   * Destination is an 802.1D reserved group address 01:80:C2:00:00:0x (BPDU, PAUSE, LACP, LLDP): a
+   * bridge never relays these (IEEE 802.1Q 8.6.3) unless the port group sets forward-bpdu.
+   */
+  RESERVED_MULTICAST("reserved_multicast"),
+  /**
+   * Received on a port the published tables do not know yet (being added) or any more (removed).
+   */
+  PORT_NOT_READY("port_not_ready"),
   /** An 802.1ad (0x88a8) outer tag or a second 802.1Q tag: QinQ is not switched. */
   QINQ("qinq_unsupported"),
   /** Tagged on an access port, VLAN not in a trunk's allowed list, or untagged with no native. */

@@ -9,7 +9,12 @@ public enum PortCounter {
   /** Unicast frames forwarded to one known port. */
   TX_UNICAST("tx_unicast"),
   /** Frames sent as part of a flood (broadcast, multicast, unknown unicast). */
-  TX_FLOOD("tx_flood");
+  TX_FLOOD("tx_flood"),
+  /**
+   * Source MACs not learned: the port reached its mac-limit or the FDB is at capacity. Not a drop
+   * (the frame is still forwarded); traffic to such a MAC floods.
+   */
+  FDB_LEARN_REFUSED("fdb_learn_refused");
 
   private final String label;
 

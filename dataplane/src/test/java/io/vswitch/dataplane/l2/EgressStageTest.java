@@ -92,6 +92,11 @@ class EgressStageTest {
   private final List<CapturePort> ports = new ArrayList<>();
 
   private TxBuffer[] buffers(StageFixture f) {
+    return buffers(f, ports);
+  }
+
+  /** Five capture ports (added to {@code ports}) behind transmit buffers of worker 0. */
+  static TxBuffer[] buffers(StageFixture f, List<CapturePort> ports) {
     TxBuffer[] tx = new TxBuffer[5];
     for (int p = 0; p < 5; p++) {
       CapturePort port = new CapturePort(p);

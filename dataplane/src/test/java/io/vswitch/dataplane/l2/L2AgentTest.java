@@ -167,6 +167,39 @@ class L2AgentTest {
     return runtime.counters().sum(1, PortCounter.TX_PACKETS);
   }
 
+  /**
+   * Issue 10 item 7: a port the tables do not know yet (added under traffic) or any more (being
+   * removed). Its bursts are counted as received and as port_not_ready drops, so rx = tx + drops
+   * holds before, during and after the tables catch up.
+   */
+  @Test
+  void burstsOfAPortNotYetInTheTablesAreCountedAsReceivedAndDropped() {
+    L2Tables without =
+        new L2Tables(
+            new PortPolicy[] {
+              null, PortPolicy.trunk(1, 10, 20).build(), PortPolicy.access(2, 10).build()
+            });
+    try (L2Switch l2 = l2Switch(without);
+        SwitchRuntime runtime = open("l2notready", l2)) {
+      runtime.start();
+      Await.until("traffic", Duration.ofSeconds(60), () -> received(runtime) > 10_000);
+      var c = runtime.counters();
+      l2.publish(tables(PortPolicy.access(0, 10), null)); // the port's policy arrives
+      long before = c.sum(0, DropReason.PORT_NOT_READY);
+      Await.until("switched", Duration.ofSeconds(60), () -> c.sum(1, PortCounter.TX_PACKETS) > 0);
+      l2.publish(without); // and goes again, as on removal
+      Await.until(
+          "dropped again",
+          Duration.ofSeconds(60),
+          () -> c.sum(0, DropReason.PORT_NOT_READY) > before + 1000);
+      runtime.stop();
+      long rx = c.sum(0, PortCounter.RX_PACKETS);
+      assertTrue(before > 0);
+      assertEquals(rx, c.sum(1, PortCounter.TX_PACKETS) + c.drops(0) + c.drops(1));
+      assertEquals(0, runtime.closeAndCountLeaks(), "mbufs leaked");
+    }
+  }
+
   @Test
   void unicastIsTaggedToTheTrunkAndBroadcastFloodsWithoutLeakingMbufs() {
     try (L2Switch l2 = l2Switch();
