@@ -304,6 +304,11 @@ public final class Fdb implements AutoCloseable {
     if ((old & STATIC_BIT) != 0) {
       return true;
     }
+    if (old == 0) {
+      // Another worker is inserting this key (or evicting the entry) and has counted it already;
+      // claiming the zero value here would count the entry on two ports. The next frame learns.
+      return true;
+    }
     int oldPort = (int) (old & 0xFFFF) - 1;
     // Value updates are CASes so that only one of two workers racing on the same entry (a MAC
     // flapping between ports) wins and moves the per-port counts; the loser's frame is simply
