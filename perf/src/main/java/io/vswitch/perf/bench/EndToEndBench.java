@@ -170,7 +170,8 @@ public final class EndToEndBench {
     return List.of(
         java,
         "--enable-native-access=ALL-UNNAMED",
-        "-XX:+UseZGC", // as scripts/lib/common.sh's VSWITCH_JVM_OPTS
+        // as scripts/lib/common.sh's VSWITCH_JVM_OPTS, whose VSWITCH_GC picks the collector
+        "-XX:+Use" + System.getenv().getOrDefault("VSWITCH_GC", "ZGC"),
         "-Xms256m",
         "-Xmx1g",
         "-cp",
