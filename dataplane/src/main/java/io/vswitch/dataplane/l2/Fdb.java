@@ -229,10 +229,11 @@ public final class Fdb implements AutoCloseable {
       return false;
     }
     long k = keyAt(slot);
-    if (k == EMPTY
-        || k == TOMBSTONE
-        || !LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, v, 0L)
-        || !LONG.compareAndSet(table, slot * ENTRY_BYTES, k, key)) {
+    if (k == EMPTY || k == TOMBSTONE || !claimValue(slot, v)) {
+      return false;
+    }
+    if (!LONG.compareAndSet(table, slot * ENTRY_BYTES, k, key)) {
+      restoreValue(slot, v);
       return false;
     }
     learned.getAndDecrement(owner);
@@ -251,6 +252,9 @@ public final class Fdb implements AutoCloseable {
    */
   private boolean evictNearby(long free, long key, int port, long now, int limit) {
     long expected = keyAt(free);
+    if (expected != EMPTY && expected != TOMBSTONE) {
+      return learn(key, port, now, limit); // another worker filled the slot since the walk
+    }
     if (learned.get(port) >= limit || (expected == EMPTY && usedSlots() >= maxFill + maxFill / 2)) {
       return false;
     }
@@ -271,11 +275,11 @@ public final class Fdb implements AutoCloseable {
     long v = valueAt(victim);
     long k = keyAt(victim);
     int owner = (int) (v & 0xFFFF) - 1;
-    if (k == EMPTY
-        || k == TOMBSTONE
-        || owner < 0
-        || !LONG.compareAndSet(table, victim * ENTRY_BYTES + 8, v, 0L)
-        || !LONG.compareAndSet(table, victim * ENTRY_BYTES, k, TOMBSTONE)) {
+    if (k == EMPTY || k == TOMBSTONE || owner < 0 || !claimValue(victim, v)) {
+      return false;
+    }
+    if (!LONG.compareAndSet(table, victim * ENTRY_BYTES, k, TOMBSTONE)) {
+      restoreValue(victim, v);
       return false;
     }
     learned.getAndDecrement(owner);
@@ -292,6 +296,24 @@ public final class Fdb implements AutoCloseable {
     learned.getAndIncrement(port);
     setValue(free, value(port, now, false));
     return true;
+  }
+
+  /**
+   * First half of taking a slot from its entry: its value goes from {@code v} to 0, which every
+   * other learner reads as "in flight, leave it alone".
+   */
+  private boolean claimValue(long slot, long v) {
+    return LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, v, 0L);
+  }
+
+  /**
+   * The key changed between reading it and claiming the value: another entry with the same value
+   * (same port, same second) took the slot in between. Its value goes back, or the entry would stay
+   * in the table with no port, counted on its port but never found (nobody else changes a zero
+   * value of a live key: eviction needs a non-zero one, insertion an empty slot).
+   */
+  private void restoreValue(long slot, long v) {
+    LONG.compareAndSet(table, slot * ENTRY_BYTES + 8, 0L, v);
   }
 
   /** Entries evicted to make room in a full table since start. */
@@ -334,6 +356,11 @@ public final class Fdb implements AutoCloseable {
       return false;
     }
     long expected = keyAt(slot);
+    if (expected != EMPTY && expected != TOMBSTONE) {
+      // Another worker filled the slot since the walk: a CAS from its key would overwrite a live
+      // entry (still counted on its port), so walk again instead.
+      return learn(key, port, now, limit);
+    }
     if (expected == EMPTY && usedSlots() >= maxFill + maxFill / 2) {
       return false;
     }
