@@ -21,8 +21,17 @@ final class MtuCheck {
     }
   }
 
+  /**
+   * Whether a frame about to be sent carries more than {@code mtu} L3 bytes. A frame no longer than
+   * the MTU plus an untagged Ethernet header cannot, whatever its tag, so the common case decides
+   * on the length alone and reads no packet memory.
+   */
+  static boolean exceeds(long mbuf, int length, int mtu) {
+    return length > mtu + ParseStage.ETHER_HEADER && payload(mbuf, length) > mtu;
+  }
+
   /** The L3 payload of a frame about to be sent: its length less Ethernet and tag headers. */
-  static int payload(long mbuf, int length) {
+  private static int payload(long mbuf, int length) {
     if (length < ParseStage.ETHER_HEADER + 4) {
       return 0;
     }

@@ -37,7 +37,7 @@ public final class TxBuffer {
    * queues it in the shaper (freed and counted only when that queue is full).
    */
   public void add(long mbuf, int length, boolean flood) {
-    if (MtuCheck.payload(mbuf, length) > mtu) {
+    if (MtuCheck.exceeds(mbuf, length, mtu)) {
       refuse(mbuf, DropReason.TX_MTU_EXCEEDED);
       return;
     }
