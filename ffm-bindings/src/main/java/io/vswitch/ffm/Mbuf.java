@@ -120,4 +120,12 @@ public final class Mbuf {
   public static void free(long mbuf) {
     vswitch_shim_h.vs_pktmbuf_free(MemorySegment.ofAddress(mbuf));
   }
+
+  /**
+   * A deep copy of a (possibly chained) mbuf from {@code pool}, as rte_pktmbuf_copy: a new mbuf the
+   * caller owns alone, or 0 when the pool is empty.
+   */
+  public static long copy(long mbuf, MemorySegment pool) {
+    return vswitch_shim_h.vs_pktmbuf_copy(MemorySegment.ofAddress(mbuf), pool).address();
+  }
 }

@@ -6,9 +6,10 @@ import io.vswitch.dataplane.stats.DropReason;
 import java.lang.foreign.Arena;
 
 /**
- * Per-packet metadata of the burst in flight, as parallel arrays (structure of arrays): each stage
- * reads the fields earlier stages wrote and loops over the burst once. Allocated once per worker;
- * {@link #begin} resets it per burst.
+ * The burst in flight, as the stages see it: per-burst facts (its port and that port's policy, the
+ * tables, the pass's clock, the worker's transmit set) and per-packet metadata as parallel arrays
+ * (structure of arrays): each stage reads the fields earlier stages wrote and loops over the burst
+ * once. Allocated once per worker; {@link #begin} resets it per burst.
  *
  * <p>A dropped packet has a non-zero {@code drop[i]} and is skipped by every later stage; its mbuf
  * is collected in {@link #dropped} and freed with one downcall at the end of the burst.
@@ -30,7 +31,23 @@ public final class BurstContext {
   public final int[] etherType = new int[PacketBatch.MAX_BURST];
   public final int[] l3Offset = new int[PacketBatch.MAX_BURST];
   public final int[] vlan = new int[PacketBatch.MAX_BURST];
+  /** The unicast egress port, or {@link #FLOOD}. */
   public final int[] egress = new int[PacketBatch.MAX_BURST];
+
+  /**
+   * Egress ports as a mask (bit = port index): from {@link ForwardStage}, narrowed by the egress
+   * filter and ACLs; after {@link ReplicateStage}, the ports that get the original mbuf.
+   */
+  public final long[] out = new long[PacketBatch.MAX_BURST];
+
+  /** After {@link ReplicateStage}: the ports that get {@link #copy}, the other encapsulation. */
+  public final long[] copyOut = new long[PacketBatch.MAX_BURST];
+
+  /** A copy of the frame for the ports that want the other encapsulation, or 0. */
+  public final long[] copy = new long[PacketBatch.MAX_BURST];
+
+  /** The original leaves in the other encapsulation (every egress port wants it so). */
+  public final boolean[] retag = new boolean[PacketBatch.MAX_BURST];
   public final byte[] drop = new byte[PacketBatch.MAX_BURST];
 
   /** 802.1p priority a tagged egress gets, or -1 to keep the frame's own (0 when it had none). */
@@ -45,6 +62,22 @@ public final class BurstContext {
   int count;
   int ingressPort;
   CounterSlot ingressCounters;
+
+  /** The burst's port's policy, and the tables it comes from. */
+  PortPolicy port;
+
+  L2Tables tables;
+
+  /** The receive queue the burst came from. */
+  int rxQueue;
+
+  /** The pass's TSC time and FDB seconds. */
+  long tsc;
+
+  long seconds;
+
+  /** Where this worker's frames go out. */
+  TxSet tx;
 
   public BurstContext(Arena arena) {
     this(new PacketBatch(arena), arena);
@@ -61,7 +94,26 @@ public final class BurstContext {
     return batch;
   }
 
-  /** Starts a burst of {@code count} packets received on {@code port}. */
+  /** Starts a burst of {@code count} packets from receive queue {@code rxQueue} of a port. */
+  public void begin(
+      L2Tables tables,
+      PortPolicy port,
+      int rxQueue,
+      int count,
+      CounterSlot counters,
+      TxSet tx,
+      long tsc,
+      long seconds) {
+    this.tables = tables;
+    this.port = port;
+    this.rxQueue = rxQueue;
+    this.tx = tx;
+    this.tsc = tsc;
+    this.seconds = seconds;
+    begin(port.index, count, counters);
+  }
+
+  /** Starts a burst of {@code count} packets received on {@code port} (tests of one stage). */
   public void begin(int port, int count, CounterSlot counters) {
     this.ingressPort = port;
     this.count = count;
@@ -78,6 +130,15 @@ public final class BurstContext {
     return ingressPort;
   }
 
+  /** Sets what the agent's {@link #begin} would: for tests and benches that run single stages. */
+  public void use(L2Tables tables, PortPolicy port, TxSet tx, long tsc, long seconds) {
+    this.tables = tables;
+    this.port = port;
+    this.tx = tx;
+    this.tsc = tsc;
+    this.seconds = seconds;
+  }
+
   public boolean isDropped(int i) {
     return drop[i] != 0;
   }
@@ -87,6 +148,11 @@ public final class BurstContext {
     drop[i] = (byte) (reason.ordinal() + 1);
     dropped.add(batch.mbuf(i));
     ingressCounters.addDrop(reason, 1);
+  }
+
+  /** Counts {@code n} frames that never existed as mbufs (copies that could not be made). */
+  void countDrops(DropReason reason, int n) {
+    ingressCounters.addDrop(reason, n);
   }
 
   /** Frees the mbufs of dropped packets (one downcall). */

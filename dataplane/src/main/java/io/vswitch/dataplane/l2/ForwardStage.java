@@ -4,46 +4,67 @@ import io.vswitch.dataplane.stats.DropReason;
 
 /**
  * Decides each frame's egress: the port its (VLAN, destination MAC) was learned on, or {@link
- * BurstContext#FLOOD} for broadcast, multicast and unknown unicast. A destination learned on the
- * ingress port is dropped (no hairpin). An entry that points at a port no longer in the VLAN (the
+ * BurstContext#FLOOD} for broadcast, multicast and unknown unicast, and the set of ports it goes
+ * to ({@link BurstContext#out}: the one port plus the VLAN's promiscuous members, or the VLAN's
+ * members, never the ingress port). A destination learned on the ingress port is dropped (no
+ * hairpin). An entry that points at a port no longer in the VLAN (the
  * config changed under it) is treated as unknown.
  */
-public final class ForwardStage {
+public final class ForwardStage implements Stage {
   private final Fdb fdb;
 
   public ForwardStage(Fdb fdb) {
     this.fdb = fdb;
   }
 
-  public void run(BurstContext ctx, L2Tables tables, long nowSeconds) {
+  @Override
+  public void run(BurstContext ctx) {
+    L2Tables tables = ctx.tables;
+    long nowSeconds = ctx.seconds;
     long previousKey = 0;
     int previousEgress = BurstContext.FLOOD;
-    PortPolicy ingress = tables.port(ctx.ingressPort);
-    boolean forwardBpdu = ingress != null && ingress.forwardBpdu;
+    long notIngress = ~(1L << ctx.ingressPort);
+    boolean forwardBpdu = ctx.port.forwardBpdu;
     for (int i = 0; i < ctx.count; i++) {
       if (ctx.isDropped(i)) {
         continue;
       }
       long dst = ctx.dstMac[i];
+      int vlan = ctx.vlan[i];
       if (MacAddress.isMulticast(dst)) {
         if (isReserved(dst) && !relaysReserved(dst, forwardBpdu)) {
           ctx.drop(i, DropReason.RESERVED_MULTICAST);
         } else {
-          ctx.egress[i] = BurstContext.FLOOD;
+          aim(ctx, i, BurstContext.FLOOD, notIngress);
         }
         continue;
       }
-      long key = Fdb.key(ctx.vlan[i], dst);
+      long key = Fdb.key(vlan, dst);
       if (key != previousKey) {
         previousKey = key;
-        previousEgress = resolve(key, ctx.vlan[i], tables, nowSeconds);
+        previousEgress = resolve(key, vlan, tables, nowSeconds);
       }
       if (previousEgress == ctx.ingressPort) {
         ctx.drop(i, DropReason.SAME_PORT);
       } else {
-        ctx.egress[i] = previousEgress;
+        aim(ctx, i, previousEgress, notIngress);
       }
     }
+  }
+
+  /**
+   * Sends packet i to {@code egress}, a port or {@link BurstContext#FLOOD}: its egress set is that
+   * port and the VLAN's promiscuous members (they get its unicast for others too), or the VLAN's
+   * members; never the ingress port ({@code notIngress} has every other bit set).
+   */
+  static void aim(BurstContext ctx, int i, int egress, long notIngress) {
+    L2Tables tables = ctx.tables;
+    int vlan = ctx.vlan[i];
+    ctx.egress[i] = egress;
+    ctx.out[i] =
+        egress == BurstContext.FLOOD
+            ? tables.memberMask(vlan) & notIngress
+            : (1L << egress) | (tables.promiscuousMask(vlan) & notIngress);
   }
 
   /** 01:80:C2:00:00:00 to 0F, the group addresses IEEE 802.1Q 8.6.3 says a bridge filters. */

@@ -1,14 +1,11 @@
 package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.port.Port;
-import io.vswitch.dataplane.qos.Policer;
-import io.vswitch.dataplane.qos.PolicerSpec;
-import io.vswitch.dataplane.qos.Shaper;
-import io.vswitch.dataplane.qos.ShaperSpec;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.CounterSlot;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
+import io.vswitch.dataplane.worker.PassClock;
 import io.vswitch.dataplane.worker.ReplannableAgent;
 import io.vswitch.dataplane.worker.RxQueue;
 import io.vswitch.ffm.Eal;
@@ -21,22 +18,15 @@ import java.util.List;
 import org.HdrHistogram.SingleWriterRecorder;
 
 /**
- * One worker's L2 switch: for each receive queue it owns, a burst goes through
+ * One worker's L2 switch: each pass polls the receive queues the worker owns, and each burst goes
+ * through its port's feature list, compiled in the tables ({@link Feature}: parse, MTU, security,
+ * VLAN classify, ACL, mark, police, learn, forward, egress filter, ACL out, replicate, rewrite,
+ * transmit). The agent itself only sequences: it reads the tables and its plan once per pass (which
+ * is when a published change takes effect), hands new ones to the stages that keep state, and at
+ * the end of the pass drains the transmit buffers it used.
  *
- * <pre>
- *   rx → parse → ingress security → VLAN classify → ingress ACL → marking, policing → learn →
- *        forward → egress ACL → egress (VLAN rewrite, PCP, flood by reference count) →
- *        shaper → tx
- * </pre>
- *
- * Features a port does not use are skipped for the whole burst (a burst comes from one port), so
- * they cost nothing there. The tables are read once per pass, which is when a published change
- * takes effect.
- *
- * <p>QoS state lives here, not in the immutable tables: a policer per port and receive queue and a
- * shaper per egress port (both this worker's share of the configured rates). When new tables (or a
- * new plan) arrive, a port whose policer or shaper spec is unchanged keeps its buckets, so a
- * republish for some other reason neither refills nor empties them.
+ * <p>Time comes from the worker's {@link PassClock}, read once per pass: the policers' and shapers'
+ * TSC time, the FDB's seconds, and the pass time recorded in the latency histogram.
  */
 public final class L2Agent implements ReplannableAgent {
   private static final VarHandle PASSES;
@@ -51,10 +41,10 @@ public final class L2Agent implements ReplannableAgent {
   }
 
   /**
-   * What one worker polls and where it can send: its receive queues with their counter slots, and a
-   * transmit buffer per port index (null where there is no port). Immutable once published.
+   * What one worker polls and where it can send: its receive queues with their counter slots, and
+   * its transmit set (a buffer per port index). Immutable once published, but for the buffers.
    */
-  private record Plan(RxQueue[] queues, CounterSlot[] rxCounters, TxBuffer[] tx) {}
+  private record Plan(RxQueue[] queues, CounterSlot[] rxCounters, TxSet tx) {}
 
   private final int worker;
   private final CounterFile counters;
@@ -65,28 +55,18 @@ public final class L2Agent implements ReplannableAgent {
 
   private final L2Switch l2;
 
-  /** rx-to-tx time of each burst, in ns; wait-free and allocation-free to record. */
+  /** Time of each pass that moved packets, in ns; wait-free and allocation-free to record. */
   private final SingleWriterRecorder latency = new SingleWriterRecorder(1, MAX_LATENCY_NS, 3);
 
   private final Arena arena = Arena.ofShared();
   private final BurstContext ctx = new BurstContext(arena);
-  private final ParseStage parse = new ParseStage();
-  private final IngressSecurityStage security = new IngressSecurityStage();
-  private final VlanClassifyStage classify = new VlanClassifyStage();
-  private final LearnStage learn;
-  private final ForwardStage forward;
-  private final EgressStage egress;
-  private final AclStage acl;
-  private final IngressQosStage qos = new IngressQosStage();
   private final long hz;
-
-  /** Policer state by port index and receive queue; written on apply only. */
-  private final Policer[][] policers = new Policer[EgressStage.MAX_PORTS][];
+  private final Stage[] stages;
 
   private L2Tables appliedTables;
   private Plan appliedPlan;
-  private int[] shaped = new int[0];
-  private boolean timed;
+  private long lastPassStart;
+  private boolean lastPassWorked;
 
   /**
    * @param worker this worker's index: its transmit queue on every port and its counter slots
@@ -107,19 +87,16 @@ public final class L2Agent implements ReplannableAgent {
       byIndex[port.index()] = port;
     }
     this.plan = plan(queues, byIndex, null);
-    this.learn = new LearnStage(l2.fdb());
-    this.forward = new ForwardStage(l2.fdb());
-    this.acl = new AclStage(worker);
-    this.egress = new EgressStage(pool, acl);
     this.hz = Eal.current().tscHz();
+    this.stages = Feature.instantiate(new StageResources(worker, l2.fdb(), pool, hz));
   }
 
   /**
    * Builds a plan, reusing the transmit buffers of ports that stay (they are empty between passes).
    */
   private Plan plan(List<RxQueue> queues, Port[] byIndex, Plan previous) {
-    if (byIndex.length > EgressStage.MAX_PORTS) {
-      throw new IllegalArgumentException("at most " + EgressStage.MAX_PORTS + " ports");
+    if (byIndex.length > L2Tables.MAX_PORTS) {
+      throw new IllegalArgumentException("at most " + L2Tables.MAX_PORTS + " ports");
     }
     RxQueue[] rx = queues.toArray(RxQueue[]::new);
     CounterSlot[] rxCounters = new CounterSlot[rx.length];
@@ -132,13 +109,13 @@ public final class L2Agent implements ReplannableAgent {
       if (port == null) {
         continue;
       }
-      TxBuffer old = previous == null || i >= previous.tx.length ? null : previous.tx[i];
+      TxBuffer old = previous == null ? null : previous.tx.buffer(i);
       tx[i] =
           old != null && old.port() == port
               ? old
               : new TxBuffer(port, worker, counters.slot(worker, i), arena);
     }
-    return new Plan(rx, rxCounters, tx);
+    return new Plan(rx, rxCounters, new TxSet(tx, TxSet.DRAIN_EVERY_PASS));
   }
 
   @Override
@@ -152,131 +129,62 @@ public final class L2Agent implements ReplannableAgent {
   }
 
   @Override
-  public int doWork() {
+  public int doWork(PassClock clock) {
+    long tsc = clock.now();
+    if (lastPassWorked) {
+      latency.recordValue(Math.min(clock.nanos(tsc - lastPassStart), MAX_LATENCY_NS));
+    }
     L2Tables tables = l2.tables();
     Plan current = plan; // one read per pass: a new plan takes effect here
     if (tables != appliedTables || current != appliedPlan) {
-      apply(tables, current);
+      apply(tables, current, tsc);
     }
-    long now = FdbClock.nowSeconds();
-    long tsc = timed ? Eal.rdtsc() : 0;
-    int work = 0;
-    for (int p : shaped) {
-      work += current.tx[p].release(tsc);
-    }
+    TxSet tx = current.tx;
+    int work = tx.release(tsc);
     for (int q = 0; q < current.queues.length; q++) {
-      work += switchBurst(current, q, tables, now, tsc);
+      work += switchBurst(current, q, tables, tsc, clock.seconds());
     }
-    if (shaped.length > 0) {
-      flush(current.tx); // what the shapers released on a pass with no burst to carry it
-    }
+    tx.drain(tsc);
+    lastPassStart = tsc;
+    lastPassWorked = work > 0;
     PASSES.setOpaque(this, (long) PASSES.getOpaque(this) + 1);
     return work;
   }
 
   /**
-   * Takes in new tables or a new plan: makes, keeps or drops each policer and shaper by whether its
-   * spec changed. Runs on the worker, once per publish; allocates only for what changed.
+   * Takes in new tables or a new plan: the stages and the transmit set adopt what changed. Runs on
+   * the worker, once per publish; allocates only for what changed. What the old plan's buffers still
+   * held goes out first.
    */
-  private void apply(L2Tables tables, Plan current) {
-    long tsc = Eal.rdtsc();
-    boolean any = false;
-    for (RxQueue in : current.queues) {
-      int p = in.port().index();
-      PortPolicy policy = p < tables.portCount() ? tables.port(p) : null;
-      PolicerSpec spec = policy == null ? null : policy.policer();
-      if (spec == null) {
-        if (policers[p] != null) {
-          policers[p][in.queue()] = null;
-        }
-        continue;
-      }
-      if (policers[p] == null) {
-        policers[p] = new Policer[64];
-      }
-      Policer old = policers[p][in.queue()];
-      if (old == null || !old.spec().equals(spec)) {
-        policers[p][in.queue()] = new Policer(spec, hz, tsc);
-      }
-      any = true;
+  private void apply(L2Tables tables, Plan current, long tsc) {
+    if (appliedPlan != null && appliedPlan != current) {
+      appliedPlan.tx.flush();
     }
-    int[] nextShaped = new int[current.tx.length];
-    int n = 0;
-    for (int p = 0; p < current.tx.length; p++) {
-      TxBuffer tx = current.tx[p];
-      if (tx == null) {
-        continue;
-      }
-      PortPolicy policy = p < tables.portCount() ? tables.port(p) : null;
-      ShaperSpec spec = policy == null ? null : policy.shaper();
-      tx.mtu(policy == null ? PortPolicy.DEFAULT_MTU : policy.mtu);
-      Shaper shaper = tx.shaper();
-      if (spec == null) {
-        tx.shape(null);
-      } else if (shaper == null || shaper.spec().queue() != spec.queue()) {
-        tx.shape(new Shaper(spec, hz, tsc));
-      } else if (!shaper.spec().equals(spec)) {
-        shaper.respec(spec);
-      }
-      if (spec != null) {
-        nextShaped[n++] = p;
-      }
+    for (Stage stage : stages) {
+      stage.adopt(tables, current.queues, tsc);
     }
-    shaped = java.util.Arrays.copyOf(nextShaped, n);
-    timed = any || n > 0;
+    current.tx.adopt(tables, hz, tsc);
     appliedTables = tables;
     appliedPlan = current;
   }
 
-  private int switchBurst(Plan current, int q, L2Tables tables, long now, long tsc) {
+  private int switchBurst(Plan current, int q, L2Tables tables, long tsc, long seconds) {
     RxQueue in = current.queues[q];
     int received = in.port().receive(in.queue(), ctx.batch());
     if (received == 0) {
       return 0;
     }
-    long start = System.nanoTime();
     CounterSlot counters = current.rxCounters[q];
-    TxBuffer[] tx = current.tx;
     PortPolicy port = tables.port(in.port().index());
     if (port == null) { // the port is being added or removed: tables and plan disagree briefly
       notReady(counters, received);
       return received;
     }
-    ctx.begin(port.index, received, counters);
-    parse.run(ctx);
-    MtuCheck.ingress(ctx, port.mtu);
-    counters.add(PortCounter.RX_PACKETS, received);
-    counters.add(PortCounter.RX_BYTES, receivedBytes(received));
-    if (!port.ingressSecurityOff()) {
-      security.run(ctx, port);
+    ctx.begin(tables, port, in.queue(), received, counters, current.tx, tsc, seconds);
+    for (Feature feature : tables.features(port.index)) {
+      stages[feature.ordinal()].run(ctx);
     }
-    classify.run(ctx, port);
-    boolean acls = tables.hasAcls();
-    if (acls) {
-      acl.extract(ctx);
-      if (port.ingressAcl != null) {
-        acl.ingress(ctx, port.ingressAcl);
-      }
-    }
-    Policer[] portPolicers = policers[port.index];
-    Policer policer = portPolicers == null ? null : portPolicers[in.queue()];
-    if (policer != null) {
-      policer.refill(tsc);
-    }
-    if (policer != null || port.marks()) {
-      qos.run(ctx, port, policer);
-    }
-    if (port.learning) {
-      learn.run(ctx, now, port.macLimit);
-    }
-    forward.run(ctx, tables, now);
-    if (acls) {
-      acl.egress(ctx, tables);
-    }
-    egress.run(ctx, tables, tx);
     ctx.freeDropped();
-    flush(tx);
-    latency.recordValue(Math.min(System.nanoTime() - start, MAX_LATENCY_NS));
     return received;
   }
 
@@ -295,34 +203,19 @@ public final class L2Agent implements ReplannableAgent {
     ctx.batch().freeAll();
   }
 
-  /** The per-burst latency recorder; the control thread takes interval histograms from it. */
+  /** The pass-time recorder; the control thread takes interval histograms from it. */
   public SingleWriterRecorder latency() {
     return latency;
   }
 
-  private long receivedBytes(int count) {
-    long bytes = 0;
-    for (int i = 0; i < count; i++) {
-      bytes += ctx.length[i];
-    }
-    return bytes;
-  }
-
-  private static void flush(TxBuffer[] tx) {
-    for (TxBuffer buffer : tx) {
-      if (buffer != null && !buffer.isEmpty()) {
-        buffer.flush();
-      }
-    }
+  /** This worker's stage of {@code feature}; for tests. */
+  Stage stage(Feature feature) {
+    return stages[feature.ordinal()];
   }
 
   @Override
   public void onClose() {
-    for (TxBuffer buffer : plan.tx) {
-      if (buffer != null) {
-        buffer.discard();
-      }
-    }
+    plan.tx.discard();
     ctx.batch().freeAll();
     arena.close();
   }

@@ -4,17 +4,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The immutable L2 configuration the workers switch by: a policy per port and, per VLAN, its member
- * ports (the flood list) and its promiscuous members. Built by the control plane and published
- * whole; a worker picks up a new one between bursts.
+ * The immutable L2 configuration the workers switch by: a policy per port, the feature list each
+ * port's bursts go through ({@link Feature}, compiled here), and, per VLAN, its member ports (the
+ * flood list), its promiscuous members and the members that send it tagged. Port sets are 64-bit
+ * masks (bit = port index), so the egress stages combine them with a few instructions per frame.
+ * Built by the control plane and published whole; a worker picks up a new one between passes.
  */
 public final class L2Tables {
+  /** Port slots the tables hold: port sets are {@code long} masks. */
+  public static final int MAX_PORTS = 64;
+
   private static final int[] NONE = new int[0];
 
   private final PortPolicy[] ports;
   private final int[][] members = new int[4096][];
   private final int[][] promiscuous = new int[4096][];
+  private final long[] memberMask = new long[4096];
+  private final long[] promiscuousMask = new long[4096];
+  private final long[] taggedMask = new long[4096];
+  private final long macFilterMask;
+  private final long egressAclMask;
   private final boolean acls;
+  private final Feature[][] features;
 
   /** Policies of ports 0..n-1, every slot filled. */
   public L2Tables(List<PortPolicy> policies) {
@@ -23,6 +34,9 @@ public final class L2Tables {
 
   /** Policies by port index; null where there is no port (a removed one's slot). */
   public L2Tables(PortPolicy[] policiesByIndex) {
+    if (policiesByIndex.length > MAX_PORTS) {
+      throw new IllegalArgumentException("at most " + MAX_PORTS + " port slots");
+    }
     this.ports = policiesByIndex.clone();
     for (int i = 0; i < ports.length; i++) {
       if (ports[i] != null && ports[i].index != i) {
@@ -32,12 +46,31 @@ public final class L2Tables {
     for (int vlan = 1; vlan < 4095; vlan++) {
       members[vlan] = portsWhere(vlan, false);
       promiscuous[vlan] = portsWhere(vlan, true);
+      memberMask[vlan] = mask(members[vlan]);
+      promiscuousMask[vlan] = mask(promiscuous[vlan]);
+      for (int p : members[vlan]) {
+        taggedMask[vlan] |= ports[p].egressTagged(vlan) ? 1L << p : 0;
+      }
     }
     boolean any = false;
+    long filters = 0;
+    long egressAcls = 0;
     for (PortPolicy p : ports) {
-      any |= p != null && (p.ingressAcl != null || p.egressAcl != null);
+      if (p != null) {
+        any |= p.ingressAcl != null || p.egressAcl != null;
+        filters |= p.egressMacFilter() ? 1L << p.index : 0;
+        egressAcls |= p.egressAcl != null ? 1L << p.index : 0;
+      }
     }
     this.acls = any;
+    this.macFilterMask = filters;
+    this.egressAclMask = egressAcls;
+    this.features = new Feature[ports.length][];
+    for (PortPolicy p : ports) {
+      if (p != null) {
+        features[p.index] = Feature.compile(p, this);
+      }
+    }
     members[0] = NONE;
     promiscuous[0] = NONE;
     members[4095] = NONE;
@@ -52,6 +85,44 @@ public final class L2Tables {
       }
     }
     return found.isEmpty() ? NONE : found.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static long mask(int[] indexes) {
+    long mask = 0;
+    for (int p : indexes) {
+      mask |= 1L << p;
+    }
+    return mask;
+  }
+
+  /** The features a burst from port {@code index} goes through, in order. */
+  public Feature[] features(int index) {
+    return features[index];
+  }
+
+  /** {@link #members} as a mask. */
+  public long memberMask(int vlan) {
+    return memberMask[vlan];
+  }
+
+  /** {@link #promiscuousMembers} as a mask. */
+  public long promiscuousMask(int vlan) {
+    return promiscuousMask[vlan];
+  }
+
+  /** Members of {@code vlan} whose frames of it leave with an 802.1Q tag. */
+  public long taggedMask(int vlan) {
+    return taggedMask[vlan];
+  }
+
+  /** Ports that refuse unicast to a MAC other than their own (MAC address changes rejected). */
+  public long macFilterMask() {
+    return macFilterMask;
+  }
+
+  /** Ports with an egress ACL. */
+  public long egressAclMask() {
+    return egressAclMask;
   }
 
   /** The policy of port {@code index}; null if there is none (never for a member of a VLAN). */

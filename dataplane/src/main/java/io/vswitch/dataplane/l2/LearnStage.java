@@ -8,18 +8,19 @@ import io.vswitch.dataplane.stats.PortCounter;
  * FDB refuses (the port's mac-limit or the table's capacity) is counted as {@link
  * PortCounter#FDB_LEARN_REFUSED}; the frame itself still goes on.
  */
-public final class LearnStage {
+public final class LearnStage implements Stage {
   private final Fdb fdb;
 
   public LearnStage(Fdb fdb) {
     this.fdb = fdb;
   }
 
-  public void run(BurstContext ctx, long nowSeconds) {
-    run(ctx, nowSeconds, Integer.MAX_VALUE);
+  @Override
+  public void run(BurstContext ctx) {
+    run(ctx, ctx.seconds, ctx.port.macLimit);
   }
 
-  /** Learns with the ingress port's MAC limit. */
+  /** Learns at FDB time {@code nowSeconds} with a MAC limit (tests that skip the agent). */
   public void run(BurstContext ctx, long nowSeconds, int macLimit) {
     long previous = 0;
     int refused = 0;

@@ -1,6 +1,7 @@
 package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.stats.DropReason;
+import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.NativeMemory;
 
@@ -8,9 +9,9 @@ import io.vswitch.ffm.NativeMemory;
  * Locates the headers of every frame in the burst: MACs, an 802.1Q tag, the L3 ethertype and
  * offset, and checks IPv4/IPv6 header lengths for later stages (ACLs). Every read is checked
  * against the first segment's length first, so a short or lying frame is dropped and counted, never
- * read past.
+ * read past. Counts the burst as received on its port.
  */
-public final class ParseStage {
+public final class ParseStage implements Stage {
   static final int ETHER_HEADER = 14;
   static final int TPID_8021Q = 0x8100;
   static final int TPID_8021AD = 0x88a8;
@@ -20,19 +21,25 @@ public final class ParseStage {
   /** Bit set in {@link BurstContext#tag} to tell "tagged with TCI 0" from untagged. */
   static final int TAGGED = 1 << 16;
 
+  @Override
   public void run(BurstContext ctx) {
+    long bytes = 0;
     for (int i = 0; i < ctx.count; i++) {
       long mbuf = ctx.batch.mbuf(i);
       long frame = Mbuf.dataAddress(mbuf);
       int length = Mbuf.dataLength(mbuf);
       ctx.frame[i] = frame;
       ctx.length[i] = Mbuf.packetLength(mbuf);
+      bytes += ctx.length[i];
       // Headers must sit in the first segment: its length bounds every read below.
       DropReason bad = parse(ctx, i, frame, length);
       if (bad != null) {
         ctx.drop(i, bad);
       }
     }
+    // Every frame received is counted here, the first stage, dropped or not: rx = tx + drops.
+    ctx.ingressCounters.add(PortCounter.RX_PACKETS, ctx.count);
+    ctx.ingressCounters.add(PortCounter.RX_BYTES, bytes);
   }
 
   private static DropReason parse(BurstContext ctx, int i, long frame, int length) {

@@ -14,9 +14,11 @@ import io.vswitch.dataplane.stats.DropReason;
  *
  * VLAN isolation rests here: a frame leaves this stage with exactly one VLAN or not at all.
  */
-public final class VlanClassifyStage {
+public final class VlanClassifyStage implements Stage {
 
-  public void run(BurstContext ctx, PortPolicy port) {
+  @Override
+  public void run(BurstContext ctx) {
+    PortPolicy port = ctx.port;
     if (port.mode == VlanMode.ACCESS) {
       access(ctx, port.accessVlan);
     } else {

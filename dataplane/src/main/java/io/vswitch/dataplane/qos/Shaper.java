@@ -8,18 +8,17 @@ package io.vswitch.dataplane.qos;
  * queue (behind any frame already there: order is kept) and the worker's poll loop releases it when
  * tokens have accrued. Only a full queue drops.
  *
- * <p>Token arithmetic as in {@link Policer}: byte-ticks, integers, TSC time. Single writer.
+ * <p>The buckets are {@link TokenBucket}s, as the policer's: byte-ticks, integers, TSC time. Single
+ * writer.
  */
 public final class Shaper {
   private static final long MIN_PEAK_BUCKET = 16 * 1024;
 
   private ShaperSpec spec;
   private final long hz;
-  private long capAverage;
-  private long capPeak;
+  private final TokenBucket average = new TokenBucket(0);
+  private final TokenBucket peak = new TokenBucket(0);
   private long maxElapsed;
-  private long tokensAverage;
-  private long tokensPeak;
   private long last;
 
   private final long[] mbufs;
@@ -37,8 +36,8 @@ public final class Shaper {
     this.mask = spec.queue() - 1;
     this.last = now;
     respec(spec);
-    tokensAverage = capAverage;
-    tokensPeak = capPeak;
+    average.add(average.capacity());
+    peak.add(peak.capacity());
   }
 
   /** Takes a changed rate, keeping the queue and the tokens (clamped to the new buckets). */
@@ -47,11 +46,10 @@ public final class Shaper {
       throw new IllegalArgumentException("queue size changes need a new shaper");
     }
     this.spec = next;
-    this.capAverage = next.burst() * hz;
-    this.capPeak = Math.max(MIN_PEAK_BUCKET, next.peak() / 1000) * hz;
-    this.maxElapsed = Math.max(capAverage / next.average(), capPeak / next.peak()) + 1;
-    tokensAverage = Math.min(tokensAverage, capAverage);
-    tokensPeak = Math.min(tokensPeak, capPeak);
+    average.resize(next.burst() * hz);
+    peak.resize(Math.max(MIN_PEAK_BUCKET, next.peak() / 1000) * hz);
+    this.maxElapsed =
+        Math.max(average.capacity() / next.average(), peak.capacity() / next.peak()) + 1;
   }
 
   public ShaperSpec spec() {
@@ -65,8 +63,8 @@ public final class Shaper {
       return;
     }
     last = now;
-    tokensAverage = Math.min(capAverage, tokensAverage + elapsed * spec.average());
-    tokensPeak = Math.min(capPeak, tokensPeak + elapsed * spec.peak());
+    average.fill(elapsed, spec.average());
+    peak.fill(elapsed, spec.peak());
   }
 
   /**
@@ -79,12 +77,12 @@ public final class Shaper {
 
   private boolean take(int length) {
     // A frame larger than a bucket is charged the whole bucket, so it is delayed, never stuck.
-    long cost = Math.min(Math.min((long) length * hz, capAverage), capPeak);
-    if (tokensAverage < cost || tokensPeak < cost) {
+    long cost = Math.min(Math.min((long) length * hz, average.capacity()), peak.capacity());
+    if (!average.holds(cost) || !peak.holds(cost)) {
       return false;
     }
-    tokensAverage -= cost;
-    tokensPeak -= cost;
+    average.take(cost);
+    peak.take(cost);
     return true;
   }
 

@@ -8,8 +8,12 @@ package io.vswitch.dataplane.worker;
  */
 public interface Agent {
 
-  /** One pass; returns the work done (packets handled), 0 when there was nothing to do. */
-  int doWork();
+  /**
+   * One pass; returns the work done (packets handled), 0 when there was nothing to do.
+   *
+   * @param clock ticked by the caller at the top of this pass: the pass's only clock read
+   */
+  int doWork(PassClock clock);
 
   /** Called on the worker thread before the first pass (after pinning and DPDK registration). */
   default void onStart() {}

@@ -91,8 +91,8 @@ public final class WorkerThread {
   }
 
   /**
-   * The poll loop. Once per pass it reads the clock and records the gap since the previous pass
-   * ended in {@link #stalls()}; when the idle strategy may sleep (backoff), an idle pass reads the
+   * The poll loop. Once per pass it reads the clock (the pass's only read: the agent gets it) and
+   * records the gap since the previous pass began in {@link #stalls()}; when the idle strategy may sleep (backoff), an idle pass reads the
    * clock again after it, so the intentional sleep is not counted (a pause that overlaps such a
    * sleep is not seen either). With busy-spin that second read never happens.
    */
@@ -101,11 +101,12 @@ public final class WorkerThread {
     long quiet = 0;
     boolean idleSleeps = idle.maySleep();
     try {
-      long last = System.nanoTime();
+      PassClock clock = PassClock.tsc();
+      long last = clock.tick();
       while (running) {
-        int work = agent.doWork();
-        long now = System.nanoTime();
-        stalls.record(now - last);
+        long now = clock.tick();
+        stalls.record(clock.nanos(now - last));
+        int work = agent.doWork(clock);
         if (work > 0) {
           busy++;
         } else {
@@ -116,7 +117,7 @@ public final class WorkerThread {
           idlePasses = quiet;
         }
         idle.idle(work);
-        last = work == 0 && idleSleeps ? System.nanoTime() : now;
+        last = work == 0 && idleSleeps ? clock.tick() : now;
       }
     } catch (Throwable t) {
       failure = t;

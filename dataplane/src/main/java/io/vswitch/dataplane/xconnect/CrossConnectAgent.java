@@ -7,6 +7,7 @@ import io.vswitch.dataplane.stats.CounterSlot;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.worker.Agent;
+import io.vswitch.dataplane.worker.PassClock;
 import io.vswitch.dataplane.worker.RxQueue;
 import java.lang.foreign.Arena;
 import java.util.List;
@@ -47,7 +48,7 @@ public final class CrossConnectAgent implements Agent {
   }
 
   @Override
-  public int doWork() {
+  public int doWork(PassClock clock) {
     int work = 0;
     for (int i = 0; i < queues.length; i++) {
       work += forward(i);

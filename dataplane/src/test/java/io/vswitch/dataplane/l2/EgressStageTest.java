@@ -107,9 +107,8 @@ class EgressStageTest {
   }
 
   private void run(StageFixture f, BurstContext ctx, L2Tables tables, TxBuffer[] tx) {
-    new VlanClassifyStage().run(ctx, tables.port(ctx.ingressPort()));
-    new EgressStage(TestMbufs.pool().segment()).run(ctx, tables, tx);
-    ctx.freeDropped();
+    f.run(tables, Feature.VLAN_CLASSIFY);
+    f.egress(tables, tx);
     for (TxBuffer b : tx) {
       b.flush();
     }

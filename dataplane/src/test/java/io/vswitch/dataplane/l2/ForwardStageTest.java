@@ -38,8 +38,8 @@ class ForwardStageTest {
                 .build());
       }
       BurstContext ctx = f.received(0, frames);
-      new VlanClassifyStage().run(ctx, PortPolicy.access(0, 10).build());
-      new ForwardStage(fdb).run(ctx, threeAccessPorts(), 1);
+      f.fdb = fdb;
+      f.run(threeAccessPorts(), Feature.VLAN_CLASSIFY, Feature.FORWARD);
       for (int i = 0; i < count; i++) {
         assertEquals(i % 3 == 0 ? 1 : BurstContext.FLOOD, ctx.egress[i], "frame " + i);
       }
@@ -52,8 +52,8 @@ class ForwardStageTest {
         StageFixture f = new StageFixture(3)) {
       fdb.learn(Fdb.key(10, KNOWN), 0, 1);
       BurstContext ctx = f.received(0, List.of(frame().dst("02:00:00:00:00:0b").build()));
-      new VlanClassifyStage().run(ctx, PortPolicy.access(0, 10).build());
-      new ForwardStage(fdb).run(ctx, threeAccessPorts(), 1);
+      f.fdb = fdb;
+      f.run(threeAccessPorts(), Feature.VLAN_CLASSIFY, Feature.FORWARD);
       assertEquals(DropReason.SAME_PORT, ctx.dropReason(0));
     }
   }
@@ -64,8 +64,8 @@ class ForwardStageTest {
         StageFixture f = new StageFixture(3)) {
       fdb.learn(Fdb.key(10, KNOWN), 2, 1); // port 2 is in VLAN 20 now
       BurstContext ctx = f.received(0, List.of(frame().dst("02:00:00:00:00:0b").build()));
-      new VlanClassifyStage().run(ctx, PortPolicy.access(0, 10).build());
-      new ForwardStage(fdb).run(ctx, threeAccessPorts(), 1);
+      f.fdb = fdb;
+      f.run(threeAccessPorts(), Feature.VLAN_CLASSIFY, Feature.FORWARD);
       assertEquals(BurstContext.FLOOD, ctx.egress[0]);
     }
   }

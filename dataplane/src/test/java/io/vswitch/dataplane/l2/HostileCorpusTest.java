@@ -61,18 +61,15 @@ class HostileCorpusTest {
         ports.add(new EgressStageTest.CapturePort(p));
         tx[p] = new TxBuffer(ports.get(p), 0, f.counters.slot(0, p), f.arena);
       }
-      AclStage stage = new AclStage(0);
       long sent = 0;
       for (int from = 0; from < all.size(); from += PacketBatch.MAX_BURST) {
         List<Case> burst = all.subList(from, Math.min(all.size(), from + PacketBatch.MAX_BURST));
         BurstContext ctx = f.received(0, burst.stream().map(Case::frame).toList());
-        new VlanClassifyStage().run(ctx, tables.port(0));
-        stage.extract(ctx);
+        f.run(tables, Feature.VLAN_CLASSIFY);
         for (int i = 0; i < burst.size(); i++) {
           ctx.egress[i] = BurstContext.FLOOD;
         }
-        new EgressStage(io.vswitch.dataplane.testing.TestMbufs.pool().segment(), stage)
-            .run(ctx, tables, tx);
+        f.egress(tables, tx);
         for (int i = 0; i < burst.size(); i++) {
           DropReason want = burst.get(i).fate();
           DropReason parse = want == null ? null : parseDrop(want);
@@ -144,16 +141,14 @@ class HostileCorpusTest {
       for (int from = 0; from < all.size(); from += PacketBatch.MAX_BURST) {
         List<Case> burst = all.subList(from, Math.min(all.size(), from + PacketBatch.MAX_BURST));
         BurstContext ctx = f.received(0, burst.stream().map(Case::frame).toList());
-        new VlanClassifyStage().run(ctx, tables.port(0));
-        AclStage stage = new AclStage(0);
-        stage.extract(ctx);
+        f.run(tables, Feature.VLAN_CLASSIFY, Feature.ACL_KEYS);
         if (egress) {
           for (int i = 0; i < burst.size(); i++) {
             ctx.egress[i] = 1;
           }
-          stage.egress(ctx, tables);
+          f.egressAcls(tables);
         } else {
-          stage.ingress(ctx, acl);
+          f.run(tables, Feature.ACL_IN);
         }
         for (int i = 0; i < burst.size(); i++) {
           DropReason want = fate.apply(burst.get(i));

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class IngressQosStageTest {
-  static final long HZ = 1_000_000_000L;
+  static final long HZ = StageFixture.HZ;
 
   private static List<byte[]> ipv4Frames(int count) {
     List<byte[]> frames = new ArrayList<>();
@@ -33,7 +33,7 @@ class IngressQosStageTest {
     PortPolicy port = PortPolicy.access(0, 10).mark(5, 46).build();
     try (StageFixture f = new StageFixture(1)) {
       BurstContext ctx = f.received(0, ipv4Frames(count));
-      new IngressQosStage().run(ctx, port, null);
+      f.run(port, Feature.MARK);
       for (int i = 0; i < count; i++) {
         byte[] bytes = TestMbufs.bytes(ctx.batch().mbuf(i));
         assertEquals(46 << 2 | 0x01, bytes[15] & 0xFF, "TOS: DSCP 46, ECN kept");
@@ -48,11 +48,9 @@ class IngressQosStageTest {
   void srTcmDropsRedOnceBothBucketsAreSpent(int count) {
     // 60-byte frames; C holds 3 frames, E 2 more; no time passes, so the rest is red.
     PolicerSpec spec = new PolicerSpec(PolicerSpec.Type.SRTCM, 1000, 180, 0, 120, true, -1);
-    Policer policer = new Policer(spec, HZ, 0);
     try (StageFixture f = new StageFixture(1)) {
       BurstContext ctx = f.received(0, ipv4Frames(count));
-      policer.refill(0);
-      new IngressQosStage().run(ctx, PortPolicy.access(0, 10).build(), policer);
+      f.run(PortPolicy.access(0, 10).policer(spec).build(), Feature.POLICE);
       for (int i = 0; i < count; i++) {
         if (i < 5) {
           assertNull(ctx.dropReason(i), "frame " + i);
@@ -68,10 +66,9 @@ class IngressQosStageTest {
   @ValueSource(ints = {32, 4})
   void trTcmRemarksRedInsteadOfDroppingWhenAsked(int count) {
     PolicerSpec spec = new PolicerSpec(PolicerSpec.Type.TRTCM, 1000, 60, 2000, 120, false, 8);
-    Policer policer = new Policer(spec, HZ, 0);
     try (StageFixture f = new StageFixture(1)) {
       BurstContext ctx = f.received(0, ipv4Frames(count));
-      new IngressQosStage().run(ctx, PortPolicy.access(0, 10).build(), policer);
+      f.run(PortPolicy.access(0, 10).policer(spec).build(), Feature.POLICE);
       for (int i = 0; i < count; i++) {
         assertNull(ctx.dropReason(i));
         long l3 = ctx.frame[i] + ctx.l3Offset[i];

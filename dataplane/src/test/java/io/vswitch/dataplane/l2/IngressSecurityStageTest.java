@@ -24,7 +24,7 @@ class IngressSecurityStageTest {
               List.of(
                   frame().src("02:00:00:00:00:01").build(),
                   frame().src("02:00:00:00:00:66").build()));
-      new IngressSecurityStage().run(ctx, port);
+      f.run(port, Feature.SECURITY);
       assertNull(ctx.dropReason(0));
       assertEquals(DropReason.FORGED_TRANSMIT, ctx.dropReason(1));
       assertEquals(1, f.counters.sum(0, DropReason.FORGED_TRANSMIT));

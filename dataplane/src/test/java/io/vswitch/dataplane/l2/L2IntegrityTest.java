@@ -51,11 +51,9 @@ class L2IntegrityTest {
         List<byte[]> burst =
             frames.subList(from, Math.min(frames.size(), from + PacketBatch.MAX_BURST));
         BurstContext ctx = f.received(in, burst);
-        new VlanClassifyStage().run(ctx, tables.port(in));
-        new LearnStage(fdb).run(ctx, 1);
-        new ForwardStage(fdb).run(ctx, tables, 1);
-        new EgressStage(TestMbufs.pool().segment()).run(ctx, tables, tx);
-        ctx.freeDropped();
+        f.fdb = fdb;
+        f.run(tables, Feature.VLAN_CLASSIFY, Feature.LEARN, Feature.FORWARD);
+        f.egress(tables, tx);
         for (TxBuffer b : tx) {
           b.flush();
         }
@@ -230,8 +228,8 @@ class L2IntegrityTest {
           assertEquals(
               (from + i) % 2 == 0 ? DropReason.SOURCE_ZERO : null, ctx.dropReason(i), "frame " + i);
         }
-        new VlanClassifyStage().run(ctx, tables(false).port(0));
-        new LearnStage(fdb).run(ctx, 1);
+        f.run(tables(false), Feature.VLAN_CLASSIFY);
+        new LearnStage(fdb).run(ctx, 1, Integer.MAX_VALUE);
         f.releaseBurst();
       }
       assertEquals(zeros, f.counters.sum(0, DropReason.SOURCE_ZERO));
@@ -388,14 +386,14 @@ class L2IntegrityTest {
         toHost.add(frame().src("02:00:00:00:50:01").dst("02:00:00:00:ab:cd").build());
       }
       BurstContext in = f.received(1, fromHost.subList(0, 32));
-      new VlanClassifyStage().run(in, tables.port(1));
+      f.run(tables, Feature.VLAN_CLASSIFY);
       learn.run(in, 1, limit);
       f.releaseBurst();
       assertEquals(1, fdb.lookup(Fdb.key(10, host), 1), "the new host is learned");
       for (int from : new int[] {0, 32}) {
         BurstContext out = f.received(0, toHost.subList(from, Math.min(37, from + 32)));
-        new VlanClassifyStage().run(out, tables.port(0));
-        new ForwardStage(fdb).run(out, tables, 1);
+        f.fdb = fdb;
+        f.run(tables, Feature.VLAN_CLASSIFY, Feature.FORWARD);
         for (int i = 0; i < out.count(); i++) {
           assertNull(out.dropReason(i));
           assertEquals(1, out.egress[i], "unicast to the new host is not flooded");
@@ -414,7 +412,7 @@ class L2IntegrityTest {
         frames.add(frame().src(String.format("02:00:00:00:60:%02x", i / 4)).dst(BROADCAST).build());
       }
       BurstContext ctx = f.received(0, frames);
-      new VlanClassifyStage().run(ctx, PortPolicy.access(0, 10).build());
+      f.run(PortPolicy.access(0, 10).build(), Feature.VLAN_CLASSIFY);
       new LearnStage(fdb).run(ctx, 1, 3);
       assertEquals(3, fdb.learnedOn(0));
       assertEquals(5, f.counters.sum(0, PortCounter.FDB_LEARN_REFUSED), "8 sources, 3 fit");

@@ -29,7 +29,7 @@ class MtuTest {
         frames.add(frameFor(i));
       }
       BurstContext ctx = f.received(0, frames);
-      MtuCheck.ingress(ctx, 1500);
+      f.run(PortPolicy.access(0, 10).build(), Feature.INGRESS_MTU);
       for (int i = 0; i < count; i++) {
         if (i % 2 == 1) {
           assertEquals(DropReason.RX_MTU_EXCEEDED, ctx.dropReason(i), "frame " + i);

@@ -71,11 +71,7 @@ class MultiSegmentParseTest {
       }
       ctx.begin(0, count, f.counters.slot(0, 0));
       new ParseStage().run(ctx);
-      MtuCheck.ingress(ctx, port.mtu);
-      new VlanClassifyStage().run(ctx, port);
-      AclStage stage = new AclStage(0);
-      stage.extract(ctx);
-      stage.ingress(ctx, acl);
+      f.run(port, Feature.INGRESS_MTU, Feature.VLAN_CLASSIFY, Feature.ACL_KEYS, Feature.ACL_IN);
       for (int i = 0; i < count; i++) {
         assertEquals(fate(i), ctx.dropReason(i), "frame " + i);
         assertEquals(3014, ctx.length[i], "pkt_len, not data_len");
@@ -109,12 +105,11 @@ class MultiSegmentParseTest {
       }
       ctx.begin(0, count, f.counters.slot(0, 0));
       new ParseStage().run(ctx);
-      new VlanClassifyStage().run(ctx, tables.port(0));
+      f.run(tables, Feature.VLAN_CLASSIFY);
       for (int i = 0; i < count; i++) {
         ctx.egress[i] = BurstContext.FLOOD;
       }
-      new EgressStage(TestMbufs.pool().segment()).run(ctx, tables, tx);
-      ctx.freeDropped();
+      f.egress(tables, tx);
       for (TxBuffer b : tx) {
         b.flush();
       }

@@ -8,13 +8,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A burst context loaded with frames, as the L2 agent would have it after rx. */
+/**
+ * A burst context loaded with frames, as the L2 agent would have it after rx, and one worker's
+ * stages to run over it: a test names the features it runs, as a port's compiled list would.
+ */
 final class StageFixture implements AutoCloseable {
+  /** The TSC frequency the fixture's stages (policers, shapers) count in. */
+  static final long HZ = 1_000_000_000L;
+
   final Arena arena = Arena.ofShared();
   final BurstContext ctx = new BurstContext(arena);
   final CounterFile counters;
   final CounterSlot slot;
   final Path dir;
+
+  /** The FDB the learn and forward stages use; set it before the first run that needs it. */
+  Fdb fdb;
+
+  /** FDB time and TSC time of the runs. */
+  long seconds = 1;
+
+  long tsc;
+
+  private Stage[] stages;
+  private Fdb stagesFdb;
 
   StageFixture(int ports) {
     try {
@@ -34,6 +51,84 @@ final class StageFixture implements AutoCloseable {
     ctx.begin(port, frames.size(), counters.slot(0, port));
     new ParseStage().run(ctx);
     return ctx;
+  }
+
+  /** This fixture's stage of {@code feature} (one worker's). */
+  Stage stage(Feature feature) {
+    if (stages == null || stagesFdb != fdb) {
+      stages =
+          Feature.instantiate(new StageResources(0, fdb, TestMbufs.pool().segment(), HZ));
+      stagesFdb = fdb;
+    }
+    return stages[feature.ordinal()];
+  }
+
+  /** Runs {@code features} over the burst, with {@code port} as its port (alone in its tables). */
+  void run(PortPolicy port, Feature... features) {
+    PortPolicy[] byIndex = new PortPolicy[port.index() + 1];
+    byIndex[port.index()] = port;
+    run(new L2Tables(byIndex), port, new TxBuffer[0], features);
+  }
+
+  /** Runs {@code features} over the burst, its port's policy taken from {@code tables}. */
+  void run(L2Tables tables, Feature... features) {
+    run(tables, tables.port(ctx.ingressPort()), new TxBuffer[0], features);
+  }
+
+  /** Runs {@code features}, sending through {@code tx} (flushed after). */
+  void run(L2Tables tables, TxBuffer[] tx, Feature... features) {
+    run(tables, tables.port(ctx.ingressPort()), tx, features);
+  }
+
+  private void run(L2Tables tables, PortPolicy port, TxBuffer[] tx, Feature... features) {
+    TxSet set = new TxSet(tx, TxSet.DRAIN_EVERY_PASS);
+    set.adopt(tables, HZ, tsc);
+    ctx.use(tables, port, set, tsc, seconds);
+    io.vswitch.dataplane.worker.RxQueue[] queues = {
+      new io.vswitch.dataplane.worker.RxQueue(
+          new EgressStageTest.CapturePort(ctx.ingressPort()), 0)
+    };
+    for (Feature f : features) {
+      stage(f).adopt(tables, queues, tsc);
+      stage(f).run(ctx);
+    }
+    set.flush();
+  }
+
+  /**
+   * The egress half of the pipeline for a burst whose {@link BurstContext#egress} the test set by
+   * hand (a port or FLOOD): the egress sets the forward stage would give, then filter, ACL keys and
+   * egress ACLs (when the tables have ACLs), replicate, rewrite and transmit; the dropped frames
+   * freed, the buffers flushed.
+   */
+  void egress(L2Tables tables, TxBuffer[] tx) {
+    ctx.use(tables, tables.port(ctx.ingressPort()), null, tsc, seconds);
+    aimAsSet();
+    java.util.List<Feature> features = new java.util.ArrayList<>();
+    features.add(Feature.EGRESS_FILTER);
+    if (tables.hasAcls()) {
+      features.add(Feature.ACL_KEYS);
+      features.add(Feature.ACL_OUT);
+    }
+    features.addAll(
+        java.util.List.of(Feature.REPLICATE, Feature.EGRESS_REWRITE, Feature.TRANSMIT));
+    run(tables, tx, features.toArray(Feature[]::new));
+    ctx.freeDropped();
+  }
+
+  /** Only the egress ACLs, for a burst whose egress the test set by hand (keys extracted). */
+  void egressAcls(L2Tables tables) {
+    ctx.use(tables, tables.port(ctx.ingressPort()), null, tsc, seconds);
+    aimAsSet();
+    run(tables, Feature.ACL_OUT);
+  }
+
+  private void aimAsSet() {
+    for (int i = 0; i < ctx.count(); i++) {
+      if (!ctx.isDropped(i)) {
+        ForwardStage.aim(ctx, i, ctx.egress[i], ~(1L << ctx.ingressPort()));
+      }
+    }
   }
 
   /** Frees every mbuf of the burst that was not dropped, and the dropped ones. */

@@ -12,7 +12,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class VlanClassifyStageTest {
-  private final VlanClassifyStage stage = new VlanClassifyStage();
 
   @ParameterizedTest
   @ValueSource(ints = {32, 7})
@@ -28,7 +27,7 @@ class VlanClassifyStageTest {
     }
     try (StageFixture f = new StageFixture(1)) {
       BurstContext ctx = f.received(0, frames);
-      stage.run(ctx, PortPolicy.access(0, 10).build());
+      f.run(PortPolicy.access(0, 10).build(), Feature.VLAN_CLASSIFY);
       for (int i = 0; i < count; i++) {
         if (i % 3 == 2) {
           assertEquals(DropReason.VLAN_NOT_ALLOWED, ctx.dropReason(i));
@@ -54,7 +53,7 @@ class VlanClassifyStageTest {
                   frame().build(),
                   frame().vlan(0).build(),
                   frame().vlan(99).build()));
-      stage.run(ctx, trunk);
+      f.run(trunk, Feature.VLAN_CLASSIFY);
       assertEquals(10, ctx.vlan[0]);
       assertEquals(20, ctx.vlan[1]);
       assertEquals(DropReason.VLAN_NOT_ALLOWED, ctx.dropReason(2));
@@ -68,7 +67,7 @@ class VlanClassifyStageTest {
   void trunkWithoutNativeVlanDropsUntaggedFrames() {
     try (StageFixture f = new StageFixture(1)) {
       BurstContext ctx = f.received(0, List.of(frame().build(), frame().vlan(10).build()));
-      stage.run(ctx, PortPolicy.trunk(0, 10).build());
+      f.run(PortPolicy.trunk(0, 10).build(), Feature.VLAN_CLASSIFY);
       assertEquals(DropReason.VLAN_NOT_ALLOWED, ctx.dropReason(0));
       assertEquals(10, ctx.vlan[1]);
     }

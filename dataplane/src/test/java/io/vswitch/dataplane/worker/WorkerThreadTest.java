@@ -38,7 +38,7 @@ class WorkerThreadTest {
     }
 
     @Override
-    public int doWork() {
+    public int doWork(PassClock clock) {
       return passes.incrementAndGet() % 2;
     }
 
@@ -79,7 +79,7 @@ class WorkerThreadTest {
     ProbeAgent agent =
         new ProbeAgent() {
           @Override
-          public int doWork() {
+          public int doWork(PassClock clock) {
             throw new IllegalStateException("boom");
           }
         };
@@ -113,7 +113,7 @@ class WorkerThreadTest {
     }
 
     @Override
-    public int doWork() {
+    public int doWork(PassClock clock) {
       if (passes.incrementAndGet() == delayAt) {
         try {
           Thread.sleep(delayMillis);

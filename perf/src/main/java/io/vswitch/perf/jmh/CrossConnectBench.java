@@ -49,6 +49,7 @@ public class CrossConnectBench {
   private Path counterPath;
   private CounterFile counters;
   private CrossConnectAgent agent;
+  private final io.vswitch.dataplane.worker.PassClock clock = io.vswitch.dataplane.worker.PassClock.manual(1_000_000_000L);
   private Arena arena;
   private PacketBatch batch;
   private static int instances;
@@ -87,7 +88,7 @@ public class CrossConnectBench {
   @Benchmark
   @OperationsPerInvocation(PacketBatch.MAX_BURST)
   public int crossConnect() {
-    return agent.doWork();
+    return agent.doWork(clock);
   }
 
   @Benchmark

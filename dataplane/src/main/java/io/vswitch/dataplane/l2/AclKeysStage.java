@@ -1,0 +1,28 @@
+package io.vswitch.dataplane.l2;
+
+import io.vswitch.ffm.Mbuf;
+
+/**
+ * Extracts every frame's classifier key once ({@link io.vswitch.dataplane.acl.AclKeys}: addresses,
+ * ports, protocol, TCP flags, IPv6 extension headers walked, and an L4 status for fragments and
+ * unseen L4 headers), for the ACL stages of the ingress and the egress ports.
+ */
+public final class AclKeysStage implements Stage {
+
+  @Override
+  public void run(BurstContext ctx) {
+    for (int i = 0; i < ctx.count; i++) {
+      if (!ctx.isDropped(i)) {
+        ctx.aclKeys.extract(
+            i,
+            ctx.frame[i],
+            Mbuf.dataLength(ctx.batch.mbuf(i)),
+            ctx.etherType[i],
+            ctx.srcMac[i],
+            ctx.dstMac[i],
+            ctx.vlan[i],
+            ctx.l3Offset[i]);
+      }
+    }
+  }
+}

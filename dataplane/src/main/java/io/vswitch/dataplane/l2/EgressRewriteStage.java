@@ -1,0 +1,46 @@
+package io.vswitch.dataplane.l2;
+
+import io.vswitch.dataplane.stats.DropReason;
+import io.vswitch.ffm.Mbuf;
+
+/**
+ * Puts the original and the copy into the encapsulation their ports want ({@link VlanRewrite}, in
+ * place): push, pop or rewrite the 802.1Q tag, with the PCP a mark chose. An original that keeps
+ * its tag still gets the VLAN it was switched in (a priority tag, VID 0, never leaves a trunk as
+ * VID 0) and the marked priority. A push with no headroom drops that frame (or that copy's ports).
+ */
+public final class EgressRewriteStage implements Stage {
+
+  @Override
+  public void run(BurstContext ctx) {
+    for (int i = 0; i < ctx.count; i++) {
+      if (ctx.isDropped(i)) {
+        continue;
+      }
+      int tag = ctx.tag[i];
+      boolean tagged = tag != 0;
+      int vlan = ctx.vlan[i];
+      int pcp = ctx.pcp[i];
+      long original = ctx.batch.mbuf(i);
+      boolean leavesTagged = ctx.retag[i] != tagged;
+      if (!VlanRewrite.apply(original, ctx.frame[i], tag, leavesTagged, vlan, pcp)) {
+        freeCopy(ctx, i);
+        ctx.drop(i, DropReason.NO_MBUF);
+        continue;
+      }
+      long copy = ctx.copy[i];
+      if (copy != 0 && !VlanRewrite.apply(copy, Mbuf.dataAddress(copy), tag, !tagged, vlan, pcp)) {
+        ctx.countDrops(DropReason.NO_MBUF, Long.bitCount(ctx.copyOut[i]));
+        freeCopy(ctx, i);
+      }
+    }
+  }
+
+  private static void freeCopy(BurstContext ctx, int i) {
+    if (ctx.copy[i] != 0) {
+      Mbuf.free(ctx.copy[i]);
+      ctx.copy[i] = 0;
+      ctx.copyOut[i] = 0;
+    }
+  }
+}

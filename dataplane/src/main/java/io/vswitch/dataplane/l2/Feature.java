@@ -1,0 +1,79 @@
+package io.vswitch.dataplane.l2;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
+
+/**
+ * The features of the L2 pipeline, in the order a burst meets them (VPP's feature arc, as data).
+ * Each entry names the stage that implements it and when a port needs it; the control plane's
+ * tables compile every port's list ({@link L2Tables#features}) from its policy, so a burst runs
+ * exactly its port's features and a feature a port does not use costs nothing there. Adding a
+ * feature is one {@link Stage} class and one entry here.
+ */
+public enum Feature {
+  /** Header offsets, MACs, tag; runts, QinQ, bad lengths and bad sources dropped; rx counted. */
+  PARSE(r -> new ParseStage(), Feature::always),
+  /** Frames longer than the ingress port's MTU. */
+  INGRESS_MTU(r -> new IngressMtuStage(), Feature::always),
+  /** Forged transmits (vSphere): only the port's own source MAC. */
+  SECURITY(r -> new IngressSecurityStage(), (p, t) -> !p.ingressSecurityOff()),
+  /** Exactly one VLAN per frame, from the port's access or trunk mode, or a drop. */
+  VLAN_CLASSIFY(r -> new VlanClassifyStage(), Feature::always),
+  /** The classifier key of every frame, once, when any port has an ACL. */
+  ACL_KEYS(r -> new AclKeysStage(), (p, t) -> t.hasAcls()),
+  /** The ingress port's ACL. */
+  ACL_IN(r -> new AclInStage(r.acls()), (p, t) -> p.ingressAcl != null),
+  /** DSCP rewritten, PCP recorded for the egress tag. */
+  MARK(r -> new MarkStage(), (p, t) -> p.marks()),
+  /** The port's policer: red frames dropped or remarked (after the mark, so a remark wins). */
+  POLICE(r -> new PoliceStage(r.hz()), (p, t) -> p.policer != null),
+  /** (VLAN, source MAC) to the ingress port in the FDB. */
+  LEARN(r -> new LearnStage(r.fdb()), (p, t) -> p.learning),
+  /** (VLAN, destination MAC) to one port, or the VLAN's flood set; promiscuous ports added. */
+  FORWARD(r -> new ForwardStage(r.fdb()), Feature::always),
+  /** Egress ports this worker can send to and that accept the destination (MAC changes). */
+  EGRESS_FILTER(r -> new EgressFilterStage(), Feature::always),
+  /** Every egress port's ACL. */
+  ACL_OUT(r -> new AclOutStage(r.acls()), (p, t) -> t.egressAclMask() != 0),
+  /** Which egress ports share the original and which one rewritten copy. */
+  REPLICATE(r -> new ReplicateStage(r.pool()), Feature::always),
+  /** VLAN push, pop or rewrite and PCP, in place, for the original and the copy. */
+  EGRESS_REWRITE(r -> new EgressRewriteStage(), Feature::always),
+  /** Onto each egress port's transmit buffer: MTU, shaper, tx burst. */
+  TRANSMIT(r -> new TransmitStage(), Feature::always);
+
+  private final Function<StageResources, Stage> factory;
+  private final BiPredicate<PortPolicy, L2Tables> wanted;
+
+  Feature(Function<StageResources, Stage> factory, BiPredicate<PortPolicy, L2Tables> wanted) {
+    this.factory = factory;
+    this.wanted = wanted;
+  }
+
+  private static boolean always(PortPolicy port, L2Tables tables) {
+    return true;
+  }
+
+  /** One worker's stage of every feature, indexed by {@link #ordinal()}. */
+  public static Stage[] instantiate(StageResources resources) {
+    Feature[] all = values();
+    Stage[] stages = new Stage[all.length];
+    for (Feature f : all) {
+      stages[f.ordinal()] = f.factory.apply(resources);
+    }
+    return stages;
+  }
+
+  /** The features a burst from {@code port} goes through, in pipeline order. */
+  static Feature[] compile(PortPolicy port, L2Tables tables) {
+    List<Feature> list = new ArrayList<>();
+    for (Feature f : values()) {
+      if (f.wanted.test(port, tables)) {
+        list.add(f);
+      }
+    }
+    return list.toArray(Feature[]::new);
+  }
+}
