@@ -34,8 +34,8 @@ public final class SwitchLauncher {
 
   /**
    * Port slots of an L2 switch: room for ports added while it runs, twice the ports a switch may
-   * have ({@code ConfigLimits.MAX_PORTS}), since a removed port keeps its slot until the workers let
-   * go of it. The tables keep port sets as 64-bit masks, so this is also their limit.
+   * have ({@code ConfigLimits.MAX_PORTS}), since a removed port keeps its slot until the workers
+   * let go of it. The tables keep port sets as 64-bit masks, so this is also their limit.
    */
   static final int L2_PORT_CAPACITY = io.vswitch.dataplane.l2.L2Tables.MAX_PORTS;
 

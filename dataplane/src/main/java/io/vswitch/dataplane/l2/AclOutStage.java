@@ -4,9 +4,9 @@ import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.stats.DropReason;
 
 /**
- * Egress ports' ACLs. A unicast is dropped when its port's ACL refuses it ({@code
- * acl_egress_deny}, or the L4 status's reason); a promiscuous copy or a flood member that refuses
- * just leaves the egress set, and a flood no member takes is an egress deny.
+ * Egress ports' ACLs. A unicast is dropped when its port's ACL refuses it ({@code acl_egress_deny},
+ * or the L4 status's reason); a promiscuous copy or a flood member that refuses just leaves the
+ * egress set, and a flood no member takes is an egress deny.
  */
 public final class AclOutStage implements Stage {
   private final AclClassifier classifier;

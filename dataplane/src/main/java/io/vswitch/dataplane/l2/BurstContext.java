@@ -31,6 +31,7 @@ public final class BurstContext {
   public final int[] etherType = new int[PacketBatch.MAX_BURST];
   public final int[] l3Offset = new int[PacketBatch.MAX_BURST];
   public final int[] vlan = new int[PacketBatch.MAX_BURST];
+
   /** The unicast egress port, or {@link #FLOOD}. */
   public final int[] egress = new int[PacketBatch.MAX_BURST];
 
@@ -48,6 +49,7 @@ public final class BurstContext {
 
   /** The original leaves in the other encapsulation (every egress port wants it so). */
   public final boolean[] retag = new boolean[PacketBatch.MAX_BURST];
+
   public final byte[] drop = new byte[PacketBatch.MAX_BURST];
 
   /** 802.1p priority a tagged egress gets, or -1 to keep the frame's own (0 when it had none). */

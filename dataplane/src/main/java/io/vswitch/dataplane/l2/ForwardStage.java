@@ -4,11 +4,11 @@ import io.vswitch.dataplane.stats.DropReason;
 
 /**
  * Decides each frame's egress: the port its (VLAN, destination MAC) was learned on, or {@link
- * BurstContext#FLOOD} for broadcast, multicast and unknown unicast, and the set of ports it goes
- * to ({@link BurstContext#out}: the one port plus the VLAN's promiscuous members, or the VLAN's
+ * BurstContext#FLOOD} for broadcast, multicast and unknown unicast, and the set of ports it goes to
+ * ({@link BurstContext#out}: the one port plus the VLAN's promiscuous members, or the VLAN's
  * members, never the ingress port). A destination learned on the ingress port is dropped (no
- * hairpin). An entry that points at a port no longer in the VLAN (the
- * config changed under it) is treated as unknown.
+ * hairpin). An entry that points at a port no longer in the VLAN (the config changed under it) is
+ * treated as unknown.
  */
 public final class ForwardStage implements Stage {
   private final Fdb fdb;

@@ -1,6 +1,8 @@
 package io.vswitch.dataplane.l2;
 
-/** Drops, as {@code rx_mtu_exceeded}, frames longer than the ingress port's MTU ({@link MtuCheck}). */
+/**
+ * Drops, as {@code rx_mtu_exceeded}, frames longer than the ingress port's MTU ({@link MtuCheck}).
+ */
 public final class IngressMtuStage implements Stage {
 
   @Override

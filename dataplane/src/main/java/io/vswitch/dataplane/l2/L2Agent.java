@@ -153,8 +153,8 @@ public final class L2Agent implements ReplannableAgent {
 
   /**
    * Takes in new tables or a new plan: the stages and the transmit set adopt what changed. Runs on
-   * the worker, once per publish; allocates only for what changed. What the old plan's buffers still
-   * held goes out first.
+   * the worker, once per publish; allocates only for what changed. What the old plan's buffers
+   * still held goes out first.
    */
   private void apply(L2Tables tables, Plan current, long tsc) {
     if (appliedPlan != null && appliedPlan != current) {

@@ -9,11 +9,11 @@ import io.vswitch.dataplane.qos.ShaperSpec;
  * per-port tx buffers and drain timer. A buffer also sends on its own when 32 frames wait.
  *
  * <p>The drain interval is 0 by default: every pass ends with a drain, so a frame waits at most one
- * pass (the latency target allows no more). A longer interval gathers more frames per tx burst
- * when many ports each get a few per pass, at the price of that much added latency.
+ * pass (the latency target allows no more). A longer interval gathers more frames per tx burst when
+ * many ports each get a few per pass, at the price of that much added latency.
  *
- * <p>Shaped ports are drained the same way; their shapers release queued frames into the buffers
- * at the top of every pass ({@link #release}).
+ * <p>Shaped ports are drained the same way; their shapers release queued frames into the buffers at
+ * the top of every pass ({@link #release}).
  */
 public final class TxSet {
   /** Drain at the end of every pass. */

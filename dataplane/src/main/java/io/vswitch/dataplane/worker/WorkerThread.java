@@ -92,9 +92,10 @@ public final class WorkerThread {
 
   /**
    * The poll loop. Once per pass it reads the clock (the pass's only read: the agent gets it) and
-   * records the gap since the previous pass began in {@link #stalls()}; when the idle strategy may sleep (backoff), an idle pass reads the
-   * clock again after it, so the intentional sleep is not counted (a pause that overlaps such a
-   * sleep is not seen either). With busy-spin that second read never happens.
+   * records the gap since the previous pass began in {@link #stalls()}; when the idle strategy may
+   * sleep (backoff), an idle pass reads the clock again after it, so the intentional sleep is not
+   * counted (a pause that overlaps such a sleep is not seen either). With busy-spin that second
+   * read never happens.
    */
   private void poll() {
     long busy = 0;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.vswitch.dataplane.qos.Dscp;
-import io.vswitch.dataplane.qos.Policer;
 import io.vswitch.dataplane.qos.PolicerSpec;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.testing.IpPackets;

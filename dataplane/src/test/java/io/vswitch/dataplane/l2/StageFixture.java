@@ -56,8 +56,7 @@ final class StageFixture implements AutoCloseable {
   /** This fixture's stage of {@code feature} (one worker's). */
   Stage stage(Feature feature) {
     if (stages == null || stagesFdb != fdb) {
-      stages =
-          Feature.instantiate(new StageResources(0, fdb, TestMbufs.pool().segment(), HZ));
+      stages = Feature.instantiate(new StageResources(0, fdb, TestMbufs.pool().segment(), HZ));
       stagesFdb = fdb;
     }
     return stages[feature.ordinal()];
@@ -85,8 +84,7 @@ final class StageFixture implements AutoCloseable {
     set.adopt(tables, HZ, tsc);
     ctx.use(tables, port, set, tsc, seconds);
     io.vswitch.dataplane.worker.RxQueue[] queues = {
-      new io.vswitch.dataplane.worker.RxQueue(
-          new EgressStageTest.CapturePort(ctx.ingressPort()), 0)
+      new io.vswitch.dataplane.worker.RxQueue(new EgressStageTest.CapturePort(ctx.ingressPort()), 0)
     };
     for (Feature f : features) {
       stage(f).adopt(tables, queues, tsc);
@@ -110,8 +108,7 @@ final class StageFixture implements AutoCloseable {
       features.add(Feature.ACL_KEYS);
       features.add(Feature.ACL_OUT);
     }
-    features.addAll(
-        java.util.List.of(Feature.REPLICATE, Feature.EGRESS_REWRITE, Feature.TRANSMIT));
+    features.addAll(java.util.List.of(Feature.REPLICATE, Feature.EGRESS_REWRITE, Feature.TRANSMIT));
     run(tables, tx, features.toArray(Feature[]::new));
     ctx.freeDropped();
   }

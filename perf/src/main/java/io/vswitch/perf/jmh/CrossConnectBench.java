@@ -49,7 +49,8 @@ public class CrossConnectBench {
   private Path counterPath;
   private CounterFile counters;
   private CrossConnectAgent agent;
-  private final io.vswitch.dataplane.worker.PassClock clock = io.vswitch.dataplane.worker.PassClock.manual(1_000_000_000L);
+  private final io.vswitch.dataplane.worker.PassClock clock =
+      io.vswitch.dataplane.worker.PassClock.manual(1_000_000_000L);
   private Arena arena;
   private PacketBatch batch;
   private static int instances;

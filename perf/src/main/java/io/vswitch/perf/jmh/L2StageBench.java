@@ -1,15 +1,14 @@
 package io.vswitch.perf.jmh;
 
 import io.vswitch.dataplane.l2.BurstContext;
-import io.vswitch.dataplane.l2.EgressStage;
 import io.vswitch.dataplane.l2.Fdb;
-import io.vswitch.dataplane.l2.ForwardStage;
+import io.vswitch.dataplane.l2.Feature;
 import io.vswitch.dataplane.l2.L2Tables;
-import io.vswitch.dataplane.l2.LearnStage;
-import io.vswitch.dataplane.l2.ParseStage;
 import io.vswitch.dataplane.l2.PortPolicy;
+import io.vswitch.dataplane.l2.Stage;
+import io.vswitch.dataplane.l2.StageResources;
 import io.vswitch.dataplane.l2.TxBuffer;
-import io.vswitch.dataplane.l2.VlanClassifyStage;
+import io.vswitch.dataplane.l2.TxSet;
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.port.PortDeviceStats;
@@ -35,10 +34,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Each L2 stage alone over a burst of 32 real mbufs (64-byte UDP frames from {@code flows}
- * sources), ns per packet: parse, VLAN classify, learn and forward against an FDB of {@code
- * fdbEntries} entries, and the egress stage pushing an 802.1Q tag for a trunk. The sum is what the
- * L2 pipeline costs on top of rx/tx (see CrossConnectBench for those).
+ * The L2 stages over a burst of 32 real mbufs (64-byte UDP frames from {@code flows} sources), ns
+ * per packet: parse, VLAN classify, learn and forward against an FDB of {@code fdbEntries} entries,
+ * and the access port's whole compiled feature list ending in a tag push for a trunk. The last is
+ * what the L2 pipeline costs on top of rx/tx (see CrossConnectBench for those).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -60,12 +59,9 @@ public class L2StageBench extends BurstBenchmark {
   private Fdb fdb;
   private L2Tables tables;
   private PortPolicy access;
-  private TxBuffer[] tx;
-  private final ParseStage parse = new ParseStage();
-  private final VlanClassifyStage classify = new VlanClassifyStage();
-  private LearnStage learn;
-  private ForwardStage forward;
-  private EgressStage egress;
+  private TxSet tx;
+  private Stage[] stages;
+  private Feature[] accessFeatures;
 
   @Override
   protected List<byte[]> frames() {
@@ -85,10 +81,14 @@ public class L2StageBench extends BurstBenchmark {
       fdb.learn(Fdb.key(10, 0x0600_0000_0000L | mac), 1, 1);
     }
     fdb.learn(Fdb.key(10, TrafficSpec.SINK_MAC), 1, 1); // the frames' destination: on the trunk
-    learn = new LearnStage(fdb);
-    forward = new ForwardStage(fdb);
-    egress = new EgressStage(BenchEal.pool().segment());
-    tx = new TxBuffer[] {null, new TxBuffer(new DiscardPort(1), 0, counters.slot(0, 1), arena)};
+    stages =
+        Feature.instantiate(new StageResources(0, fdb, BenchEal.pool().segment(), 1_000_000_000L));
+    accessFeatures = tables.features(0);
+    tx =
+        new TxSet(
+            new TxBuffer[] {null, new TxBuffer(new DiscardPort(1), 0, counters.slot(0, 1), arena)},
+            TxSet.DRAIN_EVERY_PASS);
+    tx.adopt(tables, 1_000_000_000L, 0);
   }
 
   @TearDown(Level.Trial)
@@ -100,53 +100,55 @@ public class L2StageBench extends BurstBenchmark {
   }
 
   private BurstContext begin() {
-    ctx.begin(0, batch().count(), accessCounters);
+    ctx.begin(tables, access, 0, batch().count(), accessCounters, tx, 0, 2);
     return ctx;
+  }
+
+  private void run(Feature... features) {
+    for (Feature f : features) {
+      stages[f.ordinal()].run(ctx);
+    }
   }
 
   @Benchmark
   @OperationsPerInvocation(BURST)
   public int parse() {
-    parse.run(begin());
+    begin();
+    run(Feature.PARSE);
     return ctx.count();
   }
 
   @Benchmark
   @OperationsPerInvocation(BURST)
   public int parseAndClassify() {
-    parse.run(begin());
-    classify.run(ctx, access);
+    begin();
+    run(Feature.PARSE, Feature.VLAN_CLASSIFY);
     return ctx.vlan[0];
   }
 
   @Benchmark
   @OperationsPerInvocation(BURST)
   public int parseClassifyLearn() {
-    parse.run(begin());
-    classify.run(ctx, access);
-    learn.run(ctx, 2);
+    begin();
+    run(Feature.PARSE, Feature.VLAN_CLASSIFY, Feature.LEARN);
     return ctx.vlan[0];
   }
 
   @Benchmark
   @OperationsPerInvocation(BURST)
   public int parseClassifyForward() {
-    parse.run(begin());
-    classify.run(ctx, access);
-    forward.run(ctx, tables, 2);
+    begin();
+    run(Feature.PARSE, Feature.VLAN_CLASSIFY, Feature.FORWARD);
     return ctx.egress[0];
   }
 
-  /** The whole pipeline but rx/tx: parse, classify, learn, forward, push a tag for the trunk. */
+  /** The access port's compiled feature list, rx/tx aside: it ends in a tag push for the trunk. */
   @Benchmark
   @OperationsPerInvocation(BURST)
   public int pipelineWithTagPush() {
-    parse.run(begin());
-    classify.run(ctx, access);
-    learn.run(ctx, 2);
-    forward.run(ctx, tables, 2);
-    egress.run(ctx, tables, tx);
-    tx[1].flush();
+    begin();
+    run(accessFeatures);
+    tx.flush();
     restoreBurst();
     return ctx.egress[0];
   }
