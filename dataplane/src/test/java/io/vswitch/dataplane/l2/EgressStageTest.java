@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EgressStageTest {
 
   /** A port that keeps what it is sent (the mbuf addresses and their bytes at send time). */
-  static final class CapturePort implements Port {
+  static class CapturePort implements Port {
     final int index;
     final List<Long> mbufs = new ArrayList<>();
     final List<byte[]> frames = new ArrayList<>();

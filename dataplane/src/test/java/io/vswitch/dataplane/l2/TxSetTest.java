@@ -1,0 +1,84 @@
+package io.vswitch.dataplane.l2;
+
+import static io.vswitch.dataplane.testing.FrameBuilder.frame;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vswitch.dataplane.testing.TestMbufs;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TxSetTest {
+
+  /** A capture port that also counts its tx bursts. */
+  static final class CountingPort extends EgressStageTest.CapturePort {
+    int bursts;
+
+    CountingPort(int index) {
+      super(index);
+    }
+
+    @Override
+    public int transmit(int queue, io.vswitch.dataplane.packet.PacketBatch batch) {
+      bursts++;
+      return super.transmit(queue, batch);
+    }
+  }
+
+  private static TxSet set(StageFixture f, List<CountingPort> ports, long drainTicks) {
+    TxBuffer[] buffers = new TxBuffer[4];
+    for (int p = 0; p < 4; p++) {
+      CountingPort port = new CountingPort(p);
+      ports.add(port);
+      buffers[p] = new TxBuffer(port, 0, f.counters.slot(0, p), f.arena);
+    }
+    return new TxSet(buffers, drainTicks);
+  }
+
+  private static void send(TxSet tx, int port, int frames) {
+    for (int i = 0; i < frames; i++) {
+      long m = TestMbufs.mbuf(frame().payloadLength(50).build());
+      tx.add(port, m, 64, false);
+    }
+  }
+
+  @Test
+  void aDrainFlushesOnlyThePortsUsedSinceTheLast() {
+    List<CountingPort> ports = new ArrayList<>();
+    try (StageFixture f = new StageFixture(4)) {
+      TxSet tx = set(f, ports, TxSet.DRAIN_EVERY_PASS);
+      assertEquals(0b1111, tx.present());
+      send(tx, 1, 5);
+      send(tx, 3, 2);
+      tx.drain(0);
+      assertEquals(List.of(0, 1, 0, 1), ports.stream().map(p -> p.bursts).toList());
+      assertEquals(5, ports.get(1).frames.size());
+      tx.drain(1);
+      assertEquals(List.of(0, 1, 0, 1), ports.stream().map(p -> p.bursts).toList(), "clean");
+      ports.forEach(EgressStageTest.CapturePort::release);
+    }
+  }
+
+  @Test
+  void aDrainIntervalHoldsFramesUntilItIsUpOrABufferIsFull() {
+    List<CountingPort> ports = new ArrayList<>();
+    try (StageFixture f = new StageFixture(4)) {
+      TxSet tx = set(f, ports, 1000);
+      tx.drain(0);
+      send(tx, 2, 3);
+      tx.drain(999);
+      assertEquals(0, ports.get(2).bursts, "999 ticks after the last drain: held");
+      tx.drain(1000);
+      assertEquals(1, ports.get(2).bursts);
+      assertEquals(3, ports.get(2).frames.size());
+      send(tx, 0, 33);
+      assertEquals(1, ports.get(0).bursts, "32 waiting: the buffer sent on its own");
+      tx.drain(1500);
+      assertEquals(1, ports.get(0).bursts, "the one left waits for the interval");
+      tx.drain(2000);
+      assertEquals(2, ports.get(0).bursts);
+      assertEquals(33, ports.get(0).frames.size());
+      ports.forEach(EgressStageTest.CapturePort::release);
+    }
+  }
+}
