@@ -46,7 +46,7 @@ public final class LatencyHistograms {
     }
     String name = "vswitch_burst_latency_seconds";
     PrometheusMetrics.family(
-        out, name, "histogram", "Time a worker spends on one burst, from rx to tx.");
+        out, name, "histogram", "Time of a worker's poll passes that moved packets, rx to tx.");
     for (int w = 0; w < current.size(); w++) {
       Histogram total = totals.get(w);
       total.add(current.get(w).getIntervalHistogram());
