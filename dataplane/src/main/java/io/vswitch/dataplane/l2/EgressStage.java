@@ -2,7 +2,6 @@ package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.ffm.Mbuf;
-import io.vswitch.ffm.raw.vswitch_shim_h;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -171,7 +170,7 @@ public final class EgressStage {
   }
 
   private long copyRewritten(long original, int tag, boolean tagged, int vlan, int pcp) {
-    long copy = vswitch_shim_h.vs_pktmbuf_copy(MemorySegment.ofAddress(original), pool).address();
+    long copy = Mbuf.copy(original, pool);
     if (copy == 0) {
       return 0;
     }
