@@ -1,8 +1,9 @@
 package io.vswitch.dataplane;
 
-import io.vswitch.dataplane.port.DpdkPort;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.port.PortDeviceStats;
+import io.vswitch.dataplane.port.PortFactory;
+import io.vswitch.dataplane.port.PortRegistry;
 import io.vswitch.dataplane.port.PortSpec;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.PortCounter;
@@ -30,6 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * #close}. While running, {@link #addPort} and {@link #removePort} change the ports under
  * replannable agents: ports live in fixed slots (their index), and a removed port is closed only
  * after every worker has finished the pass in which it might still have used it.
+ *
+ * <p>Ports are opened through a {@link PortFactory}, at start-up and when added, so the runtime
+ * holds any kind of port its {@link PortRegistry} knows, not only DPDK ethdevs.
  */
 public final class SwitchRuntime implements AutoCloseable {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -42,20 +46,33 @@ public final class SwitchRuntime implements AutoCloseable {
   private final List<WorkerThread> workers = new ArrayList<>();
   private final List<Agent> agentsByWorker = new ArrayList<>();
   private final AgentFactory agents;
+  private final PortFactory portFactory;
   private boolean started;
   private boolean closed;
   private int keptByDrivers;
 
   private SwitchRuntime(
-      RuntimeSpec spec, Mempool pool, Port[] slots, CounterFile counters, AgentFactory agents) {
+      RuntimeSpec spec,
+      Mempool pool,
+      Port[] slots,
+      CounterFile counters,
+      AgentFactory agents,
+      PortFactory portFactory) {
     this.spec = spec;
     this.pool = pool;
     this.slots = slots;
     this.counters = counters;
     this.agents = agents;
+    this.portFactory = portFactory;
   }
 
+  /** Opens a switch of DPDK ports ({@link PortRegistry#DEFAULT}). */
   public static SwitchRuntime open(RuntimeSpec spec, AgentFactory agents) {
+    return open(spec, agents, PortRegistry.DEFAULT);
+  }
+
+  /** Opens a switch whose ports, now and added later, {@code portFactory} opens. */
+  public static SwitchRuntime open(RuntimeSpec spec, AgentFactory agents, PortFactory portFactory) {
     int workers = spec.workerCores().size();
     int poolSize = spec.poolSize() > 0 ? spec.poolSize() : poolSizeFor(spec.ports(), workers);
     Mempool pool =
@@ -68,7 +85,7 @@ public final class SwitchRuntime implements AutoCloseable {
     try {
       for (PortSpec portSpec : spec.ports()) {
         int index = indexOf(slots, null);
-        slots[index] = DpdkPort.open(portSpec, index, workers, pool);
+        slots[index] = portFactory.open(portSpec, index, workers, pool);
       }
       CounterFile counters = CounterFile.create(spec.counterFile(), workers, slots.length);
       for (Port port : slots) {
@@ -76,7 +93,7 @@ public final class SwitchRuntime implements AutoCloseable {
           counters.setPortName(port.index(), port.name());
         }
       }
-      return new SwitchRuntime(spec, pool, slots, counters, agents);
+      return new SwitchRuntime(spec, pool, slots, counters, agents, portFactory);
     } catch (RuntimeException e) {
       closeAll(Arrays.asList(slots));
       pool.close();
@@ -151,7 +168,7 @@ public final class SwitchRuntime implements AutoCloseable {
   public synchronized Port addPort(PortSpec portSpec) {
     requireReplannable();
     int index = indexOf(slots, null);
-    DpdkPort port = DpdkPort.open(portSpec, index, spec.workerCores().size(), pool);
+    Port port = portFactory.open(portSpec, index, spec.workerCores().size(), pool);
     try {
       if (started) {
         port.start();

@@ -74,6 +74,26 @@ public final class EthPort implements AutoCloseable {
     return portId;
   }
 
+  /**
+   * Fast path: receives up to {@code max} mbufs from queue {@code queue} of port {@code portId}
+   * into an array of mbuf pointers; returns how many. Static and keyed by the port id, so a worker
+   * holds no reference to this control-path object.
+   */
+  public static int rxBurst(int portId, int queue, MemorySegment mbufs, int max) {
+    return Short.toUnsignedInt(
+        vswitch_shim_h.vs_rx_burst((short) portId, (short) queue, mbufs, (short) max));
+  }
+
+  /**
+   * Fast path: transmits the first {@code n} mbufs of the array on queue {@code queue} of port
+   * {@code portId} and frees those the queue did not take; returns how many it took. The caller
+   * owns none of the {@code n} afterwards.
+   */
+  public static int txBurstOrFree(int portId, int queue, MemorySegment mbufs, int n) {
+    return Short.toUnsignedInt(
+        vswitch_shim_h.vs_tx_burst_or_free((short) portId, (short) queue, mbufs, (short) n));
+  }
+
   public String devargs() {
     return devargs;
   }

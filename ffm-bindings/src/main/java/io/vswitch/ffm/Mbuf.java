@@ -117,15 +117,52 @@ public final class Mbuf {
     vswitch_shim_h.vs_mbuf_refcnt_update(MemorySegment.ofAddress(mbuf), (short) delta);
   }
 
+  /** Returns the mbuf (every segment of it) to its pool, or drops one reference if shared. */
   public static void free(long mbuf) {
     vswitch_shim_h.vs_pktmbuf_free(MemorySegment.ofAddress(mbuf));
   }
 
   /**
-   * A deep copy of a (possibly chained) mbuf from {@code pool}, as rte_pktmbuf_copy: a new mbuf the
-   * caller owns alone, or 0 when the pool is empty.
+   * Frees the first {@code n} mbufs of an array of mbuf pointers (a burst) in one downcall, as
+   * {@link #free} would each.
+   */
+  public static void freeBulk(MemorySegment mbufs, int n) {
+    vswitch_shim_h.vs_pktmbuf_free_bulk(mbufs, n);
+  }
+
+  /**
+   * A deep copy of the mbuf (every segment, into one new mbuf chain) from {@code pool} (a {@link
+   * Mempool#segment}), with the copy's reference count 1. Returns its address, or 0 when the pool
+   * is empty: the caller drops and counts.
    */
   public static long copy(long mbuf, MemorySegment pool) {
     return vswitch_shim_h.vs_pktmbuf_copy(MemorySegment.ofAddress(mbuf), pool).address();
+  }
+
+  /**
+   * One empty mbuf from {@code pool} (a {@link Mempool#segment}), headroom reserved; its address,
+   * or 0 when the pool is empty.
+   */
+  public static long alloc(MemorySegment pool) {
+    return vswitch_shim_h.vs_pktmbuf_alloc(pool).address();
+  }
+
+  /**
+   * Fills the first {@code n} slots of an array of mbuf pointers with empty mbufs from {@code
+   * pool}, all or none: false (and nothing taken) when the pool holds fewer than {@code n}.
+   */
+  public static boolean allocBulk(MemorySegment pool, MemorySegment mbufs, int n) {
+    return vswitch_shim_h.vs_pktmbuf_alloc_bulk(pool, mbufs, n) == 0;
+  }
+
+  /**
+   * Grows the frame at its tail by {@code bytes}, checked against the last segment's tailroom.
+   * Returns the address of the first added byte, or 0 when it does not fit (nothing changed).
+   */
+  public static long append(long mbuf, int bytes) {
+    if (bytes < 0 || bytes > 0xFFFF) {
+      return 0;
+    }
+    return vswitch_shim_h.vs_pktmbuf_append(MemorySegment.ofAddress(mbuf), (short) bytes).address();
   }
 }

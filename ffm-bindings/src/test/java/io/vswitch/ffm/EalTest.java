@@ -43,10 +43,7 @@ class EalTest {
       assertEquals("net_null", port.info().driver());
       try (var arena = java.lang.foreign.Arena.ofConfined()) {
         var burst = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS, 32);
-        int n =
-            Short.toUnsignedInt(
-                io.vswitch.ffm.raw.vswitch_shim_h.vs_rx_burst(
-                    (short) port.portId(), (short) 0, burst, (short) 32));
+        int n = EthPort.rxBurst(port.portId(), 0, burst, 32);
         assertEquals(32, n);
         assertEquals(32, pool.inUse());
         long first = burst.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
@@ -54,10 +51,45 @@ class EalTest {
         assertEquals(64, Mbuf.packetLength(first));
         assertEquals(MbufLayout.HEADROOM, Mbuf.dataOffset(first));
         assertEquals(1, Mbuf.refCount(first));
-        io.vswitch.ffm.raw.vswitch_shim_h.vs_pktmbuf_free_bulk(burst, n);
+        Mbuf.freeBulk(burst, n);
       }
       assertEquals(0, pool.inUse());
       assertEquals(32, port.stats().rxPackets());
+    }
+  }
+
+  @Test
+  void mbufsAreAllocatedGrownCopiedAndFreedThroughTheThinLayer() {
+    try (Mempool pool = Mempool.create("mbuftest", 63, 0, Mempool.DEFAULT_DATA_ROOM);
+        var arena = java.lang.foreign.Arena.ofConfined()) {
+      long m = Mbuf.alloc(pool.segment());
+      assertNotEquals(0, m);
+      long data = Mbuf.append(m, 60);
+      assertEquals(Mbuf.dataAddress(m), data);
+      assertEquals(60, Mbuf.packetLength(m));
+      assertEquals(0, Mbuf.append(m, Mempool.DEFAULT_DATA_ROOM), "past the tailroom");
+      assertEquals(60, Mbuf.dataLength(m), "a refused append changes nothing");
+      NativeMemory.ALL.set(java.lang.foreign.ValueLayout.JAVA_BYTE, data + 59, (byte) 0x5a);
+
+      long copy = Mbuf.copy(m, pool.segment());
+      assertNotEquals(m, copy);
+      assertEquals(60, Mbuf.packetLength(copy));
+      assertEquals(
+          (byte) 0x5a,
+          NativeMemory.ALL.get(
+              java.lang.foreign.ValueLayout.JAVA_BYTE, Mbuf.dataAddress(copy) + 59));
+      assertEquals(2, pool.inUse());
+
+      var burst = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS, 64);
+      assertTrue(Mbuf.allocBulk(pool.segment(), burst, 61));
+      assertEquals(63, pool.inUse());
+      assertTrue(!Mbuf.allocBulk(pool.segment(), burst.asSlice(61 * 8L), 1), "pool is empty");
+      assertEquals(0, Mbuf.alloc(pool.segment()));
+      assertEquals(0, Mbuf.copy(m, pool.segment()));
+      burst.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, 61, m);
+      burst.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, 62, copy);
+      Mbuf.freeBulk(burst, 63);
+      assertEquals(0, pool.inUse());
     }
   }
 

@@ -1,7 +1,6 @@
 package io.vswitch.dataplane.packet;
 
 import io.vswitch.ffm.Mbuf;
-import io.vswitch.ffm.raw.vswitch_shim_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -78,7 +77,7 @@ public final class PacketBatch {
   /** Returns every mbuf to its pool (one downcall) and empties the batch. */
   public void freeAll() {
     if (count > 0) {
-      vswitch_shim_h.vs_pktmbuf_free_bulk(mbufs, count);
+      Mbuf.freeBulk(mbufs, count);
       count = 0;
     }
   }

@@ -3,14 +3,13 @@ package io.vswitch.dataplane.port;
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.ffm.EthPort;
 import io.vswitch.ffm.Mempool;
-import io.vswitch.ffm.raw.vswitch_shim_h;
 
 /** A port backed by a DPDK ethdev: physical NIC, vhost/virtio, AF_XDP, pcap or any other PMD. */
 public final class DpdkPort implements Port {
   private final String name;
   private final int index;
   private final EthPort device;
-  private final short portId;
+  private final int portId;
   private final int rxQueues;
   private final int txQueues;
   private final String driver;
@@ -22,7 +21,7 @@ public final class DpdkPort implements Port {
     this.name = name;
     this.index = index;
     this.device = device;
-    this.portId = (short) device.portId();
+    this.portId = device.portId();
     this.rxQueues = rxQueues;
     this.txQueues = txQueues;
     this.driver = device.info().driver();
@@ -59,7 +58,7 @@ public final class DpdkPort implements Port {
   }
 
   public int dpdkPortId() {
-    return Short.toUnsignedInt(portId);
+    return portId;
   }
 
   @Override
@@ -74,10 +73,7 @@ public final class DpdkPort implements Port {
 
   @Override
   public int receive(int queue, PacketBatch batch) {
-    int n =
-        Short.toUnsignedInt(
-            vswitch_shim_h.vs_rx_burst(
-                portId, (short) queue, batch.mbufArray(), (short) PacketBatch.MAX_BURST));
+    int n = EthPort.rxBurst(portId, queue, batch.mbufArray(), PacketBatch.MAX_BURST);
     batch.setCount(n);
     if (completesChecksums && n > 0) {
       PartialChecksums.completeBurst(batch);
@@ -112,9 +108,7 @@ public final class DpdkPort implements Port {
   }
 
   private int txBurst(int queue, PacketBatch batch, int count) {
-    return Short.toUnsignedInt(
-        vswitch_shim_h.vs_tx_burst_or_free(
-            portId, (short) queue, batch.mbufArray(), (short) count));
+    return EthPort.txBurstOrFree(portId, queue, batch.mbufArray(), count);
   }
 
   /** net_af_xdp's fill ring (ETH_AF_XDP_DFLT_NUM_DESCS = 2048 per queue) and its refills. */

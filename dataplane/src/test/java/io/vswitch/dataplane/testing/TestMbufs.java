@@ -5,7 +5,6 @@ import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.MbufLayout;
 import io.vswitch.ffm.Mempool;
 import io.vswitch.ffm.NativeMemory;
-import io.vswitch.ffm.raw.vswitch_shim_h;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -27,25 +26,38 @@ public final class TestMbufs {
 
   /** One mbuf holding {@code frame}. */
   public static long mbuf(byte[] frame) {
-    long m = vswitch_shim_h.vs_pktmbuf_alloc(pool().segment()).address();
+    long m = Mbuf.alloc(pool().segment());
     if (m == 0) {
       throw new IllegalStateException("test pool exhausted: a test leaks mbufs");
     }
-    vswitch_shim_h.vs_pktmbuf_append(MemorySegment.ofAddress(m), (short) frame.length);
+    if (Mbuf.append(m, frame.length) == 0) {
+      Mbuf.free(m);
+      throw new IllegalArgumentException(frame.length + " bytes do not fit one test mbuf");
+    }
     MemorySegment.copy(
         frame, 0, NativeMemory.ALL, ValueLayout.JAVA_BYTE, Mbuf.dataAddress(m), frame.length);
     return m;
   }
 
   /**
-   * {@code frame} in a chain of two mbufs, the first holding {@code firstLength} bytes (as a driver
-   * that scatters a jumbo frame leaves it); freeing the first frees both.
+   * {@code frame} in a chain of mbufs, the first holding {@code firstLength} bytes and each further
+   * one as much as fits (as a driver that scatters a jumbo frame leaves it); freeing the first
+   * frees them all. A segment is never filled past its data room: a longer tail takes more
+   * segments.
    */
   public static long chained(byte[] frame, int firstLength) {
     long head = mbuf(java.util.Arrays.copyOf(frame, firstLength));
-    long tail = mbuf(java.util.Arrays.copyOfRange(frame, firstLength, frame.length));
-    NativeMemory.ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, head + MbufLayout.NEXT, tail);
-    NativeMemory.ALL.set(ValueLayout.JAVA_SHORT_UNALIGNED, head + MbufLayout.NB_SEGS, (short) 2);
+    long last = head;
+    int segments = 1;
+    for (int from = firstLength; from < frame.length; segments++) {
+      int to = Math.min(frame.length, from + Mempool.DEFAULT_DATA_ROOM);
+      long next = mbuf(java.util.Arrays.copyOfRange(frame, from, to));
+      NativeMemory.ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, last + MbufLayout.NEXT, next);
+      last = next;
+      from = to;
+    }
+    NativeMemory.ALL.set(
+        ValueLayout.JAVA_SHORT_UNALIGNED, head + MbufLayout.NB_SEGS, (short) segments);
     NativeMemory.ALL.set(ValueLayout.JAVA_INT_UNALIGNED, head + MbufLayout.PKT_LEN, frame.length);
     return head;
   }

@@ -4,7 +4,6 @@ import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.Mempool;
 import io.vswitch.ffm.NativeMemory;
-import io.vswitch.ffm.raw.vswitch_shim_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,8 +33,7 @@ public final class MbufBurst implements AutoCloseable {
       throw new IllegalArgumentException("need at least one frame");
     }
     int n = PacketBatch.MAX_BURST;
-    int ret = vswitch_shim_h.vs_pktmbuf_alloc_bulk(pool.segment(), batch.mbufArray(), n);
-    if (ret != 0) {
+    if (!Mbuf.allocBulk(pool.segment(), batch.mbufArray(), n)) {
       arena.close();
       throw new IllegalStateException("cannot allocate " + n + " mbufs from " + pool.name());
     }

@@ -7,7 +7,6 @@ import io.vswitch.ffm.Eal;
 import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.Mempool;
 import io.vswitch.ffm.NativeMemory;
-import io.vswitch.ffm.raw.vswitch_shim_h;
 import io.vswitch.perf.frames.Frames;
 import io.vswitch.perf.frames.TrafficSpec;
 import java.lang.foreign.Arena;
@@ -138,7 +137,7 @@ public final class LoopGenerator implements AutoCloseable {
 
   /** Allocates up to {@code n} mbufs into the out batch, writes frame and stamp; returns count. */
   private int fill(int n, MemorySegment frame, int length, int id, long tsc) {
-    if (vswitch_shim_h.vs_pktmbuf_alloc_bulk(pool.segment(), out.mbufArray(), n) != 0) {
+    if (!Mbuf.allocBulk(pool.segment(), out.mbufArray(), n)) {
       return 0; // pool empty for now: the switch holds them; try again next pass
     }
     out.setCount(n);
