@@ -50,7 +50,7 @@ class AclStageTest {
   void ingressDeniesByRuleAndCountsEveryVerdict(int count) {
     Acl acl = acl();
     PortPolicy port = PortPolicy.access(0, 10).acls(acl, null).build();
-    try (StageFixture f = new StageFixture(2)) {
+    try (StageFixture f = StageFixture.withoutDpdk(2)) {
       List<byte[]> frames = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         frames.add(frameFor(i));
@@ -83,7 +83,7 @@ class AclStageTest {
             List.of(
                 PortPolicy.access(0, 10).build(),
                 PortPolicy.access(1, 10).acls(null, acl).build()));
-    try (StageFixture f = new StageFixture(2)) {
+    try (StageFixture f = StageFixture.withoutDpdk(2)) {
       List<byte[]> frames = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         frames.add(frameFor(0)); // all denied by rule 10

@@ -25,7 +25,7 @@ class ForwardStageTest {
   @ValueSource(ints = {32, 3})
   void knownUnicastGoesToItsPortAndTheRestFloods(int count) {
     try (Fdb fdb = new Fdb(1024, 300);
-        StageFixture f = new StageFixture(3)) {
+        StageFixture f = StageFixture.withoutDpdk(3)) {
       fdb.learn(Fdb.key(10, KNOWN), 1, 1);
       List<byte[]> frames = new ArrayList<>();
       for (int i = 0; i < count; i++) {
@@ -49,7 +49,7 @@ class ForwardStageTest {
   @Test
   void destinationOnTheIngressPortIsDropped() {
     try (Fdb fdb = new Fdb(1024, 300);
-        StageFixture f = new StageFixture(3)) {
+        StageFixture f = StageFixture.withoutDpdk(3)) {
       fdb.learn(Fdb.key(10, KNOWN), 0, 1);
       BurstContext ctx = f.received(0, List.of(frame().dst("02:00:00:00:00:0b").build()));
       f.fdb = fdb;
@@ -61,7 +61,7 @@ class ForwardStageTest {
   @Test
   void entryPointingAtAPortThatLeftTheVlanFloods() {
     try (Fdb fdb = new Fdb(1024, 300);
-        StageFixture f = new StageFixture(3)) {
+        StageFixture f = StageFixture.withoutDpdk(3)) {
       fdb.learn(Fdb.key(10, KNOWN), 2, 1); // port 2 is in VLAN 20 now
       BurstContext ctx = f.received(0, List.of(frame().dst("02:00:00:00:00:0b").build()));
       f.fdb = fdb;

@@ -30,7 +30,7 @@ class IngressQosStageTest {
   @ValueSource(ints = {32, 5})
   void marksDscpWithAValidChecksumAndRecordsPcp(int count) {
     PortPolicy port = PortPolicy.access(0, 10).mark(5, 46).build();
-    try (StageFixture f = new StageFixture(1)) {
+    try (StageFixture f = StageFixture.withoutDpdk(1)) {
       BurstContext ctx = f.received(0, ipv4Frames(count));
       f.run(port, Feature.MARK);
       for (int i = 0; i < count; i++) {
@@ -47,7 +47,7 @@ class IngressQosStageTest {
   void srTcmDropsRedOnceBothBucketsAreSpent(int count) {
     // 60-byte frames; C holds 3 frames, E 2 more; no time passes, so the rest is red.
     PolicerSpec spec = new PolicerSpec(PolicerSpec.Type.SRTCM, 1000, 180, 0, 120, true, -1);
-    try (StageFixture f = new StageFixture(1)) {
+    try (StageFixture f = StageFixture.withoutDpdk(1)) {
       BurstContext ctx = f.received(0, ipv4Frames(count));
       f.run(PortPolicy.access(0, 10).policer(spec).build(), Feature.POLICE);
       for (int i = 0; i < count; i++) {
@@ -65,7 +65,7 @@ class IngressQosStageTest {
   @ValueSource(ints = {32, 4})
   void trTcmRemarksRedInsteadOfDroppingWhenAsked(int count) {
     PolicerSpec spec = new PolicerSpec(PolicerSpec.Type.TRTCM, 1000, 60, 2000, 120, false, 8);
-    try (StageFixture f = new StageFixture(1)) {
+    try (StageFixture f = StageFixture.withoutDpdk(1)) {
       BurstContext ctx = f.received(0, ipv4Frames(count));
       f.run(PortPolicy.access(0, 10).policer(spec).build(), Feature.POLICE);
       for (int i = 0; i < count; i++) {

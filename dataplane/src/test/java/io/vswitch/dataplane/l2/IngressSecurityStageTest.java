@@ -17,7 +17,7 @@ class IngressSecurityStageTest {
   void forgedSourceIsDroppedWhenRejected() {
     PortPolicy port = PortPolicy.access(0, 10).mac(VM_MAC).forgedTransmits(false).build();
     assertFalse(port.ingressSecurityOff());
-    try (StageFixture f = new StageFixture(1)) {
+    try (StageFixture f = StageFixture.withoutDpdk(1)) {
       BurstContext ctx =
           f.received(
               0,

@@ -33,7 +33,24 @@ final class StageFixture implements AutoCloseable {
   private Stage[] stages;
   private Fdb stagesFdb;
 
+  /** Heap mbufs instead of DPDK's: no EAL, and nothing may copy, free or transmit them. */
+  private final io.vswitch.dataplane.testing.HeapMbufs heap;
+
   StageFixture(int ports) {
+    this(ports, false);
+  }
+
+  /**
+   * A fixture whose frames are {@link io.vswitch.dataplane.testing.HeapMbufs}: stage logic tested
+   * without DPDK (no EAL is started). Only stages that neither copy, free nor transmit run on it:
+   * parse to forward.
+   */
+  static StageFixture withoutDpdk(int ports) {
+    return new StageFixture(ports, true);
+  }
+
+  private StageFixture(int ports, boolean onHeap) {
+    this.heap = onHeap ? new io.vswitch.dataplane.testing.HeapMbufs() : null;
     try {
       dir = Files.createTempDirectory("stage");
     } catch (java.io.IOException e) {
@@ -46,8 +63,13 @@ final class StageFixture implements AutoCloseable {
 
   /** Loads frames as a burst received on {@code port} and parses them. */
   BurstContext received(int port, List<byte[]> frames) {
-    ctx.freeDropped();
-    TestMbufs.fill(ctx.batch(), frames);
+    if (heap != null) {
+      ctx.dropped.clear(); // heap mbufs are never freed: the arena goes with the fixture
+      heap.fill(ctx.batch(), frames);
+    } else {
+      ctx.freeDropped();
+      TestMbufs.fill(ctx.batch(), frames);
+    }
     ctx.begin(port, frames.size(), counters.slot(0, port));
     new ParseStage().run(ctx);
     return ctx;
@@ -130,6 +152,11 @@ final class StageFixture implements AutoCloseable {
 
   /** Frees every mbuf of the burst that was not dropped, and the dropped ones. */
   void releaseBurst() {
+    if (heap != null) {
+      ctx.dropped.clear();
+      ctx.batch().clear();
+      return;
+    }
     for (int i = 0; i < ctx.count(); i++) {
       if (!ctx.isDropped(i)) {
         io.vswitch.ffm.Mbuf.free(ctx.batch().mbuf(i));
@@ -145,5 +172,8 @@ final class StageFixture implements AutoCloseable {
     counters.close();
     counters.delete();
     arena.close();
+    if (heap != null) {
+      heap.close();
+    }
   }
 }

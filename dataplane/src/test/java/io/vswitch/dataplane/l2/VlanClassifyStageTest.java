@@ -25,7 +25,7 @@ class VlanClassifyStageTest {
             default -> frame().vlan(20).build();
           });
     }
-    try (StageFixture f = new StageFixture(1)) {
+    try (StageFixture f = StageFixture.withoutDpdk(1)) {
       BurstContext ctx = f.received(0, frames);
       f.run(PortPolicy.access(0, 10).build(), Feature.VLAN_CLASSIFY);
       for (int i = 0; i < count; i++) {
@@ -42,7 +42,7 @@ class VlanClassifyStageTest {
   @Test
   void trunkKeepsAllowedVidsAndSendsUntaggedToTheNativeVlan() {
     PortPolicy trunk = PortPolicy.trunk(0, 10, 20).nativeVlan(99, false).build();
-    try (StageFixture f = new StageFixture(1)) {
+    try (StageFixture f = StageFixture.withoutDpdk(1)) {
       BurstContext ctx =
           f.received(
               0,
@@ -65,7 +65,7 @@ class VlanClassifyStageTest {
 
   @Test
   void trunkWithoutNativeVlanDropsUntaggedFrames() {
-    try (StageFixture f = new StageFixture(1)) {
+    try (StageFixture f = StageFixture.withoutDpdk(1)) {
       BurstContext ctx = f.received(0, List.of(frame().build(), frame().vlan(10).build()));
       f.run(PortPolicy.trunk(0, 10).build(), Feature.VLAN_CLASSIFY);
       assertEquals(DropReason.VLAN_NOT_ALLOWED, ctx.dropReason(0));
