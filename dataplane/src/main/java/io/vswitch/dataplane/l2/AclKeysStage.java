@@ -1,7 +1,5 @@
 package io.vswitch.dataplane.l2;
 
-import io.vswitch.ffm.Mbuf;
-
 /**
  * Extracts every frame's classifier key once ({@link io.vswitch.dataplane.acl.AclKeys}: addresses,
  * ports, protocol, TCP flags, IPv6 extension headers walked, and an L4 status for fragments and
@@ -16,7 +14,7 @@ public final class AclKeysStage implements Stage {
         ctx.aclKeys.extract(
             i,
             ctx.frame[i],
-            Mbuf.dataLength(ctx.batch.mbuf(i)),
+            ctx.readable[i],
             ctx.etherType[i],
             ctx.srcMac[i],
             ctx.dstMac[i],

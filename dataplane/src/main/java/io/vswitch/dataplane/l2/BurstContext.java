@@ -20,7 +20,18 @@ public final class BurstContext {
 
   final PacketBatch batch;
   final PacketBatch dropped;
+
+  /**
+   * The burst's mbufs, copied from the batch's off-heap array by the parse stage: later stages read
+   * a plain array rather than packet memory.
+   */
+  public final long[] mbuf = new long[PacketBatch.MAX_BURST];
+
   public final long[] frame = new long[PacketBatch.MAX_BURST];
+
+  /** Bytes of the first segment: what a header read may reach. */
+  public final int[] readable = new int[PacketBatch.MAX_BURST];
+
   public final int[] length = new int[PacketBatch.MAX_BURST];
   public final long[] dstMac = new long[PacketBatch.MAX_BURST];
   public final long[] srcMac = new long[PacketBatch.MAX_BURST];
@@ -148,7 +159,7 @@ public final class BurstContext {
   /** Drops packet i, counted against the ingress port. */
   public void drop(int i, DropReason reason) {
     drop[i] = (byte) (reason.ordinal() + 1);
-    dropped.add(batch.mbuf(i));
+    dropped.add(mbuf[i]);
     ingressCounters.addDrop(reason, 1);
   }
 

@@ -21,7 +21,7 @@ public final class EgressRewriteStage implements Stage {
       boolean tagged = tag != 0;
       int vlan = ctx.vlan[i];
       int pcp = ctx.pcp[i];
-      long original = ctx.batch.mbuf(i);
+      long original = ctx.mbuf[i];
       boolean leavesTagged = ctx.retag[i] != tagged;
       if (!VlanRewrite.apply(original, ctx.frame[i], tag, leavesTagged, vlan, pcp)) {
         freeCopy(ctx, i);

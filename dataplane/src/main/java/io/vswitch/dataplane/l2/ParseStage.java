@@ -28,7 +28,9 @@ public final class ParseStage implements Stage {
       long mbuf = ctx.batch.mbuf(i);
       long frame = Mbuf.dataAddress(mbuf);
       int length = Mbuf.dataLength(mbuf);
+      ctx.mbuf[i] = mbuf;
       ctx.frame[i] = frame;
+      ctx.readable[i] = length;
       ctx.length[i] = Mbuf.packetLength(mbuf);
       bytes += ctx.length[i];
       // Headers must sit in the first segment: its length bounds every read below.

@@ -42,7 +42,7 @@ public final class ReplicateStage implements Stage {
       if (same == 0) {
         ctx.retag[i] = true;
       } else if (other != 0) {
-        long copy = Mbuf.copy(ctx.batch.mbuf(i), pool);
+        long copy = Mbuf.copy(ctx.mbuf[i], pool);
         if (copy != 0) {
           ctx.copy[i] = copy;
           ctx.copyOut[i] = other;

@@ -19,7 +19,7 @@ public final class TransmitStage implements Stage {
         continue;
       }
       boolean flood = ctx.egress[i] == BurstContext.FLOOD;
-      enqueue(tx, ctx.batch.mbuf(i), ctx.out[i], flood);
+      enqueue(tx, ctx.mbuf[i], ctx.out[i], flood);
       if (ctx.copy[i] != 0) {
         enqueue(tx, ctx.copy[i], ctx.copyOut[i], flood);
       }

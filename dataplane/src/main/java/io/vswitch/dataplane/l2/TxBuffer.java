@@ -18,6 +18,11 @@ public final class TxBuffer {
   private final int queue;
   private final PacketBatch batch;
   private final CounterSlot counters;
+
+  /** Frames waiting, in a heap array: moved to the batch's off-heap array once, at the flush. */
+  private final long[] pending = new long[PacketBatch.MAX_BURST];
+
+  private int waiting;
   private final int[] lengths = new int[PacketBatch.MAX_BURST];
   private final boolean[] flooded = new boolean[PacketBatch.MAX_BURST];
   private final PacketBatch overflow;
@@ -65,13 +70,13 @@ public final class TxBuffer {
   }
 
   private void send(long mbuf, int length, boolean flood) {
-    if (batch.isFull()) {
+    if (waiting == PacketBatch.MAX_BURST) {
       flush();
     }
-    int i = batch.count();
+    int i = waiting++;
+    pending[i] = mbuf;
     lengths[i] = length;
     flooded[i] = flood;
-    batch.add(mbuf);
   }
 
   /** The shaper of this port for this worker, or null. */
@@ -117,10 +122,12 @@ public final class TxBuffer {
   /** Sends what is waiting; frees and counts what the queue refused. */
   public void flush() {
     overflow.freeAll();
-    int count = batch.count();
+    int count = waiting;
     if (count == 0) {
       return;
     }
+    batch.load(pending, count);
+    waiting = 0;
     int sent = port.transmit(queue, batch);
     long bytes = 0;
     int floods = 0;
@@ -142,11 +149,13 @@ public final class TxBuffer {
   }
 
   public boolean isEmpty() {
-    return batch.isEmpty() && overflow.isEmpty();
+    return waiting == 0 && overflow.isEmpty();
   }
 
   /** Frees anything still waiting, in the shaper's queue too (worker shutdown). */
   public void discard() {
+    batch.load(pending, waiting);
+    waiting = 0;
     batch.freeAll();
     overflow.freeAll();
     if (shaper != null) {

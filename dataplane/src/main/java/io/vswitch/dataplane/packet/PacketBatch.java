@@ -55,6 +55,12 @@ public final class PacketBatch {
     mbufs.setAtIndex(ValueLayout.JAVA_LONG, count++, mbuf);
   }
 
+  /** Replaces the batch with the first {@code n} addresses of {@code mbufs} (one bulk copy). */
+  public void load(long[] mbufs, int n) {
+    MemorySegment.copy(mbufs, 0, this.mbufs, ValueLayout.JAVA_LONG, 0, n);
+    count = n;
+  }
+
   /** Address of the first byte of the i-th frame. */
   public long frameAddress(int i) {
     return Mbuf.dataAddress(mbuf(i));
