@@ -72,7 +72,25 @@ final class StackBreakdown {
           Rule.of("L2Agent (own code)", "L2Agent\\."),
           Rule.of("WorkerThread loop + idle strategy", "WorkerThread\\.|IdleStrategy\\."));
 
+  /**
+   * What the samples' PCs were doing, across stages: the leaf frame alone, so these overlap the
+   * parts above (an FDB slot load in LearnStage is both LearnStage and a memory load).
+   */
+  static final List<Rule> LEAF_KINDS =
+      List.of(
+          Rule.of(
+              "FFM segment checks (session state, bounds, read-only)",
+              "MemorySessionImpl\\.check|AbstractMemorySegmentImpl\\.check|checkAccess|checkValidState"),
+          Rule.of(
+              "memory loads/stores via FFM (Unsafe, ScopedMemoryAccess)",
+              "Unsafe\\.(get|put)|ScopedMemoryAccess\\."),
+          Rule.of("ZGC barriers", "ZBarrier|ZPointer|zgc|load_barrier|store_barrier"),
+          Rule.of("arraycopy stubs", "arraycopy"),
+          Rule.of(
+              "VarHandle plumbing (not folded away)", "VarHandle|LambdaForm|DirectMethodHandle"));
+
   private final List<Rule> rules;
+  private final Map<String, Long> byLeafKind = new LinkedHashMap<>();
   private final Map<String, Long> byRule = new LinkedHashMap<>();
   private final Map<String, Long> selfFrames = new LinkedHashMap<>();
   private long total;
@@ -117,7 +135,18 @@ final class StackBreakdown {
     }
     total += count;
     byRule.merge(classify(frames), count, Long::sum);
-    selfFrames.merge(frames.get(frames.size() - 1), count, Long::sum);
+    String leaf = frames.get(frames.size() - 1);
+    selfFrames.merge(leaf, count, Long::sum);
+    for (Rule r : LEAF_KINDS) {
+      if (r.frame().matcher(leaf).find()) {
+        byLeafKind.merge(r.name(), count, Long::sum);
+        break;
+      }
+    }
+  }
+
+  long leafKindSamples(String kind) {
+    return byLeafKind.getOrDefault(kind, 0L);
   }
 
   /** The stack's frames, root first, Java names dotted, without async-profiler's thread root. */
@@ -190,6 +219,11 @@ final class StackBreakdown {
       row(out, e.getKey(), e.getValue(), cyclesPerPacket);
     }
     row(out, "total", total, cyclesPerPacket);
+    out.append(
+        String.format("%nacross stages, by the leaf frame alone (overlaps the parts above)%n"));
+    for (Map.Entry<String, Long> e : sorted(byLeafKind)) {
+      row(out, e.getKey(), e.getValue(), cyclesPerPacket);
+    }
     out.append(String.format("%ntop %d self frames (where the samples' PCs were)%n", topSelf));
     out.append(String.format("%-72s %8s %7s %10s%n", "frame", "samples", "%", "cyc/pkt"));
     int n = 0;

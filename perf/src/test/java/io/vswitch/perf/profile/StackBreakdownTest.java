@@ -23,6 +23,21 @@ class StackBreakdownTest {
   }
 
   @Test
+  void leafKindsCountFfmChecksWhereverTheyAre() {
+    StackBreakdown b =
+        StackBreakdown.of(
+            List.of(
+                WORKER
+                    + "io/vswitch/dataplane/l2/ParseStage.run_[i];"
+                    + "jdk/internal/foreign/MemorySessionImpl.checkValidStateRaw_[i] 2",
+                WORKER
+                    + "io/vswitch/dataplane/l2/EgressStage.run_[i];"
+                    + "jdk/internal/foreign/AbstractMemorySegmentImpl.checkBounds_[i] 3"));
+    assertEquals(5, b.leafKindSamples("FFM segment checks (session state, bounds, read-only)"));
+    assertEquals(2, b.samples("ParseStage"));
+  }
+
+  @Test
   void namedHelpersAreCountedApartFromTheirCaller() {
     StackBreakdown b =
         StackBreakdown.of(
