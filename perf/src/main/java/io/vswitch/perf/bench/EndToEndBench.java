@@ -46,26 +46,9 @@ public final class EndToEndBench {
       System.out.print(USAGE);
       return;
     }
-    int frameSize = Integer.parseInt(opt.getOrDefault("frame-size", "64"));
-    int mainCore = Integer.parseInt(opt.getOrDefault("main-core", "0"));
-    Path workDir =
-        opt.containsKey("work-dir")
-            ? Files.createDirectories(Path.of(opt.get("work-dir")))
-            : Files.createTempDirectory("vswitch-bench-");
-    Path logDir = Files.createDirectories(workDir.resolve("logs"));
-    BenchSettings s =
-        new BenchSettings(
-            mainCore,
-            Integer.parseInt(opt.getOrDefault("worker-core", "1")),
-            Integer.parseInt(opt.getOrDefault("second-core", Integer.toString(mainCore))),
-            frameSize,
-            Integer.parseInt(opt.getOrDefault("warmup", "3")),
-            Integer.parseInt(opt.getOrDefault("seconds", "5")),
-            !opt.getOrDefault("hugepages", "on").equals("off"),
-            Integer.parseInt(opt.getOrDefault("memory-mb", "1024")),
-            workDir,
-            logDir,
-            switchJvm());
+    BenchSettings s = settings(opt, switchJvm());
+    int frameSize = s.frameSize();
+    Path workDir = s.workDir();
     Pattern only = Pattern.compile(opt.getOrDefault("only", ".*"));
     boolean references = !opt.containsKey("no-references");
     String ovs = opt.getOrDefault("ovs", "auto");
@@ -81,7 +64,7 @@ public final class EndToEndBench {
         s.hugepages() ? "hugepages" : "--no-huge",
         s.warmupSeconds(),
         s.seconds(),
-        logDir);
+        s.logDir());
     Path basePcap =
         new TrafficSpec(frameSize, 1, TrafficSpec.Destination.UNICAST).writeUnder(workDir);
     List<Measurement> rows = new ArrayList<>();
@@ -102,13 +85,7 @@ public final class EndToEndBench {
         rows.add(Measurement.skipped(ResultTable.OVS, OvsRunner.unavailable()));
       }
     }
-    Map<String, Path> pcaps = new HashMap<>();
-    for (BenchEntry e : entries) {
-      TrafficSpec traffic =
-          new TrafficSpec(
-              frameSize, e.traffic().flows(), TrafficSpec.Destination.parse(e.traffic().dst()));
-      pcaps.put(e.name(), traffic.writeUnder(workDir));
-    }
+    Map<String, Path> pcaps = pcaps(entries, frameSize, workDir);
     for (BenchEntry e : entries) {
       run(rows, only, e.name(), () -> VswitchRunner.measure(e, s, pcaps));
     }
@@ -139,6 +116,44 @@ public final class EndToEndBench {
     }
   }
 
+  /**
+   * The settings every row shares, from the options USAGE lists (scripts/profile.sh takes the same
+   * ones), for the switch JVM {@code javaCommand}.
+   */
+  public static BenchSettings settings(Map<String, String> opt, List<String> javaCommand)
+      throws IOException {
+    int mainCore = Integer.parseInt(opt.getOrDefault("main-core", "0"));
+    Path workDir =
+        opt.containsKey("work-dir")
+            ? Files.createDirectories(Path.of(opt.get("work-dir")))
+            : Files.createTempDirectory("vswitch-bench-");
+    Path logDir = Files.createDirectories(workDir.resolve("logs"));
+    return new BenchSettings(
+        mainCore,
+        Integer.parseInt(opt.getOrDefault("worker-core", "1")),
+        Integer.parseInt(opt.getOrDefault("second-core", Integer.toString(mainCore))),
+        Integer.parseInt(opt.getOrDefault("frame-size", "64")),
+        Integer.parseInt(opt.getOrDefault("warmup", "3")),
+        Integer.parseInt(opt.getOrDefault("seconds", "5")),
+        !opt.getOrDefault("hugepages", "on").equals("off"),
+        Integer.parseInt(opt.getOrDefault("memory-mb", "1024")),
+        workDir,
+        logDir,
+        javaCommand);
+  }
+
+  /** Writes each entry's capture (its traffic, {@code frameSize} bytes) under {@code workDir}. */
+  public static Map<String, Path> pcaps(List<BenchEntry> entries, int frameSize, Path workDir) {
+    Map<String, Path> pcaps = new HashMap<>();
+    for (BenchEntry e : entries) {
+      TrafficSpec traffic =
+          new TrafficSpec(
+              frameSize, e.traffic().flows(), TrafficSpec.Destination.parse(e.traffic().dst()));
+      pcaps.put(e.name(), traffic.writeUnder(workDir));
+    }
+    return pcaps;
+  }
+
   private interface Row {
     Measurement measure();
   }
@@ -165,7 +180,7 @@ public final class EndToEndBench {
   }
 
   /** The switch's JVM: this JVM's java and class path, with scripts/vswitch's options. */
-  static List<String> switchJvm() {
+  public static List<String> switchJvm() {
     String java = ProcessHandle.current().info().command().orElse("java");
     return List.of(
         java,
@@ -178,7 +193,7 @@ public final class EndToEndBench {
         System.getProperty("java.class.path"));
   }
 
-  static Map<String, String> parse(String[] args) {
+  public static Map<String, String> parse(String[] args) {
     Map<String, String> out = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];

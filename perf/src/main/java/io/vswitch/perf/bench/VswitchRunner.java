@@ -22,7 +22,31 @@ public final class VswitchRunner {
 
   private VswitchRunner() {}
 
+  /**
+   * Something that runs alongside the measured window (scripts/profile.sh attaches a profiler):
+   * told the switch's pid just before the first counter reading and just after the second.
+   */
+  public interface Window {
+    Window NONE =
+        new Window() {
+          @Override
+          public void opened(long pid) {}
+
+          @Override
+          public void closed(long pid) {}
+        };
+
+    void opened(long pid);
+
+    void closed(long pid);
+  }
+
   public static Measurement measure(BenchEntry entry, BenchSettings s, Map<String, Path> pcaps) {
+    return measure(entry, s, pcaps, Window.NONE);
+  }
+
+  public static Measurement measure(
+      BenchEntry entry, BenchSettings s, Map<String, Path> pcaps, Window window) {
     String name = entry.name();
     Path dir = s.workDir().resolve("switch-" + name);
     Path config = dir.resolve("switch.yaml");
@@ -66,6 +90,7 @@ public final class VswitchRunner {
       try (CounterFile file = CounterFile.open(counters)) {
         int[] ports = portIndexes(file, entry.measure());
         TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
+        window.opened(sw.pid());
         long t0 = System.nanoTime();
         windowStart = System.currentTimeMillis();
         long p0 = txPackets(file, ports);
@@ -73,6 +98,7 @@ public final class VswitchRunner {
         long p1 = txPackets(file, ports);
         long t1 = System.nanoTime();
         windowEnd = System.currentTimeMillis();
+        window.closed(sw.pid());
         mpps = (p1 - p0) * 1e3 / (t1 - t0);
       }
       // The switch's shutdown hook halts the JVM, so JFR's dump-on-exit never runs: dump now.

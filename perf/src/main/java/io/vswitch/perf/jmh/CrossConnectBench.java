@@ -7,6 +7,7 @@ import io.vswitch.dataplane.port.PortSpec;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.worker.RxQueue;
 import io.vswitch.dataplane.xconnect.CrossConnectAgent;
+import io.vswitch.perf.frames.TrafficSpec;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -29,10 +30,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A whole cross-connect pass, per packet: rx burst from a net_null port (which allocates and fills
- * 32 mbufs of {@code size} bytes, the generator's cost), the agent's counting, tx burst into a
- * net_null no-rx port (which frees them). {@link #rxTxOnly} is the same without the agent: the
- * difference is what the switch's Java adds to the two downcalls.
+ * A whole cross-connect pass, per packet: rx burst from the generator port, the agent's counting,
+ * tx burst into a net_null no-rx port (which frees them). {@link #rxTxOnly} is the same without the
+ * agent: the difference is what the switch's Java adds to the two downcalls. {@code generator}
+ * picks the generator: {@code null} is net_null (allocates 32 mbufs of {@code size} bytes and
+ * writes nothing into them, the cheapest rx there is); {@code pcap} is the end-to-end bench's own
+ * generator, net_pcap replaying a 64-byte frame forever (allocates and copies each frame), so that
+ * this bench and scripts/bench.sh's xconnect row measure the same work.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,6 +48,9 @@ public class CrossConnectBench {
   @Param({"60"})
   public int size;
 
+  @Param({"null", "pcap"})
+  public String generator;
+
   private DpdkPort source;
   private DpdkPort sink;
   private Path counterPath;
@@ -53,15 +60,23 @@ public class CrossConnectBench {
       io.vswitch.dataplane.worker.PassClock.manual(1_000_000_000L);
   private Arena arena;
   private PacketBatch batch;
+  private Path captureDir;
   private static int instances;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     BenchEal.registerThread();
     int n = instances++; // device names must differ within the fork
-    source =
-        DpdkPort.open(
-            PortSpec.of("src", "net_null" + (2 * n) + ",size=" + size), 0, 1, BenchEal.pool());
+    String devargs;
+    if (generator.equals("pcap")) {
+      captureDir = Files.createTempDirectory("vswitch-jmh-xc-");
+      Path capture =
+          new TrafficSpec(size + 4, 1, TrafficSpec.Destination.UNICAST).writeUnder(captureDir);
+      devargs = "net_pcap" + n + ",rx_pcap=" + capture + ",infinite_rx=1";
+    } else {
+      devargs = "net_null" + (2 * n) + ",size=" + size;
+    }
+    source = DpdkPort.open(PortSpec.of("src", devargs), 0, 1, BenchEal.pool());
     sink =
         DpdkPort.open(
             PortSpec.of("sink", "net_null" + (2 * n + 1) + ",no-rx=1"), 1, 1, BenchEal.pool());
@@ -77,13 +92,21 @@ public class CrossConnectBench {
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() {
+  public void tearDown() throws IOException {
     agent.onClose();
     source.close();
     sink.close();
     counters.close();
     counters.delete();
     arena.close();
+    if (captureDir != null) {
+      try (var files = Files.list(captureDir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(captureDir);
+    }
   }
 
   @Benchmark
