@@ -8,7 +8,7 @@ import io.vswitch.dataplane.stats.DropReason;
  * status first (fragments, tiny fragments, unseen L4 headers, by the ACL's fragments policy), then
  * the rules.
  */
-public final class AclInStage implements Stage {
+public final class AclInStage extends Stage {
   private final AclClassifier classifier;
 
   public AclInStage(AclClassifier classifier) {
@@ -18,15 +18,17 @@ public final class AclInStage implements Stage {
   @Override
   public void run(BurstContext ctx) {
     Acl acl = ctx.port.ingressAcl;
-    for (int i = 0; i < ctx.count; i++) {
-      DropReason l4 = ctx.isDropped(i) ? null : acl.l4Drop(ctx.aclKeys.l4[i]);
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
+      DropReason l4 = acl.l4Drop(ctx.aclKeys.l4[i]);
       if (l4 != null) {
         ctx.drop(i, l4);
       }
     }
     classifier.classifyBurst(ctx, acl);
-    for (int i = 0; i < ctx.count; i++) {
-      if (!ctx.isDropped(i) && !classifier.decide(acl, ctx.aclRule[i])) {
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
+      if (!classifier.decide(acl, ctx.aclRule[i])) {
         ctx.drop(i, DropReason.ACL_INGRESS_DENY);
       }
     }

@@ -5,22 +5,21 @@ package io.vswitch.dataplane.l2;
  * ports, protocol, TCP flags, IPv6 extension headers walked, and an L4 status for fragments and
  * unseen L4 headers), for the ACL stages of the ingress and the egress ports.
  */
-public final class AclKeysStage implements Stage {
+public final class AclKeysStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
-    for (int i = 0; i < ctx.count; i++) {
-      if (!ctx.isDropped(i)) {
-        ctx.aclKeys.extract(
-            i,
-            ctx.frame[i],
-            ctx.readable[i],
-            ctx.etherType[i],
-            ctx.srcMac[i],
-            ctx.dstMac[i],
-            ctx.vlan[i],
-            ctx.l3Offset[i]);
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
+      ctx.aclKeys.extract(
+          i,
+          ctx.frame[i],
+          ctx.readable[i],
+          ctx.etherType[i],
+          ctx.srcMac[i],
+          ctx.dstMac[i],
+          ctx.vlan[i],
+          ctx.l3Offset[i]);
     }
   }
 }

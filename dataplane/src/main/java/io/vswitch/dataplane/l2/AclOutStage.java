@@ -8,7 +8,7 @@ import io.vswitch.dataplane.stats.DropReason;
  * or the L4 status's reason); a promiscuous copy or a flood member that refuses just leaves the
  * egress set, and a flood no member takes is an egress deny.
  */
-public final class AclOutStage implements Stage {
+public final class AclOutStage extends Stage {
   private final AclClassifier classifier;
 
   public AclOutStage(AclClassifier classifier) {
@@ -19,10 +19,8 @@ public final class AclOutStage implements Stage {
   public void run(BurstContext ctx) {
     L2Tables tables = ctx.tables;
     long guarded = tables.egressAclMask();
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       int target = ctx.egress[i];
       long others = ctx.out[i] & guarded;
       if (target >= 0) {

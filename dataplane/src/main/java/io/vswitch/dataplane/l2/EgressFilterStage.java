@@ -10,17 +10,15 @@ import io.vswitch.dataplane.stats.DropReason;
  * refuses is dropped ({@code mac_change}, or {@code no_egress} for a port not there); a flood just
  * loses the members that refuse.
  */
-public final class EgressFilterStage implements Stage {
+public final class EgressFilterStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
     L2Tables tables = ctx.tables;
     long present = ctx.tx.present();
     long filtered = tables.macFilterMask();
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       long out = ctx.out[i] & present;
       int target = ctx.egress[i];
       long dst = ctx.dstMac[i];

@@ -9,14 +9,12 @@ import io.vswitch.ffm.Mbuf;
  * its tag still gets the VLAN it was switched in (a priority tag, VID 0, never leaves a trunk as
  * VID 0) and the marked priority. A push with no headroom drops that frame (or that copy's ports).
  */
-public final class EgressRewriteStage implements Stage {
+public final class EgressRewriteStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       int tag = ctx.tag[i];
       boolean tagged = tag != 0;
       int vlan = ctx.vlan[i];

@@ -10,7 +10,7 @@ import io.vswitch.dataplane.stats.DropReason;
  * hairpin). An entry that points at a port no longer in the VLAN (the config changed under it) is
  * treated as unknown.
  */
-public final class ForwardStage implements Stage {
+public final class ForwardStage extends Stage {
   private final Fdb fdb;
 
   public ForwardStage(Fdb fdb) {
@@ -25,10 +25,8 @@ public final class ForwardStage implements Stage {
     int previousEgress = BurstContext.FLOOD;
     long notIngress = ~(1L << ctx.ingressPort);
     boolean forwardBpdu = ctx.port.forwardBpdu;
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       long dst = ctx.dstMac[i];
       int vlan = ctx.vlan[i];
       if (MacAddress.isMulticast(dst)) {

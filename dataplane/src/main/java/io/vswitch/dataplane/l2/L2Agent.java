@@ -63,6 +63,9 @@ public final class L2Agent implements ReplannableAgent {
   private final long hz;
   private final Stage[] stages;
 
+  /** Each port's feature list as this worker's stages, made from the tables when they change. */
+  private Stage[][] pipelines = new Stage[0][];
+
   private L2Tables appliedTables;
   private Plan appliedPlan;
   private long lastPassStart;
@@ -163,6 +166,19 @@ public final class L2Agent implements ReplannableAgent {
     for (Stage stage : stages) {
       stage.adopt(tables, current.queues, tsc);
     }
+    if (tables != appliedTables) {
+      Stage[][] next = new Stage[tables.portCount()][];
+      for (int p = 0; p < next.length; p++) {
+        Feature[] features = tables.port(p) == null ? null : tables.features(p);
+        if (features != null) {
+          next[p] = new Stage[features.length];
+          for (int f = 0; f < features.length; f++) {
+            next[p][f] = stages[features[f].ordinal()];
+          }
+        }
+      }
+      pipelines = next;
+    }
     current.tx.adopt(tables, hz, tsc);
     appliedTables = tables;
     appliedPlan = current;
@@ -181,8 +197,8 @@ public final class L2Agent implements ReplannableAgent {
       return received;
     }
     ctx.begin(tables, port, in.queue(), received, counters, current.tx, tsc, seconds);
-    for (Feature feature : tables.features(port.index)) {
-      stages[feature.ordinal()].run(ctx);
+    for (Stage stage : pipelines[port.index]) {
+      stage.run(ctx);
     }
     ctx.freeDropped();
     return received;

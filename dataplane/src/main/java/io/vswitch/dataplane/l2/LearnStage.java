@@ -8,7 +8,7 @@ import io.vswitch.dataplane.stats.PortCounter;
  * FDB refuses (the port's mac-limit or the table's capacity) is counted as {@link
  * PortCounter#FDB_LEARN_REFUSED}; the frame itself still goes on.
  */
-public final class LearnStage implements Stage {
+public final class LearnStage extends Stage {
   private final Fdb fdb;
 
   public LearnStage(Fdb fdb) {
@@ -25,10 +25,8 @@ public final class LearnStage implements Stage {
     long previous = 0;
     int refused = 0;
     int port = ctx.ingressPort;
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       long key = Fdb.key(ctx.vlan[i], ctx.srcMac[i]);
       if (key != previous) {
         if (!fdb.learn(key, port, nowSeconds, macLimit)) {

@@ -6,7 +6,7 @@ import io.vswitch.dataplane.qos.Dscp;
  * Ingress marking of the port's group: DSCP rewritten in the IP header now (the IPv4 checksum
  * updated per RFC 1624), PCP recorded for the egress tag ({@link EgressRewriteStage} writes it).
  */
-public final class MarkStage implements Stage {
+public final class MarkStage extends Stage {
   static final int ETHERTYPE_IPV4 = 0x0800;
   static final int ETHERTYPE_IPV6 = 0x86dd;
 
@@ -14,10 +14,8 @@ public final class MarkStage implements Stage {
   public void run(BurstContext ctx) {
     int dscp = ctx.port.markDscp;
     int pcp = ctx.port.markPcp;
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       if (dscp >= 0) {
         setDscp(ctx, i, dscp);
       }

@@ -14,8 +14,9 @@ final class MtuCheck {
 
   /** Drops, as {@code rx_mtu_exceeded}, frames whose payload is longer than {@code mtu}. */
   static void ingress(BurstContext ctx, int mtu) {
-    for (int i = 0; i < ctx.count; i++) {
-      if (!ctx.isDropped(i) && ctx.length[i] - ctx.l3Offset[i] > mtu) {
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
+      if (ctx.length[i] - ctx.l3Offset[i] > mtu) {
         ctx.drop(i, DropReason.RX_MTU_EXCEEDED);
       }
     }

@@ -11,7 +11,7 @@ import io.vswitch.ffm.NativeMemory;
  * against the first segment's length first, so a short or lying frame is dropped and counted, never
  * read past. Counts the burst as received on its port.
  */
-public final class ParseStage implements Stage {
+public final class ParseStage extends Stage {
   static final int ETHER_HEADER = 14;
   static final int TPID_8021Q = 0x8100;
   static final int TPID_8021AD = 0x88a8;

@@ -14,7 +14,7 @@ import io.vswitch.dataplane.worker.RxQueue;
  * or a new plan arrive, a queue whose policer spec is unchanged keeps its buckets, so a republish
  * for some other reason neither refills nor empties them.
  */
-public final class PoliceStage implements Stage {
+public final class PoliceStage extends Stage {
   private static final int MAX_QUEUES = 64;
 
   private final long hz;
@@ -36,8 +36,9 @@ public final class PoliceStage implements Stage {
     }
     policer.refill(ctx.tsc);
     PolicerSpec spec = policer.spec();
-    for (int i = 0; i < ctx.count; i++) {
-      if (!ctx.isDropped(i) && policer.color(ctx.length[i]) == Policer.RED) {
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
+      if (policer.color(ctx.length[i]) == Policer.RED) {
         if (spec.dropRed()) {
           ctx.drop(i, DropReason.POLICER_RED);
         } else {

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  * one copy, made here (before anything rewrites the original). When no port wants it as it came,
  * the original itself is rewritten, and nothing is copied: a unicast never copies.
  */
-public final class ReplicateStage implements Stage {
+public final class ReplicateStage extends Stage {
   private final MemorySegment pool;
 
   /**
@@ -24,10 +24,8 @@ public final class ReplicateStage implements Stage {
   @Override
   public void run(BurstContext ctx) {
     L2Tables tables = ctx.tables;
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       long out = ctx.out[i];
       ctx.copy[i] = 0;
       ctx.copyOut[i] = 0;

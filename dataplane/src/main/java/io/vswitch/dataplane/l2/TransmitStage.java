@@ -9,15 +9,13 @@ import io.vswitch.ffm.Mbuf;
  * the driver free) it at once. The buffers check the egress MTU and pass shaped ports' frames
  * through their shaper; the worker flushes the buffers it used when the pass ends.
  */
-public final class TransmitStage implements Stage {
+public final class TransmitStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
     TxSet tx = ctx.tx;
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       boolean flood = ctx.egress[i] == BurstContext.FLOOD;
       enqueue(tx, ctx.mbuf[i], ctx.out[i], flood);
       if (ctx.copy[i] != 0) {

@@ -14,7 +14,7 @@ import io.vswitch.dataplane.stats.DropReason;
  *
  * VLAN isolation rests here: a frame leaves this stage with exactly one VLAN or not at all.
  */
-public final class VlanClassifyStage implements Stage {
+public final class VlanClassifyStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
@@ -27,10 +27,8 @@ public final class VlanClassifyStage implements Stage {
   }
 
   private static void access(BurstContext ctx, int vlan) {
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       int tag = ctx.tag[i];
       if (tag != 0 && (tag & 0xFFF) != 0) {
         ctx.drop(i, DropReason.VLAN_NOT_ALLOWED);
@@ -41,10 +39,8 @@ public final class VlanClassifyStage implements Stage {
   }
 
   private static void trunk(BurstContext ctx, PortPolicy port) {
-    for (int i = 0; i < ctx.count; i++) {
-      if (ctx.isDropped(i)) {
-        continue;
-      }
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
+      int i = Integer.numberOfTrailingZeros(live);
       int vid = ctx.tag[i] & 0xFFF;
       int vlan = vid == 0 ? port.nativeVlan : vid;
       if (vlan == PortPolicy.NO_VLAN || !port.carries(vlan)) {
