@@ -73,9 +73,10 @@ public final class Mbuf {
     if (bytes > offset) {
       return 0;
     }
-    setDataOffset(mbuf, offset - bytes);
+    int next = offset - bytes;
+    setDataOffset(mbuf, next);
     addLength(mbuf, bytes);
-    return dataAddress(mbuf);
+    return ALL.get(U64, mbuf + MbufLayout.BUF_ADDR) + next; // data_off not read back
   }
 
   /** Removes {@code bytes} from the head of the frame (a VLAN tag pop). */

@@ -32,7 +32,9 @@ public final class BurstContext {
   /** Bytes of the first segment: what a header read may reach. */
   public final int[] readable = new int[PacketBatch.MAX_BURST];
 
+  /** The packet's length (pkt_len); after the egress rewrite, the length it leaves with. */
   public final int[] length = new int[PacketBatch.MAX_BURST];
+
   public final long[] dstMac = new long[PacketBatch.MAX_BURST];
   public final long[] srcMac = new long[PacketBatch.MAX_BURST];
 
@@ -54,6 +56,9 @@ public final class BurstContext {
 
   /** After {@link ReplicateStage}: the ports that get {@link #copy}, the other encapsulation. */
   public final long[] copyOut = new long[PacketBatch.MAX_BURST];
+
+  /** The copy's length after its rewrite. */
+  public final int[] copyLength = new int[PacketBatch.MAX_BURST];
 
   /** A copy of the frame for the ports that want the other encapsulation, or 0. */
   public final long[] copy = new long[PacketBatch.MAX_BURST];

@@ -26,11 +26,15 @@ public final class EgressRewriteStage extends Stage {
         ctx.drop(i, DropReason.NO_MBUF);
         continue;
       }
+      // Lengths follow the tag (4 bytes pushed or popped), so transmit reads no mbuf for them.
+      int length = ctx.length[i] - (tagged ? VlanRewrite.TAG_BYTES : 0);
+      ctx.length[i] = length + (leavesTagged ? VlanRewrite.TAG_BYTES : 0);
       long copy = ctx.copy[i];
       if (copy != 0 && !VlanRewrite.apply(copy, Mbuf.dataAddress(copy), tag, !tagged, vlan, pcp)) {
         ctx.countDrops(DropReason.NO_MBUF, Long.bitCount(ctx.copyOut[i]));
         freeCopy(ctx, i);
       }
+      ctx.copyLength[i] = length + (tagged ? 0 : VlanRewrite.TAG_BYTES);
     }
   }
 

@@ -17,19 +17,18 @@ public final class TransmitStage extends Stage {
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       boolean flood = ctx.egress[i] == BurstContext.FLOOD;
-      enqueue(tx, ctx.mbuf[i], ctx.out[i], flood);
+      enqueue(tx, ctx.mbuf[i], ctx.length[i], ctx.out[i], flood);
       if (ctx.copy[i] != 0) {
-        enqueue(tx, ctx.copy[i], ctx.copyOut[i], flood);
+        enqueue(tx, ctx.copy[i], ctx.copyLength[i], ctx.copyOut[i], flood);
       }
     }
   }
 
-  private static void enqueue(TxSet tx, long mbuf, long ports, boolean flood) {
+  private static void enqueue(TxSet tx, long mbuf, int length, long ports, boolean flood) {
     int n = Long.bitCount(ports);
     if (n != 1) {
       Mbuf.setRefCount(mbuf, n);
     }
-    int length = Mbuf.packetLength(mbuf);
     for (; ports != 0; ports &= ports - 1) {
       tx.add(Long.numberOfTrailingZeros(ports), mbuf, length, flood);
     }
