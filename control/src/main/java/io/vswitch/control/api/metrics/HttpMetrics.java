@@ -21,7 +21,14 @@ public final class HttpMetrics implements MetricSource {
     out.family(MetricFamily.API_RESPONSES);
     listeners.forEach(
         (name, stats) -> {
-          for (int code : stats.codesSeen()) {
+          // 200 from the start, so the series exists before the first answer is counted
+          for (int code :
+              java.util.stream.IntStream.concat(
+                      java.util.stream.IntStream.of(200),
+                      java.util.Arrays.stream(stats.codesSeen()))
+                  .distinct()
+                  .sorted()
+                  .toArray()) {
             out.sample(
                 MetricFamily.API_RESPONSES, stats.responses(code), name, Integer.toString(code));
           }
