@@ -19,6 +19,7 @@ public final class Exposition {
 
   private final StringBuilder out;
   private final Set<MetricFamily> written = EnumSet.noneOf(MetricFamily.class);
+  private MetricFamily current;
 
   public Exposition(StringBuilder out) {
     this.out = out;
@@ -29,6 +30,7 @@ public final class Exposition {
     if (!written.add(family)) {
       throw new IllegalStateException(family.metric() + " is written twice");
     }
+    current = family;
     out.append("# HELP ").append(family.metric()).append(' ');
     escapeHelp(family.help());
     out.append('\n');
@@ -39,7 +41,7 @@ public final class Exposition {
 
   /** One sample of a counter or gauge; {@code labelValues} in the family's label order. */
   public Exposition sample(MetricFamily family, long value, String... labelValues) {
-    requireLabels(family, labelValues, MetricFamily.Type.HISTOGRAM, false);
+    requireLabels(family, labelValues, false);
     series(family.metric(), family, labelValues, null);
     out.append(' ').append(value).append('\n');
     return this;
@@ -47,7 +49,7 @@ public final class Exposition {
 
   /** As {@link #sample(MetricFamily, long, String...)}, for a value with a fraction. */
   public Exposition sample(MetricFamily family, double value, String... labelValues) {
-    requireLabels(family, labelValues, MetricFamily.Type.HISTOGRAM, false);
+    requireLabels(family, labelValues, false);
     series(family.metric(), family, labelValues, null);
     out.append(' ').append(number(value)).append('\n');
     return this;
@@ -68,7 +70,7 @@ public final class Exposition {
       long count,
       double sum,
       String... labelValues) {
-    requireLabels(family, labelValues, MetricFamily.Type.HISTOGRAM, true);
+    requireLabels(family, labelValues, true);
     if (upperBounds.length != cumulative.length) {
       throw new IllegalArgumentException("a bound per bucket");
     }
@@ -86,12 +88,12 @@ public final class Exposition {
     return this;
   }
 
-  private void requireLabels(
-      MetricFamily family, String[] values, MetricFamily.Type histogram, boolean wantHistogram) {
-    if (!written.contains(family)) {
-      throw new IllegalStateException(family.metric() + ": family() first");
+  private void requireLabels(MetricFamily family, String[] values, boolean histogram) {
+    if (family != current) {
+      throw new IllegalStateException(
+          family.metric() + ": its samples go right after its family() (the format groups them)");
     }
-    if ((family.type() == histogram) != wantHistogram) {
+    if ((family.type() == MetricFamily.Type.HISTOGRAM) != histogram) {
       throw new IllegalArgumentException(family.metric() + " is a " + family.type().text());
     }
     if (values.length != family.labels().size()) {
@@ -145,7 +147,7 @@ public final class Exposition {
     }
   }
 
-  /** A sample value: integers without a fraction, the rest as Go's ParseFloat reads them. */
+  /** A sample value: integers without a fraction, the rest without an exponent where it fits. */
   static String number(double value) {
     if (Double.isNaN(value)) {
       return "NaN";
@@ -156,7 +158,9 @@ public final class Exposition {
     if (value == Math.rint(value) && Math.abs(value) < 1e15) {
       return Long.toString((long) value);
     }
-    return Double.toString(value);
+    double magnitude = Math.abs(value);
+    // a timestamp reads 1796185597.667, not 1.796185597667E9 (both parse; one reads)
+    return magnitude >= 1e-9 && magnitude < 1e15 ? plain(value) : Double.toString(value);
   }
 
   /** A bucket bound without an exponent ("0.000001024", not "1.024E-6"), easier to read. */

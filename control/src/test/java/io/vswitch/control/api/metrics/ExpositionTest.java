@@ -52,6 +52,9 @@ class ExpositionTest {
   void numbersAreWhatPrometheusParses() {
     assertEquals("3", Exposition.number(3.0));
     assertEquals("0.25", Exposition.number(0.25));
+    assertEquals("1796185597.667", Exposition.number(1796185597.667));
+    assertEquals("0.000001024", Exposition.number(1.024e-6));
+    assertEquals("1.0E-300", Exposition.number(1e-300));
     assertEquals("NaN", Exposition.number(Double.NaN));
     assertEquals("+Inf", Exposition.number(Double.POSITIVE_INFINITY));
     assertEquals("1", Exposition.plain(1.0));
@@ -68,6 +71,11 @@ class ExpositionTest {
         () -> out.sample(MetricFamily.PORT_PACKETS, 1, "a"),
         "direction missing");
     assertThrows(IllegalStateException.class, () -> out.family(MetricFamily.PORT_PACKETS));
+    out.family(MetricFamily.PORT_BYTES);
+    assertThrows(
+        IllegalStateException.class,
+        () -> out.sample(MetricFamily.PORT_PACKETS, 1, "a", "rx"),
+        "a family's samples stay together");
   }
 
   @Test
