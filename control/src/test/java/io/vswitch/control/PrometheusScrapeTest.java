@@ -14,6 +14,9 @@ import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.testing.Await;
 import io.vswitch.dataplane.testing.Pcap;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -25,11 +28,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,7 +108,12 @@ class PrometheusScrapeTest {
         Duration.ofSeconds(30),
         () -> daemon.counter(0, PortCounter.RX_PACKETS) == FRAMES);
 
-    startPrometheus(metrics);
+    startPrometheus(
+        """
+          - job_name: vswitch
+            static_configs: [{targets: ["%s"]}]
+        """
+            .formatted(metrics));
     Await.until(
         "Prometheus to scrape the switch; its log:\n" + log(),
         Duration.ofSeconds(90),
@@ -143,7 +153,79 @@ class PrometheusScrapeTest {
                     .isEmpty()));
   }
 
-  private void startPrometheus(String metricsTarget) throws IOException {
+  /**
+   * The other way in: the API over TCP on a non-loopback address, where reads need the token, with
+   * the token file as the scrape's credentials_file. Without it the scrape is refused (401).
+   */
+  @Test
+  void prometheusScrapesTheApiWithTheTokenFileAndIsRefusedWithoutIt() throws Exception {
+    Promtool.require(Promtool.PROMETHEUS);
+    InetAddress external = null;
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+        if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+          external = a;
+        }
+      }
+    }
+    Assumptions.assumeTrue(external != null, "no non-loopback IPv4 address on this host");
+    Path state = dir.resolve("state");
+    String api = external.getHostAddress() + ":" + freePort();
+    daemon =
+        SwitchProcess.start(
+                dir,
+                """
+                workers: {cores: [-1], idle: backoff}
+                ports:
+                  - {name: a, devargs: "net_null_prt1,no-rx=1"}
+                  - {name: b, devargs: "net_null_prt2,no-rx=1"}
+                """,
+                "--state-dir",
+                state.toString(),
+                "--api",
+                api)
+            .awaitRunning();
+    startPrometheus(
+        """
+          - job_name: with-token
+            authorization: {credentials_file: "%s"}
+            static_configs: [{targets: ["%s"]}]
+          - job_name: anonymous
+            static_configs: [{targets: ["%s"]}]
+        """
+            .formatted(state.resolve("api-token"), api, api));
+    Await.until(
+        "both jobs scraped; Prometheus log:\n" + log(),
+        Duration.ofSeconds(90),
+        () -> pause(scraped("with-token") != null && scraped("anonymous") != null));
+    JsonNode withToken = scraped("with-token");
+    assertEquals("up", withToken.path("health").asText(), withToken.toString());
+    assertEquals("", withToken.path("lastError").asText(), withToken.toString());
+    JsonNode anonymous = scraped("anonymous");
+    assertEquals("down", anonymous.path("health").asText(), anonymous.toString());
+    assertTrue(anonymous.path("lastError").asText().contains("401"), anonymous.toString());
+  }
+
+  /** The job's target once it has been scraped at least once, else null. */
+  private JsonNode scraped(String job) {
+    if (!prometheus.isAlive()) {
+      throw new AssertionError("prometheus exited:\n" + log());
+    }
+    try {
+      for (JsonNode target : targets().path("data").path("activeTargets")) {
+        if (target.path("labels").path("job").asText().equals(job)
+            && !target.path("health").asText().equals("unknown")) {
+          return target;
+        }
+      }
+      return null;
+    } catch (RuntimeException e) {
+      return null; // not listening yet
+    }
+  }
+
+  /** Starts Prometheus on a free loopback port with {@code scrapeConfigs} (YAML list items). */
+  private void startPrometheus(String scrapeConfigs) throws IOException {
     String listen = "127.0.0.1:" + freePort();
     prometheusUrl = "http://" + listen;
     Path config = dir.resolve("prometheus.yml");
@@ -152,10 +234,8 @@ class PrometheusScrapeTest {
         """
         global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
         scrape_configs:
-          - job_name: vswitch
-            static_configs: [{targets: ["%s"]}]
         """
-            .formatted(metricsTarget));
+            + scrapeConfigs);
     prometheus =
         new ProcessBuilder(
                 Promtool.PROMETHEUS.toString(),
