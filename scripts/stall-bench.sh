@@ -86,7 +86,7 @@ jvm_opts() {
 
 metrics() { taskset -c "$main_core" curl -sf "http://$api/metrics"; }
 # The sink's forwarded frames.
-tx_packets() { awk '$1 == "vswitch_port_tx_packets_total{port=\"sink\"}" {print $2}' <<<"$1"; }
+tx_packets() { awk '$1 == "vswitch_port_packets_total{port=\"sink\",direction=\"tx\"}" {print $2}' <<<"$1"; }
 # Worker 0's cumulative stall buckets: "le count" lines.
 stall_buckets() {
   sed -n 's/^vswitch_worker_stall_seconds_bucket{worker="0",le="\([^"]*\)"} \(.*\)$/\1 \2/p' <<<"$1"

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Builds the data plane a validated config describes: a patch panel or an L2 switch. */
 public final class SwitchLauncher {
@@ -57,15 +58,16 @@ public final class SwitchLauncher {
   }
 
   /** The running data plane and what the control thread does for it while it runs. */
-  public record Running(SwitchRuntime runtime, L2Switch l2, LearnRefusals refusals) {
+  public record Running(
+      SwitchRuntime runtime, L2Switch l2, LearnRefusals refusals, AtomicLong agedOut) {
     Running(SwitchRuntime runtime, L2Switch l2) {
-      this(runtime, l2, new LearnRefusals(runtime.portCapacity(), System.err));
+      this(runtime, l2, new LearnRefusals(runtime.portCapacity(), System.err), new AtomicLong());
     }
 
     /** Periodic control-thread work: FDB aging, and a log line for MACs the FDB refused. */
     public void housekeeping() {
       if (l2 != null) {
-        l2.age();
+        agedOut.addAndGet(l2.age()); // for vswitch_fdb_aged_out_total
         refusals.check(runtime);
       }
     }

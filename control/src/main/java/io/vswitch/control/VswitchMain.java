@@ -2,6 +2,8 @@ package io.vswitch.control;
 
 import io.vswitch.control.api.ApiServer;
 import io.vswitch.control.api.ApiToken;
+import io.vswitch.control.api.MetricsServer;
+import io.vswitch.control.api.PrometheusMetrics;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.ConfigValidator;
@@ -75,6 +77,14 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   String api;
 
   @Option(
+      names = "--metrics",
+      description =
+          "Serve GET /metrics (Prometheus) without the token on [host:]port, for a Prometheus"
+              + " server to scrape; host defaults to 127.0.0.1. Read-only, nothing else is"
+              + " served there. Off by default.")
+  String metricsAddress;
+
+  @Option(
       names = "--socket-dir",
       description =
           "Where API changes may put vhost-user/virtio-user sockets (repeatable; default"
@@ -123,6 +133,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     Journal journal = null;
     SwitchConfig cfg;
     try {
+      checkAddresses(); // a typo in an address fails before EAL and the ports are set up
       journal = stateDir == null ? null : openJournal();
       cfg = initialConfig(journal);
     } catch (ConfigException | JournalException e) {
@@ -151,6 +162,15 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       if (journal != null) {
         journal.close();
       }
+    }
+  }
+
+  private void checkAddresses() {
+    if (api != null && !"off".equals(api)) {
+      tcpAddress("--api", api, null);
+    }
+    if (metricsAddress != null) {
+      tcpAddress("--metrics", metricsAddress, "127.0.0.1");
     }
   }
 
@@ -250,26 +270,36 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     runtime.start();
     LinkWatcher links = new LinkWatcher(runtime, out);
     ControlAgent agent = startControlAgent(running, links);
-    ApiServer apiServer;
+    PrometheusMetrics metrics = PrometheusMetrics.forDaemon(plane, agent, running.agedOut()::get);
+    ApiServer apiServer = null;
+    MetricsServer metricsServer;
     try {
-      apiServer = startApi(plane, agent);
+      apiServer = startApi(plane, agent, metrics);
+      metricsServer = startMetrics(metrics, agent);
     } catch (RuntimeException e) {
+      if (apiServer != null) {
+        apiServer.close();
+      }
       agent.close();
       throw e;
     }
     HousekeepingAffinity.confine(runtime, err);
     out.printf(
-        "vswitch: running: %d ports, %d workers on cores %s; counters in %s%s%n",
+        "vswitch: running: %d ports, %d workers on cores %s; counters in %s%s%s%n",
         runtime.ports().size(),
         runtime.workers().size(),
         cfg.workers().cores(),
         counters,
-        apiServer == null ? "" : "; api on " + apiServer.addresses());
+        apiServer == null ? "" : "; api on " + apiServer.addresses(),
+        metricsServer == null ? "" : "; metrics on " + metricsServer.url());
     out.flush();
     Throwable failure;
     try {
       failure = waitForStop(running);
     } finally {
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
       if (apiServer != null) {
         apiServer.close();
       }
@@ -340,15 +370,15 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
    * Starts the API in daemon mode: on the unix socket in the state directory, and on TCP when --api
    * host:port asks; null when off.
    */
-  private ApiServer startApi(ControlPlane plane, ControlAgent agent) {
+  private ApiServer startApi(ControlPlane plane, ControlAgent agent, PrometheusMetrics metrics) {
     if ("off".equals(api) || (stateDir == null && api == null)) {
       return null;
     }
     if (stateDir == null) {
       throw new ConfigException("--api needs --state-dir (where the API token is kept)");
     }
-    InetSocketAddress tcp = api == null ? null : tcpAddress(api);
-    ApiServer server = new ApiServer(plane, agent, ApiToken.load(stateDir));
+    InetSocketAddress tcp = api == null ? null : tcpAddress("--api", api, null);
+    ApiServer server = new ApiServer(plane, agent, ApiToken.load(stateDir), metrics);
     String where = stateDir.resolve(ApiServer.SOCKET).toString();
     try {
       server.serveUnix(stateDir.resolve(ApiServer.SOCKET));
@@ -376,16 +406,56 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     return server;
   }
 
-  private static InetSocketAddress tcpAddress(String address) {
+  /**
+   * The --metrics listener (see {@link MetricsServer}), or null when not asked for. It needs no
+   * state dir: it holds no token and changes nothing.
+   */
+  private MetricsServer startMetrics(PrometheusMetrics metrics, ControlAgent agent) {
+    if (metricsAddress == null) {
+      return null;
+    }
+    InetSocketAddress address = tcpAddress("--metrics", metricsAddress, "127.0.0.1");
+    try {
+      MetricsServer server = MetricsServer.start(address, metrics, agent);
+      if (!address.getAddress().isLoopbackAddress()) {
+        err.println(
+            "vswitch: warning: metrics on "
+                + metricsAddress
+                + " can be read by anyone who reaches that address (port names and traffic);"
+                + " firewall it to the Prometheus servers");
+      }
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot serve metrics on " + metricsAddress + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * host:port, [v6]:port, or with {@code defaultHost} a bare port; "off" is the caller's to check.
+   */
+  private static InetSocketAddress tcpAddress(String option, String address, String defaultHost) {
+    if (defaultHost != null && address.matches("[0-9]{1,5}")) {
+      address = defaultHost + ":" + address;
+    }
     int colon = address.lastIndexOf(':');
     if (colon < 0 || !address.substring(colon + 1).matches("[0-9]{1,5}")) {
-      throw new ConfigException("--api must be host:port or off, not '" + address + "'");
+      throw new ConfigException(
+          option
+              + " must be host:port"
+              + (defaultHost == null ? " or off" : " or port")
+              + ", not '"
+              + address
+              + "'");
     }
     String host = address.substring(0, colon).replaceAll("^\\[|\\]$", "");
-    InetSocketAddress socket =
-        new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
+    int port = Integer.parseInt(address.substring(colon + 1));
+    if (port > 65535) {
+      throw new ConfigException(option + ": port " + port + " is over 65535");
+    }
+    InetSocketAddress socket = new InetSocketAddress(host, port);
     if (socket.isUnresolved()) {
-      throw new ConfigException("--api: cannot resolve '" + host + "'");
+      throw new ConfigException(option + ": cannot resolve '" + host + "'");
     }
     return socket;
   }

@@ -108,7 +108,9 @@ class DaemonTest {
     assertTrue(history.out().contains("initial configuration"), history.out());
 
     Result metrics = ctl("metrics");
-    assertTrue(metrics.out().contains("vswitch_port_rx_packets_total{port=\"c\"}"));
+    assertTrue(
+        metrics.out().contains("vswitch_port_packets_total{port=\"c\",direction=\"rx\"}"),
+        metrics.out());
     assertTrue(metrics.out().contains("vswitch_fdb_entries"));
     assertTrue(metrics.out().contains("vswitch_burst_latency_seconds_count"));
   }

@@ -159,4 +159,46 @@ class LauncherErrorsTest {
             "absurd memory");
     return HostileConfigs.cases().stream().filter(c -> names.contains(c.name())).toList();
   }
+
+  @ParameterizedTest(name = "--metrics {0}")
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "9477x | --metrics must be host:port or port, not '9477x'",
+        "127.0.0.1:70000 | --metrics: port 70000 is over 65535",
+        "no-such-host.invalid:9477 | --metrics: cannot resolve 'no-such-host.invalid'"
+      })
+  void badMetricsAddressIsRefusedBeforeThePortsOpen(String address, String expected) {
+    try (SwitchProcess sw =
+        SwitchProcess.start(
+            dir,
+            "ports:\n  - {name: a, devargs: net_null0}\n  - {name: b, devargs: net_null1}\n",
+            "--metrics",
+            address)) {
+      assertEquals(VswitchMain.EXIT_CONFIG, sw.waitForExit(), sw.output());
+      assertEquals(1, sw.errorLines().size(), sw.output());
+      assertTrue(sw.errorLines().getFirst().contains(expected), sw.output());
+      assertTrue(Files.notExists(dir.resolve("counters")), "refused before the counter file");
+    }
+  }
+
+  @Test
+  void metricsPortInUseSaysSo() throws IOException {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      try (SwitchProcess sw =
+          SwitchProcess.start(
+              dir,
+              "workers: {cores: [-1]}\nports:\n  - {name: a, devargs: \"net_null_prle0,no-rx=1\"}\n"
+                  + "  - {name: b, devargs: \"net_null_prle1,no-rx=1\"}\n",
+              "--metrics",
+              String.valueOf(taken.getLocalPort()))) {
+        assertEquals(VswitchMain.EXIT_RUNTIME, sw.waitForExit(), sw.output());
+        assertEquals(1, sw.errorLines().size(), sw.output());
+        assertTrue(
+            sw.errorLines().getFirst().contains("cannot serve metrics on " + taken.getLocalPort()),
+            sw.output());
+      }
+    }
+  }
 }

@@ -5,6 +5,7 @@ import io.vswitch.control.api.http.HttpLimits;
 import io.vswitch.control.api.http.HttpRequest;
 import io.vswitch.control.api.http.HttpResponse;
 import io.vswitch.control.api.http.StrictHttpServer;
+import io.vswitch.control.api.metrics.Exposition;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.Names;
@@ -62,7 +63,8 @@ import java.util.function.Function;
  * DELETE /v1/port-groups/{group}/qos     remove it
  * GET    /v1/fdb                         the forwarding database
  * GET    /v1/history                     the journal: every accepted change, in words
- * GET    /metrics                        Prometheus text format
+ * GET    /metrics                        Prometheus text format (also on --metrics, see
+ *                                        {@link MetricsServer})
  * </pre>
  *
  * Errors are JSON {"error": "..."}: 400 for a refused change, 401 without the token, 403 for a
@@ -82,15 +84,15 @@ public final class ApiServer implements AutoCloseable {
   private HostCheck hostCheck;
   private boolean tcpReadsNeedToken;
 
-  public ApiServer(ControlPlane plane, ControlAgent agent, ApiToken token) {
+  /**
+   * @param metrics what GET /metrics renders; the API's listeners register their counts with it
+   */
+  public ApiServer(
+      ControlPlane plane, ControlAgent agent, ApiToken token, PrometheusMetrics metrics) {
     this.plane = plane;
     this.agent = agent;
     this.token = token;
-    this.metrics =
-        new PrometheusMetrics(
-            plane.runtime(),
-            plane.l2(),
-            new LatencyHistograms(() -> LatencyHistograms.of(plane.runtime().agents())));
+    this.metrics = metrics;
   }
 
   /**
@@ -106,6 +108,7 @@ public final class ApiServer implements AutoCloseable {
       Files.delete(path); // nobody answers: left by a switch that died
     }
     StrictHttpServer server = new StrictHttpServer(address, HttpLimits.DEFAULT, this::handle);
+    metrics.http().register("unix", server.stats());
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
     servers.add(server);
     return this;
@@ -125,6 +128,7 @@ public final class ApiServer implements AutoCloseable {
    */
   public ApiServer serveTcp(InetSocketAddress address) throws IOException {
     StrictHttpServer server = new StrictHttpServer(address, HttpLimits.DEFAULT, this::handle);
+    metrics.http().register("tcp", server.stats());
     servers.add(server);
     hostCheck = new HostCheck(address.getHostString());
     tcpReadsNeedToken = !address.getAddress().isLoopbackAddress();
@@ -204,7 +208,7 @@ public final class ApiServer implements AutoCloseable {
   private Response dispatch(
       HttpRequest request, String method, String route, String[] path, String body, String source) {
     return switch (method + " " + route) {
-      case "GET /metrics" -> new Response(200, metrics.render(), "text/plain; version=0.0.4");
+      case "GET /metrics" -> new Response(200, metrics.render(), Exposition.CONTENT_TYPE);
       case "GET /v1/config" -> config();
       case "PUT /v1/config" -> putConfig(request, body, source);
       case "GET /v1/ports" -> Response.json(ports());

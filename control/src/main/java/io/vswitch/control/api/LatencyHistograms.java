@@ -1,5 +1,8 @@
 package io.vswitch.control.api;
 
+import io.vswitch.control.api.metrics.Exposition;
+import io.vswitch.control.api.metrics.MetricFamily;
+import io.vswitch.control.api.metrics.MetricSource;
 import io.vswitch.dataplane.worker.Agent;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,10 +16,13 @@ import org.HdrHistogram.SingleWriterRecorder;
  * histogram. Interval histograms are swapped out on the control thread, so the workers never wait
  * and never allocate.
  */
-public final class LatencyHistograms {
+public final class LatencyHistograms implements MetricSource {
   private static final long[] BUCKETS_NS = {
     1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 10_000_000
   };
+
+  private static final double[] BOUNDS_SECONDS =
+      java.util.Arrays.stream(BUCKETS_NS).mapToDouble(ns -> ns / 1e9).toArray();
 
   private final Supplier<List<SingleWriterRecorder>> recorders;
   private final List<Histogram> totals = new ArrayList<>();
@@ -39,43 +45,28 @@ public final class LatencyHistograms {
     return found;
   }
 
-  synchronized void render(StringBuilder out) {
+  @Override
+  public synchronized void render(Exposition out) {
     List<SingleWriterRecorder> current = recorders.get();
     while (totals.size() < current.size()) {
       totals.add(new Histogram(3));
     }
-    String name = "vswitch_burst_latency_seconds";
-    PrometheusMetrics.family(
-        out, name, "histogram", "Time of a worker's poll passes that moved packets, rx to tx.");
+    out.family(MetricFamily.BURST_LATENCY);
+    long[] cumulative = new long[BUCKETS_NS.length];
     for (int w = 0; w < current.size(); w++) {
       Histogram total = totals.get(w);
       total.add(current.get(w).getIntervalHistogram());
-      String worker = "worker=\"" + w + "\"";
-      for (long bucket : BUCKETS_NS) {
-        long count = total.getCountBetweenValues(0, bucket);
-        out.append(name)
-            .append("_bucket{")
-            .append(worker)
-            .append(",le=\"")
-            .append(bucket / 1e9)
-            .append("\"} ")
-            .append(count)
-            .append('\n');
+      for (int b = 0; b < BUCKETS_NS.length; b++) {
+        cumulative[b] = total.getCountBetweenValues(0, BUCKETS_NS[b]);
       }
-      out.append(name)
-          .append("_bucket{")
-          .append(worker)
-          .append(",le=\"+Inf\"} ")
-          .append(total.getTotalCount())
-          .append('\n');
       double sumSeconds = total.getMean() * total.getTotalCount() / 1e9;
-      out.append(name).append("_sum{").append(worker).append("} ").append(sumSeconds).append('\n');
-      out.append(name)
-          .append("_count{")
-          .append(worker)
-          .append("} ")
-          .append(total.getTotalCount())
-          .append('\n');
+      out.histogram(
+          MetricFamily.BURST_LATENCY,
+          BOUNDS_SECONDS,
+          cumulative,
+          total.getTotalCount(),
+          sumSeconds,
+          Integer.toString(w));
     }
   }
 }

@@ -1,143 +1,77 @@
 package io.vswitch.control.api;
 
+import io.vswitch.control.api.metrics.ControlMetrics;
+import io.vswitch.control.api.metrics.Exposition;
+import io.vswitch.control.api.metrics.FdbMetrics;
+import io.vswitch.control.api.metrics.HttpMetrics;
+import io.vswitch.control.api.metrics.MetricFamily;
+import io.vswitch.control.api.metrics.MetricSource;
+import io.vswitch.control.api.metrics.PortMetrics;
+import io.vswitch.control.api.metrics.WorkerMetrics;
+import io.vswitch.control.plane.ControlAgent;
+import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.SwitchRuntime;
-import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.L2Switch;
-import io.vswitch.dataplane.port.Port;
-import io.vswitch.dataplane.stats.CounterFile;
-import io.vswitch.dataplane.stats.DropReason;
-import io.vswitch.dataplane.stats.PortCounter;
-import io.vswitch.dataplane.worker.StallHistogram;
-import io.vswitch.dataplane.worker.WorkerThread;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
- * Renders the switch's state in the Prometheus text exposition format (version 0.0.4): per-port
- * counters, drops by reason, FDB size, worker busy ratio, the workers' stall histograms (gaps
- * between poll passes) and their burst latency histograms. Built on request from the shared
- * counters; nothing here touches the fast path.
+ * The switch's state in the Prometheus text exposition format (version 0.0.4), as GET /metrics
+ * serves it on the API and on the --metrics listener: per-port counters and drops by reason, the
+ * devices' own counters, the FDB, the workers' busy ratio, stall and burst-latency histograms, and
+ * the control side's health (API responses, control queue, journal). The families are the ones
+ * {@link MetricFamily} declares. Built on request from the shared counters, on the control agent;
+ * nothing here touches the fast path.
  */
 public final class PrometheusMetrics {
-  private final SwitchRuntime runtime;
-  private final L2Switch l2;
-  private final LatencyHistograms latency;
+  private final List<MetricSource> sources = new ArrayList<>();
+  private final HttpMetrics http = new HttpMetrics();
 
-  public PrometheusMetrics(SwitchRuntime runtime, L2Switch l2, LatencyHistograms latency) {
-    this.runtime = runtime;
-    this.l2 = l2;
-    this.latency = latency;
+  private PrometheusMetrics() {}
+
+  /**
+   * The data plane's families: ports, and in L2 mode ({@code l2} not null) the FDB and the burst
+   * latency; the workers always.
+   *
+   * @param fdbCapacity the configured FDB capacity (entries)
+   * @param fdbAgedOut entries aged out since start
+   */
+  public static PrometheusMetrics forSwitch(
+      SwitchRuntime runtime, L2Switch l2, LongSupplier fdbCapacity, LongSupplier fdbAgedOut) {
+    PrometheusMetrics metrics = new PrometheusMetrics();
+    metrics.sources.add(new PortMetrics(runtime));
+    if (l2 != null) {
+      metrics.sources.add(new FdbMetrics(runtime, l2, fdbCapacity, fdbAgedOut));
+    }
+    metrics.sources.add(new WorkerMetrics(runtime));
+    if (l2 != null) {
+      metrics.sources.add(new LatencyHistograms(() -> LatencyHistograms.of(runtime.agents())));
+    }
+    return metrics;
+  }
+
+  /** Everything a daemon exports: the data plane's families plus the control side's. */
+  public static PrometheusMetrics forDaemon(
+      ControlPlane plane, ControlAgent agent, LongSupplier fdbAgedOut) {
+    PrometheusMetrics metrics =
+        forSwitch(plane.runtime(), plane.l2(), () -> plane.running().fdb().capacity(), fdbAgedOut);
+    metrics.sources.add(new ControlMetrics(plane, agent));
+    metrics.sources.add(metrics.http);
+    return metrics;
+  }
+
+  /** Where the API's listeners register their response counts. */
+  public HttpMetrics http() {
+    return http;
   }
 
   public String render() {
-    StringBuilder out = new StringBuilder(4096);
-    CounterFile counters = runtime.counters();
-    List<Port> ports = runtime.ports();
-    for (PortCounter counter : PortCounter.values()) {
-      String name = "vswitch_port_" + counter.label() + "_total";
-      family(out, name, "counter", "Per-port " + counter.label().replace('_', ' ') + ".");
-      for (Port port : ports) {
-        sample(out, name, "port=\"" + port.name() + "\"", counters.sum(port.index(), counter));
-      }
-    }
-    family(out, "vswitch_port_drops_total", "counter", "Packets dropped, by port and reason.");
-    for (Port port : ports) {
-      for (DropReason reason : DropReason.values()) {
-        String labels = "port=\"" + port.name() + "\",reason=\"" + reason.label() + "\"";
-        sample(out, "vswitch_port_drops_total", labels, counters.sum(port.index(), reason));
-      }
-    }
-    if (l2 != null) {
-      family(out, "vswitch_fdb_entries", "gauge", "Live entries in the forwarding database.");
-      sample(out, "vswitch_fdb_entries", "", l2.fdb().size(FdbClock.nowSeconds()));
-    }
-    workers(
-        out,
-        "vswitch_worker_busy_ratio",
-        "Share of poll passes that found work.",
-        WorkerThread::busyRatio);
-    stalls(out);
-    if (latency != null) {
-      latency.render(out);
+    StringBuilder out = new StringBuilder(16384);
+    Exposition exposition = new Exposition(out);
+    for (MetricSource source : sources) {
+      source.render(exposition);
     }
     return out.toString();
-  }
-
-  private void workers(
-      StringBuilder out, String name, String help, Function<WorkerThread, Double> value) {
-    family(out, name, "gauge", help);
-    List<WorkerThread> workers = runtime.workers();
-    for (int w = 0; w < workers.size(); w++) {
-      out.append(name)
-          .append("{worker=\"")
-          .append(w)
-          .append("\"} ")
-          .append(value.apply(workers.get(w)))
-          .append('\n');
-    }
-  }
-
-  /**
-   * The gaps between two poll passes of each worker (the idle strategy's own sleeps left out): the
-   * time frames wait in a ring because the worker was stopped, by a GC or other safepoint, a JIT
-   * deoptimisation or the kernel. Buckets are powers of two from 1.024 us to ~1.1 s, cumulative.
-   */
-  private void stalls(StringBuilder out) {
-    List<WorkerThread> workers = runtime.workers();
-    String name = "vswitch_worker_stall_seconds";
-    family(
-        out, name, "histogram", "Gaps between two poll passes of a worker (idle sleeps excluded).");
-    long[] counts = new long[StallHistogram.BUCKETS];
-    for (int w = 0; w < workers.size(); w++) {
-      long total = workers.get(w).stalls().snapshot(counts);
-      long cumulative = 0;
-      for (int b = 0; b < StallHistogram.BUCKETS; b++) {
-        cumulative += counts[b];
-        if (b >= FIRST_STALL_BUCKET && b <= LAST_STALL_BUCKET) {
-          out.append(name)
-              .append("_bucket{worker=\"")
-              .append(w)
-              .append("\",le=\"")
-              .append(StallHistogram.upperBoundNanos(b) / 1e9)
-              .append("\"} ")
-              .append(cumulative)
-              .append('\n');
-        }
-      }
-      out.append(name)
-          .append("_bucket{worker=\"")
-          .append(w)
-          .append("\",le=\"+Inf\"} ")
-          .append(total)
-          .append('\n');
-      double sumSeconds = workers.get(w).stalls().sumNanos() / 1e9;
-      out.append(name).append("_sum{worker=\"").append(w).append("\"} ").append(sumSeconds);
-      out.append('\n');
-      out.append(name).append("_count{worker=\"").append(w).append("\"} ").append(total);
-      out.append('\n');
-    }
-    workers(
-        out,
-        "vswitch_worker_max_stall_seconds",
-        "Longest gap between two poll passes of a worker since start (idle sleeps excluded).",
-        worker -> worker.stalls().maxNanos() / 1e9);
-  }
-
-  /** 2^10 ns (1.024 us) to 2^30 ns (1.07 s): below is a normal pass, above is +Inf. */
-  private static final int FIRST_STALL_BUCKET = 10;
-
-  private static final int LAST_STALL_BUCKET = 30;
-
-  static void family(StringBuilder out, String name, String type, String help) {
-    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-  }
-
-  static void sample(StringBuilder out, String name, String labels, long value) {
-    out.append(name);
-    if (!labels.isEmpty()) {
-      out.append('{').append(labels).append('}');
-    }
-    out.append(' ').append(value).append('\n');
   }
 }

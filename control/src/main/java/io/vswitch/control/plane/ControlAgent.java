@@ -3,7 +3,9 @@ package io.vswitch.control.plane;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -12,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one thread that does all control work, as an Aeron agent does: API changes handed over by the
@@ -40,6 +43,7 @@ public final class ControlAgent implements AutoCloseable {
     final long periodNanos;
     final Runnable work;
     long due;
+    final AtomicLong failures = new AtomicLong();
 
     Duty(String name, long periodNanos, Runnable work, long due) {
       this.name = name;
@@ -56,6 +60,7 @@ public final class ControlAgent implements AutoCloseable {
   private final PrintStream log;
   private final Thread thread;
   private volatile boolean stopping;
+  private final AtomicLong rejected = new AtomicLong();
 
   /**
    * @param capacity tasks that may wait for the agent before {@link #submit} refuses
@@ -94,6 +99,18 @@ public final class ControlAgent implements AutoCloseable {
     return queue.size();
   }
 
+  /** Submissions refused because the queue was full, since start. */
+  public long rejected() {
+    return rejected.get();
+  }
+
+  /** Each duty's failed runs since start, by name, in the order the duties were added. */
+  public synchronized Map<String, Long> dutyFailures() {
+    Map<String, Long> failures = new LinkedHashMap<>();
+    duties.forEach(d -> failures.merge(d.name, d.failures.get(), Long::sum));
+    return failures;
+  }
+
   public boolean onAgentThread() {
     return Thread.currentThread() == thread;
   }
@@ -115,6 +132,7 @@ public final class ControlAgent implements AutoCloseable {
     }
     Task<T> t = new Task<>(task, new CompletableFuture<>());
     if (!queue.offer(t)) {
+      rejected.incrementAndGet();
       throw new RejectedExecutionException(
           "the control plane is busy: " + queue.size() + " changes are waiting; try again");
     }
@@ -178,6 +196,7 @@ public final class ControlAgent implements AutoCloseable {
         try {
           d.work.run();
         } catch (RuntimeException e) {
+          d.failures.incrementAndGet();
           log.printf("vswitch: warning: control duty '%s' failed: %s%n", d.name, e);
           log.flush();
         }

@@ -148,6 +148,16 @@ public final class Journal implements AutoCloseable {
     return record;
   }
 
+  /** Bytes of intact records in the log. */
+  public synchronized long sizeBytes() {
+    return end;
+  }
+
+  /** True once a write failed and could not be undone: every further append is refused. */
+  public synchronized boolean failed() {
+    return failed;
+  }
+
   /** The last accepted change, if any. */
   public synchronized Optional<ChangeRecord> latest() {
     return Optional.ofNullable(last);

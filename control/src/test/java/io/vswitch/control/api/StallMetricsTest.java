@@ -43,7 +43,8 @@ class StallMetricsTest {
     SwitchLauncher.Running running = SwitchLauncher.open(config, dir.resolve("counters"));
     try {
       running.runtime().start();
-      PrometheusMetrics metrics = new PrometheusMetrics(running.runtime(), running.l2(), null);
+      PrometheusMetrics metrics =
+          PrometheusMetrics.forSwitch(running.runtime(), running.l2(), () -> 0, () -> 0);
       Thread.sleep(200);
       String first = metrics.render();
       Thread.sleep(200);

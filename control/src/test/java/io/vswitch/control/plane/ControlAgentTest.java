@@ -197,6 +197,7 @@ class ControlAgentTest {
       RejectedExecutionException busy =
           assertThrows(RejectedExecutionException.class, () -> agent.submit(() -> 4));
       assertTrue(busy.getMessage().contains("busy"), busy.getMessage());
+      assertEquals(1, agent.rejected(), "counted for vswitch_control_rejected_tasks_total");
       release.countDown();
       assertEquals(1, blocker.get(30, TimeUnit.SECONDS));
       assertEquals(2, queued1.get(30, TimeUnit.SECONDS));
@@ -226,6 +227,9 @@ class ControlAgentTest {
             .start()) {
       assertTrue(twice.await(30, TimeUnit.SECONDS), "ran again after failing");
       assertEquals(5, agent.submit(() -> 5));
+      // counted for vswitch_control_duty_failures_total: every run so far failed
+      long failures = agent.dutyFailures().get("broken");
+      assertTrue(failures >= 2 && failures <= runs.get(), failures + " of " + runs.get());
     }
     String logged = log.toString(StandardCharsets.UTF_8);
     assertTrue(logged.contains("control duty 'broken' failed"), logged);

@@ -42,6 +42,7 @@ public final class StrictHttpServer implements AutoCloseable {
   private final HttpLimits limits;
   private final Function<HttpRequest, HttpResponse> handler;
   private final Semaphore slots;
+  private final HttpStats stats;
   private final ExecutorService connections =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vswitch-api-", 0).factory());
   private final ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1);
@@ -64,6 +65,9 @@ public final class StrictHttpServer implements AutoCloseable {
     this.limits = limits;
     this.handler = handler;
     this.slots = new Semaphore(limits.maxConnections());
+    this.stats =
+        new HttpStats(
+            () -> limits.maxConnections() - slots.availablePermits(), limits.maxConnections());
     timers.setRemoveOnCancelPolicy(true);
     timers.setThreadFactory(
         r -> Thread.ofPlatform().daemon().name("vswitch-api-timer").unstarted(r));
@@ -76,6 +80,11 @@ public final class StrictHttpServer implements AutoCloseable {
 
   public SocketAddress address() {
     return bound;
+  }
+
+  /** What it answered so far, and its connections now. */
+  public HttpStats stats() {
+    return stats;
   }
 
   private void accept() {
@@ -121,7 +130,8 @@ public final class StrictHttpServer implements AutoCloseable {
     return new HttpResponse(status, json, "application/json");
   }
 
-  private static void write(SocketChannel channel, HttpResponse response) throws IOException {
+  private void write(SocketChannel channel, HttpResponse response) throws IOException {
+    stats.answered(response.status());
     ByteBuffer out = ByteBuffer.wrap(response.encode());
     while (out.hasRemaining()) {
       channel.write(out);

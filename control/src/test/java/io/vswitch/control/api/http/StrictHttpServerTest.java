@@ -88,12 +88,17 @@ class StrictHttpServerTest {
     // over the limit: answered at once, 503, not queued behind the idle ones
     String busy = request("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assertTrue(busy.startsWith("HTTP/1.1 503"), busy);
+    assertEquals(LIMITS.maxConnections(), server.stats().openConnections(), "all slots held");
     for (SocketChannel c : idle) {
       assertTrue(readAll(c).startsWith("HTTP/1.1 408"), "each idle one is cut off");
       c.close();
     }
     String later = request("GET /after HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assertTrue(later.startsWith("HTTP/1.1 200"), "the slots come back: " + later);
+    // what /metrics reports as vswitch_api_responses_total: the transport's answers too
+    assertEquals(1, server.stats().responses(503));
+    assertEquals(LIMITS.maxConnections(), server.stats().responses(408));
+    assertEquals(1, server.stats().responses(200));
   }
 
   @Test
