@@ -38,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Each L2 stage alone over a burst of 32 real mbufs (64-byte UDP frames from {@code flows}
  * sources), ns per packet: parse, VLAN classify, learn and forward against an FDB of {@code
  * fdbEntries} entries, and the egress stage pushing an 802.1Q tag for a trunk. The sum is what the
- * L2 pipeline costs on top of rx/tx (see CrossConnectBench for those).
+ * L2 pipeline costs on top of rx/tx (see CrossConnectBench for those), but not what the switch's
+ * worker spends per packet: L2AgentBench runs the real agent pass, and perf/README.md ("Where the
+ * cycles go") lists what the stage sum leaves out, with numbers.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -65,6 +67,9 @@ public class L2StageBench extends BurstBenchmark {
   private final VlanClassifyStage classify = new VlanClassifyStage();
   private LearnStage learn;
   private ForwardStage forward;
+  private Fdb floodFdb;
+  private LearnStage floodLearn;
+  private ForwardStage floodForward;
   private EgressStage egress;
 
   @Override
@@ -87,6 +92,13 @@ public class L2StageBench extends BurstBenchmark {
     fdb.learn(Fdb.key(10, TrafficSpec.SINK_MAC), 1, 1); // the frames' destination: on the trunk
     learn = new LearnStage(fdb);
     forward = new ForwardStage(fdb);
+    // the end-to-end bench's case: the destination is never learned, so every frame floods
+    floodFdb = new Fdb(Math.max(fdbEntries, 1024), 300);
+    for (long mac = 0; mac < fdbEntries; mac++) {
+      floodFdb.learn(Fdb.key(10, 0x0600_0000_0000L | mac), 1, 1);
+    }
+    floodLearn = new LearnStage(floodFdb);
+    floodForward = new ForwardStage(floodFdb);
     egress = new EgressStage(BenchEal.pool().segment());
     tx = new TxBuffer[] {null, new TxBuffer(new DiscardPort(1), 0, counters.slot(0, 1), arena)};
   }
@@ -94,6 +106,7 @@ public class L2StageBench extends BurstBenchmark {
   @TearDown(Level.Trial)
   public void tearDownStages() throws IOException {
     fdb.close();
+    floodFdb.close();
     counters.close();
     Files.deleteIfExists(dir.resolve("counters"));
     Files.deleteIfExists(dir);
@@ -145,6 +158,23 @@ public class L2StageBench extends BurstBenchmark {
     classify.run(ctx, access);
     learn.run(ctx, 2);
     forward.run(ctx, tables, 2);
+    egress.run(ctx, tables, tx);
+    tx[1].flush();
+    restoreBurst();
+    return ctx.egress[0];
+  }
+
+  /**
+   * The same pipeline for a destination nobody sent from (scripts/bench.sh's l2 rows: "unicast"
+   * traffic is unknown unicast), so egress floods it to the VLAN's other member, the trunk.
+   */
+  @Benchmark
+  @OperationsPerInvocation(BURST)
+  public int pipelineFlooded() {
+    parse.run(begin());
+    classify.run(ctx, access);
+    floodLearn.run(ctx, 2);
+    floodForward.run(ctx, tables, 2);
     egress.run(ctx, tables, tx);
     tx[1].flush();
     restoreBurst();
