@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-hugepages) hugepages=off ;;
     --list) sed -n 's/^- name: //p' "$VSWITCH_ROOT/perf/bench/configurations.yaml"; exit 0 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --*) args+=("$1" "$2"); shift ;;
     *) [ -z "$row" ] || die "one row at a time (got '$row' and '$1')"; row=$1 ;;
   esac
