@@ -36,8 +36,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The L2 stages over a burst of 32 real mbufs (64-byte UDP frames from {@code flows} sources), ns
  * per packet: parse, VLAN classify, learn and forward against an FDB of {@code fdbEntries} entries,
- * and the access port's whole compiled feature list ending in a tag push for a trunk. The last is
- * what the L2 pipeline costs on top of rx/tx (see CrossConnectBench for those).
+ * and the access port's whole compiled feature list ending in a tag push for a trunk (to a learned
+ * destination, and to one nobody sent from, which floods). The last two are what the L2 pipeline
+ * costs on top of rx/tx (see CrossConnectBench for those), but not what the switch's worker spends
+ * per packet: L2AgentBench runs the real agent pass, and perf/README.md ("Where the cycles go")
+ * lists what the stage sum leaves out, with numbers.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -61,6 +64,8 @@ public class L2StageBench extends BurstBenchmark {
   private PortPolicy access;
   private TxSet tx;
   private Stage[] stages;
+  private Stage[] floodStages;
+  private Fdb floodFdb;
   private Feature[] accessFeatures;
 
   @Override
@@ -83,6 +88,14 @@ public class L2StageBench extends BurstBenchmark {
     fdb.learn(Fdb.key(10, TrafficSpec.SINK_MAC), 1, 1); // the frames' destination: on the trunk
     stages =
         Feature.instantiate(new StageResources(0, fdb, BenchEal.pool().segment(), 1_000_000_000L));
+    // the end-to-end bench's case: the destination is never learned, so every frame floods
+    floodFdb = new Fdb(Math.max(fdbEntries, 1024), 300);
+    for (long mac = 0; mac < fdbEntries; mac++) {
+      floodFdb.learn(Fdb.key(10, 0x0600_0000_0000L | mac), 1, 1);
+    }
+    floodStages =
+        Feature.instantiate(
+            new StageResources(0, floodFdb, BenchEal.pool().segment(), 1_000_000_000L));
     accessFeatures = tables.features(0);
     tx =
         new TxSet(
@@ -94,6 +107,7 @@ public class L2StageBench extends BurstBenchmark {
   @TearDown(Level.Trial)
   public void tearDownStages() throws IOException {
     fdb.close();
+    floodFdb.close();
     counters.close();
     Files.deleteIfExists(dir.resolve("counters"));
     Files.deleteIfExists(dir);
@@ -148,6 +162,22 @@ public class L2StageBench extends BurstBenchmark {
   public int pipelineWithTagPush() {
     begin();
     run(accessFeatures);
+    tx.flush();
+    restoreBurst();
+    return ctx.egress[0];
+  }
+
+  /**
+   * The same pipeline for a destination nobody sent from (scripts/bench.sh's l2 rows: "unicast"
+   * traffic is unknown unicast), so egress floods it to the VLAN's other member, the trunk.
+   */
+  @Benchmark
+  @OperationsPerInvocation(BURST)
+  public int pipelineFlooded() {
+    begin();
+    for (Feature f : accessFeatures) {
+      floodStages[f.ordinal()].run(ctx);
+    }
     tx.flush();
     restoreBurst();
     return ctx.egress[0];

@@ -19,9 +19,9 @@ import java.util.Map;
 /**
  * Profiles the switch on one end-to-end bench row: the same generator, sink, cores and switch
  * (VswitchRunner) as scripts/bench.sh, with async-profiler loaded into the switch for the measured
- * window, sampling the worker thread only. Writes a flame graph, the collapsed stacks and a
- * breakdown of the worker's samples into stages and native code, in % and in cycles per packet.
- * scripts/profile.sh is the way in; run it with --help.
+ * window. Writes a flame graph, the collapsed stacks and a breakdown of the worker's samples into
+ * stages and native code, in % and in cycles per packet. scripts/profile.sh is the way in; run it
+ * with --help.
  */
 public final class ProfileMain {
   private ProfileMain() {}
@@ -35,7 +35,7 @@ public final class ProfileMain {
                            ctimer, cycles (needs a hardware PMU)
         --interval-us N    sampling interval in us of CPU time (default 1000)
         --cstack MODE      async-profiler's native stack walker (default vm; default = its own)
-        --agent-options S  more async-profiler options, comma-separated (e.g. lines)
+        --agent-options S  more async-profiler start options, comma-separated (e.g. features=vtable)
         --tsc-hz N         TSC ticks per second (default: measured here against System.nanoTime)
         --warmup S         seconds of forwarding before the profiled window (default 5)
         --seconds S        profiled seconds (default 10)
@@ -209,12 +209,9 @@ public final class ProfileMain {
     @Override
     public void opened(long pid) {
       workers = WorkerThreads.of(pid);
-      StringBuilder filter = new StringBuilder();
-      long lo = workers.tids().get(0);
-      long hi = workers.tids().get(workers.tids().size() - 1);
-      // async-profiler takes one tid or a range; worker threads start one after another
-      filter.append(lo == hi ? Long.toString(lo) : lo + "-" + hi);
-      agent.execute(pid, start + ",filter=" + filter);
+      // Every thread is sampled (async-profiler's tid filter holds for wall-clock mode only); the
+      // breakdown keeps the worker's stacks, which "threads" roots at the thread's name.
+      agent.execute(pid, start);
       loadBefore = loadAverage();
       stat0 = cpuStat(core);
       cpu0 = workers.onCpuNanos();

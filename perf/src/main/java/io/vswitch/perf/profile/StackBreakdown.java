@@ -127,7 +127,7 @@ final class StackBreakdown {
     if (stack.startsWith("[")
         && !stack.startsWith("[" + WorkerThreads.PREFIX)
         && stack.contains(" tid=")) {
-      return; // another thread: async-profiler's thread filter does not hold for every event
+      return; // another thread of the switch
     }
     List<String> frames = frames(stack);
     if (frames.isEmpty()) {
