@@ -154,7 +154,7 @@ perf_loop_main() {
   if [ -z "$gen_core" ]; then
     gen_core=$main_core
     local c
-    for c in $(seq 0 $(($(nproc) - 1))); do
+    for c in $(seq 0 $(($(getconf _NPROCESSORS_ONLN) - 1))); do
       if [ "$c" != "$main_core" ] && [ "$c" != "$worker_core" ]; then gen_core=$c; break; fi
     done
   fi
@@ -182,7 +182,8 @@ perf_loop_main() {
     "$(perf_safepoint_log_opt "$PERF_LOOP_REPORT/safepoint-generator.log")" \
     -cp "$(perf_classpath)" io.vswitch.perf.loop.LoopMain "$kind" \
     --tx "$PERF_LOOP_TX" --rx "$PERF_LOOP_RX" --core "$gen_core" --out "$PERF_LOOP_REPORT" \
-    --main-core "$main_core" --worker-core "$worker_core" --api-socket "$PERF_LOOP_API" \
+    --main-core "$main_core" --worker-core "$worker_core" --online-cores "$(getconf _NPROCESSORS_ONLN)" \
+    --api-socket "$PERF_LOOP_API" --switch-pid "$PERF_SWITCH_PID" \
     --safepoint-log "$PERF_LOOP_REPORT/safepoint-generator.log" \
     --switch-safepoint-log "$PERF_LOOP_REPORT/safepoint-switch.log" \
     "${args[@]}" &

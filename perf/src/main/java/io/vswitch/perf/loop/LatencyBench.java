@@ -6,6 +6,7 @@ import io.vswitch.perf.loop.tail.CoreLayout;
 import io.vswitch.perf.loop.tail.Interval;
 import io.vswitch.perf.loop.tail.IntervalLog;
 import io.vswitch.perf.loop.tail.SafepointLog;
+import io.vswitch.perf.loop.tail.SchedReading;
 import io.vswitch.perf.loop.tail.StallScrape;
 import io.vswitch.perf.loop.tail.StallScraper;
 import io.vswitch.perf.loop.tail.TailCapture;
@@ -59,7 +60,13 @@ final class LatencyBench {
             Integer.parseInt(opt.getOrDefault("core", "0")),
             Integer.parseInt(opt.getOrDefault("worker-core", "-1")),
             Integer.parseInt(opt.getOrDefault("main-core", "-1")),
-            io.vswitch.ffm.CpuAffinity.onlineCpus());
+            Integer.parseInt(
+                opt.getOrDefault(
+                    "online-cores", Integer.toString(io.vswitch.ffm.CpuAffinity.onlineCpus()))));
+    Path workerSched =
+        opt.containsKey("switch-pid")
+            ? SchedReading.findThread(Long.parseLong(opt.get("switch-pid")), "vswitch-worker0")
+            : null;
     TailCapture capture = new TailCapture(TAIL_CAPACITY, GAP_CAPACITY);
     StallScraper scraper = startScraper(layout.main());
     try {
@@ -95,12 +102,14 @@ final class LatencyBench {
         long threshold = pre.getTotalCount() == 0 ? 0 : pre.getValueAtPercentile(99);
         capture.reset((long) (threshold * ticksPerNano), (long) (gapNanos * ticksPerNano));
         Histogram h = LatencySummary.newHistogram();
+        SchedReading sched0 = SchedReading.now(workerSched);
         long tsc0 = Eal.rdtsc();
         long nanos0 = System.nanoTime();
         LoopGenerator.Trial t =
             gen.run(size, maxPps * load, nanos, LoopMain.DRAIN_NANOS, h, capture);
         long tsc1 = Eal.rdtsc();
         long nanos1 = System.nanoTime();
+        SchedReading sched = SchedReading.now(workerSched).minus(sched0);
         LatencySummary s = LatencySummary.of(h);
         LatencySummary.saveHgrm(h, out.resolve(name + ".hgrm"));
         TailCorrelation.Result c =
@@ -134,6 +143,7 @@ final class LatencyBench {
                         threshold / 1e3)
                     : ""));
         details.addAll(c.lines());
+        details.add(sched.describe());
         if (capture.samples().dropped() > 0) {
           details.add("  (" + capture.samples().dropped() + " slow frames not kept: log full)");
         }

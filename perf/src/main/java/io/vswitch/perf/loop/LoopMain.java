@@ -20,6 +20,8 @@ import java.util.Map;
  *          [--safepoint-log F] [--switch-safepoint-log F] (both JVMs' -Xlog:safepoint files)
  *          [--api-socket S --scrape-ms 100] (the switch's API, for its worker-stall histogram)
  *          [--gap-us 5] (generator loop gaps at least this long are kept)
+ *          [--online-cores N] [--switch-pid P] (the machine's cores; the switch, for its worker's
+ *          schedstat)
  * rfc2544  --tx DEVARGS --rx DEVARGS --out DIR [--core 0] [--sizes 64,128,...] [--trial-seconds 2]
  *          [--resolution 0.01] [--loss-steps 10]
  * </pre>

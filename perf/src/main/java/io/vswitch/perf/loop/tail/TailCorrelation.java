@@ -29,8 +29,13 @@ public final class TailCorrelation {
     }
   }
 
-  /** What one source explains: samples overlapping it and the share of the total excess covered. */
-  public record SourceResult(String source, int overlapping, double excessShare) {}
+  /**
+   * What one source explains: samples overlapping it and the share of the total excess covered; and
+   * how many of its intervals there were, the longest (ns), so that "0 of N" can be told from
+   * "there was nothing to overlap".
+   */
+  public record SourceResult(
+      String source, int overlapping, double excessShare, int intervals, long longestNanos) {}
 
   /** Per sample: latency, and per source what it overlapped (empty: nothing). */
   public record SampleRow(Sample sample, long excess, List<String> hits) {}
@@ -66,11 +71,14 @@ public final class TailCorrelation {
         out.add(
             String.format(
                 Locale.ROOT,
-                "  tail samples overlapping a %s: %d of %d (covers %.1f%% of their excess over p50)",
+                "  tail samples overlapping a %s: %d of %d (covers %.1f%% of their excess over"
+                    + " p50; %d in the trial, longest %.1f us)",
                 s.source,
                 s.overlapping,
                 samples,
-                s.excessShare * 100));
+                s.excessShare * 100,
+                s.intervals,
+                s.longestNanos / 1e3));
       }
       out.add(
           String.format(
@@ -167,7 +175,9 @@ public final class TailCorrelation {
           new SourceResult(
               k,
               overlapping.get(k)[0],
-              totalExcess == 0 ? 0 : covered.get(k)[0] / (double) totalExcess));
+              totalExcess == 0 ? 0 : covered.get(k)[0] / (double) totalExcess,
+              sources.get(k).size(),
+              longest.get(k)));
     }
     long smallestExcess = rows.stream().mapToLong(SampleRow::excess).min().orElse(Long.MAX_VALUE);
     int large = 0;

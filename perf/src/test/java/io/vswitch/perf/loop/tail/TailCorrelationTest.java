@@ -36,6 +36,8 @@ class TailCorrelationTest {
             List.of());
     assertEquals(3, r.samples());
     assertEquals(1, r.source("switch JVM safepoint").overlapping());
+    assertEquals(1, r.source("switch JVM safepoint").intervals());
+    assertEquals(100_000, r.source("generator loop gap").longestNanos());
     assertEquals(50.0 / 180, r.source("switch JVM safepoint").excessShare(), 1e-9);
     assertEquals(1, r.source("generator loop gap").overlapping());
     assertEquals(30.0 / 180, r.source("generator loop gap").excessShare(), 1e-9);
