@@ -75,6 +75,12 @@ final class LatencyBench {
       double maxPps = max.receivedMpps() * 1e6;
       emit(layout.describe());
       emit(
+          "  machine load average (1/5/15 min): "
+              + loadAverage()
+              + " on "
+              + layout.online()
+              + " cores");
+      emit(
           String.format(
               Locale.ROOT,
               "latency: %d-byte frames; most the loop delivers: %.3f Mpps (sent %.3f Mpps, lost"
@@ -244,6 +250,15 @@ final class LatencyBench {
               row.hits().isEmpty() ? "-" : String.join("; ", row.hits())));
     }
     Files.write(file, lines);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   private void emit(String line) {
