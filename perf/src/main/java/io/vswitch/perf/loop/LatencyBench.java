@@ -205,7 +205,7 @@ final class LatencyBench {
     List<Interval> gaps = new ArrayList<>();
     IntervalLog g = capture.gaps();
     for (int i = 0; i < g.size(); i++) {
-      gaps.add(new Interval(clock.nanos(g.start(i)), clock.nanos(g.end(i)), "gap"));
+      gaps.add(new Interval(clock.nanos(g.start(i)), clock.nanos(g.end(i)), ""));
     }
     sources.put("generator loop gap", gaps);
     List<StallScrape.Window> windows = List.of();

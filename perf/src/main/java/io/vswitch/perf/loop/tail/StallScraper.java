@@ -52,7 +52,7 @@ public final class StallScraper implements AutoCloseable {
         long after = System.nanoTime();
         StallScrape s = StallScrape.parse(text, 0, before, after);
         synchronized (this) {
-          requests.add(new Interval(before, after, "GET /metrics"));
+          requests.add(new Interval(before, after, ""));
           if (s != null) {
             scrapes.add(s);
           }

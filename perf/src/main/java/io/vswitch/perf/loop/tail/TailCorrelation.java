@@ -151,7 +151,13 @@ public final class TailCorrelation {
         if (touched) {
           overlapping.get(e.getKey())[0]++;
           covered.get(e.getKey())[0] += Math.min(excess, overlap);
-          hits.add(String.format(Locale.ROOT, "%s %s %.1fus", e.getKey(), first, overlap / 1e3));
+          hits.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s%s %.1fus",
+                  e.getKey(),
+                  first.isEmpty() ? "" : " \"" + first + "\"",
+                  overlap / 1e3));
         }
       }
       long stall = 0;

@@ -31,8 +31,8 @@ class TailCorrelationTest {
             sources(
                 List.of(new Interval(1_010_000, 1_060_000, "ZMarkEndYoung")),
                 List.of(
-                    new Interval(500_000, 600_000, "gap"), // before every frame
-                    new Interval(2_020_000, 2_050_000, "gap"))),
+                    new Interval(500_000, 600_000, ""), // before every frame
+                    new Interval(2_020_000, 2_050_000, ""))),
             List.of());
     assertEquals(3, r.samples());
     assertEquals(1, r.source("switch JVM safepoint").overlapping());
@@ -44,6 +44,8 @@ class TailCorrelationTest {
     assertEquals(1, r.unexplained());
     assertEquals(1, r.overlappingAny("safepoint"));
     assertEquals(List.of(), r.rows().get(2).hits());
+    assertEquals(List.of("switch JVM safepoint \"ZMarkEndYoung\" 50.0us"), r.rows().get(0).hits());
+    assertEquals(List.of("generator loop gap 30.0us"), r.rows().get(1).hits());
   }
 
   @Test
