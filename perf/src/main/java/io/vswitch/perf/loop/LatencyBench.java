@@ -25,14 +25,14 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The latency mode of {@link LoopMain}: the most the loop delivers, then one trial per load (a
- * fraction of that), each preceded by a one-second trial at the same load whose p99 becomes the
+ * fraction of that), each preceded by a one-second trial at the same load whose p90 becomes the
  * threshold above which the measured trial keeps its frames' send and receive instants. After each
  * trial the frames above its p99.9 are correlated ({@link TailCorrelation}) with the safepoints of
  * both JVMs (their -Xlog:safepoint files), the generator's own loop gaps and the worker-stall
  * histogram scraped from the switch's /metrics.
  */
 final class LatencyBench {
-  private static final int TAIL_CAPACITY = 1 << 20;
+  private static final int TAIL_CAPACITY = 1 << 22;
   private static final int GAP_CAPACITY = 1 << 18;
 
   private final LoopGenerator gen;
@@ -105,7 +105,9 @@ final class LatencyBench {
         String name = String.format(Locale.ROOT, "latency-%db-load%03.0f", size, load * 100);
         Histogram pre = LatencySummary.newHistogram();
         gen.run(size, maxPps * load, 1_000_000_000L, LoopMain.DRAIN_NANOS, pre);
-        long threshold = pre.getTotalCount() == 0 ? 0 : pre.getValueAtPercentile(99);
+        // p90, not p99: on a loaded machine one second's p99 was above the next five seconds'
+        // p99.9, and nothing was kept. ~10% of the frames fit the log at these rates.
+        long threshold = pre.getTotalCount() == 0 ? 0 : pre.getValueAtPercentile(90);
         capture.reset((long) (threshold * ticksPerNano), (long) (gapNanos * ticksPerNano));
         Histogram h = LatencySummary.newHistogram();
         SchedReading sched0 = SchedReading.now(workerSched);
@@ -145,7 +147,7 @@ final class LatencyBench {
                 threshold > h.getValueAtPercentile(99.9)
                     ? String.format(
                         Locale.ROOT,
-                        " (only frames above %.2f us were kept: the pre-trial's p99)",
+                        " (only frames above %.2f us were kept: the pre-trial's p90)",
                         threshold / 1e3)
                     : ""));
         details.addAll(c.lines());
