@@ -20,4 +20,4 @@ set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 source "$here/lib/common.sh"
 source "$VSWITCH_ROOT/perf/lib.sh"
-perf_loop_main latency "$0" 20 "histograms and table in" "$@"
+perf_loop_main latency "$0" 18 "histograms and table in" "$@"
