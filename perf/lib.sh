@@ -4,6 +4,13 @@
 # The switch's options (scripts/lib/common.sh, sourced first): the same collector everywhere.
 PERF_JVM_OPTS=("${VSWITCH_JVM_OPTS[@]}")
 
+# The extra JVM option that logs every safepoint to FILE, stamped with CLOCK_MONOTONIC
+# (timenanos: System.nanoTime() of every JVM here, so two processes' logs line up) and uptime.
+# Appended after PERF_JVM_OPTS, never instead of them.
+perf_safepoint_log_opt() {
+  echo "-Xlog:safepoint*=info:file=$1:uptime,timenanos,tags"
+}
+
 perf_classpath() {
   echo "$VSWITCH_ROOT/perf/target/classes:$VSWITCH_ROOT/perf/target/lib/*"
 }
@@ -72,10 +79,13 @@ perf_report_dir() {
 
 # The loop of the latency and RFC 2544 benches: the switch with two vhost-user ports (server
 # sockets under DIR) cross-connected (or, with MODE=l2, both on access VLAN 10), worker on
-# WORKER_CORE, main on MAIN_CORE. Sets PERF_SWITCH_PID, PERF_LOOP_TX, PERF_LOOP_RX.
+# WORKER_CORE, main on MAIN_CORE, its API (and /metrics) on the unix socket DIR/state/api.sock.
+# Further arguments are extra JVM options, after PERF_JVM_OPTS. Sets PERF_SWITCH_PID,
+# PERF_LOOP_TX, PERF_LOOP_RX, PERF_LOOP_API.
 PERF_SWITCH_PID=
 perf_start_loop_switch() {
   local dir=$1 mode=$2 main_core=$3 worker_core=$4 hugepages=$5
+  shift 5
   local cfg="$dir/switch.yaml" forwarding
   if [ "$mode" = l2 ]; then
     forwarding="port-groups:
@@ -95,9 +105,10 @@ YAML
   # Workaround: ConfigValidator checks every iface= against /sys/class/net, vhost sockets too.
   # Relative socket paths that also name entries of /sys/class/net/lo pass the check, and DPDK
   # creates them under the switch's working directory ($dir/sw/lo/...).
-  mkdir -p "$dir/sw/lo"
-  (cd "$dir/sw" && exec java "${PERF_JVM_OPTS[@]}" -cp "$(perf_classpath)" \
-    io.vswitch.control.VswitchMain --config "$cfg" --counters "$dir/counters") \
+  mkdir -p "$dir/sw/lo" "$dir/state"
+  (cd "$dir/sw" && exec java "${PERF_JVM_OPTS[@]}" "$@" -cp "$(perf_classpath)" \
+    io.vswitch.control.VswitchMain --config "$cfg" --counters "$dir/counters" \
+    --state-dir "$dir/state") \
     > "$dir/switch.log" 2>&1 &
   PERF_SWITCH_PID=$!
   for _ in $(seq 1 600); do
@@ -112,27 +123,41 @@ YAML
   grep -q '^vswitch: running' "$dir/switch.log" || die "the switch did not start in 60 s"
   PERF_LOOP_TX="net_virtio_user0,path=$dir/sw/lo/statistics"
   PERF_LOOP_RX="net_virtio_user1,path=$dir/sw/lo/queues"
+  PERF_LOOP_API="$dir/state/api.sock"
 }
 
 # The body shared by scripts/latency.sh and scripts/rfc2544.sh: parse the common options, start the
-# switch between two vhost-user ports, run LoopMain KIND as the generator on the main core, and
-# clean up everything on exit.
+# switch between two vhost-user ports, run LoopMain KIND as the generator, and clean up everything
+# on exit. Cores: the switch's worker (--worker-core), its main thread, where HousekeepingAffinity
+# also keeps its JVM's other threads (--main-core), and the generator's thread (--gen-core). With
+# 3 or more cores the defaults give each its own (0 main, 1 worker, 2 generator); with fewer the
+# generator shares the main core, and the table says so. The generator's JVM runs under taskset
+# on the main core (its own GC/JIT threads); only its generator thread pins itself elsewhere.
+# Both JVMs log their safepoints into the report directory.
 #   perf_loop_main KIND SCRIPT HELP_LINES DONE_MESSAGE "$@"
 perf_loop_main() {
   local kind=$1 script=$2 help_lines=$3 done_message=$4
   shift 4
-  local mode=xconnect main_core=0 worker_core=1
+  local mode=xconnect main_core=0 worker_core=1 gen_core=
   local args=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --l2) mode=l2 ;;
       --main-core) main_core=$2; shift ;;
       --worker-core) worker_core=$2; shift ;;
+      --gen-core) gen_core=$2; shift ;;
       -h|--help) sed -n "2,${help_lines}p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
       *) args+=("$1") ;;
     esac
     shift
   done
+  if [ -z "$gen_core" ]; then
+    gen_core=$main_core
+    local c
+    for c in $(seq 0 $(($(getconf _NPROCESSORS_ONLN) - 1))); do
+      if [ "$c" != "$main_core" ] && [ "$c" != "$worker_core" ]; then gen_core=$c; break; fi
+    done
+  fi
   [ "$(id -u)" -eq 0 ] || die "the $kind bench runs DPDK processes and needs root"
   find_java
   require_dpdk
@@ -146,10 +171,21 @@ perf_loop_main() {
   perf_reserve_hugepages 900
 
   cd "$VSWITCH_ROOT"
-  perf_start_loop_switch "$PERF_LOOP_WORK" "$mode" "$main_core" "$worker_core" on
-  note "switch running ($mode); generator on core $main_core"
-  java "${PERF_JVM_OPTS[@]}" -cp "$(perf_classpath)" io.vswitch.perf.loop.LoopMain "$kind" \
-    --tx "$PERF_LOOP_TX" --rx "$PERF_LOOP_RX" --core "$main_core" --out "$PERF_LOOP_REPORT" \
+  perf_start_loop_switch "$PERF_LOOP_WORK" "$mode" "$main_core" "$worker_core" on \
+    "$(perf_safepoint_log_opt "$PERF_LOOP_REPORT/safepoint-switch.log")"
+  if [ "$gen_core" = "$main_core" ] || [ "$gen_core" = "$worker_core" ]; then
+    note "switch running ($mode); generator on core $gen_core, SHARED with the switch's $([ "$gen_core" = "$worker_core" ] && echo worker || echo "main thread and JVM housekeeping")"
+  else
+    note "switch running ($mode); generator on core $gen_core of its own"
+  fi
+  taskset -c "$main_core" java "${PERF_JVM_OPTS[@]}" \
+    "$(perf_safepoint_log_opt "$PERF_LOOP_REPORT/safepoint-generator.log")" \
+    -cp "$(perf_classpath)" io.vswitch.perf.loop.LoopMain "$kind" \
+    --tx "$PERF_LOOP_TX" --rx "$PERF_LOOP_RX" --core "$gen_core" --out "$PERF_LOOP_REPORT" \
+    --main-core "$main_core" --worker-core "$worker_core" --online-cores "$(getconf _NPROCESSORS_ONLN)" \
+    --api-socket "$PERF_LOOP_API" --switch-pid "$PERF_SWITCH_PID" \
+    --safepoint-log "$PERF_LOOP_REPORT/safepoint-generator.log" \
+    --switch-safepoint-log "$PERF_LOOP_REPORT/safepoint-switch.log" \
     "${args[@]}" &
   PERF_LOOP_GEN_PID=$!
   wait "$PERF_LOOP_GEN_PID"

@@ -9,6 +9,7 @@ import io.vswitch.ffm.Mempool;
 import io.vswitch.ffm.NativeMemory;
 import io.vswitch.perf.frames.Frames;
 import io.vswitch.perf.frames.TrafficSpec;
+import io.vswitch.perf.loop.tail.TailCapture;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.HdrHistogram.Histogram;
@@ -36,6 +37,7 @@ public final class LoopGenerator implements AutoCloseable {
   private final PacketBatch in = new PacketBatch(arena);
   private final double ticksPerNano;
   private int trialId;
+  private TailCapture capture;
 
   /** One trial's counts. */
   public record Trial(
@@ -90,6 +92,25 @@ public final class LoopGenerator implements AutoCloseable {
     return run(frameSize, pps, nanos, Long.MAX_VALUE, drainNanos, latencies);
   }
 
+  /**
+   * As {@link #run(int, double, long, long, Histogram)}, also keeping the slow frames and the
+   * generator's own loop gaps in {@code tails} (reset by the caller).
+   */
+  public Trial run(
+      int frameSize,
+      double pps,
+      long nanos,
+      long drainNanos,
+      Histogram latencies,
+      TailCapture tails) {
+    capture = tails;
+    try {
+      return run(frameSize, pps, nanos, Long.MAX_VALUE, drainNanos, latencies);
+    } finally {
+      capture = null;
+    }
+  }
+
   /** Back-to-back: {@code frames} frames as fast as possible, then the drain. */
   public Trial burst(int frameSize, long frames, long drainNanos) {
     return run(frameSize, 0, Long.MAX_VALUE / 4, frames, drainNanos, null);
@@ -125,7 +146,11 @@ public final class LoopGenerator implements AutoCloseable {
       long r = receive(latencies, id);
       received += r & 0xFFFF_FFFFL;
       foreign += r >>> 32;
-      now = Eal.rdtsc();
+      long next = Eal.rdtsc();
+      if (capture != null) {
+        capture.pass(now, next);
+      }
+      now = next;
     }
     long sendEnd = now;
     long r = drain(drainNanos, latencies, id);
@@ -169,8 +194,11 @@ public final class LoopGenerator implements AutoCloseable {
           && NativeMemory.getInt(data + STAMP_OFFSET + 12) == id) {
         mine++;
         if (latencies != null) {
-          long ticks = now - NativeMemory.getLong(data + STAMP_OFFSET);
-          latencies.recordValue(Math.max(0, (long) (ticks / ticksPerNano)));
+          long stamp = NativeMemory.getLong(data + STAMP_OFFSET);
+          latencies.recordValue(Math.max(0, (long) ((now - stamp) / ticksPerNano)));
+          if (capture != null) {
+            capture.sample(stamp, now);
+          }
         }
       } else {
         others++;
@@ -181,10 +209,16 @@ public final class LoopGenerator implements AutoCloseable {
   }
 
   private long drain(long nanos, Histogram latencies, int id) {
-    long end = Eal.rdtsc() + (long) (nanos * ticksPerNano);
+    long now = Eal.rdtsc();
+    long end = now + (long) (nanos * ticksPerNano);
     long total = 0;
-    while (Eal.rdtsc() < end) {
+    while (now < end) {
       total += receive(latencies, id);
+      long next = Eal.rdtsc();
+      if (capture != null) {
+        capture.pass(now, next);
+      }
+      now = next;
     }
     return total;
   }

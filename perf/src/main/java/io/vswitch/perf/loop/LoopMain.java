@@ -6,13 +6,9 @@ import io.vswitch.ffm.Mempool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.HdrHistogram.Histogram;
 
 /**
  * The loop bench's generator process: its own EAL and two virtio-user ports attached to the
@@ -20,7 +16,12 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  * latency  --tx DEVARGS --rx DEVARGS --out DIR [--core 0] [--frame-size 64] [--seconds 5]
- *          [--loads 0.1,0.5,0.9]
+ *          [--loads 0.1,0.5,0.9] [--worker-core N --main-core N] (the switch's, for the table)
+ *          [--safepoint-log F] [--switch-safepoint-log F] (both JVMs' -Xlog:safepoint files)
+ *          [--api-socket S --scrape-ms 100] (the switch's API, for its worker-stall histogram)
+ *          [--gap-us 5] (generator loop gaps at least this long are kept)
+ *          [--online-cores N] [--switch-pid P] (the machine's cores; the switch, for its worker's
+ *          schedstat)
  * rfc2544  --tx DEVARGS --rx DEVARGS --out DIR [--core 0] [--sizes 64,128,...] [--trial-seconds 2]
  *          [--resolution 0.01] [--loss-steps 10]
  * </pre>
@@ -86,68 +87,6 @@ public final class LoopMain {
   }
 
   static void latency(LoopGenerator gen, Map<String, String> opt, Path out) {
-    int size = Integer.parseInt(opt.getOrDefault("frame-size", "64"));
-    long nanos = (long) (Double.parseDouble(opt.getOrDefault("seconds", "5")) * 1e9);
-    double[] loads =
-        Arrays.stream(opt.getOrDefault("loads", "0.1,0.5,0.9").split(","))
-            .mapToDouble(Double::parseDouble)
-            .toArray();
-    gen.run(size, 0, 1_000_000_000L, DRAIN_NANOS, null); // warm-up: JIT, rings, caches
-    LoopGenerator.Trial max = gen.run(size, 0, nanos, DRAIN_NANOS, null);
-    double maxPps = max.receivedMpps() * 1e6;
-    System.out.printf(
-        Locale.ROOT,
-        "latency: %d-byte frames; most the loop delivers: %.3f Mpps (sent %.3f Mpps, lost %.4f%%)%n",
-        size,
-        max.receivedMpps(),
-        max.sentMpps(),
-        max.lossRatio() * 100);
-    System.out.printf(
-        Locale.ROOT,
-        "%6s %10s %10s %9s %s%n",
-        "load",
-        "offered",
-        "received",
-        "loss %",
-        LatencySummary.header());
-    List<String> lines = new ArrayList<>();
-    for (double load : loads) {
-      Histogram h = LatencySummary.newHistogram();
-      LoopGenerator.Trial t = gen.run(size, maxPps * load, nanos, DRAIN_NANOS, h);
-      LatencySummary s = LatencySummary.of(h);
-      String line =
-          String.format(
-              Locale.ROOT,
-              "%5.0f%% %10.3f %10.3f %9.4f %s",
-              load * 100,
-              t.sentMpps(),
-              t.receivedMpps(),
-              t.lossRatio() * 100,
-              s.row());
-      System.out.println(line);
-      lines.add(line);
-      LatencySummary.saveHgrm(
-          h,
-          out.resolve(String.format(Locale.ROOT, "latency-%db-load%03.0f.hgrm", size, load * 100)));
-    }
-    try {
-      Files.writeString(
-          out.resolve("latency.txt"),
-          String.format(
-                  Locale.ROOT,
-                  "max %.3f Mpps at %d bytes%n%6s %10s %10s %9s %s%n",
-                  max.receivedMpps(),
-                  size,
-                  "load",
-                  "offered",
-                  "received",
-                  "loss %",
-                  LatencySummary.header())
-              + String.join("\n", lines)
-              + "\n");
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    System.out.println("latency: .hgrm histograms (values in us) in " + out);
+    new LatencyBench(gen, opt, out).run();
   }
 }
