@@ -113,7 +113,7 @@ public final class ConntrackTable implements AutoCloseable {
     }
     this.entries = new CtEntries(capacity);
     long slots = Long.highestOneBit(Math.max(64, (long) capacity * 4 - 1)) << 1;
-    this.index = arena.allocate(slots * 8, 64);
+    this.index = LargeTables.allocate(arena, slots * 8);
     this.mask = slots - 1;
     this.seed = new SecureRandom().nextLong() | 1;
     this.embryonicLimit = embryonicLimit;

@@ -79,7 +79,7 @@ final class CtEntries implements AutoCloseable {
       throw new IllegalArgumentException("conntrack capacity 1.." + CtResult.MAX_ENTRIES);
     }
     this.capacity = capacity;
-    this.seg = arena.allocate((long) capacity * ENTRY_BYTES, 64);
+    this.seg = LargeTables.allocate(arena, (long) capacity * ENTRY_BYTES);
     for (int e = capacity - 1; e >= 0; e--) {
       push(e);
     }
@@ -93,12 +93,16 @@ final class CtEntries implements AutoCloseable {
     return (long) e * ENTRY_BYTES + field;
   }
 
+  // Fields are read and written with plain accesses: the sequence word's CAS, release store and
+  // the readers' load fence order them (as StampedLock's optimistic reads do), a torn snapshot is
+  // caught by the second read of the word, and one VarHandle chain per field made the read too
+  // big for C2 to inline.
   private long get(int e, long field) {
-    return (long) LONG.getOpaque(seg, at(e, field));
+    return seg.get(ValueLayout.JAVA_LONG, at(e, field));
   }
 
   private void put(int e, long field, long value) {
-    LONG.setOpaque(seg, at(e, field), value);
+    seg.set(ValueLayout.JAVA_LONG, at(e, field), value);
   }
 
   long seq(int e) {

@@ -190,7 +190,7 @@ class ConntrackConcurrencyTest {
         assertEquals(CtResult.ESTABLISHED, CtResult.verdict(table.track(ZONE, 1, p, 10_000)));
       }
       assertEquals(0, table.embryonic());
-      int floodPerWorker = 1_500_000;
+      int floodPerWorker = 1_000_000;
       Runnable flood =
           () -> {
             CtPacket f = new CtPacket();
@@ -241,7 +241,7 @@ class ConntrackConcurrencyTest {
       race(
           () -> { // short-lived UDP: each expires 30 s of clock later, about 30,000 packets on
             CtPacket p = new CtPacket();
-            for (int i = 0; i < 1_000_000; i++) {
+            for (int i = 0; i < 200_000; i++) {
               long now = clock.incrementAndGet();
               p.udp(host(0x100000 + (i & 0xFFFF)), 1000 + (i >>> 16), "192.168.0.2", 53);
               if (CtResult.entry(table.track(ZONE, 2, p, now)) < 0) {
