@@ -167,8 +167,10 @@ public final class ConntrackTable implements AutoCloseable {
   }
 
   /**
-   * Creates the connection of a NEW packet that policy allowed (call it with the same packet right
-   * after {@link #track}). If another worker created it meanwhile, updates that one instead.
+   * Creates the connection of a NEW packet that policy allowed: call it with the same packet right
+   * after {@link #track} returned NEW without an entry ({@code CtResult.entry(r) < 0}); a NEW with
+   * an entry belongs to an unreplied connection that track already moved on, and committing it
+   * again would count it twice. If another worker created it meanwhile, updates that one instead.
    * Returns NEW with the entry, INVALID for a packet that cannot open a connection, or a REFUSED_*
    * code (counted, see {@link #refusals}).
    */

@@ -110,6 +110,25 @@ class TcpTrackingTest {
   }
 
   @Test
+  void eachStateHasItsOwnTimeout() {
+    c.client(SYN, 0);
+    c.now += 120_000; // SYN_SENT: 120 s
+    assertEquals(CtResult.INVALID, verdict(c.track(c.fromServer(SYN | ACK, 0))));
+    c.now += 1;
+    c.clientNext += 5000;
+    assertEquals(CtResult.ESTABLISHED, verdict(c.handshake()), "the tuple opens afresh");
+    c.client(FIN | ACK, 0);
+    c.server(FIN | ACK, 0);
+    c.client(ACK, 0);
+    c.now += 119_000; // TIME_WAIT: 120 s
+    assertEquals("TIME_WAIT", state());
+    c.now += 1000;
+    assertEquals(CtResult.INVALID, verdict(c.track(c.fromServer(ACK, 0))));
+    assertEquals(1, table.sweep(1 << 20, c.now));
+    assertEquals(0, table.size());
+  }
+
+  @Test
   void aSynAckWithoutASynIsInvalidAndCreatesNothing() {
     CtPacket p = c.fromServer(SYN | ACK, 0);
     assertEquals(CtResult.INVALID, verdict(c.track(p)));
