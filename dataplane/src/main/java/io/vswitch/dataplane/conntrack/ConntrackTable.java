@@ -167,6 +167,23 @@ public final class ConntrackTable implements AutoCloseable {
   }
 
   /**
+   * Optional first pass over a burst: computes {@code p}'s key and loads its home index slot and
+   * the entry it points to, without using them. On a large table each lookup misses the caches two
+   * or three times, and a packet's commit (a CAS) keeps the CPU from overlapping those misses with
+   * the next packet's; a pass over the whole burst first lets the 32 lookups' misses overlap, and
+   * {@link #track} then finds its lines in cache. Returns what it read, for the caller to sum into
+   * a value it uses, so the loads stay.
+   */
+  public long prefetch(int zone, CtPacket p) {
+    if (p.kind != CtPacket.TUPLE) {
+      return 0;
+    }
+    key(p, zone, p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
+    long v = slotAt(p.hash & mask);
+    return v == EMPTY || v == TOMBSTONE ? v : v + entries.touch((int) v - 1);
+  }
+
+  /**
    * Creates the connection of a NEW packet that policy allowed: call it with the same packet right
    * after {@link #track} returned NEW without an entry ({@code CtResult.entry(r) < 0}); a NEW with
    * an entry belongs to an unreplied connection that track already moved on, and committing it

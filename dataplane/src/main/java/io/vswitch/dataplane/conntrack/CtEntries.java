@@ -113,6 +113,11 @@ final class CtEntries implements AutoCloseable {
     return (int) (meta & 0xFF);
   }
 
+  /** Loads both cache lines of entry {@code e} (see {@link ConntrackTable#prefetch}). */
+  long touch(int e) {
+    return get(e, K0) + get(e, EXPIRES);
+  }
+
   /** Whether entry {@code e} holds {@code p}'s key (normalised, zone included). Racy: a hint. */
   boolean keyMatches(int e, CtPacket p) {
     return get(e, K0) == p.k0

@@ -317,6 +317,7 @@ class ConntrackConcurrencyTest {
           s.dstLo = addresses[i];
           s.innerSrcLo = addresses[i];
         }
+        sum += table.prefetch(ZONE, s);
         sum += table.track(ZONE, 1, s, 10_000 + (n & 1023));
         if ((n & 1023) == 0) {
           shapes[0].srcLo = 0x0000_FFFF_0B00_0000L | (n & 0xFFFFFF); // a new flow now and then

@@ -64,6 +64,18 @@ class ConntrackTableTest {
   }
 
   @Test
+  void aPrefetchPassChangesNothing() {
+    send(p.udp("10.0.0.1", 5353, "10.0.0.2", 53));
+    CtPacket reply = new CtPacket().udp("10.0.0.2", 53, "10.0.0.1", 5353);
+    table.prefetch(ZONE, reply);
+    table.prefetch(ZONE, new CtPacket().udp("10.0.0.9", 1, "10.0.0.2", 53));
+    assertEquals(1, table.size());
+    int r = table.track(ZONE, PORT, reply, now);
+    assertEquals(CtResult.ESTABLISHED, verdict(r));
+    assertTrue(CtResult.isReply(r));
+  }
+
+  @Test
   void udpTimeoutsAreShortUnrepliedAndLongerOnceReplied() {
     send(p.udp("10.0.0.1", 1000, "10.0.0.2", 53));
     now += 30_000;

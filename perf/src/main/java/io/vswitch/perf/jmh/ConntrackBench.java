@@ -50,6 +50,7 @@ public class ConntrackBench {
     private ConntrackTable table;
     private final CtPacket client = new CtPacket();
     private final CtPacket server = new CtPacket();
+    private final CtPacket[] burst = new CtPacket[BURST];
     private int[] order;
     private int next;
 
@@ -69,6 +70,14 @@ public class ConntrackBench {
       }
       client.tcp("10.0.0.0", 40000, "192.168.0.1", 80, CtPacket.ACK, 1001, 7001, 65535);
       server.tcp("192.168.0.1", 80, "10.0.0.0", 40000, CtPacket.ACK, 7001, 1001, 65535);
+      for (int k = 0; k < BURST; k++) {
+        burst[k] = new CtPacket();
+        if ((k & 1) == 0) {
+          burst[k].tcp("10.0.0.0", 40000, "192.168.0.1", 80, CtPacket.ACK, 1001, 7001, 65535);
+        } else {
+          burst[k].tcp("192.168.0.1", 80, "10.0.0.0", 40000, CtPacket.ACK, 7001, 1001, 65535);
+        }
+      }
       order = new int[CONNECTIONS];
       SplittableRandom random = new SplittableRandom(42);
       for (int i = 0; i < CONNECTIONS; i++) {
@@ -79,6 +88,32 @@ public class ConntrackBench {
     @TearDown(Level.Trial)
     public void tearDown() {
       table.close();
+    }
+
+    /**
+     * The same burst as the stage would run it: {@link ConntrackTable#prefetch} over all 32 first,
+     * then track each, so the burst's cache misses overlap.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public long trackEstablishedBurst() {
+      long sum = 0;
+      int base = next;
+      next += BURST;
+      for (int k = 0; k < BURST; k++) {
+        CtPacket p = burst[k];
+        int i = order[(base + k) & (CONNECTIONS - 1)];
+        if ((k & 1) == 0) {
+          p.srcLo = mapped(i);
+        } else {
+          p.dstLo = mapped(i);
+        }
+        sum += table.prefetch(ZONE, p);
+      }
+      for (int k = 0; k < BURST; k++) {
+        sum += table.track(ZONE, 1, burst[k], 20_000);
+      }
+      return sum;
     }
 
     /** A burst of 32 pure ACKs, alternating directions, each of another connection. */
