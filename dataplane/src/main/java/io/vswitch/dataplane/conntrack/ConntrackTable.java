@@ -460,12 +460,21 @@ public final class ConntrackTable implements AutoCloseable {
 
   /**
    * After publishing at {@code slot}: any slot on the walk from {@code home} that a concurrent
-   * sweep emptied meanwhile becomes a tombstone again, so the new entry stays reachable.
+   * sweep emptied meanwhile becomes a tombstone again, so the new entry stays reachable. Backwards,
+   * the order the sweep empties in: the sweep empties a slot only while its successor is EMPTY and
+   * re-checks that successor after its CAS, so whichever of the two comes second sees the other.
+   * (Walking forwards lost entries: the sweep could empty a slot just behind the repair.)
    */
   private void repairPath(long home, long slot) {
-    for (long s = home; s != slot; s = (s + 1) & mask) {
+    if (slot == home) {
+      return;
+    }
+    for (long s = (slot - 1) & mask; ; s = (s - 1) & mask) {
       if (slotAt(s) == EMPTY && LONG.compareAndSet(index, s * 8, EMPTY, TOMBSTONE)) {
         usedSlots.getAndIncrement();
+      }
+      if (s == home) {
+        return;
       }
     }
   }
@@ -503,7 +512,7 @@ public final class ConntrackTable implements AutoCloseable {
     long slot = home;
     for (int n = 0; n < EVICT_WINDOW; n++, slot = (slot + 1) & mask) {
       long v = slotAt(slot);
-      if (v == EMPTY || v == TOMBSTONE || !entries.read((int) v - 1, s)) {
+      if (v == EMPTY || v == TOMBSTONE || !readAt(slot, v, s)) {
         continue;
       }
       if (evictable(s, now, embryonicOnly)) {
@@ -522,7 +531,7 @@ public final class ConntrackTable implements AutoCloseable {
       return false;
     }
     int e = (int) v - 1;
-    if (!entries.read(e, s) || !evictable(s, now, embryonicOnly)) {
+    if (!readAt(victimSlot, v, s) || !evictable(s, now, embryonicOnly)) {
       return false;
     }
     if (remove(victimSlot, e, s)) {
@@ -573,6 +582,17 @@ public final class ConntrackTable implements AutoCloseable {
 
   private static int zoneOf(long k0) {
     return (int) ((k0 >>> 40) & 0xFFFF);
+  }
+
+  /**
+   * Reads the entry slot {@code slot} held as {@code v} into {@code s}, if it still holds it after
+   * the read: an entry read through a slot read earlier may have been removed and reused for
+   * another tuple in between, and acting on it (a sweep judging it a twin, an eviction) would
+   * remove the wrong connection. Once this holds, only the remover that wins the entry's CAS can
+   * take it off that slot.
+   */
+  private boolean readAt(long slot, long v, CtSnapshot s) {
+    return entries.read((int) v - 1, s) && slotAt(slot) == v;
   }
 
   /** The first live entry holding {@code p}'s key (read into {@code s}), expired or not; or -1. */
@@ -702,7 +722,7 @@ public final class ConntrackTable implements AutoCloseable {
       long v = slotAt(slot);
       if (v != EMPTY && v != TOMBSTONE) {
         int e = (int) v - 1;
-        if (entries.read(e, s) && (s.expires - now <= 0 || !reachable(e, slot, probe))) {
+        if (readAt(slot, v, s) && (s.expires - now <= 0 || !reachable(e, slot, probe))) {
           if (remove(slot, e, s)) {
             freed++;
           }
@@ -763,10 +783,9 @@ public final class ConntrackTable implements AutoCloseable {
         continue;
       }
       int e = (int) v - 1;
-      while (entries.read(e, s)
+      while (readAt(slot, v, s)
           && (zone < 0 || zoneOf(entries.key(e, 0)) == zone)
-          && (port < 0 || s.port == port)
-          && slotAt(slot) == v) {
+          && (port < 0 || s.port == port)) {
         if (remove(slot, e, s)) {
           removed++;
           break;
@@ -787,7 +806,7 @@ public final class ConntrackTable implements AutoCloseable {
         continue;
       }
       int e = (int) v - 1;
-      if (!entries.read(e, s) || s.expires - now <= 0) {
+      if (!readAt(slot, v, s) || s.expires - now <= 0) {
         continue;
       }
       long k0 = entries.key(e, 0);

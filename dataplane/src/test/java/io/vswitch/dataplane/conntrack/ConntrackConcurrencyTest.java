@@ -277,6 +277,36 @@ class ConntrackConcurrencyTest {
   }
 
   @Test
+  void anInsertRacingASweepOfItsChainStaysReachable() throws Exception {
+    // A tiny table whose embryonic budget forces an eviction (a tombstone) on nearly every commit,
+    // while the control thread keeps turning chain-ending tombstones back into EMPTY: the race
+    // the insert's path repair and the sweep's re-check close.
+    try (ConntrackTable table = new ConntrackTable(8, 4, CtTimeouts.DEFAULTS)) {
+      AtomicBoolean done = new AtomicBoolean();
+      AtomicLong hidden = new AtomicLong();
+      race(
+          () -> {
+            CtPacket p = new CtPacket();
+            for (int i = 0; i < 1_000_000; i++) {
+              p.udp(host(i & 0xFFFFF), 1000, "192.168.0.1", 53);
+              int r = table.commit(ZONE, 1, p, 10_000);
+              if (CtResult.verdict(r) == CtResult.NEW
+                  && CtResult.entry(table.track(ZONE, 1, p, 10_000)) < 0) {
+                hidden.incrementAndGet();
+              }
+            }
+            done.set(true);
+          },
+          () -> {
+            while (!done.get()) {
+              table.sweep(64, 10_000);
+            }
+          });
+      assertEquals(0, hidden.get(), "connections committed but not found right after");
+    }
+  }
+
+  @Test
   void thePerPacketPathAllocatesNothing() {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
