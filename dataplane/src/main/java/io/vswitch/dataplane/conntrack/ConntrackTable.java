@@ -5,10 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Connection tracking: per-zone connections keyed by the 5-tuple (IPv4 and IPv6), shared by every
@@ -81,21 +78,12 @@ public final class ConntrackTable implements AutoCloseable {
   private final long mask;
   private final long seed;
   private final CtEntries entries;
-  private final int embryonicLimit;
   private volatile CtTimeouts timeouts;
 
-  private final AtomicInteger live = new AtomicInteger();
-  private final AtomicInteger embryonic = new AtomicInteger();
+  private final CtLimits limits;
 
   /** Non-empty index slots (entries and tombstones): inserts stop at 3/4 of the index. */
   private final AtomicLong usedSlots = new AtomicLong();
-
-  private final AtomicIntegerArray perZone = new AtomicIntegerArray(ZONES);
-  private final AtomicIntegerArray perPort = new AtomicIntegerArray(MAX_PORTS);
-  private final AtomicIntegerArray zoneLimit = new AtomicIntegerArray(ZONES);
-  private final AtomicIntegerArray portLimit = new AtomicIntegerArray(MAX_PORTS);
-  private final AtomicLongArray refusals = new AtomicLongArray(CtResult.VERDICTS);
-  private final AtomicLong evictions = new AtomicLong();
 
   // Control thread only.
   private volatile Thread controlOwner;
@@ -116,14 +104,8 @@ public final class ConntrackTable implements AutoCloseable {
     this.index = LargeTables.allocate(arena, slots * 8);
     this.mask = slots - 1;
     this.seed = new SecureRandom().nextLong() | 1;
-    this.embryonicLimit = embryonicLimit;
+    this.limits = new CtLimits(embryonicLimit);
     this.timeouts = timeouts;
-    for (int z = 0; z < ZONES; z++) {
-      zoneLimit.set(z, Integer.MAX_VALUE);
-    }
-    for (int p = 0; p < MAX_PORTS; p++) {
-      portLimit.set(p, Integer.MAX_VALUE);
-    }
   }
 
   /** A table of {@code capacity} with a quarter of it for embryonic entries, Linux's timeouts. */
@@ -226,7 +208,7 @@ public final class ConntrackTable implements AutoCloseable {
       }
       if (r != RETRY) {
         if (CtResult.isRefused(r)) {
-          refusals.getAndIncrement(CtResult.verdict(r));
+          limits.refused(CtResult.verdict(r));
         }
         return r;
       }
@@ -324,7 +306,7 @@ public final class ConntrackTable implements AutoCloseable {
       return RETRY;
     }
     if (wasEmbryonic && !s.has(EMBRYONIC)) {
-      embryonic.getAndDecrement();
+      limits.releaseEmbryonic();
     }
     return CtResult.of(s.has(REPLIED) ? CtResult.ESTABLISHED : CtResult.NEW, dir == 1, e);
   }
@@ -371,13 +353,13 @@ public final class ConntrackTable implements AutoCloseable {
     int oldPort = s.port;
     boolean oldEmbryonic = s.has(EMBRYONIC);
     boolean portMoves = oldPort != port;
-    if (portMoves && !reserve(perPort, portLimit, port)) {
+    if (portMoves && !limits.reservePort(port)) {
       return CtResult.REFUSED_PORT;
     }
     long home = p.hash & mask;
     if (!oldEmbryonic && !reserveEmbryonic(p, home, now)) {
       if (portMoves) {
-        perPort.getAndDecrement(port);
+        limits.releasePort(port);
       }
       return CtResult.REFUSED_EMBRYONIC;
     }
@@ -386,15 +368,15 @@ public final class ConntrackTable implements AutoCloseable {
     s.seq = seq;
     if (!entries.commit(e, s)) {
       if (portMoves) {
-        perPort.getAndDecrement(port);
+        limits.releasePort(port);
       }
       if (!oldEmbryonic) {
-        embryonic.getAndDecrement();
+        limits.releaseEmbryonic();
       }
       return RETRY;
     }
     if (portMoves) {
-      perPort.getAndDecrement(oldPort);
+      limits.releasePort(oldPort);
     }
     return CtResult.of(CtResult.NEW, false, e);
   }
@@ -407,16 +389,16 @@ public final class ConntrackTable implements AutoCloseable {
     if (usedSlots.get() >= (mask + 1) / 4 * 3) {
       return CtResult.REFUSED_FULL; // tombstones pile up faster than sweeps give them back
     }
-    if (!reserve(perPort, portLimit, port)) {
+    if (!limits.reservePort(port)) {
       return CtResult.REFUSED_PORT;
     }
-    if (!reserve(perZone, zoneLimit, zone)) {
-      perPort.getAndDecrement(port);
+    if (!limits.reserveZone(zone)) {
+      limits.releasePort(port);
       return CtResult.REFUSED_ZONE;
     }
     if (!reserveEmbryonic(p, home, now)) {
-      perPort.getAndDecrement(port);
-      perZone.getAndDecrement(zone);
+      limits.releasePort(port);
+      limits.releaseZone(zone);
       return CtResult.REFUSED_EMBRYONIC;
     }
     int e = entries.allocate();
@@ -424,14 +406,14 @@ public final class ConntrackTable implements AutoCloseable {
       e = entries.allocate();
     }
     if (e < 0) {
-      perPort.getAndDecrement(port);
-      perZone.getAndDecrement(zone);
-      embryonic.getAndDecrement();
+      limits.releasePort(port);
+      limits.releaseZone(zone);
+      limits.releaseEmbryonic();
       return CtResult.REFUSED_FULL;
     }
     init(s, p, port, now);
     entries.fill(e, p, s);
-    live.getAndIncrement();
+    limits.added();
     long value = ((p.hash >>> 32) << 32) | (e + 1L);
     int tag = (int) (p.hash >>> 32);
     CtSnapshot other = p.snapshot;
@@ -479,21 +461,12 @@ public final class ConntrackTable implements AutoCloseable {
     }
   }
 
-  private static boolean reserve(AtomicIntegerArray counts, AtomicIntegerArray limits, int i) {
-    if (counts.getAndIncrement(i) >= limits.get(i)) {
-      counts.getAndDecrement(i);
-      return false;
-    }
-    return true;
-  }
-
   /** Room for one more embryonic entry, evicting the oldest one near {@code home} if need be. */
   private boolean reserveEmbryonic(CtPacket p, long home, long now) {
     for (int attempt = 0; attempt < 2; attempt++) {
-      if (embryonic.getAndIncrement() < embryonicLimit) {
+      if (limits.reserveEmbryonic()) {
         return true;
       }
-      embryonic.getAndDecrement();
       if (!reclaim(p.spare, home, now, true)) {
         return false;
       }
@@ -535,7 +508,7 @@ public final class ConntrackTable implements AutoCloseable {
       return false;
     }
     if (remove(victimSlot, e, s)) {
-      evictions.getAndIncrement();
+      limits.evicted();
       return true;
     }
     return false;
@@ -572,12 +545,7 @@ public final class ConntrackTable implements AutoCloseable {
   }
 
   private void release(long k0, int port, boolean wasEmbryonic) {
-    live.getAndDecrement();
-    perZone.getAndDecrement(zoneOf(k0));
-    perPort.getAndDecrement(port);
-    if (wasEmbryonic) {
-      embryonic.getAndDecrement();
-    }
+    limits.removed(zoneOf(k0), port, wasEmbryonic);
   }
 
   private static int zoneOf(long k0) {
@@ -854,13 +822,13 @@ public final class ConntrackTable implements AutoCloseable {
   /** At most {@code limit} connections in {@code zone} (Integer.MAX_VALUE: no limit). */
   public void setZoneLimit(int zone, int limit) {
     requireControlThread("setZoneLimit");
-    zoneLimit.set(zone, limit);
+    limits.setZoneLimit(zone, limit);
   }
 
   /** At most {@code limit} connections created on {@code port}. */
   public void setPortLimit(int port, int limit) {
     requireControlThread("setPortLimit");
-    portLimit.set(port, limit);
+    limits.setPortLimit(port, limit);
   }
 
   /** New timeouts; connections take them at their next packet. */
@@ -875,7 +843,7 @@ public final class ConntrackTable implements AutoCloseable {
 
   /** Entries in use (expired ones included until reclaimed). */
   public int size() {
-    return live.get();
+    return limits.live();
   }
 
   public int capacity() {
@@ -884,29 +852,29 @@ public final class ConntrackTable implements AutoCloseable {
 
   /** Entries not yet established (their own budget). */
   public int embryonic() {
-    return embryonic.get();
+    return limits.embryonic();
   }
 
   public int embryonicLimit() {
-    return embryonicLimit;
+    return limits.embryonicLimit();
   }
 
   public int zoneCount(int zone) {
-    return perZone.get(zone);
+    return limits.zoneCount(zone);
   }
 
   public int portCount(int port) {
-    return perPort.get(port);
+    return limits.portCount(port);
   }
 
   /** Commits refused with {@code verdict} (a REFUSED_* code) since start. */
   public long refusals(int verdict) {
-    return refusals.get(verdict);
+    return limits.refusals(verdict);
   }
 
   /** Unestablished (or expired, or closed) entries dropped to make room since start. */
   public long evictions() {
-    return evictions.get();
+    return limits.evictions();
   }
 
   @Override
