@@ -19,7 +19,8 @@ public final class TestpmdRunner {
   private TestpmdRunner() {}
 
   /** Measures testpmd in {@code mode} (io, macswap, mac, ...). */
-  public static Measurement measure(String name, String mode, BenchSettings s, Path pcap) {
+  public static Measurement measure(
+      String name, String mode, BenchSettings s, Path pcap, double tscHz) {
     List<String> cmd = new ArrayList<>();
     cmd.add("dpdk-testpmd");
     cmd.add("-l");
@@ -39,7 +40,6 @@ public final class TestpmdRunner {
     cmd.add("--burst=32");
     cmd.add("--stats-period=1");
     cmd.add("--auto-start");
-    long runMillis = (s.warmupSeconds() + s.seconds() + 1) * 1000L;
     try (ChildProcess testpmd = ChildProcess.start(name, cmd, s.logDir().resolve(name + ".log"))) {
       String started =
           testpmd.awaitLine(
@@ -47,7 +47,13 @@ public final class TestpmdRunner {
       if (started == null || started.contains("Error")) {
         return Measurement.failed(name, "testpmd did not start; see " + name + ".log");
       }
-      sleep(runMillis);
+      // Sample 0 covers start-up, then the warm-up: the forwarding lcore's CPU is read over the
+      // seconds whose Tx-pps samples are averaged.
+      sleep((1 + s.warmupSeconds()) * 1000L);
+      ThreadCpu.Sample c0 = ThreadCpu.sample(testpmd.pid(), ThreadCpu.DPDK_LCORES);
+      sleep(s.seconds() * 1000L);
+      ThreadCpu.Sample c1 = ThreadCpu.sample(testpmd.pid(), ThreadCpu.DPDK_LCORES);
+      sleep(1000);
       if (!testpmd.isAlive()) {
         return Measurement.failed(name, "testpmd exited early; see " + name + ".log");
       }
@@ -63,7 +69,8 @@ public final class TestpmdRunner {
       for (long v : samples.subList(from, to)) {
         sum += v;
       }
-      return Measurement.ok(name, sum / (to - from) / 1e6, Double.NaN, "C reference, " + mode);
+      return Measurement.ok(name, sum / (to - from) / 1e6, Double.NaN, "C reference, " + mode)
+          .withCpu(c1.coresSince(c0), tscHz);
     }
   }
 
