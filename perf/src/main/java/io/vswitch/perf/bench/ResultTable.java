@@ -27,7 +27,7 @@ public final class ResultTable {
         vs io / vs macswap: this rate over dpdk-testpmd io / macswap in this run. vs OVS: over \
         the OVS-DPDK row named in the note ("vs ovs-..."; else %s), same traffic, rules and cores.
         fwd cpu: cores the forwarding threads ran on over the window (vswitch-worker*, testpmd \
-        lcore-worker-*, OVS pmd-c*; /proc/PID/task/TID/schedstat): 1.00 = one busy-spinning \
+        rte-worker-*, OVS pmd-c*; /proc/PID/task/TID/schedstat): 1.00 = one busy-spinning \
         thread never preempted; less when other processes took its core.
         cyc/pkt: TSC Hz x fwd cpu / packets per second = TSC cycles the forwarding threads ran \
         per packet (busy-spinning, never preempted, one worker: TSC Hz / pps; two workers: both \

@@ -19,8 +19,12 @@ final class ThreadCpu {
   /** The forwarding threads of each program, by the name it gives them. */
   static final Predicate<String> VSWITCH_WORKERS = n -> n.startsWith("vswitch-worker");
 
-  /** DPDK 22.11 names lcore threads lcore-worker-N (testpmd's forwarding lcores). */
-  static final Predicate<String> DPDK_LCORES = n -> n.startsWith("lcore-worker-");
+  /**
+   * DPDK names its worker lcore threads (testpmd's forwarding lcores) rte-worker-N in 22.11 and
+   * lcore-worker-N in 20.11 to 22.07; the main lcore is the process's main thread.
+   */
+  static final Predicate<String> DPDK_LCORES =
+      n -> n.startsWith("rte-worker-") || n.startsWith("lcore-worker-");
 
   /** OVS names a PMD thread pmd-cNN/id:M (core NN). */
   static final Predicate<String> OVS_PMDS = n -> n.startsWith("pmd-c");

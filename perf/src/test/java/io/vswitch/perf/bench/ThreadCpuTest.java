@@ -33,6 +33,16 @@ class ThreadCpuTest {
   }
 
   @Test
+  void testpmdForwardingLcoreIsTheWorkerThread() throws IOException {
+    task(42, "dpdk-testpmd", 5, "0");
+    task(43, "eal-intr-thread", 7, "0");
+    task(44, "rte-worker-1", 11, "1");
+    ThreadCpu.Sample s = ThreadCpu.sample(proc, 42, ThreadCpu.DPDK_LCORES, 0);
+    assertEquals(1, s.threads());
+    assertEquals(11, s.cpuNanos());
+  }
+
+  @Test
   void coresAreCpuTimeOverWallTime() {
     ThreadCpu.Sample a = new ThreadCpu.Sample(1_000_000_000L, 5_000_000_000L, 2);
     ThreadCpu.Sample b = new ThreadCpu.Sample(3_000_000_000L, 8_600_000_000L, 2);
