@@ -10,10 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -35,8 +32,6 @@ public final class OvsRunner {
   private static final String FILE_PREFIX = "vswitch-bench-ovs-" + ProcessHandle.current().pid();
   private static final List<String> TAPS = List.of("ovs-netdev", "br0");
   private static final Path OVS_RUN = Path.of("/var/run/openvswitch");
-  private static final Pattern TX_PACKETS = Pattern.compile("tx pkts=(\\d+)");
-  private static final Pattern FLOW_COUNT = Pattern.compile("flow_count=(\\d+)");
 
   private OvsRunner() {}
 
@@ -183,7 +178,8 @@ public final class OvsRunner {
       long p1 = txPackets(ovs);
       long t1 = System.nanoTime();
       ThreadCpu.Sample c1 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
-      PmdStats pmd = PmdStats.parse(check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-show"), ""));
+      OvsOutput.PmdStats pmd =
+          OvsOutput.PmdStats.parse(check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-show"), ""));
       notes.add(datapathFlows(ovs, s.logDir().resolve(name + "-dpctl-dump-flows.txt")));
       if (p1 <= p0) {
         return Measurement.failed(name, "OVS forwarded nothing; see " + name + "-ovs-vswitchd.log");
@@ -257,7 +253,8 @@ public final class OvsRunner {
       throw new UncheckedIOException(e);
     }
     check(ovs.ofctl("add-flows", "br0", file.toString()), "ovs-ofctl add-flows");
-    int flows = flowCount(check(ovs.ofctl("dump-aggregate", "br0"), "ovs-ofctl dump-aggregate"));
+    int flows =
+        OvsOutput.flowCount(check(ovs.ofctl("dump-aggregate", "br0"), "ovs-ofctl dump-aggregate"));
     if (flows != rules + 1) {
       throw new IllegalStateException(
           "br0 has " + flows + " OpenFlow flows, not " + rules + " drops + NORMAL");
@@ -273,90 +270,13 @@ public final class OvsRunner {
     } catch (IOException e) {
       // the count below is what the table needs
     }
-    return megaflows(dump) + " datapath flows";
-  }
-
-  static long megaflows(String dump) {
-    return dump.lines().filter(l -> l.startsWith("recirc_id(")).count();
-  }
-
-  static int flowCount(String aggregate) {
-    Matcher m = FLOW_COUNT.matcher(aggregate);
-    if (!m.find()) {
-      throw new IllegalStateException("unexpected dump-aggregate answer: " + aggregate.trim());
-    }
-    return Integer.parseInt(m.group(1));
+    return OvsOutput.megaflows(dump) + " datapath flows";
   }
 
   /** The sink's live tx counter (ovsdb's statistics column is refreshed only every 5 s). */
   private static long txPackets(Ovs ovs) {
-    return txPackets(check(ovs.ofctl("dump-ports", "br0", "sink"), "ovs-ofctl dump-ports"));
-  }
-
-  static long txPackets(String dumpPorts) {
-    Matcher m = TX_PACKETS.matcher(dumpPorts);
-    if (!m.find()) {
-      throw new IllegalStateException("unexpected dump-ports answer: " + dumpPorts.trim());
-    }
-    return Long.parseLong(m.group(1));
-  }
-
-  /**
-   * What OVS's own counters of the measured window say (dpif-netdev/pmd-stats-show): where packets
-   * were looked up and OVS's processing cycles per packet, a cross-check of the table's column.
-   */
-  record PmdStats(long packets, long emc, long smc, long megaflow, long upcalls, double cycles) {
-    private static final Pattern LINE = Pattern.compile("^\\s*([a-z. ]+):\\s+([0-9.]+)");
-
-    static PmdStats parse(String show) {
-      long packets = 0;
-      long emc = 0;
-      long smc = 0;
-      long megaflow = 0;
-      long upcalls = 0;
-      double cycles = Double.NaN;
-      boolean inPmd = false;
-      for (String line : show.lines().toList()) {
-        if (line.startsWith("pmd thread")) {
-          inPmd = true;
-          continue;
-        }
-        if (line.startsWith("main thread")) {
-          inPmd = false;
-        }
-        Matcher m = LINE.matcher(line);
-        if (!inPmd || !m.find()) {
-          continue;
-        }
-        String v = m.group(2);
-        switch (m.group(1).trim()) {
-          case "packets received" -> packets += Long.parseLong(v);
-          case "emc hits" -> emc += Long.parseLong(v);
-          case "smc hits" -> smc += Long.parseLong(v);
-          case "megaflow hits" -> megaflow += Long.parseLong(v);
-          case "miss with success upcall", "miss with failed upcall" ->
-              upcalls += Long.parseLong(v);
-          case "avg processing cycles per packet" -> cycles = Double.parseDouble(v);
-          default -> {}
-        }
-      }
-      return new PmdStats(packets, emc, smc, megaflow, upcalls, cycles);
-    }
-
-    String summary() {
-      if (packets == 0) {
-        return "pmd-stats: no packets";
-      }
-      return String.format(
-          Locale.ROOT,
-          "lookups: EMC %.1f%%, SMC %.1f%%, megaflow %.1f%%, upcalls %d; OVS's pmd-stats"
-              + " %.0f cyc/pkt (TSC, preempted time included)",
-          100.0 * emc / packets,
-          100.0 * smc / packets,
-          100.0 * megaflow / packets,
-          upcalls,
-          cycles);
-    }
+    return OvsOutput.txPackets(
+        check(ovs.ofctl("dump-ports", "br0", "sink"), "ovs-ofctl dump-ports"));
   }
 
   /** del-br, then exit --cleanup (removes the taps), then the database; signals if they hang. */

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /** What the runner reads from OVS 3.1's tools, on their real output. */
-class OvsRunnerTest {
+class OvsOutputTest {
   @Test
   void liveTxCounterOfTheSink() {
     String dump =
@@ -16,15 +16,15 @@ class OvsRunnerTest {
           port  1: rx pkts=0, bytes=0, drop=0, errs=0, frame=?, over=?, crc=?
                    tx pkts=6942773, bytes=0, drop=0, errs=0, coll=?
         """;
-    assertEquals(6_942_773L, OvsRunner.txPackets(dump));
-    assertThrows(IllegalStateException.class, () -> OvsRunner.txPackets("ovs-ofctl: no"));
+    assertEquals(6_942_773L, OvsOutput.txPackets(dump));
+    assertThrows(IllegalStateException.class, () -> OvsOutput.txPackets("ovs-ofctl: no"));
   }
 
   @Test
   void flowCountFromDumpAggregate() {
     assertEquals(
         301,
-        OvsRunner.flowCount(
+        OvsOutput.flowCount(
             "NXST_AGGREGATE reply (xid=0x4): packet_count=10669038 byte_count=640142280"
                 + " flow_count=301\n"));
   }
@@ -37,7 +37,7 @@ class OvsRunnerTest {
         recirc_id(0),in_port(3),packet_type(ns=0,id=0),eth(src=02:00:00:00:02:1c,dst=02:00:ff:ff:fe:00),eth_type(0x0800),ipv4(dst=10.1.0.1/128.0.0.0,frag=no), packets:11570, bytes:694200, used:0.005s, actions:push_vlan(vid=10,pcp=0),1
         recirc_id(0),in_port(3),packet_type(ns=0,id=0),eth(src=02:00:00:00:02:1d,dst=02:00:ff:ff:fe:01),eth_type(0x0800),ipv4(dst=10.1.0.1/128.0.0.0,frag=no), packets:11570, bytes:694200, used:0.005s, actions:push_vlan(vid=10,pcp=0),1
         """;
-    assertEquals(2, OvsRunner.megaflows(dump));
+    assertEquals(2, OvsOutput.megaflows(dump));
   }
 
   @Test
@@ -63,7 +63,7 @@ class OvsRunnerTest {
           packets received: 5
           emc hits: 5
         """;
-    OvsRunner.PmdStats s = OvsRunner.PmdStats.parse(show);
+    OvsOutput.PmdStats s = OvsOutput.PmdStats.parse(show);
     assertEquals(3_898_272L, s.packets());
     assertEquals(3_894_449L, s.emc());
     assertEquals(3823, s.megaflow());
