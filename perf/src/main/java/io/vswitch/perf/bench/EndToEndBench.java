@@ -30,7 +30,7 @@ public final class EndToEndBench {
         --main-core C      main/control lcore of every process (default 0)
         --worker-core C    the forwarding core (default 1)
         --second-core C    second worker of 2-worker configurations (default: main core)
-        --entries FILE     switch configurations (default perf/bench/configurations.yaml)
+        --entries FILE     rows: switch configs, OVS bridges (default perf/bench/configurations.yaml)
         --only REGEX       only rows whose name matches (references included when they match)
         --no-references    skip testpmd and the OVS rows
         --ovs on|off|auto  OVS-DPDK rows: auto = when installed (default)
