@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # End-to-end bench: in one run, on the same cores and the same virtual ports (a net_pcap port
 # replaying 64-byte frames forever into a net_null no-rx=1 port), measures dpdk-testpmd io and
-# macswap, OVS-DPDK NORMAL (when installed) and every switch configuration listed in
-# perf/bench/configurations.yaml, and prints one table: Mpps, ratios to the references, and heap
-# bytes per packet on the switch's worker threads.
+# macswap and every row of perf/bench/configurations.yaml (switch configurations, and OVS-DPDK
+# NORMAL bridges with the same traffic and rules when OVS is installed), and prints one table:
+# Mpps, ratios to the references, cycles per packet, heap bytes per packet on the switch's
+# worker threads, then issue 12's targets with pass/fail.
 #
 #   scripts/bench.sh                       # everything, 64-byte frames, 3 s warm-up + 5 s per row
 #   scripts/bench.sh --frame-size 256      # other frame sizes
 #   scripts/bench.sh --only 'xconnect|io'  # a subset (regex on row names)
 #   scripts/bench.sh --with-ovs            # apt-get install openvswitch-switch-dpdk if absent
+#   scripts/bench.sh --with-ovs --only 'io$|^xconnect$|fair'   # the same-traffic rows + targets
 #   scripts/bench.sh --seconds 10 --warmup 5 --worker-core 1 --main-core 0
 #   scripts/bench.sh --no-hugepages        # --no-huge everywhere (much slower; laptops)
 #

@@ -14,11 +14,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One switch configuration the end-to-end bench measures, as perf/bench/configurations.yaml lists
- * it: a name, what the generators replay, which ports count, and the switch's config as a template.
+ * One row the end-to-end bench measures, as perf/bench/configurations.yaml lists it: a name, what
+ * the generators replay, and either the switch's config as a template (plus which ports count and
+ * which OVS row it is compared with) or, for an OVS-DPDK row, what that OVS bridge gets.
+ *
+ * @param versus the OVS row this one's "vs OVS" ratio is against (default {@link ResultTable#OVS})
+ * @param ovs set for an OVS-DPDK row (which then has no config)
  */
 public record BenchEntry(
-    String name, String description, Traffic traffic, List<String> measure, String config) {
+    String name,
+    String description,
+    Traffic traffic,
+    List<String> measure,
+    String config,
+    String versus,
+    Ovs ovs) {
 
   /** What each generator port replays. */
   public record Traffic(Integer flows, String dst) {
@@ -28,18 +38,51 @@ public record BenchEntry(
     }
   }
 
+  /**
+   * What an OVS-DPDK row's bridge gets besides the generator on access port tag 10 and the sink on
+   * trunk 10,20 (OvsRunner).
+   *
+   * @param staticFdb the {@code known} destinations as static FDB entries on the sink, VLAN 10
+   * @param dropRules that many {@link FiveTupleAcl} drop flows above NORMAL
+   */
+  public record Ovs(Boolean staticFdb, Integer dropRules) {
+    public Ovs {
+      staticFdb = staticFdb != null && staticFdb;
+      dropRules = dropRules == null ? 0 : dropRules;
+      if (dropRules < 0 || dropRules > FiveTupleAcl.MAX_RULES) {
+        throw new IllegalArgumentException(
+            "ovs.drop-rules must be 0.." + FiveTupleAcl.MAX_RULES + ", not " + dropRules);
+      }
+    }
+  }
+
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z0-9-]+)}");
 
   public BenchEntry {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("a bench entry needs a name");
     }
-    if (config == null || config.isBlank()) {
+    if (ovs == null && (config == null || config.isBlank())) {
       throw new IllegalArgumentException("bench entry '" + name + "' needs a config");
+    }
+    if (ovs != null && (config != null || measure != null || versus != null)) {
+      throw new IllegalArgumentException(
+          "bench entry '" + name + "' is an OVS row: it takes no config, measure or versus");
     }
     description = description == null ? "" : description;
     traffic = traffic == null ? new Traffic(null, null) : traffic;
     measure = measure == null || measure.isEmpty() ? List.of("sink") : List.copyOf(measure);
+    versus = ovs != null ? null : versus == null ? ResultTable.OVS : versus;
+  }
+
+  /** A switch row compared with the default OVS row. */
+  public BenchEntry(
+      String name, String description, Traffic traffic, List<String> measure, String config) {
+    this(name, description, traffic, measure, config, null, null);
+  }
+
+  public boolean isOvs() {
+    return ovs != null;
   }
 
   public static List<BenchEntry> load(Path file) {
@@ -72,6 +115,9 @@ public record BenchEntry(
 
   /** How many generator ports (${gen}, ${gen1}, ...) the config uses. */
   public int generators() {
+    if (config == null) {
+      return 1;
+    }
     int n = 0;
     while (config.contains("${" + (n == 0 ? "gen" : "gen" + n) + "}")) {
       n++;

@@ -13,10 +13,10 @@ import java.util.regex.Pattern;
 
 /**
  * The end-to-end bench: in one run, on the same cores and the same virtual ports (a net_pcap
- * generator replaying frames forever into a net_null sink), measures testpmd io and macswap,
- * OVS-DPDK NORMAL (when installed) and every switch configuration in
- * perf/bench/configurations.yaml, then prints one table of rates and ratios. scripts/bench.sh is
- * the way in; run it with --help.
+ * generator replaying frames forever into a net_null sink), measures testpmd io and macswap and
+ * every row of perf/bench/configurations.yaml (switch configurations and OVS-DPDK bridges, OVS when
+ * installed), then prints one table of rates, ratios and cycles per packet, its legend, and the
+ * issue's targets with pass/fail. scripts/bench.sh is the way in; run it with --help.
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -30,10 +30,10 @@ public final class EndToEndBench {
         --main-core C      main/control lcore of every process (default 0)
         --worker-core C    the forwarding core (default 1)
         --second-core C    second worker of 2-worker configurations (default: main core)
-        --entries FILE     switch configurations (default perf/bench/configurations.yaml)
+        --entries FILE     rows: switch configs, OVS bridges (default perf/bench/configurations.yaml)
         --only REGEX       only rows whose name matches (references included when they match)
-        --no-references    skip testpmd and OVS
-        --ovs on|off|auto  OVS-DPDK: auto = when installed (default)
+        --no-references    skip testpmd and the OVS rows
+        --ovs on|off|auto  OVS-DPDK rows: auto = when installed (default)
         --hugepages on|off (default on)
         --memory-mb N      DPDK memory per process (default 1024)
         --work-dir DIR     captures, configs, counters (default: a temporary directory)
@@ -65,6 +65,8 @@ public final class EndToEndBench {
         s.warmupSeconds(),
         s.seconds(),
         s.logDir());
+    double tscHz = TscClock.measureHz(500);
+    System.out.printf("bench: TSC %.1f MHz (rdtsc against the monotonic clock)%n", tscHz / 1e6);
     Path basePcap =
         new TrafficSpec(frameSize, 1, TrafficSpec.Destination.UNICAST).writeUnder(workDir);
     List<Measurement> rows = new ArrayList<>();
@@ -73,28 +75,36 @@ public final class EndToEndBench {
           rows,
           only,
           ResultTable.TESTPMD_IO,
-          () -> TestpmdRunner.measure(ResultTable.TESTPMD_IO, "io", s, basePcap));
+          () -> TestpmdRunner.measure(ResultTable.TESTPMD_IO, "io", s, basePcap, tscHz));
       run(
           rows,
           only,
           ResultTable.TESTPMD_MACSWAP,
-          () -> TestpmdRunner.measure(ResultTable.TESTPMD_MACSWAP, "macswap", s, basePcap));
-      if (ovs.equals("on") || (ovs.equals("auto") && OvsRunner.unavailable() == null)) {
-        run(rows, only, ResultTable.OVS, () -> OvsRunner.measure(ResultTable.OVS, s, basePcap));
-      } else if (ovs.equals("auto")) {
-        rows.add(Measurement.skipped(ResultTable.OVS, OvsRunner.unavailable()));
+          () -> TestpmdRunner.measure(ResultTable.TESTPMD_MACSWAP, "macswap", s, basePcap, tscHz));
+    }
+    Map<String, Path> pcaps =
+        pcaps(
+            entries.stream().filter(e -> only.matcher(e.name()).find()).toList(),
+            frameSize,
+            workDir);
+    boolean ovsRuns = ovs.equals("on") || (ovs.equals("auto") && OvsRunner.unavailable() == null);
+    for (BenchEntry e : entries) {
+      if (!e.isOvs()) {
+        run(rows, only, e.name(), () -> VswitchRunner.measure(e, s, pcaps, tscHz));
+      } else if (references && ovsRuns) {
+        run(rows, only, e.name(), () -> OvsRunner.measure(e, s, pcaps.get(e.name()), tscHz));
+      } else if (references && ovs.equals("auto") && only.matcher(e.name()).find()) {
+        rows.add(Measurement.skipped(e.name(), OvsRunner.unavailable()));
       }
     }
-    Map<String, Path> pcaps = pcaps(entries, frameSize, workDir);
-    for (BenchEntry e : entries) {
-      run(rows, only, e.name(), () -> VswitchRunner.measure(e, s, pcaps));
-    }
-    String table = ResultTable.format(rows);
+    String table =
+        ResultTable.format(rows)
+            + "\n"
+            + ResultTable.legend(tscHz)
+            + "\n"
+            + IssueTargets.format(rows);
     System.out.println();
     System.out.print(table);
-    System.out.println(
-        "B/pkt: heap bytes allocated per packet on the switch's worker threads (JFR"
-            + " jdk.ThreadAllocationStatistics over the measured window); '-' for C references.");
     if (opt.containsKey("report")) {
       Path report = Path.of(opt.get("report"));
       if (report.getParent() != null) {

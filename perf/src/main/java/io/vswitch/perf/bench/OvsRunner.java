@@ -1,9 +1,12 @@
 package io.vswitch.perf.bench;
 
+import io.vswitch.perf.frames.Frames;
+import io.vswitch.perf.frames.TrafficSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -11,16 +14,24 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Open vSwitch with DPDK (Debian's openvswitch-switch-dpdk) as the switch to beat: started here
- * with its own database, sockets and logs in a temporary directory, one PMD on the bench's worker
- * core, a netdev bridge with the NORMAL action, the generator on an access port of VLAN 10 and the
- * sink on a trunk of 10 and 20, the layout of the switch's l2-access-trunk entry. Everything is
- * stopped and removed afterwards, also on failure.
+ * Open vSwitch with DPDK (Debian's openvswitch-switch-dpdk) as the switch to beat, on the same
+ * terms as the switch: its own database, sockets and logs in a temporary directory; every non-PMD
+ * thread (main, handlers, revalidators, urcu, EAL's) on the main core, as the switch's control
+ * threads are, by starting ovsdb-server and ovs-vswitchd under {@code taskset -c MAIN} (threads
+ * inherit it) with {@code dpdk-lcore-mask} on the same core; one PMD on the worker core ({@code
+ * pmd-cpu-mask}); a netdev bridge with the NORMAL action, the generator on an access port of VLAN
+ * 10 and the sink on a trunk of 10 and 20, the layout of the switch's l2 entries. An entry's {@code
+ * ovs} block adds static FDB entries ({@code fdb/add}, OVS 2.17+) for the known destinations on the
+ * sink and {@link FiveTupleAcl} drop flows above NORMAL. The pinning, the static entries and the
+ * flow count are checked, not assumed. Everything is stopped ({@code exit --cleanup}, which also
+ * removes the datapath's ovs-netdev and br0 taps) and removed afterwards, also on failure.
  */
 public final class OvsRunner {
   static final Path VSWITCHD = Path.of("/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk");
   static final Path SCHEMA = Path.of("/usr/share/openvswitch/vswitch.ovsschema");
-  private static final String FILE_PREFIX = "vswitch-bench-ovs";
+  private static final String FILE_PREFIX = "vswitch-bench-ovs-" + ProcessHandle.current().pid();
+  private static final List<String> TAPS = List.of("ovs-netdev", "br0");
+  private static final Path OVS_RUN = Path.of("/var/run/openvswitch");
 
   private OvsRunner() {}
 
@@ -36,169 +47,285 @@ public final class OvsRunner {
     return null;
   }
 
-  public static Measurement measure(String name, BenchSettings s, Path pcap) {
+  /** The commands and files of one OVS instance. */
+  private record Ovs(Path dir, Map<String, String> env, String db) {
+    Path ctl() {
+      return dir.resolve("ovs-vswitchd.ctl");
+    }
+
+    ChildProcess.Result vsctl(String... args) {
+      List<String> cmd = new ArrayList<>(List.of("ovs-vsctl", "--db=" + db, "--timeout=60"));
+      cmd.addAll(List.of(args));
+      return ChildProcess.run(cmd, env, 90);
+    }
+
+    ChildProcess.Result appctl(Path target, String... args) {
+      List<String> cmd = new ArrayList<>(List.of("ovs-appctl", "-t", target.toString()));
+      cmd.addAll(List.of(args));
+      return ChildProcess.run(cmd, env, 60);
+    }
+
+    ChildProcess.Result ofctl(String... args) {
+      List<String> cmd = new ArrayList<>(List.of("ovs-ofctl"));
+      cmd.addAll(List.of(args));
+      return ChildProcess.run(cmd, env, 120);
+    }
+  }
+
+  public static Measurement measure(BenchEntry entry, BenchSettings s, Path pcap, double tscHz) {
+    String name = entry.name();
     String why = unavailable();
     if (why != null) {
       return Measurement.skipped(name, why);
     }
+    for (String tap : TAPS) {
+      if (Files.exists(Path.of("/sys/class/net", tap))) {
+        return Measurement.failed(
+            name, "interface " + tap + " exists: another OVS netdev datapath runs on this host");
+      }
+    }
+    boolean ovsRunExisted = Files.exists(OVS_RUN);
     Path dir;
     try {
       dir = Files.createTempDirectory(s.workDir(), "ovs-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    String db = "unix:" + dir.resolve("db.sock");
-    Map<String, String> env =
-        Map.of(
-            "OVS_RUNDIR", dir.toString(),
-            "OVS_LOGDIR", dir.toString(),
-            "OVS_DBDIR", dir.toString(),
-            "OVS_SYSCONFDIR", dir.toString(),
-            "OVS_PKGDATADIR", "/usr/share/openvswitch");
+    Ovs ovs =
+        new Ovs(
+            dir,
+            Map.of(
+                "OVS_RUNDIR", dir.toString(),
+                "OVS_LOGDIR", dir.toString(),
+                "OVS_DBDIR", dir.toString(),
+                "OVS_SYSCONFDIR", dir.toString(),
+                "OVS_PKGDATADIR", "/usr/share/openvswitch"),
+            "unix:" + dir.resolve("db.sock"));
+    String main = Integer.toString(s.mainCore());
     ChildProcess dbServer = null;
     ChildProcess vswitchd = null;
     try {
       check(
           ChildProcess.run(
               List.of("ovsdb-tool", "create", dir.resolve("conf.db").toString(), SCHEMA.toString()),
-              env,
-              30));
+              ovs.env(),
+              30),
+          "ovsdb-tool create");
       dbServer =
           ChildProcess.start(
               "ovsdb-server",
               List.of(
+                  "taskset",
+                  "-c",
+                  main,
                   "ovsdb-server",
                   dir.resolve("conf.db").toString(),
                   "--remote=punix:" + dir.resolve("db.sock"),
                   "--unixctl=" + dir.resolve("ovsdb-server.ctl"),
                   "--log-file=" + dir.resolve("ovsdb-server.log")),
-              s.logDir().resolve("ovsdb-server.log.out"),
-              env);
+              s.logDir().resolve(name + "-ovsdb-server.out"),
+              ovs.env());
       waitForFile(dir.resolve("db.sock"), 20_000);
-      String mask = "0x" + Long.toHexString(1L << s.workerCore());
-      String lcores = "0x" + Long.toHexString(1L << s.mainCore());
       String extra = "--no-pci --file-prefix=" + FILE_PREFIX + (s.hugepages() ? "" : " --no-huge");
-      vsctl(env, db, "--no-wait", "init");
-      vsctl(
-          env,
-          db,
-          "--no-wait",
-          "set",
-          "Open_vSwitch",
-          ".",
-          "other_config:dpdk-init=true",
-          "other_config:dpdk-lcore-mask=" + lcores,
-          "other_config:pmd-cpu-mask=" + mask,
-          "other_config:dpdk-socket-mem=" + s.memoryMb(),
-          "other_config:dpdk-extra=\"" + extra + "\"");
+      check(ovs.vsctl("--no-wait", "init"), "ovs-vsctl init");
+      check(
+          ovs.vsctl(
+              "--no-wait",
+              "set",
+              "Open_vSwitch",
+              ".",
+              "other_config:dpdk-init=true",
+              "other_config:dpdk-lcore-mask=0x" + Long.toHexString(1L << s.mainCore()),
+              "other_config:pmd-cpu-mask=0x" + Long.toHexString(1L << s.workerCore()),
+              "other_config:dpdk-socket-mem=" + s.memoryMb(),
+              "other_config:dpdk-extra=\"" + extra + "\""),
+          "ovs-vsctl set other_config");
       vswitchd =
           ChildProcess.start(
               "ovs-vswitchd",
               List.of(
+                  "taskset",
+                  "-c",
+                  main,
                   VSWITCHD.toString(),
-                  db,
-                  "--unixctl=" + dir.resolve("ovs-vswitchd.ctl"),
+                  ovs.db(),
+                  "--unixctl=" + ovs.ctl(),
                   "--log-file=" + dir.resolve("ovs-vswitchd.log")),
-              s.logDir().resolve("ovs-vswitchd.log.out"),
-              env);
-      vsctl(
-          env,
-          db,
-          "--timeout=60",
-          "add-br",
-          "br0",
-          "--",
-          "set",
-          "bridge",
-          "br0",
-          "datapath_type=netdev");
-      vsctl(
-          env,
-          db,
-          "--timeout=60",
-          "add-port",
-          "br0",
-          "gen",
-          "tag=10",
-          "--",
-          "set",
-          "Interface",
-          "gen",
-          "type=dpdk",
-          "options:dpdk-devargs=\"" + BenchSettings.generator(0, pcap) + "\"");
-      vsctl(
-          env,
-          db,
-          "--timeout=60",
-          "add-port",
-          "br0",
-          "sink",
-          "trunks=10,20",
-          "--",
-          "set",
-          "Interface",
-          "sink",
-          "type=dpdk",
-          "options:dpdk-devargs=\"" + BenchSettings.sink(0) + "\"");
-      String error = vsctlGet(env, db, "Interface", "gen", "error");
-      if (error != null && !error.isBlank() && !error.equals("[]")) {
-        return Measurement.failed(name, "OVS refused the generator port: " + error);
+              s.logDir().resolve(name + "-ovs-vswitchd.out"),
+              ovs.env());
+      awaitControlSocket(vswitchd, ovs.ctl(), 60_000);
+      check(
+          ovs.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"),
+          "add-br");
+      // The sink first: its static entries and the drop flows are in place before the generator
+      // port (whose traffic starts the moment it is added) exists.
+      addPort(ovs, "sink", "trunks=10,20", BenchSettings.sink(0));
+      List<String> notes = new ArrayList<>();
+      if (entry.ovs().staticFdb()) {
+        notes.add(addStaticFdb(ovs));
       }
+      if (entry.ovs().dropRules() > 0) {
+        notes.add(addDropFlows(ovs, entry.ovs().dropRules(), dir));
+      }
+      addPort(ovs, "gen", "tag=10", BenchSettings.generator(0, pcap));
       TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
+      String pinning = ThreadAffinity.problem(vswitchd.pid(), s.mainCore(), s.workerCore());
+      check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-clear"), "pmd-stats-clear");
+      ThreadCpu.Sample c0 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
       long t0 = System.nanoTime();
-      long p0 = txPackets(env, db);
+      long p0 = txPackets(ovs);
       TestpmdRunner.sleep(s.seconds() * 1000L);
-      long p1 = txPackets(env, db);
+      long p1 = txPackets(ovs);
       long t1 = System.nanoTime();
+      ThreadCpu.Sample c1 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
+      OvsOutput.PmdStats pmd =
+          OvsOutput.PmdStats.parse(check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-show"), ""));
+      notes.add(datapathFlows(ovs, s.logDir().resolve(name + "-dpctl-dump-flows.txt")));
       if (p1 <= p0) {
-        return Measurement.failed(name, "OVS forwarded nothing; see " + dir + " logs");
+        return Measurement.failed(name, "OVS forwarded nothing; see " + name + "-ovs-vswitchd.log");
       }
+      notes.add(pmd.summary());
+      notes.add(pinning == null ? "non-PMD threads on core " + main : "NOT PINNED: " + pinning);
       return Measurement.ok(
-          name, (p1 - p0) * 1e3 / (t1 - t0), Double.NaN, "OVS-DPDK NORMAL, access 10 -> trunk");
+              name,
+              (p1 - p0) * 1e3 / (t1 - t0),
+              Double.NaN,
+              entry.description() + " [" + String.join("; ", notes) + "]")
+          .withCpu(c1.coresSince(c0), tscHz);
     } catch (IllegalStateException e) {
       return Measurement.failed(name, e.getMessage());
     } finally {
-      if (vswitchd != null) {
-        vswitchd.stop();
-      }
-      if (dbServer != null) {
-        dbServer.stop();
-      }
-      copyLogs(dir, s.logDir());
+      stop(ovs, vswitchd, dbServer);
+      copyLogs(dir, s.logDir(), name);
       deleteTree(dir);
       deleteTree(Path.of("/var/run/dpdk", FILE_PREFIX));
+      if (!ovsRunExisted) {
+        deleteTree(OVS_RUN);
+      }
     }
   }
 
-  private static long txPackets(Map<String, String> env, String db) {
-    String v = vsctlGet(env, db, "Interface", "sink", "statistics:tx_packets");
+  private static void addPort(Ovs ovs, String port, String vlan, String devargs) {
+    check(
+        ovs.vsctl(
+            "add-port",
+            "br0",
+            port,
+            vlan,
+            "--",
+            "set",
+            "Interface",
+            port,
+            "type=dpdk",
+            "options:dpdk-devargs=\"" + devargs + "\""),
+        "add-port " + port);
+    String error =
+        check(ovs.vsctl("get", "Interface", port, "error"), "get Interface error").trim();
+    if (!error.isBlank() && !error.equals("[]")) {
+      throw new IllegalStateException("OVS refused port " + port + ": " + error);
+    }
+  }
+
+  /** The known destinations on the sink in VLAN 10; fdb/show must list them as static. */
+  private static String addStaticFdb(Ovs ovs) {
+    for (int k = 0; k < TrafficSpec.KNOWN_DESTINATIONS; k++) {
+      String mac = Frames.macText(TrafficSpec.knownDestination(k));
+      check(ovs.appctl(ovs.ctl(), "fdb/add", "br0", "sink", "10", mac), "fdb/add " + mac);
+    }
+    long statics =
+        check(ovs.appctl(ovs.ctl(), "fdb/show", "br0"), "fdb/show")
+            .lines()
+            .filter(l -> l.trim().endsWith("static"))
+            .count();
+    if (statics != TrafficSpec.KNOWN_DESTINATIONS) {
+      throw new IllegalStateException(
+          "fdb/show lists " + statics + " static entries, not " + TrafficSpec.KNOWN_DESTINATIONS);
+    }
+    return statics + " static FDB entries (fdb/add)";
+  }
+
+  /** The drop flows, from a file; dump-aggregate must count them and NORMAL. */
+  private static String addDropFlows(Ovs ovs, int rules, Path dir) {
+    Path file = dir.resolve("flows.txt");
     try {
-      return Long.parseLong(v.replace("\"", "").trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalStateException("unexpected ovs-vsctl answer for tx_packets: " + v);
+      Files.writeString(file, FiveTupleAcl.openFlowFile(rules));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    check(ovs.ofctl("add-flows", "br0", file.toString()), "ovs-ofctl add-flows");
+    int flows =
+        OvsOutput.flowCount(check(ovs.ofctl("dump-aggregate", "br0"), "ovs-ofctl dump-aggregate"));
+    if (flows != rules + 1) {
+      throw new IllegalStateException(
+          "br0 has " + flows + " OpenFlow flows, not " + rules + " drops + NORMAL");
+    }
+    return flows + " OpenFlow flows (" + rules + " drops + NORMAL)";
+  }
+
+  /** Saves the datapath's flows (the megaflow cache) and says how many there are. */
+  private static String datapathFlows(Ovs ovs, Path keep) {
+    String dump = check(ovs.appctl(ovs.ctl(), "dpctl/dump-flows"), "dpctl/dump-flows");
+    try {
+      Files.writeString(keep, dump);
+    } catch (IOException e) {
+      // the count below is what the table needs
+    }
+    return OvsOutput.megaflows(dump) + " datapath flows";
+  }
+
+  /** The sink's live tx counter (ovsdb's statistics column is refreshed only every 5 s). */
+  private static long txPackets(Ovs ovs) {
+    return OvsOutput.txPackets(
+        check(ovs.ofctl("dump-ports", "br0", "sink"), "ovs-ofctl dump-ports"));
+  }
+
+  /** del-br, then exit --cleanup (removes the taps), then the database; signals if they hang. */
+  private static void stop(Ovs ovs, ChildProcess vswitchd, ChildProcess dbServer) {
+    if (vswitchd != null) {
+      if (vswitchd.isAlive()) {
+        ovs.vsctl("--if-exists", "del-br", "br0");
+        ovs.appctl(ovs.ctl(), "exit", "--cleanup");
+        vswitchd.waitFor(20_000);
+      }
+      vswitchd.stop();
+    }
+    if (dbServer != null) {
+      if (dbServer.isAlive()) {
+        ovs.appctl(ovs.dir().resolve("ovsdb-server.ctl"), "exit");
+        dbServer.waitFor(10_000);
+      }
+      dbServer.stop();
+    }
+    for (String tap : TAPS) {
+      // Only when ovs-vswitchd died before its cleanup: we checked at start that none existed.
+      if (Files.exists(Path.of("/sys/class/net", tap))) {
+        ChildProcess.run(List.of("ip", "link", "del", tap), Map.of(), 10);
+      }
     }
   }
 
-  private static String vsctlGet(
-      Map<String, String> env, String db, String table, String record, String column) {
-    ChildProcess.Result r =
-        ChildProcess.run(
-            List.of("ovs-vsctl", "--db=" + db, "--timeout=10", "get", table, record, column),
-            env,
-            30);
-    check(r);
-    return r.output().trim();
-  }
-
-  private static void vsctl(Map<String, String> env, String db, String... args) {
-    List<String> cmd = new ArrayList<>(List.of("ovs-vsctl", "--db=" + db));
-    cmd.addAll(List.of(args));
-    check(ChildProcess.run(cmd, env, 90));
-  }
-
-  private static void check(ChildProcess.Result r) {
+  private static String check(ChildProcess.Result r, String what) {
     if (!r.ok()) {
-      throw new IllegalStateException(r.output().trim().replace('\n', ' '));
+      throw new IllegalStateException(
+          (what.isEmpty() ? "" : what + ": ") + r.output().trim().replace('\n', ' '));
+    }
+    return r.output();
+  }
+
+  /** ovs-vswitchd serves its control socket once DPDK is up; it exits if EAL fails (memory). */
+  private static void awaitControlSocket(ChildProcess vswitchd, Path ctl, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (!Files.exists(ctl)) {
+      if (!vswitchd.isAlive()) {
+        String why = vswitchd.firstLine(l -> l.contains("|EMER|") || l.contains("|ERR|"));
+        throw new IllegalStateException(
+            "ovs-vswitchd exited at start: "
+                + (why == null ? "see its log" : why.replaceFirst("^.*\\|(EMER|ERR)\\|", "")));
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("ovs-vswitchd did not open " + ctl);
+      }
+      TestpmdRunner.sleep(50);
     }
   }
 
@@ -212,14 +339,12 @@ public final class OvsRunner {
     }
   }
 
-  private static void copyLogs(Path from, Path to) {
-    for (String log : List.of("ovs-vswitchd.log", "ovsdb-server.log")) {
+  private static void copyLogs(Path from, Path to, String name) {
+    for (String log : List.of("ovs-vswitchd.log", "ovsdb-server.log", "flows.txt")) {
       try {
         if (Files.exists(from.resolve(log))) {
           Files.copy(
-              from.resolve(log),
-              to.resolve(log),
-              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+              from.resolve(log), to.resolve(name + "-" + log), StandardCopyOption.REPLACE_EXISTING);
         }
       } catch (IOException e) {
         // A missing log is not worth failing the bench for.

@@ -16,10 +16,14 @@ public final class TestpmdRunner {
   private static final Pattern PORT = Pattern.compile("NIC statistics for port (\\d+)");
   private static final Pattern TX_PPS = Pattern.compile("Tx-pps:\\s+(\\d+)");
 
+  private static final String FILE_PREFIX =
+      "vswitch-bench-testpmd-" + ProcessHandle.current().pid();
+
   private TestpmdRunner() {}
 
   /** Measures testpmd in {@code mode} (io, macswap, mac, ...). */
-  public static Measurement measure(String name, String mode, BenchSettings s, Path pcap) {
+  public static Measurement measure(
+      String name, String mode, BenchSettings s, Path pcap, double tscHz) {
     List<String> cmd = new ArrayList<>();
     cmd.add("dpdk-testpmd");
     cmd.add("-l");
@@ -29,7 +33,9 @@ public final class TestpmdRunner {
     cmd.add("1");
     cmd.addAll(s.ealMemoryArgs());
     cmd.add("--no-pci");
-    cmd.add("--no-telemetry"); // else EAL makes /var/run/dpdk/rte for its socket and leaves it
+    cmd.add("--no-telemetry");
+    // EAL makes /var/run/dpdk/<prefix> even --in-memory and leaves it: our own prefix, removed
+    cmd.add("--file-prefix=" + FILE_PREFIX);
     cmd.add("--log-level=warning");
     cmd.add("--vdev=" + BenchSettings.generator(0, pcap));
     cmd.add("--vdev=" + BenchSettings.sink(0));
@@ -39,32 +45,45 @@ public final class TestpmdRunner {
     cmd.add("--burst=32");
     cmd.add("--stats-period=1");
     cmd.add("--auto-start");
-    long runMillis = (s.warmupSeconds() + s.seconds() + 1) * 1000L;
     try (ChildProcess testpmd = ChildProcess.start(name, cmd, s.logDir().resolve(name + ".log"))) {
-      String started =
-          testpmd.awaitLine(
-              l -> l.contains("NIC statistics for port") || l.contains("EAL: Error"), 30_000);
-      if (started == null || started.contains("Error")) {
-        return Measurement.failed(name, "testpmd did not start; see " + name + ".log");
-      }
-      sleep(runMillis);
-      if (!testpmd.isAlive()) {
-        return Measurement.failed(name, "testpmd exited early; see " + name + ".log");
-      }
-      testpmd.stop(); // SIGTERM: testpmd stops, flushes its output, exits
-      List<Long> samples = txPps(testpmd.lines(), 1);
-      // Sample 0 covers start-up; then warm-up samples; then the measured ones.
-      int from = Math.min(samples.size(), 1 + s.warmupSeconds());
-      int to = Math.min(samples.size(), from + s.seconds());
-      if (to - from < 1) {
-        return Measurement.failed(name, "no testpmd rate samples after the warm-up");
-      }
-      double sum = 0;
-      for (long v : samples.subList(from, to)) {
-        sum += v;
-      }
-      return Measurement.ok(name, sum / (to - from) / 1e6, Double.NaN, "C reference, " + mode);
+      return measure(testpmd, name, mode, s, tscHz);
+    } finally {
+      OvsRunner.deleteTree(Path.of("/var/run/dpdk", FILE_PREFIX));
     }
+  }
+
+  private static Measurement measure(
+      ChildProcess testpmd, String name, String mode, BenchSettings s, double tscHz) {
+    String started =
+        testpmd.awaitLine(
+            l -> l.contains("NIC statistics for port") || l.contains("EAL: Error"), 30_000);
+    if (started == null || started.contains("Error")) {
+      return Measurement.failed(name, "testpmd did not start; see " + name + ".log");
+    }
+    // Sample 0 covers start-up, then the warm-up: the forwarding lcore's CPU is read over the
+    // seconds whose Tx-pps samples are averaged.
+    sleep((1 + s.warmupSeconds()) * 1000L);
+    ThreadCpu.Sample c0 = ThreadCpu.sample(testpmd.pid(), ThreadCpu.DPDK_LCORES);
+    sleep(s.seconds() * 1000L);
+    ThreadCpu.Sample c1 = ThreadCpu.sample(testpmd.pid(), ThreadCpu.DPDK_LCORES);
+    sleep(1000);
+    if (!testpmd.isAlive()) {
+      return Measurement.failed(name, "testpmd exited early; see " + name + ".log");
+    }
+    testpmd.stop(); // SIGTERM: testpmd stops, flushes its output, exits
+    List<Long> samples = txPps(testpmd.lines(), 1);
+    // Sample 0 covers start-up; then warm-up samples; then the measured ones.
+    int from = Math.min(samples.size(), 1 + s.warmupSeconds());
+    int to = Math.min(samples.size(), from + s.seconds());
+    if (to - from < 1) {
+      return Measurement.failed(name, "no testpmd rate samples after the warm-up");
+    }
+    double sum = 0;
+    for (long v : samples.subList(from, to)) {
+      sum += v;
+    }
+    return Measurement.ok(name, sum / (to - from) / 1e6, Double.NaN, "C reference, " + mode)
+        .withCpu(c1.coresSince(c0), tscHz);
   }
 
   /** The Tx-pps values testpmd printed for {@code port}, in order. */

@@ -2,6 +2,8 @@ package io.vswitch.perf.bench;
 
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.PortCounter;
+import io.vswitch.perf.frames.Frames;
+import io.vswitch.perf.frames.TrafficSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -41,12 +43,13 @@ public final class VswitchRunner {
     void closed(long pid);
   }
 
-  public static Measurement measure(BenchEntry entry, BenchSettings s, Map<String, Path> pcaps) {
-    return measure(entry, s, pcaps, Window.NONE);
+  public static Measurement measure(
+      BenchEntry entry, BenchSettings s, Map<String, Path> pcaps, double tscHz) {
+    return measure(entry, s, pcaps, tscHz, Window.NONE);
   }
 
   public static Measurement measure(
-      BenchEntry entry, BenchSettings s, Map<String, Path> pcaps, Window window) {
+      BenchEntry entry, BenchSettings s, Map<String, Path> pcaps, double tscHz, Window window) {
     String name = entry.name();
     Path dir = s.workDir().resolve("switch-" + name);
     Path config = dir.resolve("switch.yaml");
@@ -85,12 +88,14 @@ public final class VswitchRunner {
             : Measurement.failed(name, "exit " + code + ": " + why);
       }
       double mpps;
+      double cores;
       long windowStart;
       long windowEnd;
       try (CounterFile file = CounterFile.open(counters)) {
         int[] ports = portIndexes(file, entry.measure());
         TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
         window.opened(sw.pid());
+        ThreadCpu.Sample c0 = ThreadCpu.sample(sw.pid(), ThreadCpu.VSWITCH_WORKERS);
         long t0 = System.nanoTime();
         windowStart = System.currentTimeMillis();
         long p0 = txPackets(file, ports);
@@ -98,6 +103,7 @@ public final class VswitchRunner {
         long p1 = txPackets(file, ports);
         long t1 = System.nanoTime();
         windowEnd = System.currentTimeMillis();
+        cores = ThreadCpu.sample(sw.pid(), ThreadCpu.VSWITCH_WORKERS).coresSince(c0);
         window.closed(sw.pid());
         mpps = (p1 - p0) * 1e3 / (t1 - t0);
       }
@@ -111,7 +117,9 @@ public final class VswitchRunner {
       }
       double bytesPerPacket =
           JfrAllocation.bytesPerPacket(jfr, "vswitch-worker", windowStart, windowEnd, mpps * 1e6);
-      return Measurement.ok(name, mpps, bytesPerPacket, entry.description());
+      return Measurement.ok(name, mpps, bytesPerPacket, entry.description())
+          .withCpu(cores, tscHz)
+          .versus(entry.versus());
     }
   }
 
@@ -154,7 +162,25 @@ public final class VswitchRunner {
         Map.entry("sink3", BenchSettings.sink(3)),
         Map.entry("acl-10-rules", GeneratedAcl.rules(10, "      ")),
         Map.entry("acl-1000-rules", GeneratedAcl.rules(1000, "      ")),
-        Map.entry("acl-10000-rules", GeneratedAcl.rules(10000, "      ")));
+        Map.entry("acl-10000-rules", GeneratedAcl.rules(10000, "      ")),
+        Map.entry("five-tuple-300-rules", FiveTupleAcl.yaml(300, "      ")),
+        Map.entry("five-tuple-10000-rules", FiveTupleAcl.yaml(10_000, "      ")),
+        Map.entry("static-fdb", staticFdb()));
+  }
+
+  /**
+   * The known destinations ({@code traffic: {dst: known}}) as static FDB entries on the sink in
+   * VLAN 10, as a YAML flow sequence: {@code fdb: {static: ${static-fdb}}}.
+   */
+  static String staticFdb() {
+    List<String> entries = new ArrayList<>();
+    for (int k = 0; k < TrafficSpec.KNOWN_DESTINATIONS; k++) {
+      entries.add(
+          "{mac: \""
+              + Frames.macText(TrafficSpec.knownDestination(k))
+              + "\", vlan: 10, port: sink}");
+    }
+    return "[" + String.join(", ", entries) + "]";
   }
 
   private static int[] portIndexes(CounterFile file, List<String> names) {

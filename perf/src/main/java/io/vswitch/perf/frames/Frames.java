@@ -28,6 +28,18 @@ public final class Frames {
 
   public static final long BROADCAST = 0xFFFF_FFFF_FFFFL;
 
+  /** {@code mac} as configs and OVS write it: six lower-case hex pairs separated by colons. */
+  public static String macText(long mac) {
+    StringBuilder out = new StringBuilder(17);
+    for (int shift = 40; shift >= 0; shift -= 8) {
+      if (shift != 40) {
+        out.append(':');
+      }
+      out.append(String.format("%02x", (mac >>> shift) & 0xFF));
+    }
+    return out.toString();
+  }
+
   /**
    * An untagged IPv4/UDP frame of {@code frameSize} bytes on the wire (FCS included), so {@code
    * frameSize - 4} bytes long, from {@code srcMac} to {@code dstMac}; {@code flow} varies the IPv4

@@ -6,22 +6,27 @@ import java.util.List;
 
 /**
  * What a generator port replays: {@code flows} frames of {@code frameSize} bytes, each from its own
- * source MAC and IPv4 address, all to one destination: an unknown unicast MAC, or broadcast.
+ * source MAC, IPv4 address and UDP port, to an unknown unicast MAC, to broadcast, or spread round
+ * robin over {@link #KNOWN_DESTINATIONS} MACs a switch has static FDB entries for (forwarded to one
+ * port, never flooded: the traffic a switch under test and OVS-DPDK both see as known unicast).
  */
 public record TrafficSpec(int frameSize, int flows, Destination destination) {
   /** Where the frames go. */
   public enum Destination {
     /** One unicast MAC the switch never learns (nothing sends from it): flooded in its VLAN. */
     UNICAST,
+    /** {@link #KNOWN_DESTINATIONS} MACs, flow f to {@code knownDestination(f % 4)}. */
+    KNOWN,
     BROADCAST;
 
     public static Destination parse(String text) {
       return switch (text == null ? "unicast" : text) {
         case "unicast" -> UNICAST;
+        case "known" -> KNOWN;
         case "broadcast" -> BROADCAST;
         default ->
             throw new IllegalArgumentException(
-                "destination '" + text + "' is unknown: use unicast or broadcast");
+                "destination '" + text + "' is unknown: use unicast, known or broadcast");
       };
     }
   }
@@ -32,6 +37,21 @@ public record TrafficSpec(int frameSize, int flows, Destination destination) {
   /** The destination MAC of {@link Destination#UNICAST} traffic. */
   public static final long SINK_MAC = Frames.mac(0xFFFF_FF00L);
 
+  /**
+   * How many destination MACs {@link Destination#KNOWN} traffic goes to: a few hosts behind the
+   * sink, each the target of many flows, so a cache keyed on the MAC pair still sees every flow.
+   */
+  public static final int KNOWN_DESTINATIONS = 4;
+
+  /** The {@code k}-th destination of {@link Destination#KNOWN} traffic (02:00:ff:ff:fe:0k). */
+  public static long knownDestination(int k) {
+    if (k < 0 || k >= KNOWN_DESTINATIONS) {
+      throw new IllegalArgumentException(
+          "known destination " + k + " is not 0.." + KNOWN_DESTINATIONS);
+    }
+    return Frames.mac(0xFFFF_FE00L + k);
+  }
+
   public TrafficSpec {
     if (flows < 1 || flows > MAX_FLOWS) {
       throw new IllegalArgumentException("flows must be 1.." + MAX_FLOWS + ", not " + flows);
@@ -40,9 +60,14 @@ public record TrafficSpec(int frameSize, int flows, Destination destination) {
   }
 
   public List<byte[]> frames() {
-    long dst = destination == Destination.BROADCAST ? Frames.BROADCAST : SINK_MAC;
     List<byte[]> frames = new ArrayList<>(flows);
     for (int f = 0; f < flows; f++) {
+      long dst =
+          switch (destination) {
+            case UNICAST -> SINK_MAC;
+            case KNOWN -> knownDestination(f % KNOWN_DESTINATIONS);
+            case BROADCAST -> Frames.BROADCAST;
+          };
       frames.add(Frames.udp(frameSize, Frames.mac(1 + f), dst, f));
     }
     return frames;

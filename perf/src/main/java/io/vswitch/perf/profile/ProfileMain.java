@@ -5,6 +5,7 @@ import io.vswitch.perf.bench.BenchEntry;
 import io.vswitch.perf.bench.BenchSettings;
 import io.vswitch.perf.bench.EndToEndBench;
 import io.vswitch.perf.bench.Measurement;
+import io.vswitch.perf.bench.TscClock;
 import io.vswitch.perf.bench.VswitchRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -95,7 +96,7 @@ public final class ProfileMain {
     System.out.printf(
         "profile: %s, %d-byte frames, worker core %d, %d s warm-up + %d s profiled (%s)%n",
         rowName, s.frameSize(), s.workerCore(), s.warmupSeconds(), s.seconds(), window.start());
-    Measurement m = VswitchRunner.measure(entry, s, pcaps, window);
+    Measurement m = VswitchRunner.measure(entry, s, pcaps, TscClock.measureHz(200), window);
     if (m.status() != Measurement.Status.OK) {
       System.err.println("profile: the row did not run: " + m.status() + ": " + m.note());
       System.exit(1);

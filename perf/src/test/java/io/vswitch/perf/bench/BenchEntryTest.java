@@ -2,10 +2,13 @@ package io.vswitch.perf.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -43,11 +46,53 @@ class BenchEntryTest {
         new BenchSettings(
             0, 1, 0, 64, 1, 1, true, 1024, Path.of("/tmp"), Path.of("/tmp"), List.of());
     for (BenchEntry e : entries) {
+      if (e.isOvs()) {
+        continue;
+      }
       Map<String, Path> pcaps = Map.of(e.name(), Path.of("/tmp/x.pcap"));
       String yaml = e.render(VswitchRunner.placeholders(e, s, pcaps));
       assertFalse(yaml.contains("${"), e.name());
       assertTrue(yaml.contains("net_pcap0,rx_pcap=/tmp/x.pcap,infinite_rx=1"), e.name());
     }
+  }
+
+  /** Each switch row's "vs OVS" names an OVS row with the same traffic; the targets' rows exist. */
+  @Test
+  void shippedRowsPairWithOvsRowsOfTheSameTraffic() {
+    List<BenchEntry> entries = BenchEntry.load(Path.of("bench/configurations.yaml"));
+    Map<String, BenchEntry> byName = new HashMap<>();
+    entries.forEach(e -> byName.put(e.name(), e));
+    for (BenchEntry e : entries) {
+      if (e.isOvs()) {
+        assertNull(e.versus(), e.name());
+        continue;
+      }
+      BenchEntry ovs = byName.get(e.versus());
+      assertNotNull(ovs, e.name() + " versus " + e.versus());
+      assertTrue(ovs.isOvs(), e.versus() + " is an OVS row");
+      if (!e.versus().equals(ResultTable.OVS)) {
+        assertEquals(ovs.traffic(), e.traffic(), e.name() + " and " + ovs.name());
+      }
+    }
+    for (String row : IssueTargets.ROWS) {
+      assertTrue(row.equals(ResultTable.TESTPMD_IO) || byName.containsKey(row), row);
+    }
+    assertEquals(0, byName.get(IssueTargets.OVS_L2).ovs().dropRules());
+    assertTrue(byName.get(IssueTargets.OVS_L2).ovs().staticFdb());
+    assertEquals(300, byName.get(IssueTargets.OVS_ACL300).ovs().dropRules());
+    assertEquals(10_000, byName.get("ovs-l2-fair-acl10k").ovs().dropRules());
+  }
+
+  @Test
+  void ovsRowTakesNoSwitchConfig() {
+    BenchEntry.Ovs ovs = new BenchEntry.Ovs(true, 300);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new BenchEntry("o", null, null, null, "a: 1", null, ovs));
+    BenchEntry o = new BenchEntry("o", null, null, null, null, null, ovs);
+    assertTrue(o.isOvs());
+    assertThrows(IllegalArgumentException.class, () -> new BenchEntry.Ovs(false, -1));
+    assertEquals(0, new BenchEntry.Ovs(null, null).dropRules());
   }
 
   @Test

@@ -40,6 +40,21 @@ class FramesTest {
   }
 
   @Test
+  void knownTrafficGoesRoundRobinToFourMacs() {
+    var frames = new TrafficSpec(64, 1024, TrafficSpec.Destination.KNOWN).frames();
+    java.util.Set<Long> sources = new java.util.HashSet<>();
+    for (int f = 0; f < frames.size(); f++) {
+      ByteBuffer b = ByteBuffer.wrap(frames.get(f));
+      assertEquals(TrafficSpec.knownDestination(f % 4), b.getLong(0) >>> 16, "flow " + f);
+      sources.add(b.getLong(6) >>> 16);
+    }
+    assertEquals(1024, sources.size(), "every flow its own source MAC");
+    assertEquals("02:00:ff:ff:fe:03", Frames.macText(TrafficSpec.knownDestination(3)));
+    assertThrows(IllegalArgumentException.class, () -> TrafficSpec.knownDestination(4));
+    assertEquals(TrafficSpec.Destination.KNOWN, TrafficSpec.Destination.parse("known"));
+  }
+
+  @Test
   void flowsAreBounded() {
     assertThrows(
         IllegalArgumentException.class,
