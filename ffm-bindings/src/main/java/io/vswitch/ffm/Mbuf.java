@@ -79,6 +79,20 @@ public final class Mbuf {
     return ALL.get(U64, mbuf + MbufLayout.BUF_ADDR) + next; // data_off not read back
   }
 
+  /**
+   * As {@link #prepend(long, int)}, for a frame whose data address ({@code frame}) the caller
+   * already holds: reads only data_off and the lengths.
+   */
+  public static long prepend(long mbuf, long frame, int bytes) {
+    int offset = dataOffset(mbuf);
+    if (bytes > offset) {
+      return 0;
+    }
+    setDataOffset(mbuf, offset - bytes);
+    addLength(mbuf, bytes);
+    return frame - bytes;
+  }
+
   /** Removes {@code bytes} from the head of the frame (a VLAN tag pop). */
   public static long trimHead(long mbuf, int bytes) {
     if (bytes > dataLength(mbuf)) {

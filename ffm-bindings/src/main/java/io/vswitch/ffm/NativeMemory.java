@@ -59,6 +59,11 @@ public final class NativeMemory {
     return Short.toUnsignedInt(Short.reverseBytes(ALL.get(SHORT, address)));
   }
 
+  /** Network byte order (big-endian) 32-bit write. */
+  public static void putIntBE(long address, int value) {
+    ALL.set(INT, address, Integer.reverseBytes(value));
+  }
+
   public static void putShortBE(long address, int value) {
     ALL.set(SHORT, address, Short.reverseBytes((short) value));
   }

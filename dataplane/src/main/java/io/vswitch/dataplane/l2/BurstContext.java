@@ -60,11 +60,14 @@ public final class BurstContext {
   /** The copy's length after its rewrite. */
   public final int[] copyLength = new int[PacketBatch.MAX_BURST];
 
-  /** A copy of the frame for the ports that want the other encapsulation, or 0. */
+  /** A copy of the frame for the ports that want the other encapsulation, where {@link #copies}. */
   public final long[] copy = new long[PacketBatch.MAX_BURST];
 
-  /** The original leaves in the other encapsulation (every egress port wants it so). */
-  public final boolean[] retag = new boolean[PacketBatch.MAX_BURST];
+  /** Bit i: packet i has a {@link #copy} (and {@link #copyOut}, {@link #copyLength}). */
+  int copies;
+
+  /** Bit i: packet i's original leaves in the other encapsulation (all its ports want it so). */
+  int retagged;
 
   public final byte[] drop = new byte[PacketBatch.MAX_BURST];
 
@@ -152,6 +155,8 @@ public final class BurstContext {
     java.util.Arrays.fill(pcp, 0, count, -1);
     this.all = count == 32 ? -1 : (1 << count) - 1;
     this.dropMask = 0;
+    this.copies = 0;
+    this.retagged = 0;
   }
 
   /**

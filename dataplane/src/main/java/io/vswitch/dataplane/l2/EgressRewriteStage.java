@@ -20,7 +20,7 @@ public final class EgressRewriteStage extends Stage {
       int vlan = ctx.vlan[i];
       int pcp = ctx.pcp[i];
       long original = ctx.mbuf[i];
-      boolean leavesTagged = ctx.retag[i] != tagged;
+      boolean leavesTagged = ((ctx.retagged >>> i) & 1) != 0 ? !tagged : tagged;
       if (!VlanRewrite.apply(original, ctx.frame[i], tag, leavesTagged, vlan, pcp)) {
         freeCopy(ctx, i);
         ctx.drop(i, DropReason.NO_MBUF);
@@ -29,20 +29,22 @@ public final class EgressRewriteStage extends Stage {
       // Lengths follow the tag (4 bytes pushed or popped), so transmit reads no mbuf for them.
       int length = ctx.length[i] - (tagged ? VlanRewrite.TAG_BYTES : 0);
       ctx.length[i] = length + (leavesTagged ? VlanRewrite.TAG_BYTES : 0);
-      long copy = ctx.copy[i];
-      if (copy != 0 && !VlanRewrite.apply(copy, Mbuf.dataAddress(copy), tag, !tagged, vlan, pcp)) {
-        ctx.countDrops(DropReason.NO_MBUF, Long.bitCount(ctx.copyOut[i]));
-        freeCopy(ctx, i);
+      if (((ctx.copies >>> i) & 1) != 0) {
+        long copy = ctx.copy[i];
+        if (VlanRewrite.apply(copy, Mbuf.dataAddress(copy), tag, !tagged, vlan, pcp)) {
+          ctx.copyLength[i] = length + (tagged ? 0 : VlanRewrite.TAG_BYTES);
+        } else {
+          ctx.countDrops(DropReason.NO_MBUF, Long.bitCount(ctx.copyOut[i]));
+          freeCopy(ctx, i);
+        }
       }
-      ctx.copyLength[i] = length + (tagged ? 0 : VlanRewrite.TAG_BYTES);
     }
   }
 
   private static void freeCopy(BurstContext ctx, int i) {
-    if (ctx.copy[i] != 0) {
+    if (((ctx.copies >>> i) & 1) != 0) {
       Mbuf.free(ctx.copy[i]);
-      ctx.copy[i] = 0;
-      ctx.copyOut[i] = 0;
+      ctx.copies &= ~(1 << i);
     }
   }
 }

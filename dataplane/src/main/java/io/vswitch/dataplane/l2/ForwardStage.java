@@ -11,7 +11,19 @@ import io.vswitch.dataplane.stats.DropReason;
  * treated as unknown.
  */
 public final class ForwardStage extends Stage {
+  /** Destinations remembered per burst: a burst's unicast usually goes to a handful of hosts. */
+  private static final int MEMO = 8;
+
   private final Fdb fdb;
+
+  /**
+   * This burst's resolved destinations (key, egress), so a destination the burst names again costs
+   * a compare instead of an FDB lookup; valid for one burst, because the FDB moves between bursts.
+   */
+  private final long[] memoKey = new long[MEMO];
+
+  private final int[] memoEgress = new int[MEMO];
+  private int memoCount;
 
   public ForwardStage(Fdb fdb) {
     this.fdb = fdb;
@@ -21,8 +33,7 @@ public final class ForwardStage extends Stage {
   public void run(BurstContext ctx) {
     L2Tables tables = ctx.tables;
     long nowSeconds = ctx.seconds;
-    long previousKey = 0;
-    int previousEgress = BurstContext.FLOOD;
+    memoCount = 0;
     long notIngress = ~(1L << ctx.ingressPort);
     boolean forwardBpdu = ctx.port.forwardBpdu;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
@@ -37,15 +48,11 @@ public final class ForwardStage extends Stage {
         }
         continue;
       }
-      long key = Fdb.key(vlan, dst);
-      if (key != previousKey) {
-        previousKey = key;
-        previousEgress = resolve(key, vlan, tables, nowSeconds);
-      }
-      if (previousEgress == ctx.ingressPort) {
+      int egress = egressOf(Fdb.key(vlan, dst), vlan, tables, nowSeconds);
+      if (egress == ctx.ingressPort) {
         ctx.drop(i, DropReason.SAME_PORT);
       } else {
-        aim(ctx, i, previousEgress, notIngress);
+        aim(ctx, i, egress, notIngress);
       }
     }
   }
@@ -77,6 +84,21 @@ public final class ForwardStage extends Stage {
   private static boolean relaysReserved(long dst, boolean forwardBpdu) {
     int low = (int) (dst & 0xF);
     return forwardBpdu && low != 0x1 && low != 0x2;
+  }
+
+  /** The egress of {@code key}: from this burst's memo, else from the FDB (and remembered). */
+  private int egressOf(long key, int vlan, L2Tables tables, long nowSeconds) {
+    for (int m = 0; m < memoCount; m++) {
+      if (memoKey[m] == key) {
+        return memoEgress[m];
+      }
+    }
+    int egress = resolve(key, vlan, tables, nowSeconds);
+    if (memoCount < MEMO) {
+      memoKey[memoCount] = key;
+      memoEgress[memoCount++] = egress;
+    }
+    return egress;
   }
 
   private int resolve(long key, int vlan, L2Tables tables, long nowSeconds) {

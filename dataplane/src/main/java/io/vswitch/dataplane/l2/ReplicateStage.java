@@ -27,9 +27,6 @@ public final class ReplicateStage extends Stage {
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       long out = ctx.out[i];
-      ctx.copy[i] = 0;
-      ctx.copyOut[i] = 0;
-      ctx.retag[i] = false;
       if (out == 0) {
         ctx.drop(i, DropReason.NO_EGRESS);
         continue;
@@ -38,12 +35,13 @@ public final class ReplicateStage extends Stage {
       long same = ctx.tag[i] != 0 ? out & taggedPorts : out & ~taggedPorts;
       long other = out & ~same;
       if (same == 0) {
-        ctx.retag[i] = true;
+        ctx.retagged |= 1 << i;
       } else if (other != 0) {
         long copy = Mbuf.copy(ctx.mbuf[i], pool);
         if (copy != 0) {
           ctx.copy[i] = copy;
           ctx.copyOut[i] = other;
+          ctx.copies |= 1 << i;
         } else {
           ctx.countDrops(DropReason.NO_MBUF, Long.bitCount(other));
         }

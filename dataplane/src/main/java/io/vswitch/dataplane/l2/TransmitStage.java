@@ -18,7 +18,7 @@ public final class TransmitStage extends Stage {
       int i = Integer.numberOfTrailingZeros(live);
       boolean flood = ctx.egress[i] == BurstContext.FLOOD;
       enqueue(tx, ctx.mbuf[i], ctx.length[i], ctx.out[i], flood);
-      if (ctx.copy[i] != 0) {
+      if (((ctx.copies >>> i) & 1) != 0) {
         enqueue(tx, ctx.copy[i], ctx.copyLength[i], ctx.copyOut[i], flood);
       }
     }

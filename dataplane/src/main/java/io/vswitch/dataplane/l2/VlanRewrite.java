@@ -32,7 +32,7 @@ public final class VlanRewrite {
     if (hasTag && !tagged) {
       pop(mbuf, frame);
     } else if (!hasTag && tagged) {
-      return push(mbuf, vlan, pcp < 0 ? 0 : pcp);
+      return push(mbuf, frame, vlan, pcp < 0 ? 0 : pcp);
     } else if (hasTag) {
       int tci = tag & 0xFFFF;
       int next = (pcp < 0 ? tci & 0xF000 : (pcp << 13) | (tci & 0x1000)) | vlan; // keep DEI
@@ -43,10 +43,12 @@ public final class VlanRewrite {
     return true;
   }
 
-  /** Inserts a tag with {@code vlan} and priority {@code pcp} after the MAC addresses. */
-  static boolean push(long mbuf, int vlan, int pcp) {
-    long old = Mbuf.dataAddress(mbuf);
-    long frame = Mbuf.prepend(mbuf, TAG_BYTES);
+  /**
+   * Inserts a tag with {@code vlan} and priority {@code pcp} after the MAC addresses of the frame
+   * at {@code old} (its data address now).
+   */
+  static boolean push(long mbuf, long old, int vlan, int pcp) {
+    long frame = Mbuf.prepend(mbuf, old, TAG_BYTES);
     if (frame == 0) {
       return false;
     }
@@ -54,8 +56,7 @@ public final class VlanRewrite {
     int macsTail = NativeMemory.getInt(old + 8);
     NativeMemory.putLong(frame, macs);
     NativeMemory.putInt(frame + 8, macsTail);
-    NativeMemory.putShortBE(frame + 12, ParseStage.TPID_8021Q);
-    NativeMemory.putShortBE(frame + 14, (pcp << 13) | vlan);
+    NativeMemory.putIntBE(frame + 12, ParseStage.TPID_8021Q << 16 | (pcp << 13) | vlan);
     return true;
   }
 
