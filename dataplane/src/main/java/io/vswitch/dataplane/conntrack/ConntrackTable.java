@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.conntrack;
 
+import io.vswitch.ffm.LargeTables;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

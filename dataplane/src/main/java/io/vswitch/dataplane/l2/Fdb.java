@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.ffm.LargeTables;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -93,7 +94,9 @@ public final class Fdb implements AutoCloseable {
    */
   public Fdb(int capacity, long agingSeconds) {
     long slots = Long.highestOneBit(Math.max(16, (long) capacity * 2 - 1)) << 1;
-    this.table = arena.allocate(slots * ENTRY_BYTES, 64);
+    // On transparent huge pages: a learn or lookup lands on a random slot of a table of up to
+    // tens of MB, and with 4 KiB pages nearly every one would also miss the TLB.
+    this.table = LargeTables.allocate(arena, slots * ENTRY_BYTES);
     this.mask = slots - 1;
     this.maxFill = capacity;
     this.agingSeconds = agingSeconds;

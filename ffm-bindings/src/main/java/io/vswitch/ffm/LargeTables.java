@@ -1,4 +1,4 @@
-package io.vswitch.dataplane.conntrack;
+package io.vswitch.ffm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -8,16 +8,17 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Memory for the big tables, backed by transparent huge pages where the host allows them. A lookup
- * in a 1M-connection table lands on a random 4 KiB page among 160 MB, so with small pages nearly
- * every lookup also walks the page tables; with 2 MiB pages the TLB covers far more of the table.
+ * Memory for the data plane's big tables (the FDB, conntrack), backed by transparent huge pages
+ * where the host allows them. A lookup in a 1M-connection table lands on a random 4 KiB page among
+ * 160 MB, so with small pages nearly every lookup also walks the page tables; with 2 MiB pages the
+ * TLB covers far more of the table.
  *
  * <p>The pages must be advised ({@code madvise(2)} MADV_HUGEPAGE) before they are first touched,
  * which {@code Arena.allocate} cannot do (it zeroes the memory at once), so tables of 2 MiB or more
  * are mapped here (anonymous {@code mmap}, zeroed by the kernel, 2 MiB-aligned) and unmapped when
  * the arena closes. Without mmap or with THP "never" this is plain memory, just as fast as before.
  */
-final class LargeTables {
+public final class LargeTables {
   private static final long HUGE_PAGE = 2L << 20;
   private static final int PROT_READ_WRITE = 3;
   private static final int MAP_PRIVATE_ANONYMOUS = 0x22;
@@ -60,7 +61,7 @@ final class LargeTables {
   }
 
   /** {@code bytes} of zeroed memory, 64-byte aligned at least, freed when {@code arena} closes. */
-  static MemorySegment allocate(Arena arena, long bytes) {
+  public static MemorySegment allocate(Arena arena, long bytes) {
     if (bytes < HUGE_PAGE || MMAP == null || MADVISE == null || MUNMAP == null) {
       return arena.allocate(bytes, 64);
     }
