@@ -2,23 +2,32 @@ package io.vswitch.dataplane.acl;
 
 /**
  * One worker's exact-match cache in front of the ACL trees, as OVS puts its EMC in front of the
- * megaflow classifier: direct-mapped, {@link #SIZE} entries of (ACL, whole key, TCP flags) → rule.
- * A hit costs a hash of the key and one compare of it, about a third of a tree walk at 1,000 rules;
- * a miss walks the tree and overwrites the slot. Correct by construction: an ACL is immutable, so
- * the verdict for an exact key never changes, and an entry of another ACL (a republished one, or
- * another port's) never matches because the ACL's id is part of the entry.
+ * megaflow classifier: (ACL, whole key, TCP flags) → rule, in {@link #SETS} sets of two ways. A hit
+ * costs a hash of the key, a compare of the stored hash, and one compare of the key; a miss walks
+ * the tree and takes the set's older way. Two ways rather than one slot: with a thousand flows a
+ * direct-mapped table of 4,096 slots had a fifth of them evicting each other, and each such miss is
+ * a tree walk. Correct by construction: an ACL is immutable, so the verdict for an exact key never
+ * changes, and an entry of another ACL (a republished one, or another port's) never matches because
+ * the ACL's id is part of the entry.
  *
  * <p>Primitive arrays only, one writer (its worker): no locks, no allocation.
  */
 public final class AclFlowCache {
-  static final int SIZE = 4096;
-  private static final int MASK = SIZE - 1;
+  static final int SETS = 4096;
+  static final int SIZE = SETS * 2;
+  private static final int SET_MASK = SETS - 1;
+  private static final int MISS = -1;
 
   private final long[] cached = new long[SIZE * AclFields.COUNT];
+  private final int[] hashes = new int[SIZE];
   private final int[] flags = new int[SIZE];
   private final int[] acls = new int[SIZE]; // Acl.id(); 0: empty
   private final int[] rules = new int[SIZE];
-  private final int[] slot = new int[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
+
+  /** Per set, the way used last: a miss replaces the other one. */
+  private final byte[] newest = new byte[SETS];
+
+  private final int[] hashOf = new int[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
   private final byte[] walk = new byte[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
 
   /**
@@ -35,9 +44,10 @@ public final class AclFlowCache {
         continue;
       }
       int base = i * AclFields.COUNT;
-      int s = hash(k, base, keys.tcpFlags[i]) & MASK;
-      slot[i] = s;
-      if (acls[s] == id && flags[s] == keys.tcpFlags[i] && sameKey(k, base, s)) {
+      int h = hash(k, base, keys.tcpFlags[i]);
+      hashOf[i] = h;
+      int s = find(id, k, base, keys.tcpFlags[i], h);
+      if (s != MISS) {
         result[i] = rules[s];
         walk[i] = 1;
       } else {
@@ -51,11 +61,7 @@ public final class AclFlowCache {
     acl.tree().classify(keys, count, walk, result);
     for (int i = 0; i < count; i++) {
       if (walk[i] == 0) {
-        int s = slot[i];
-        System.arraycopy(k, i * AclFields.COUNT, cached, s * AclFields.COUNT, AclFields.COUNT);
-        flags[s] = keys.tcpFlags[i];
-        rules[s] = result[i];
-        acls[s] = id;
+        store(id, k, i * AclFields.COUNT, keys.tcpFlags[i], hashOf[i], result[i]);
       }
     }
   }
@@ -63,16 +69,40 @@ public final class AclFlowCache {
   /** One packet (the egress ACL of a unicast or of a flood's member port). */
   public int classify(Acl acl, long[] k, int base, int tcpFlags) {
     int id = acl.id();
-    int s = hash(k, base, tcpFlags) & MASK;
-    if (acls[s] == id && flags[s] == tcpFlags && sameKey(k, base, s)) {
+    int h = hash(k, base, tcpFlags);
+    int s = find(id, k, base, tcpFlags, h);
+    if (s != MISS) {
       return rules[s];
     }
     int rule = acl.tree().classify(k, base, tcpFlags);
+    store(id, k, base, tcpFlags, h, rule);
+    return rule;
+  }
+
+  /** The slot holding this (ACL, key, flags), or {@link #MISS}; a hit makes its way the newest. */
+  private int find(int id, long[] k, int base, int tcpFlags, int h) {
+    int set = h & SET_MASK;
+    for (int way = 0; way < 2; way++) {
+      int s = set * 2 + way;
+      if (hashes[s] == h && acls[s] == id && flags[s] == tcpFlags && sameKey(k, base, s)) {
+        newest[set] = (byte) way;
+        return s;
+      }
+    }
+    return MISS;
+  }
+
+  /** Puts a verdict in the older way of its set. */
+  private void store(int id, long[] k, int base, int tcpFlags, int h, int rule) {
+    int set = h & SET_MASK;
+    int way = 1 - newest[set];
+    newest[set] = (byte) way;
+    int s = set * 2 + way;
     System.arraycopy(k, base, cached, s * AclFields.COUNT, AclFields.COUNT);
+    hashes[s] = h;
     flags[s] = tcpFlags;
     rules[s] = rule;
     acls[s] = id;
-    return rule;
   }
 
   private boolean sameKey(long[] k, int base, int s) {
