@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.control.L2Compiler;
+import io.vswitch.control.plane.ChangeDescriber;
 import io.vswitch.control.plane.ConfigEdits;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.dataplane.l2.Feature;
@@ -62,6 +63,17 @@ class MirrorConfigTest {
   void aConfigWithoutMirrorsWritesTheJournalAsBefore() {
     SwitchConfig config = valid("");
     assertFalse(ConfigJson.write(config).contains("mirrors"));
+  }
+
+  @Test
+  void theJournalDescribesMirrorChangesByName() {
+    SwitchConfig none = valid("");
+    SwitchConfig tap = valid("mirrors: [{name: tap, sources: [a], destination: sniff}]\n");
+    SwitchConfig cut =
+        valid("mirrors: [{name: tap, sources: [a], destination: sniff, truncate: 96}]\n");
+    assertEquals("add mirror tap", ChangeDescriber.describe(none, tap));
+    assertEquals("mirror tap: truncate (unset) -> 96", ChangeDescriber.describe(tap, cut));
+    assertEquals("remove mirror tap", ChangeDescriber.describe(cut, none));
   }
 
   @Test
