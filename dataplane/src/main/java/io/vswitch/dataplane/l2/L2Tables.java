@@ -63,7 +63,7 @@ public final class L2Tables {
     for (MirrorSession m : mirrors) {
       if (m.remote()) {
         rspanVlans.set(m.rspanVlan);
-      } else if (m.destination < ports.length && ports[m.destination] != null) {
+      } else if (m.erspan == null && m.destination < ports.length && ports[m.destination] != null) {
         localDestinations |= 1L << m.destination;
       }
     }
@@ -75,7 +75,11 @@ public final class L2Tables {
           m.routedTo(
               m.remote()
                   ? mask(portsWhere(m.rspanVlan, false)) & ~localDestinations
-                  : localDestinations & (1L << m.destination));
+                  : m.erspan != null
+                      ? (m.destination < ports.length && ports[m.destination] != null
+                          ? 1L << m.destination
+                          : 0)
+                      : localDestinations & (1L << m.destination));
     }
     for (int vlan = 1; vlan < 4095; vlan++) {
       if (rspanVlans.get(vlan)) {

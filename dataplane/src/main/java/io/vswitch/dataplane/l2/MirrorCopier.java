@@ -17,6 +17,11 @@ import java.lang.foreign.MemorySegment;
 final class MirrorCopier {
   private final MemorySegment pool;
 
+  /**
+   * ERSPAN's GRE sequence number: one count per worker, so a collector sees each worker's order.
+   */
+  private int sequence;
+
   MirrorCopier(MemorySegment pool) {
     this.pool = pool;
   }
@@ -26,9 +31,11 @@ final class MirrorCopier {
    *
    * @param frame its data address; {@code readable} bytes of it are in the first segment
    * @param tag its 802.1Q tag as {@link BurstContext#tag} has it (0: untagged), as it is now
+   * @param port the source port it is mirrored on (ERSPAN's port index)
    */
   void mirror(
       MirrorSession[] sessions,
+      int port,
       TxSet tx,
       long mbuf,
       long frame,
@@ -43,6 +50,10 @@ final class MirrorCopier {
       }
       int t = s.truncate;
       boolean cut = t != MirrorSession.WHOLE_FRAME && length > t;
+      if (s.erspan != null) {
+        tunnel(s, port, tx, ports, frame, Math.min(readable, cut ? t : length), length, tag, vlan);
+        continue;
+      }
       long copy = cut && t <= readable ? head(frame, t) : 0;
       int copyLength = cut ? t : length;
       if (copy == 0) {
@@ -71,6 +82,34 @@ final class MirrorCopier {
         tx.addMirrored(Long.numberOfTrailingZeros(ports), copy, copyLength);
       }
     }
+  }
+
+  /**
+   * One ERSPAN packet holding the first {@code inner} bytes of the frame (a frame longer than its
+   * first segment is sent cut there, and marked truncated).
+   */
+  private void tunnel(
+      MirrorSession s,
+      int port,
+      TxSet tx,
+      long ports,
+      long frame,
+      int inner,
+      int length,
+      int tag,
+      int vlan) {
+    long packet = Mbuf.alloc(pool);
+    long at = packet == 0 ? 0 : Mbuf.append(packet, ErspanTunnel.HEADER_BYTES + inner);
+    if (at == 0) {
+      if (packet != 0) {
+        Mbuf.free(packet);
+      }
+      countDrops(tx, ports);
+      return;
+    }
+    s.erspan.write(at, inner, vlan, tag != 0, port, inner < length, ++sequence);
+    NativeMemory.copy(frame, at + ErspanTunnel.HEADER_BYTES, inner);
+    tx.addMirrored(Long.numberOfTrailingZeros(ports), packet, ErspanTunnel.HEADER_BYTES + inner);
   }
 
   /** A new one-segment mbuf holding the first {@code bytes} of {@code frame}; 0 if none. */

@@ -22,6 +22,7 @@ public final class MirrorInStage extends Stage {
       int i = Integer.numberOfTrailingZeros(live);
       copier.mirror(
           sessions,
+          ctx.ingressPort,
           ctx.tx,
           ctx.mbuf[i],
           ctx.frame[i],

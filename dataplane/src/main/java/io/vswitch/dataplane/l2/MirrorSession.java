@@ -28,6 +28,9 @@ public final class MirrorSession {
   /** The ports copies go to, resolved by the tables (0 until then). */
   final long ports;
 
+  /** ERSPAN: copies leave {@link #destination} encapsulated so; null for SPAN and RSPAN. */
+  final ErspanTunnel erspan;
+
   private MirrorSession(
       String name,
       long sourcesIn,
@@ -35,7 +38,8 @@ public final class MirrorSession {
       int destination,
       int rspanVlan,
       BitSet vlans,
-      int truncate) {
+      int truncate,
+      ErspanTunnel erspan) {
     this(
         name,
         sourcesIn,
@@ -44,7 +48,8 @@ public final class MirrorSession {
         rspanVlan,
         vlans == null || vlans.isEmpty() ? null : Arrays.copyOf(vlans.toLongArray(), 64),
         truncate,
-        0);
+        0,
+        erspan);
   }
 
   private MirrorSession(
@@ -55,7 +60,8 @@ public final class MirrorSession {
       int rspanVlan,
       long[] vlans,
       int truncate,
-      long ports) {
+      long ports,
+      ErspanTunnel erspan) {
     if (truncate != WHOLE_FRAME && truncate < 14) {
       throw new IllegalArgumentException("a mirror truncates to at least an Ethernet header");
     }
@@ -67,25 +73,49 @@ public final class MirrorSession {
     this.vlans = vlans;
     this.truncate = truncate;
     this.ports = ports;
+    this.erspan = erspan;
   }
 
   /** This session with its copies going to {@code ports} (the tables resolve a VLAN's members). */
   MirrorSession routedTo(long ports) {
     return new MirrorSession(
-        name, sourcesIn, sourcesOut, destination, rspanVlan, vlans, truncate, ports);
+        name, sourcesIn, sourcesOut, destination, rspanVlan, vlans, truncate, ports, erspan);
   }
 
   /** Copies of {@code in}/{@code out} frames of the source masks to port {@code destination}. */
   public static MirrorSession local(
       String name, long sourcesIn, long sourcesOut, int destination, BitSet vlans, int truncate) {
-    return new MirrorSession(name, sourcesIn, sourcesOut, destination, LOCAL, vlans, truncate);
+    return new MirrorSession(
+        name, sourcesIn, sourcesOut, destination, LOCAL, vlans, truncate, null);
   }
 
   /** Copies sent tagged with {@code vlan} to that VLAN's members (RSPAN). */
   public static MirrorSession remote(
       String name, long sourcesIn, long sourcesOut, int vlan, BitSet vlans, int truncate) {
     return new MirrorSession(
-        name, sourcesIn, sourcesOut, -1, PortPolicy.checkVlan(vlan), vlans, truncate);
+        name, sourcesIn, sourcesOut, -1, PortPolicy.checkVlan(vlan), vlans, truncate, null);
+  }
+
+  /**
+   * Copies sent out port {@code via} in an ERSPAN II tunnel: {@code via} keeps its normal traffic.
+   */
+  public static MirrorSession erspan(
+      String name,
+      long sourcesIn,
+      long sourcesOut,
+      int via,
+      ErspanTunnel tunnel,
+      BitSet vlans,
+      int truncate) {
+    return new MirrorSession(
+        name,
+        sourcesIn,
+        sourcesOut,
+        via,
+        LOCAL,
+        vlans,
+        truncate,
+        java.util.Objects.requireNonNull(tunnel));
   }
 
   public String name() {

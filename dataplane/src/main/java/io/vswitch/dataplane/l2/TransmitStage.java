@@ -47,23 +47,24 @@ public final class TransmitStage extends Stage {
   private void mirror(BurstContext ctx, int i, long mirrored, boolean copied) {
     L2Tables tables = ctx.tables;
     for (long ports = ctx.out[i] & mirrored; ports != 0; ports &= ports - 1) {
-      mirrorLeaving(ctx, tables.mirrorsOut(Long.numberOfTrailingZeros(ports)), ctx.mbuf[i], i);
+      mirrorLeaving(ctx, tables, Long.numberOfTrailingZeros(ports), ctx.mbuf[i], i);
     }
     if (copied) {
       for (long ports = ctx.copyOut[i] & mirrored; ports != 0; ports &= ports - 1) {
-        mirrorLeaving(ctx, tables.mirrorsOut(Long.numberOfTrailingZeros(ports)), ctx.copy[i], i);
+        mirrorLeaving(ctx, tables, Long.numberOfTrailingZeros(ports), ctx.copy[i], i);
       }
     }
   }
 
-  private void mirrorLeaving(BurstContext ctx, MirrorSession[] sessions, long mbuf, int i) {
+  private void mirrorLeaving(BurstContext ctx, L2Tables tables, int port, long mbuf, int i) {
     long frame = Mbuf.dataAddress(mbuf);
     int readable = Mbuf.dataLength(mbuf);
     int length = Mbuf.packetLength(mbuf);
     // The tag as the frame leaves: the rewrite already pushed, popped or rewrote it.
     boolean tagged = readable >= 16 && NativeMemory.getShortBE(frame + 12) == ParseStage.TPID_8021Q;
     int tag = tagged ? 0x1_0000 | NativeMemory.getShortBE(frame + 14) : 0;
-    copier.mirror(sessions, ctx.tx, mbuf, frame, readable, length, tag, ctx.vlan[i]);
+    copier.mirror(
+        tables.mirrorsOut(port), port, ctx.tx, mbuf, frame, readable, length, tag, ctx.vlan[i]);
   }
 
   private static void enqueue(TxSet tx, long mbuf, int length, long ports, boolean flood) {

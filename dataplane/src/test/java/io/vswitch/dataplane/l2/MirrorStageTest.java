@@ -307,4 +307,52 @@ class MirrorStageTest {
       releaseAll();
     }
   }
+
+  @Test
+  void erspanCopiesLeaveTheViaPortInAGreTunnelAndItKeepsItsTraffic() {
+    try (StageFixture f = new StageFixture(5)) {
+      f.fdb = new Fdb(1024, 300);
+      TxBuffer[] tx = EgressStageTest.buffers(f, ports);
+      int src = 0x0A00_0001;
+      int dst = 0x0A00_0002;
+      ErspanTunnel tunnel =
+          new ErspanTunnel(
+              MacAddress.parse("02:00:00:00:ee:01"),
+              MacAddress.parse("02:00:00:00:ee:02"),
+              src,
+              dst,
+              77);
+      L2Tables tables =
+          tables(MirrorSession.erspan("e", 1L << 0, 0, 4, tunnel, null, MirrorSession.WHOLE_FRAME));
+      assertTrue(tables.carries(4, 20), "the via port keeps its normal traffic");
+      byte[] mirrored = broadcastFrom(H0, 60);
+      switchBurst(f, tables, tx, 0, List.of(mirrored, mirrored));
+      assertEquals(2, sent(4).size());
+      java.nio.ByteBuffer p = java.nio.ByteBuffer.wrap(sent(4).get(1));
+      assertEquals(ErspanTunnel.HEADER_BYTES + mirrored.length, p.remaining());
+      assertEquals(0x0800, p.getShort(12) & 0xFFFF);
+      assertEquals(0x45, p.get(14));
+      assertEquals(20 + 8 + 8 + mirrored.length, p.getShort(16) & 0xFFFF);
+      assertEquals(47, p.get(23), "GRE");
+      assertEquals(src, p.getInt(26));
+      assertEquals(dst, p.getInt(30));
+      int sum = 0;
+      for (int o = 14; o < 34; o += 2) {
+        sum += p.getShort(o) & 0xFFFF;
+      }
+      assertEquals(0xFFFF, (sum & 0xFFFF) + (sum >>> 16), "IPv4 header checksum");
+      assertEquals(0x1000_88BE, p.getInt(34), "GRE: sequence number present, ERSPAN");
+      assertEquals(2, p.getInt(38), "the second copy of this worker");
+      int erspan = p.getInt(42);
+      assertEquals(1, erspan >>> 28, "type II");
+      assertEquals(10, (erspan >>> 16) & 0xFFF, "the frame's VLAN");
+      assertEquals(77, erspan & 0x3FF);
+      assertEquals(0, p.getInt(46), "mirrored on port 0");
+      assertArrayEquals(
+          mirrored, Arrays.copyOfRange(sent(4).get(1), ErspanTunnel.HEADER_BYTES, p.capacity()));
+      assertEquals(2, f.counters.sum(4, PortCounter.MIRROR_PACKETS));
+      f.fdb.close();
+      releaseAll();
+    }
+  }
 }
