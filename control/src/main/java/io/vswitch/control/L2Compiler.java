@@ -1,9 +1,11 @@
 package io.vswitch.control;
 
 import io.vswitch.control.config.AclRules;
+import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.QosSpecs;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.l2.ErspanTunnel;
 import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.MirrorSession;
@@ -92,7 +94,20 @@ public final class L2Compiler {
       m.vlans().forEach(vlans::set);
       int truncate = m.truncate() == null ? MirrorSession.WHOLE_FRAME : m.truncate();
       SwitchConfig.MirrorDestination d = m.destination();
-      if (d.vlan() != null) {
+      if (d.erspan() != null) {
+        SwitchConfig.Erspan e = d.erspan();
+        Integer via = indexOf.get(e.via());
+        if (via != null) {
+          ErspanTunnel tunnel =
+              new ErspanTunnel(
+                  MacAddress.parse(e.srcMac()),
+                  MacAddress.parse(e.dstMac()),
+                  ConfigValidator.ipv4(e.srcIp(), "erspan.src-ip"),
+                  ConfigValidator.ipv4(e.dstIp(), "erspan.dst-ip"),
+                  e.sessionId());
+          sessions.add(MirrorSession.erspan(m.name(), in, out, via, tunnel, vlans, truncate));
+        }
+      } else if (d.vlan() != null) {
         sessions.add(MirrorSession.remote(m.name(), in, out, d.vlan(), vlans, truncate));
       } else {
         Integer index = indexOf.get(d.port());

@@ -101,9 +101,16 @@ public final class ConfigValidator {
           where + ": direction '" + m.direction() + "' is unknown: use in, out or both");
       SwitchConfig.MirrorDestination d = m.destination();
       require(
-          d != null && (d.port() == null) != (d.vlan() == null),
-          where + ": destination is a port name or {vlan: N} (RSPAN), exactly one");
-      if (d.port() != null) {
+          d != null
+              && (d.port() != null ? 1 : 0)
+                      + (d.vlan() != null ? 1 : 0)
+                      + (d.erspan() != null ? 1 : 0)
+                  == 1,
+          where
+              + ": destination is a port name, {vlan: N} (RSPAN) or {erspan: {...}}, exactly one");
+      if (d.erspan() != null) {
+        validateErspan(d.erspan(), ports, where);
+      } else if (d.port() != null) {
         require(
             ports.containsKey(d.port()),
             where + ": unknown destination port '" + d.port() + "'; ports are " + ports.keySet());
@@ -139,6 +146,16 @@ public final class ConfigValidator {
               || (m.truncate() >= MIN_TRUNCATE && m.truncate() <= SwitchConfig.Port.MAX_MTU + 18),
           where + ": truncate must be " + MIN_TRUNCATE + ".." + (SwitchConfig.Port.MAX_MTU + 18));
     }
+    for (SwitchConfig.Mirror m : config.mirrors()) {
+      SwitchConfig.Erspan e = m.destination().erspan();
+      require(
+          e == null || !destinations.contains(e.via()),
+          "mirror '"
+              + m.name()
+              + "': erspan.via '"
+              + (e == null ? "" : e.via())
+              + "' is a mirror destination, which takes no normal traffic");
+    }
     for (SwitchConfig.StaticEntry entry : config.fdb().entries()) {
       require(
           !destinations.contains(entry.port()),
@@ -157,6 +174,34 @@ public final class ConfigValidator {
               + " is an RSPAN VLAN,"
               + " which carries only mirrored copies");
     }
+  }
+
+  private static void validateErspan(
+      SwitchConfig.Erspan e, Map<String, SwitchConfig.Port> ports, String where) {
+    require(
+        e.via() != null && ports.containsKey(e.via()),
+        where + ": erspan.via must name a port; ports are " + ports.keySet());
+    ipv4(e.srcIp(), where + ": erspan.src-ip");
+    ipv4(e.dstIp(), where + ": erspan.dst-ip");
+    require(e.srcMac() != null && e.dstMac() != null, where + ": erspan needs src-mac and dst-mac");
+    requireUnicastMac(e.srcMac(), where + ": erspan.src-mac");
+    requireUnicastMac(e.dstMac(), where + ": erspan.dst-mac");
+    require(
+        e.sessionId() >= 0 && e.sessionId() <= 1023, where + ": erspan.session-id must be 0..1023");
+  }
+
+  /** A dotted-quad IPv4 address as an int (network order in the int's bits). */
+  public static int ipv4(String text, String what) {
+    String[] parts = text == null ? new String[0] : text.split("\\.", -1);
+    require(parts.length == 4, what + ": '" + text + "' is not an IPv4 address (a.b.c.d)");
+    int address = 0;
+    for (String part : parts) {
+      require(
+          part.matches("[0-9]{1,3}") && Integer.parseInt(part) <= 255,
+          what + ": '" + text + "' is not an IPv4 address (a.b.c.d)");
+      address = address << 8 | Integer.parseInt(part);
+    }
+    return address;
   }
 
   private static SwitchConfig.Vlan vlanOf(

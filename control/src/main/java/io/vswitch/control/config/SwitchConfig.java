@@ -49,6 +49,8 @@ import java.util.List;
  *   - {name: tap, sources: [vm1], direction: both, destination: sniffer,
  *      vlans: [10], truncate: 128}
  *   - {name: remote, sources: [vm1], direction: in, destination: {vlan: 999}}
+ *   - {name: far, sources: [vm1], destination: {erspan: {via: nic, src-ip: 192.0.2.1,
+ *      dst-ip: 198.51.100.7, src-mac: "02:00:00:00:00:fe", dst-mac: "52:54:00:12:34:56"}}}
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -148,20 +150,34 @@ public record SwitchConfig(
   }
 
   /**
-   * Where a mirror's copies go: a port by name (written as just the name) or an RSPAN VLAN ({@code
-   * {vlan: N}}); exactly one of the two.
+   * Where a mirror's copies go: a port by name (written as just the name), an RSPAN VLAN ({@code
+   * {vlan: N}}) or an ERSPAN tunnel ({@code {erspan: {...}}}); exactly one of the three.
    */
-  public record MirrorDestination(String port, Integer vlan) {
+  public record MirrorDestination(String port, Integer vlan, Erspan erspan) {
     /** {@code destination: sniffer}: the port's name alone. */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static MirrorDestination port(String port) {
-      return new MirrorDestination(port, null);
+      return new MirrorDestination(port, null, null);
     }
 
     @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
     public static MirrorDestination of(
-        @JsonProperty("port") String port, @JsonProperty("vlan") Integer vlan) {
-      return new MirrorDestination(port, vlan);
+        @JsonProperty("port") String port,
+        @JsonProperty("vlan") Integer vlan,
+        @JsonProperty("erspan") Erspan erspan) {
+      return new MirrorDestination(port, vlan, erspan);
+    }
+  }
+
+  /**
+   * ERSPAN type II: copies leave port {@code via} as IPv4 GRE from {@code src-ip} to the collector
+   * at {@code dst-ip}, in Ethernet frames to {@code dst-mac} (the collector's or the next hop's:
+   * the switch resolves no addresses) from {@code src-mac}; {@code session-id} 0..1023 (default 1).
+   */
+  public record Erspan(
+      String via, String srcIp, String dstIp, String srcMac, String dstMac, Integer sessionId) {
+    public Erspan {
+      sessionId = sessionId == null ? Integer.valueOf(1) : sessionId;
     }
   }
 

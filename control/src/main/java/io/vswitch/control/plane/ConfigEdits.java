@@ -28,7 +28,7 @@ public final class ConfigEdits {
 
   /**
    * Removes the port, the static FDB entries that point at it, and it from mirrors: a mirror it was
-   * the destination of, or the only source of, goes with it.
+   * the destination (or ERSPAN via port) of, or the only source of, goes with it.
    */
   public static SwitchConfig withoutPort(SwitchConfig config, String name) {
     requirePort(config, name);
@@ -36,7 +36,9 @@ public final class ConfigEdits {
     List<SwitchConfig.Mirror> mirrors = new ArrayList<>();
     for (SwitchConfig.Mirror m : without.mirrors()) {
       List<String> sources = m.sources().stream().filter(s -> !s.equals(name)).toList();
-      if (!sources.isEmpty() && !name.equals(m.destination().port())) {
+      SwitchConfig.MirrorDestination d = m.destination();
+      boolean through = d.erspan() != null && name.equals(d.erspan().via());
+      if (!sources.isEmpty() && !name.equals(d.port()) && !through) {
         mirrors.add(
             new SwitchConfig.Mirror(
                 m.name(), sources, m.direction(), m.destination(), m.vlans(), m.truncate()));

@@ -104,6 +104,18 @@ class MirrorConfigTest {
             .contains("exactly one"));
     assertTrue(refused("mirrors: [{name: m, sources: [a]}]\n").contains("exactly one"));
     assertTrue(
+        refused(
+                "mirrors: [{name: m, sources: [a], destination: {erspan: {via: up,"
+                    + " src-ip: 10.0.0.1, dst-ip: 10.0.0.300, src-mac: \"02:00:00:00:00:01\","
+                    + " dst-mac: \"02:00:00:00:00:02\"}}}]\n")
+            .contains("erspan.dst-ip: '10.0.0.300' is not an IPv4 address"));
+    assertTrue(
+        refused(
+                "mirrors: [{name: m, sources: [a], destination: {erspan: {via: nope,"
+                    + " src-ip: 10.0.0.1, dst-ip: 10.0.0.2, src-mac: \"02:00:00:00:00:01\","
+                    + " dst-mac: \"02:00:00:00:00:02\"}}}]\n")
+            .contains("erspan.via must name a port"));
+    assertTrue(
         refused("mirrors: [{name: m, sources: [up], destination: {vlan: 999}}]\n")
             .contains("is in the RSPAN VLAN 999"));
     assertTrue(
@@ -127,6 +139,28 @@ class MirrorConfigTest {
                 mirrors: [{name: m, sources: [a], destination: sniff}]
                 """)
             .contains("is a mirror destination"));
+  }
+
+  @Test
+  void anErspanSessionParsesRoundTripsAndKeepsItsViaPortForwarding() {
+    SwitchConfig config =
+        valid(
+            """
+            mirrors:
+              - name: far
+                sources: [a]
+                destination:
+                  erspan: {via: up, src-ip: 192.0.2.1, dst-ip: 198.51.100.7,
+                           src-mac: "02:00:00:00:00:fe", dst-mac: "52:54:00:12:34:56"}
+            """);
+    SwitchConfig.Erspan e = config.mirrors().get(0).destination().erspan();
+    assertEquals(1, e.sessionId());
+    assertEquals(config, ConfigJson.read(ConfigJson.write(config), "journal"));
+    L2Tables tables = L2Compiler.compile(config, Map.of("a", 0, "b", 1, "sniff", 2, "up", 3), 4);
+    assertTrue(tables.carries(3, 10), "the via port still forwards");
+    assertFalse(tables.isMirrorDestination(3));
+    assertTrue(Arrays.asList(tables.features(0)).contains(Feature.MIRROR_IN));
+    assertTrue(ConfigEdits.withoutPort(config, "up").mirrors().isEmpty(), "its tunnel went");
   }
 
   @Test
