@@ -26,6 +26,7 @@ public final class L2Tables {
   private final long egressAclMask;
   private final boolean acls;
   private final Feature[][] features;
+  private final Taps taps;
 
   /** Policies of ports 0..n-1, every slot filled. */
   public L2Tables(List<PortPolicy> policies) {
@@ -34,6 +35,12 @@ public final class L2Tables {
 
   /** Policies by port index; null where there is no port (a removed one's slot). */
   public L2Tables(PortPolicy[] policiesByIndex) {
+    this(policiesByIndex, Taps.NONE);
+  }
+
+  /** Policies by port index, and what is traced or captured (their ports' lists have it). */
+  public L2Tables(PortPolicy[] policiesByIndex, Taps taps) {
+    this.taps = taps;
     if (policiesByIndex.length > MAX_PORTS) {
       throw new IllegalArgumentException("at most " + MAX_PORTS + " port slots");
     }
@@ -93,6 +100,16 @@ public final class L2Tables {
       mask |= 1L << p;
     }
     return mask;
+  }
+
+  /** The same tables with other taps: for arming or ending a trace or capture. */
+  public L2Tables withTaps(Taps next) {
+    return new L2Tables(ports, next);
+  }
+
+  /** The trace and capture these tables carry ({@link Taps#NONE} when nothing is watched). */
+  public Taps taps() {
+    return taps;
   }
 
   /** The features a burst from port {@code index} goes through, in order. */
