@@ -51,18 +51,14 @@ final class TraceStep extends Stage {
       int i = Integer.numberOfTrailingZeros(traced);
       int s = ctx.traceSlot[i];
       if (ctx.drop[i] != 0) {
-        if (t.dropFeature[s] < 0) { // dropped here, not by an earlier feature
-          t.dropFeature[s] = (byte) feature.ordinal();
-          t.dropReason[s] = ctx.drop[i];
-          t.path[s] |= bit;
+        if (t.dropFeature[s] >= 0) {
+          continue; // an earlier feature dropped it: this one never saw it
         }
-        if (feature != Feature.PARSE) {
-          continue;
-        }
-      } else {
-        t.path[s] |= bit;
+        t.dropFeature[s] = (byte) feature.ordinal();
+        t.dropReason[s] = ctx.drop[i];
       }
-      record(ctx, t, i, s);
+      t.path[s] |= bit;
+      record(ctx, t, i, s); // what the feature decided, the drop's rule too
     }
   }
 
