@@ -1,0 +1,269 @@
+package io.vswitch.control.tap;
+
+import io.vswitch.control.config.ConfigException;
+import io.vswitch.control.plane.ControlPlane;
+import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.l2.CaptureFilter;
+import io.vswitch.dataplane.l2.CaptureRing;
+import io.vswitch.dataplane.l2.CaptureSession;
+import io.vswitch.dataplane.l2.Feature;
+import io.vswitch.dataplane.l2.L2Switch;
+import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.l2.Taps;
+import io.vswitch.dataplane.l2.TraceRecord;
+import io.vswitch.dataplane.l2.TraceSession;
+import io.vswitch.dataplane.port.Port;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Packet trace and live capture for the API, on the control agent (its one thread; no locks): arms
+ * a {@link TraceSession} or {@link CaptureSession} by publishing tables whose taps carry it, turns
+ * trace records into JSON, drains capture rings into pcap, and disarms when a session is done or
+ * deleted. One trace and one capture at a time; arming a new one replaces the old.
+ */
+public final class TapService {
+  /** The most frames one capture takes. */
+  public static final int MAX_CAPTURE = 100_000;
+
+  private final ControlPlane plane;
+  private int nextId = 1;
+  private TraceSession trace;
+  private String tracePort;
+  private CaptureSession capture;
+  private String capturePort;
+  private int captureCount;
+  private int captured;
+  private boolean headerSent;
+
+  public TapService(ControlPlane plane) {
+    this.plane = plane;
+  }
+
+  private L2Switch l2() {
+    if (plane.l2() == null) {
+      throw new ConfigException("trace and capture need an L2 switch (port groups)");
+    }
+    return plane.l2();
+  }
+
+  private int portIndex(String name) {
+    Port port = name == null ? null : plane.runtime().port(name);
+    if (port == null) {
+      throw new ConfigException("no such port: '" + name + "'");
+    }
+    return port.index();
+  }
+
+  /** Arms a trace of the next {@code count} packets received on {@code port}. */
+  public Map<String, Object> startTrace(String port, int count) {
+    if (count < 1 || count > TraceSession.MAX_PACKETS) {
+      throw new ConfigException("count must be 1 to " + TraceSession.MAX_PACKETS);
+    }
+    L2Switch l2 = l2();
+    trace = new TraceSession(nextId++, portIndex(port), count);
+    tracePort = port;
+    l2.tap(new Taps(trace, l2.taps().capture()));
+    return Map.of("id", trace.id(), "port", port, "count", count);
+  }
+
+  /** The trace's records so far; a complete trace is disarmed. Null when there is no such trace. */
+  public Map<String, Object> trace(int id) {
+    if (trace == null || trace.id() != id) {
+      return null;
+    }
+    boolean done = trace.complete();
+    Map<String, Object> result = traceReport(trace, tracePort, done);
+    if (done) {
+      stopTrace(id);
+    }
+    return result;
+  }
+
+  /** Disarms the trace; returns whether there was one with this id. */
+  public boolean stopTrace(int id) {
+    if (trace == null || trace.id() != id) {
+      return false;
+    }
+    L2Switch l2 = l2();
+    l2.tap(new Taps(null, l2.taps().capture()));
+    trace = null;
+    return true;
+  }
+
+  private Map<String, Object> traceReport(TraceSession t, String port, boolean done) {
+    Map<Integer, String> names = portNames();
+    List<Map<String, Object>> packets = new ArrayList<>();
+    for (int s = 0; s < t.capacity(); s++) {
+      TraceRecord r = t.record(s);
+      if (r != null) {
+        packets.add(packet(r, port, names));
+      }
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("id", t.id());
+    result.put("port", port);
+    result.put("count", t.capacity());
+    result.put("recorded", packets.size());
+    result.put("done", done);
+    result.put("packets", packets);
+    return result;
+  }
+
+  private Map<Integer, String> portNames() {
+    Map<Integer, String> names = new LinkedHashMap<>();
+    plane.runtime().ports().forEach(p -> names.put(p.index(), p.name()));
+    return names;
+  }
+
+  private static Map<String, Object> packet(TraceRecord r, String port, Map<Integer, String> n) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("packet", r.index());
+    p.put("port", port);
+    p.put("worker", r.worker());
+    p.put("queue", r.queue());
+    p.put("length", r.length());
+    p.put("src", MacAddress.format(r.srcMac()));
+    p.put("dst", MacAddress.format(r.dstMac()));
+    if (r.tag() != 0) {
+      p.put("tag-vid", r.tag() & 0xFFF);
+      p.put("tag-pcp", (r.tag() >>> 13) & 7);
+    }
+    p.put("ethertype", String.format(Locale.ROOT, "0x%04x", r.etherType()));
+    List<String> features = r.features().stream().map(Feature::name).toList();
+    p.put("features", features.stream().map(f -> f.toLowerCase(Locale.ROOT)).toList());
+    if (r.features().contains(Feature.VLAN_CLASSIFY) && r.dropFeature() != Feature.VLAN_CLASSIFY) {
+      p.put("vlan", r.vlan());
+    }
+    if (r.aclIn() != null) {
+      p.put("acl-in", acl(r.aclIn(), r.aclRule()));
+    }
+    if (r.color() >= 0) {
+      p.put("policer", new String[] {"green", "yellow", "red"}[r.color()]);
+    }
+    if (r.forwarded()) {
+      p.put("fdb", r.flooded() ? "flood" : "hit " + n.getOrDefault(r.egress(), "#" + r.egress()));
+      p.put("forward-to", ports(r.forwardOut(), n));
+    }
+    if (r.aclOutRemoved() != 0) {
+      p.put("acl-out-denied", ports(r.aclOutRemoved(), n));
+    }
+    if (r.dropFeature() == null && r.features().contains(Feature.TRANSMIT)) {
+      p.put("egress", ports(r.out(), n));
+    }
+    if (r.dropReason() != null) {
+      Map<String, Object> drop = new LinkedHashMap<>();
+      drop.put("reason", r.dropReason().label());
+      drop.put("feature", r.dropFeature().name().toLowerCase(Locale.ROOT));
+      p.put("drop", drop);
+    }
+    return p;
+  }
+
+  private static Map<String, Object> acl(Acl acl, int rule) {
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put("acl", acl.name());
+    if (rule < 0 || rule >= acl.rules().size()) {
+      a.put("rule", "default");
+      a.put("action", acl.defaultAllow() ? "allow" : "deny");
+    } else {
+      a.put("rule", rule);
+      a.put("priority", acl.rules().get(rule).priority());
+      a.put("action", acl.rules().get(rule).allow() ? "allow" : "deny");
+    }
+    return a;
+  }
+
+  private static List<String> ports(long mask, Map<Integer, String> names) {
+    List<String> list = new ArrayList<>();
+    for (; mask != 0; mask &= mask - 1) {
+      int p = Long.numberOfTrailingZeros(mask);
+      list.add(names.getOrDefault(p, "#" + p));
+    }
+    return list;
+  }
+
+  /** Arms a capture; replaces a running one. */
+  public Map<String, Object> startCapture(
+      String port, String direction, int count, String filter, int snaplen) {
+    if (count < 1 || count > MAX_CAPTURE) {
+      throw new ConfigException("count must be 1 to " + MAX_CAPTURE);
+    }
+    if (snaplen < 64 || snaplen > CaptureSession.MAX_SNAPLEN) {
+      throw new ConfigException("snaplen must be 64 to " + CaptureSession.MAX_SNAPLEN);
+    }
+    String dir = direction == null ? "in" : direction;
+    if (!List.of("in", "out", "both").contains(dir)) {
+      throw new ConfigException("direction must be in, out or both, not '" + dir + "'");
+    }
+    CaptureFilter parsed;
+    try {
+      parsed = CaptureFilter.parse(filter);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    L2Switch l2 = l2();
+    int index = portIndex(port);
+    if (capture != null) {
+      capture.stop();
+    }
+    capture =
+        new CaptureSession(
+            nextId++,
+            index,
+            !dir.equals("out"),
+            !dir.equals("in"),
+            parsed,
+            snaplen,
+            Math.max(1, plane.runtime().workers().size()));
+    capturePort = port;
+    captureCount = count;
+    captured = 0;
+    headerSent = false;
+    l2.tap(new Taps(l2.taps().trace(), capture));
+    return Map.of("id", capture.id(), "port", port, "direction", dir, "filter", parsed.toString());
+  }
+
+  /**
+   * Drains the capture: the pcap bytes since the last call (the file header first), base64, with
+   * the counts. A capture that has its count, or that is {@code stopping}, is disarmed. Null when
+   * there is no such capture.
+   */
+  public Map<String, Object> capture(int id, boolean stopping) {
+    if (capture == null || capture.id() != id) {
+      return null;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (!headerSent) {
+      PcapWriter.header(out, capture.rings()[0].snaplen());
+      headerSent = true;
+    }
+    for (CaptureRing ring : capture.rings()) {
+      captured +=
+          ring.drain(
+              (data, offset, caplen, length, nanos, dir) ->
+                  PcapWriter.record(out, data, offset, caplen, length, nanos),
+              captureCount - captured);
+    }
+    boolean done = captured >= captureCount || stopping;
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("id", id);
+    result.put("port", capturePort);
+    result.put("captured", captured);
+    result.put("skipped", capture.skipped());
+    result.put("done", done);
+    result.put("pcap", Base64.getEncoder().encodeToString(out.toByteArray()));
+    if (done) {
+      capture.stop();
+      L2Switch l2 = l2();
+      l2.tap(new Taps(l2.taps().trace(), null));
+      capture = null;
+    }
+    return result;
+  }
+}
