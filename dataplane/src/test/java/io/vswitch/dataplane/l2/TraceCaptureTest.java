@@ -139,6 +139,31 @@ class TraceCaptureTest {
   }
 
   @Test
+  void thePolicersColourIsRecordedAndARedDropNamesThePolicer() {
+    io.vswitch.dataplane.qos.PolicerSpec policer =
+        new io.vswitch.dataplane.qos.PolicerSpec(
+            io.vswitch.dataplane.qos.PolicerSpec.Type.SRTCM, 1000, 1500, 0, 1500, true, -1);
+    PortPolicy port = PortPolicy.access(0, 10).policer(policer).build();
+    TraceSession trace = new TraceSession(3, 0, 32);
+    L2Tables tables = tables(new Taps(trace, null), port, PortPolicy.access(1, 10).build());
+    try (StageFixture f = StageFixture.withoutDpdk(2)) {
+      List<byte[]> frames = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        frames.add(frame().src("02:00:00:00:00:01").payloadLength(86).build()); // 100 bytes
+      }
+      f.received(0, frames);
+      f.runTraced(tables, Feature.VLAN_CLASSIFY, Feature.POLICE);
+      assertEquals(0, trace.record(0).color(), "green: within the committed burst");
+      assertNull(trace.record(0).dropReason());
+      TraceRecord last = trace.record(31);
+      assertEquals(2, last.color(), "red: 3200 bytes against a 1500-byte bucket");
+      assertEquals(Feature.POLICE, last.dropFeature());
+      assertEquals(DropReason.POLICER_RED, last.dropReason());
+      f.releaseBurst();
+    }
+  }
+
+  @Test
   void aTraceRecordsNoMoreThanItsCountAndIsBounded() {
     assertThrows(IllegalArgumentException.class, () -> new TraceSession(1, 0, 1001));
     TraceSession trace = new TraceSession(1, 0, 3);
