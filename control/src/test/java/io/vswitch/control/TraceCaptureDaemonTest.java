@@ -124,6 +124,37 @@ class TraceCaptureDaemonTest {
       assertEquals(20, count(read, "10.9.0.1.40000 > 10.9.0.2.80"), read);
       assertEquals(0, count(read, ".53:"), "the filter kept DNS out: " + read);
 
+      // -w -: the pcap on stdout, piped into tcpdump -r - (the command line in its own JVM)
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> ctl =
+          List.of(
+              java,
+              "-cp",
+              System.getProperty("java.class.path"),
+              "io.vswitch.control.cli.VswitchCtl",
+              "--api",
+              "http://" + api,
+              "--state-dir",
+              state.toString(),
+              "capture",
+              "in",
+              "--count",
+              "10",
+              "--filter",
+              "udp and port 53",
+              "-w",
+              "-");
+      List<String> pipeline =
+          new java.util.ArrayList<>(List.of("sh", "-c", "\"$@\" | tcpdump -n -r -", "sh"));
+      pipeline.addAll(ctl);
+      Process stdout = new ProcessBuilder(pipeline).start();
+      String dumped = new String(stdout.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String errors = new String(stdout.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(stdout.waitFor(60, TimeUnit.SECONDS));
+      assertEquals(0, stdout.exitValue(), errors);
+      assertEquals(10, count(dumped, "10.9.0.1.5353 > 10.9.0.2.53"), dumped + errors);
+      assertTrue(errors.contains("10 frames captured"), errors);
+
       Result refused = ctl(api, state, "capture", "out", "--filter", "tcp or udp", "-w", "-");
       assertEquals(2, refused.code(), refused.err());
       assertTrue(refused.err().contains("unknown term 'or'"), refused.err());
