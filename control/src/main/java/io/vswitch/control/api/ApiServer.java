@@ -97,7 +97,7 @@ public final class ApiServer implements AutoCloseable {
     this.agent = agent;
     this.token = token;
     this.metrics = metrics;
-    this.taps = new TapService(plane);
+    this.taps = new TapService(plane, agent);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.vswitch.control.tap;
 
 import io.vswitch.control.config.ConfigException;
+import io.vswitch.control.plane.ControlAgent;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.l2.CaptureFilter;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Packet trace and live capture for the API, on the control agent (its one thread; no locks): arms
@@ -31,8 +33,14 @@ public final class TapService {
   /** The most frames one capture takes. */
   public static final int MAX_CAPTURE = 100_000;
 
+  /** A session nobody has polled for this long is disarmed (its client went away). */
+  static final java.time.Duration IDLE = java.time.Duration.ofSeconds(30);
+
   private final ControlPlane plane;
+  private final ControlAgent agent;
   private int nextId = 1;
+  private long tracePolled;
+  private long capturePolled;
   private TraceSession trace;
   private String tracePort;
   private CaptureSession capture;
@@ -41,8 +49,57 @@ public final class TapService {
   private int captured;
   private boolean headerSent;
 
-  public TapService(ControlPlane plane) {
+  /**
+   * @param agent the control agent all of this runs on; an abandoned session's watcher submits its
+   *     disarming there
+   */
+  public TapService(ControlPlane plane, ControlAgent agent) {
     this.plane = plane;
+    this.agent = agent;
+  }
+
+  /**
+   * Watches session {@code id} from a virtual thread that only sleeps and submits: when nobody
+   * polled it for {@link #IDLE}, the agent disarms it, so a killed client leaves no tap behind.
+   */
+  private void watch(int id) {
+    Thread.ofVirtual()
+        .name("tap-watch-" + id)
+        .start(
+            () -> {
+              while (agent.thread().isAlive()) {
+                try {
+                  Thread.sleep(IDLE.toMillis() / 3);
+                  if (!agent.submit(() -> expire(id))) {
+                    return;
+                  }
+                } catch (InterruptedException e) {
+                  return;
+                } catch (RejectedExecutionException e) {
+                  // busy this time, or stopping (then the loop ends): the switch goes with its taps
+                }
+              }
+            });
+  }
+
+  /** On the agent: whether session {@code id} is still armed after disarming it if idle. */
+  private boolean expire(int id) {
+    long idle = System.nanoTime() - IDLE.toNanos();
+    if (trace != null && trace.id() == id) {
+      if (tracePolled < idle) {
+        stopTrace(id);
+        return false;
+      }
+      return true;
+    }
+    if (capture != null && capture.id() == id) {
+      if (capturePolled < idle) {
+        capture(id, true);
+        return false;
+      }
+      return true;
+    }
+    return false;
   }
 
   private L2Switch l2() {
@@ -68,7 +125,9 @@ public final class TapService {
     L2Switch l2 = l2();
     trace = new TraceSession(nextId++, portIndex(port), count);
     tracePort = port;
+    tracePolled = System.nanoTime();
     l2.tap(new Taps(trace, l2.taps().capture()));
+    watch(trace.id());
     return Map.of("id", trace.id(), "port", port, "count", count);
   }
 
@@ -77,6 +136,7 @@ public final class TapService {
     if (trace == null || trace.id() != id) {
       return null;
     }
+    tracePolled = System.nanoTime();
     boolean done = trace.complete();
     Map<String, Object> result = traceReport(trace, tracePort, done);
     if (done) {
@@ -225,7 +285,9 @@ public final class TapService {
     captureCount = count;
     captured = 0;
     headerSent = false;
+    capturePolled = System.nanoTime();
     l2.tap(new Taps(l2.taps().trace(), capture));
+    watch(capture.id());
     return Map.of("id", capture.id(), "port", port, "direction", dir, "filter", parsed.toString());
   }
 
@@ -238,6 +300,7 @@ public final class TapService {
     if (capture == null || capture.id() != id) {
       return null;
     }
+    capturePolled = System.nanoTime();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     if (!headerSent) {
       PcapWriter.header(out, capture.rings()[0].snaplen());
