@@ -125,10 +125,10 @@ class TraceCaptureDaemonTest {
       assertEquals(0, count(read, ".53:"), "the filter kept DNS out: " + read);
 
       // -w -: the pcap on stdout, piped into tcpdump -r - (the command line in its own JVM)
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       List<String> ctl =
           List.of(
-              java,
+              javaBin,
               "-cp",
               System.getProperty("java.class.path"),
               "io.vswitch.control.cli.VswitchCtl",
@@ -154,6 +154,15 @@ class TraceCaptureDaemonTest {
       assertEquals(0, stdout.exitValue(), errors);
       assertEquals(10, count(dumped, "10.9.0.1.5353 > 10.9.0.2.53"), dumped + errors);
       assertTrue(errors.contains("10 frames captured"), errors);
+
+      java.net.http.HttpResponse<String> anonymous =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create("http://" + api + "/v1/capture/1"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, anonymous.statusCode(), "packets over TCP only with the token");
 
       Result refused = ctl(api, state, "capture", "out", "--filter", "tcp or udp", "-w", "-");
       assertEquals(2, refused.code(), refused.err());

@@ -192,7 +192,10 @@ public final class ApiServer implements AutoCloseable {
         return Response.error(403, refusal);
       }
     }
-    boolean needsToken = !method.equals("GET") || (request.overTcp() && tcpReadsNeedToken);
+    // A capture's GET hands out packet payloads (and drains them): over TCP, only with the token.
+    boolean capture = request.overTcp() && request.path().startsWith("/v1/capture");
+    boolean needsToken =
+        !method.equals("GET") || (request.overTcp() && tcpReadsNeedToken) || capture;
     if (needsToken && !token.authorizes(request.header("authorization"))) {
       return Response.error(
           401,
