@@ -124,6 +124,30 @@ class TraceCaptureDaemonTest {
       assertEquals(20, count(read, "10.9.0.1.40000 > 10.9.0.2.80"), read);
       assertEquals(0, count(read, ".53:"), "the filter kept DNS out: " + read);
 
+      Path ng = dir.resolve("cap.pcapng");
+      Result pcapng =
+          ctl(
+              api,
+              state,
+              "capture",
+              "out",
+              "--direction",
+              "both",
+              "--count",
+              "6",
+              "--pcapng",
+              "-w",
+              ng.toString());
+      assertEquals(0, pcapng.code(), pcapng.err());
+      Process ngDump =
+          new ProcessBuilder("tcpdump", "-n", "-r", ng.toString())
+              .redirectErrorStream(true)
+              .start();
+      String ngRead = new String(ngDump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(ngDump.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, ngDump.exitValue(), ngRead);
+      assertEquals(6, count(ngRead, "10.9.0.1.40000 > 10.9.0.2.80"), ngRead);
+
       // -w -: the pcap on stdout, piped into tcpdump -r - (the command line in its own JVM)
       String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       List<String> ctl =

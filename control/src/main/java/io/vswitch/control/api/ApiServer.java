@@ -339,7 +339,8 @@ public final class ApiServer implements AutoCloseable {
               c.direction(),
               c.count() == null ? 100 : c.count(),
               c.filter(),
-              c.snaplen() == null ? CaptureSession.DEFAULT_SNAPLEN : c.snaplen()));
+              c.snaplen() == null ? CaptureSession.DEFAULT_SNAPLEN : c.snaplen(),
+              c.format()));
     }
     if (path.length != 4 || !path[3].matches("[0-9]{1,9}")) {
       return null;

@@ -137,7 +137,10 @@ final class TapCommands {
     return l.isEmpty() ? "(none)" : String.join(", ", l.stream().map(String::valueOf).toList());
   }
 
-  /** capture PORT [--direction in|out|both] [--count N] [--filter F] [--snaplen N] -w FILE|- */
+  /**
+   * capture PORT [--direction in|out|both] [--count N] [--filter F] [--snaplen N] [--pcapng] -w
+   * FILE|-
+   */
   int capture(String port, VswitchCtl.Args args) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("port", port);
@@ -154,6 +157,7 @@ final class TapCommands {
             body.put("snaplen", number(args.next("the value of --snaplen"), "--snaplen"));
         case "--timeout" -> timeout = seconds(args.next("the value of --timeout"));
         case "-w" -> file = args.next("the file after -w");
+        case "--pcapng" -> body.put("format", "pcapng");
         default -> throw new VswitchCtl.UsageException("unknown option '" + option + "'");
       }
     }

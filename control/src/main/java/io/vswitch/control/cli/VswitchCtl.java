@@ -60,7 +60,9 @@ public final class VswitchCtl {
                                             each stage's decision for the next N packets
                                             received on PORT (1-1000, default 10)
         capture PORT [--direction in|out|both] [--count N] [--filter F] [--snaplen N]
-                [--timeout S] -w FILE|-     frames of PORT to a pcap file (- for stdout);
+                [--timeout S] [--pcapng] -w FILE|-
+                                            frames of PORT to a pcap file (- for stdout;
+                                            --pcapng: with the port's name and direction);
                                             F: tcp udp icmp icmp6 arp ip ip6, host ADDR,
                                             port N, vlan N, ether host MAC, joined by 'and'
       Exit: 0 done, 1 failed or unreachable, 2 refused or bad command line.

@@ -14,7 +14,13 @@ public final class TapRequests {
    * @param count frames to capture (default 100)
    * @param filter the field filter ({@link io.vswitch.dataplane.l2.CaptureFilter}), or null
    * @param snaplen bytes kept of each frame (default 2048)
+   * @param format pcap (default) or pcapng (with the port's name and each frame's direction)
    */
   public record Capture(
-      String port, String direction, Integer count, String filter, Integer snaplen) {}
+      String port,
+      String direction,
+      Integer count,
+      String filter,
+      Integer snaplen,
+      String format) {}
 }

@@ -48,6 +48,7 @@ public final class TapService {
   private int captureCount;
   private int captured;
   private boolean headerSent;
+  private boolean pcapng;
 
   /**
    * @param agent the control agent all of this runs on; an abandoned session's watcher submits its
@@ -250,7 +251,10 @@ public final class TapService {
 
   /** Arms a capture; replaces a running one. */
   public Map<String, Object> startCapture(
-      String port, String direction, int count, String filter, int snaplen) {
+      String port, String direction, int count, String filter, int snaplen, String format) {
+    if (format != null && !format.equals("pcap") && !format.equals("pcapng")) {
+      throw new ConfigException("format must be pcap or pcapng, not '" + format + "'");
+    }
     if (count < 1 || count > MAX_CAPTURE) {
       throw new ConfigException("count must be 1 to " + MAX_CAPTURE);
     }
@@ -285,6 +289,7 @@ public final class TapService {
     captureCount = count;
     captured = 0;
     headerSent = false;
+    pcapng = "pcapng".equals(format);
     capturePolled = System.nanoTime();
     l2.tap(new Taps(l2.taps().trace(), capture));
     watch(capture.id());
@@ -302,16 +307,23 @@ public final class TapService {
     }
     capturePolled = System.nanoTime();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int snaplen = capture.rings()[0].snaplen();
     if (!headerSent) {
-      PcapWriter.header(out, capture.rings()[0].snaplen());
+      if (pcapng) {
+        PcapNgWriter.header(out, capturePort, snaplen);
+      } else {
+        PcapWriter.header(out, snaplen);
+      }
       headerSent = true;
     }
+    CaptureRing.Sink sink =
+        pcapng
+            ? (data, offset, caplen, length, nanos, dir) ->
+                PcapNgWriter.record(out, data, offset, caplen, length, nanos, dir == CaptureRing.IN)
+            : (data, offset, caplen, length, nanos, dir) ->
+                PcapWriter.record(out, data, offset, caplen, length, nanos);
     for (CaptureRing ring : capture.rings()) {
-      captured +=
-          ring.drain(
-              (data, offset, caplen, length, nanos, dir) ->
-                  PcapWriter.record(out, data, offset, caplen, length, nanos),
-              captureCount - captured);
+      captured += ring.drain(sink, captureCount - captured);
     }
     boolean done = captured >= captureCount || stopping;
     Map<String, Object> result = new LinkedHashMap<>();

@@ -50,4 +50,37 @@ class PcapWriterTest {
     assertArrayEquals(a, frames.get(0));
     assertArrayEquals(Arrays.copyOfRange(b, 10, 74), frames.get(1));
   }
+
+  @Test
+  void pcapngBlocksCarryThePortNameAndDirectionAndTheirLengthsAgree() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PcapNgWriter.header(out, "uplink0", 128);
+    byte[] frame = new byte[61]; // not a multiple of 4: padded
+    Arrays.fill(frame, (byte) 0x5A);
+    PcapNgWriter.record(out, frame, 0, 61, 61, 5_000_000_123L, true);
+    PcapNgWriter.record(out, frame, 0, 61, 61, 5_000_000_124L, false);
+    ByteBuffer b = ByteBuffer.wrap(out.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+    List<Integer> types = new java.util.ArrayList<>();
+    int at = 0;
+    while (at < b.limit()) {
+      int type = b.getInt(at);
+      int length = b.getInt(at + 4);
+      assertEquals(0, length % 4, "blocks are 32-bit aligned");
+      assertEquals(length, b.getInt(at + length - 4), "the trailing length repeats the leading");
+      types.add(type);
+      if (type == PcapNgWriter.ENHANCED_PACKET) {
+        long nanos = ((long) b.getInt(at + 12) << 32) | (b.getInt(at + 16) & 0xFFFF_FFFFL);
+        assertEquals(61, b.getInt(at + 20));
+        int flags = b.getInt(at + 28 + 64 + 4);
+        assertEquals(nanos == 5_000_000_123L ? 1 : 2, flags, "inbound, then outbound");
+      }
+      at += length;
+    }
+    assertEquals(b.limit(), at);
+    assertEquals(List.of(0x0A0D0D0A, 1, 6, 6), types);
+    assertEquals(0x1A2B3C4D, b.getInt(8));
+    byte[] name = new byte[7];
+    b.get(28 + 20, name);
+    assertEquals("uplink0", new String(name, java.nio.charset.StandardCharsets.UTF_8));
+  }
 }
