@@ -80,9 +80,13 @@ final class TraceStep extends Stage {
       case FORWARD -> {
         t.egress[s] = ctx.egress[i];
         t.forwardOut[s] = ctx.out[i];
+        t.out[s] = ctx.out[i];
       }
       case EGRESS_FILTER -> t.out[s] = ctx.out[i];
-      case ACL_OUT -> t.aclOutRemoved[s] = t.out[s] & ~ctx.out[i];
+      case ACL_OUT -> { // the egress set as it came, less what the ACLs left: what they denied
+        t.aclOutRemoved[s] = t.out[s] & ~ctx.out[i];
+        t.out[s] = ctx.out[i];
+      }
       case TRANSMIT -> t.out[s] = ctx.out[i] | ((ctx.copies >>> i & 1) != 0 ? ctx.copyOut[i] : 0);
       default -> {}
     }

@@ -164,6 +164,31 @@ class TraceCaptureTest {
   }
 
   @Test
+  void anEgressAclNamesTheFloodMembersItTookOut() {
+    Acl denyTcp = AclStageTest.acl(); // denies TCP from 10.0.0.1 to port 80
+    PortPolicy[] ports = {
+      PortPolicy.access(0, 10).build(),
+      PortPolicy.access(1, 10).build(),
+      PortPolicy.access(2, 10).acls(null, denyTcp).build()
+    };
+    TraceSession trace = new TraceSession(4, 0, 1);
+    L2Tables tables = tables(new Taps(trace, null), ports);
+    try (Fdb fdb = new Fdb(1024, 300);
+        StageFixture f = StageFixture.withoutDpdk(3)) {
+      f.fdb = fdb;
+      f.received(0, List.of(AclStageTest.frameFor(0)));
+      f.runTraced(
+          tables, Feature.VLAN_CLASSIFY, Feature.ACL_KEYS, Feature.FORWARD, Feature.ACL_OUT);
+      TraceRecord r = trace.record(0);
+      assertTrue(r.flooded());
+      assertEquals(0b110, r.forwardOut());
+      assertEquals(0b100, r.aclOutRemoved(), "port 2's egress ACL refused it");
+      assertNull(r.dropReason(), "port 1 still takes it");
+      f.releaseBurst();
+    }
+  }
+
+  @Test
   void aTraceRecordsNoMoreThanItsCountAndIsBounded() {
     assertThrows(IllegalArgumentException.class, () -> new TraceSession(1, 0, 1001));
     TraceSession trace = new TraceSession(1, 0, 3);
