@@ -18,6 +18,9 @@ import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.plane.ConflictException;
 import io.vswitch.control.plane.ControlAgent;
 import io.vswitch.control.plane.ControlPlane;
+import io.vswitch.control.tap.TapRequests;
+import io.vswitch.control.tap.TapService;
+import io.vswitch.dataplane.l2.CaptureSession;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.port.Port;
@@ -80,6 +83,7 @@ public final class ApiServer implements AutoCloseable {
   private final ControlAgent agent;
   private final ApiToken token;
   private final PrometheusMetrics metrics;
+  private final TapService taps;
   private final List<StrictHttpServer> servers = new ArrayList<>();
   private HostCheck hostCheck;
   private boolean tcpReadsNeedToken;
@@ -93,6 +97,7 @@ public final class ApiServer implements AutoCloseable {
     this.agent = agent;
     this.token = token;
     this.metrics = metrics;
+    this.taps = new TapService(plane, agent);
   }
 
   /**
@@ -187,7 +192,10 @@ public final class ApiServer implements AutoCloseable {
         return Response.error(403, refusal);
       }
     }
-    boolean needsToken = !method.equals("GET") || (request.overTcp() && tcpReadsNeedToken);
+    // A capture's GET hands out packet payloads (and drains them): over TCP, only with the token.
+    boolean capture = request.overTcp() && request.path().startsWith("/v1/capture");
+    boolean needsToken =
+        !method.equals("GET") || (request.overTcp() && tcpReadsNeedToken) || capture;
     if (needsToken && !token.authorizes(request.header("authorization"))) {
       return Response.error(
           401,
@@ -297,8 +305,57 @@ public final class ApiServer implements AutoCloseable {
         return changed(plane.edit(running -> ConfigEdits.withQos(running, group, null), source));
       }
     }
+    Response tap = tapRoute(method, path, body);
+    if (tap != null) {
+      return tap;
+    }
     return Response.error(
         404, "no such resource: " + method + " " + Names.quote(String.join("/", path)));
+  }
+
+  /**
+   * Packet trace and live capture: POST /v1/trace {port, count} and /v1/capture {port, direction,
+   * count, filter, snaplen} arm one and answer its id; GET /v1/trace/ID gives the records so far,
+   * GET /v1/capture/ID the pcap bytes since the last GET (base64); DELETE ends one. Null when the
+   * path is not one of these.
+   */
+  private Response tapRoute(String method, String[] path, String body) {
+    if (path.length < 3 || !path[1].equals("v1")) {
+      return null;
+    }
+    boolean trace = path[2].equals("trace");
+    if (!trace && !path[2].equals("capture")) {
+      return null;
+    }
+    if (path.length == 3 && method.equals("POST")) {
+      if (trace) {
+        TapRequests.Trace t = ConfigJson.read(body, TapRequests.Trace.class, "trace");
+        return Response.json(taps.startTrace(t.port(), t.count() == null ? 10 : t.count()));
+      }
+      TapRequests.Capture c = ConfigJson.read(body, TapRequests.Capture.class, "capture");
+      return Response.json(
+          taps.startCapture(
+              c.port(),
+              c.direction(),
+              c.count() == null ? 100 : c.count(),
+              c.filter(),
+              c.snaplen() == null ? CaptureSession.DEFAULT_SNAPLEN : c.snaplen(),
+              c.format()));
+    }
+    if (path.length != 4 || !path[3].matches("[0-9]{1,9}")) {
+      return null;
+    }
+    int id = Integer.parseInt(path[3]);
+    Object result =
+        switch (method) {
+          case "GET" -> trace ? taps.trace(id) : taps.capture(id, false);
+          case "DELETE" ->
+              trace ? (taps.stopTrace(id) ? Map.of("stopped", id) : null) : taps.capture(id, true);
+          default -> null;
+        };
+    return result == null
+        ? Response.error(404, "no " + path[2] + " " + id + " (done, replaced or never armed)")
+        : Response.json(result);
   }
 
   /** A request body as text: strict UTF-8 within the config size limit, as a config file is. */

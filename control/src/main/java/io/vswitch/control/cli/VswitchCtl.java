@@ -56,6 +56,15 @@ public final class VswitchCtl {
         counters                            per-port counters and drops by reason
         history                             every accepted change (the journal, an audit log)
         metrics                             the Prometheus metrics, as scraped
+        trace PORT [--count N] [--timeout S]
+                                            each stage's decision for the next N packets
+                                            received on PORT (1-1000, default 10)
+        capture PORT [--direction in|out|both] [--count N] [--filter F] [--snaplen N]
+                [--timeout S] [--pcapng] -w FILE|-
+                                            frames of PORT to a pcap file (- for stdout;
+                                            --pcapng: with the port's name and direction);
+                                            F: tcp udp icmp icmp6 arp ip ip6, host ADDR,
+                                            port N, vlan N, ether host MAC, joined by 'and'
       Exit: 0 done, 1 failed or unreachable, 2 refused or bad command line.
       """;
 
@@ -205,8 +214,28 @@ public final class VswitchCtl {
       case "counters" -> read(args, "/v1/ports", this::countersTable);
       case "history" -> read(args, "/v1/history", this::historyTable);
       case "metrics" -> metrics(args);
+      case "trace" -> taps().trace(name(args, "the port name"), args);
+      case "capture" -> taps().capture(name(args, "the port name"), args);
       default -> throw new UsageException("unknown command '" + command + "'");
     };
+  }
+
+  private TapCommands taps() {
+    return new TapCommands(
+        new TapCommands.Api() {
+          @Override
+          public ApiClient.Reply call(String method, String path, String body) {
+            return VswitchCtl.this.call(method, path, body, Map.of());
+          }
+
+          @Override
+          public int fail(ApiClient.Reply reply) {
+            return finish(reply, null);
+          }
+        },
+        out,
+        err,
+        json);
   }
 
   /** A name that goes into a URL path: one path segment, nothing to escape. */

@@ -80,6 +80,14 @@ public final class BurstContext {
   /** Classifier results (rule index or -1), per packet. */
   public final int[] aclRule = new int[PacketBatch.MAX_BURST];
 
+  /** The policer's colour (green 0, yellow 1, red 2), written by {@link PoliceStage}. */
+  public final byte[] color = new byte[PacketBatch.MAX_BURST];
+
+  /** Bit i: packet i is traced, in slot {@link #traceSlot}[i]; set by {@link TraceInStage}. */
+  int traced;
+
+  final int[] traceSlot = new int[PacketBatch.MAX_BURST];
+
   int count;
 
   static {

@@ -13,6 +13,12 @@ import java.util.function.Function;
  * feature is one {@link Stage} class and one entry here.
  */
 public enum Feature {
+  /**
+   * Packet trace (armed port only): claims the burst's trace slots; a step follows each feature.
+   */
+  TRACE_IN(r -> new TraceInStage(r.worker()), (p, t) -> t.taps().traces(p.index)),
+  /** Live capture of received frames (armed port only), as they came, before the parse. */
+  CAPTURE_IN(r -> new CaptureInStage(r.worker()), (p, t) -> t.taps().capturesIn(p.index)),
   /** Header offsets, MACs, tag; runts, QinQ, bad lengths and bad sources dropped; rx counted. */
   PARSE(r -> new ParseStage(), Feature::always),
   /** A local mirror's destination: no normal I/O, whatever it receives is dropped. */
@@ -45,8 +51,12 @@ public enum Feature {
   REPLICATE(r -> new ReplicateStage(r.pool()), Feature::always),
   /** VLAN push, pop or rewrite and PCP, in place, for the original and the copy. */
   EGRESS_REWRITE(r -> new EgressRewriteStage(), Feature::always),
+  /** Live capture of frames leaving the armed port, as rewritten (while one is armed). */
+  CAPTURE_OUT(r -> new CaptureOutStage(r.worker()), (p, t) -> t.taps().captureOutMask() != 0),
   /** Onto each egress port's transmit buffer: MTU, shaper, tx burst; egress mirrors' copies. */
-  TRANSMIT(r -> new TransmitStage(r.pool()), Feature::always);
+  TRANSMIT(r -> new TransmitStage(r.pool()), Feature::always),
+  /** Packet trace (armed port only): publishes the burst's records to the control thread. */
+  TRACE_OUT(r -> new TraceOutStage(), (p, t) -> t.taps().traces(p.index));
 
   private final Function<StageResources, Stage> factory;
   private final BiPredicate<PortPolicy, L2Tables> wanted;

@@ -63,6 +63,9 @@ public final class L2Agent implements ReplannableAgent {
   private final long hz;
   private final Stage[] stages;
 
+  /** The trace step after each feature, by ordinal: only a traced port's pipeline has them. */
+  private final Stage[] traceSteps = TraceStep.all();
+
   /** Each port's feature list as this worker's stages, made from the tables when they change. */
   private Stage[][] pipelines = new Stage[0][];
 
@@ -171,10 +174,7 @@ public final class L2Agent implements ReplannableAgent {
       for (int p = 0; p < next.length; p++) {
         Feature[] features = tables.port(p) == null ? null : tables.features(p);
         if (features != null) {
-          next[p] = new Stage[features.length];
-          for (int f = 0; f < features.length; f++) {
-            next[p][f] = stages[features[f].ordinal()];
-          }
+          next[p] = TraceStep.pipeline(features, stages, traceSteps);
         }
       }
       pipelines = next;

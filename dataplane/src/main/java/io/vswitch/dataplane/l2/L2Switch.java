@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class L2Switch implements AutoCloseable {
   private final Fdb fdb;
   private final AtomicReference<L2Tables> tables;
+  private Taps taps = Taps.NONE;
 
   public L2Switch(Fdb fdb, L2Tables initial) {
     this.fdb = fdb;
@@ -25,9 +26,23 @@ public final class L2Switch implements AutoCloseable {
     return tables.get();
   }
 
-  /** Publishes new tables; each worker switches at its next pass. */
-  public void publish(L2Tables next) {
-    tables.set(next);
+  /**
+   * Publishes new tables; each worker switches at its next pass. A trace or capture that is armed
+   * stays armed across a config change: the new tables carry it too.
+   */
+  public synchronized void publish(L2Tables next) {
+    tables.set(next.taps() == taps ? next : next.withTaps(taps));
+  }
+
+  /** Arms (or, with {@link Taps#NONE}, ends) a trace or capture: republishes the tables. */
+  public synchronized void tap(Taps next) {
+    taps = next;
+    tables.set(tables.get().withTaps(next));
+  }
+
+  /** What is traced or captured now. */
+  public synchronized Taps taps() {
+    return taps;
   }
 
   /** Ages out stale FDB entries; the control thread calls this every few seconds. */

@@ -32,6 +32,11 @@ public final class L2Tables {
   private final long mirroredEgress;
   private final long mirrorDestinations;
 
+  /** The sessions as given, to rebuild these tables with other taps. */
+  private final List<MirrorSession> mirrorSessions;
+
+  private final Taps taps;
+
   /** Policies of ports 0..n-1, every slot filled. */
   public L2Tables(List<PortPolicy> policies) {
     this(policies.toArray(PortPolicy[]::new));
@@ -39,16 +44,28 @@ public final class L2Tables {
 
   /** Policies by port index; null where there is no port (a removed one's slot). */
   public L2Tables(PortPolicy[] policiesByIndex) {
-    this(policiesByIndex, List.of());
+    this(policiesByIndex, List.of(), Taps.NONE);
+  }
+
+  /** Policies by port index and the port-mirroring sessions; nothing traced or captured. */
+  public L2Tables(PortPolicy[] policiesByIndex, List<MirrorSession> mirrors) {
+    this(policiesByIndex, mirrors, Taps.NONE);
+  }
+
+  /** Policies by port index, and what is traced or captured (their ports' lists have it). */
+  public L2Tables(PortPolicy[] policiesByIndex, Taps taps) {
+    this(policiesByIndex, List.of(), taps);
   }
 
   /**
-   * Policies by port index and the port-mirroring sessions. A local session's destination port and
-   * an RSPAN session's VLAN take no part in normal forwarding (VDS's "normal I/O on destination
-   * ports: disallowed"): the port is in no VLAN's flood or unicast set, and the VLAN has no members
-   * for ordinary frames; only mirrored copies reach them.
+   * Policies by port index, the port-mirroring sessions, and what is traced or captured. A local
+   * session's destination port and an RSPAN session's VLAN take no part in normal forwarding (VDS's
+   * "normal I/O on destination ports: disallowed"): the port is in no VLAN's flood or unicast set,
+   * and the VLAN has no members for ordinary frames; only mirrored copies reach them.
    */
-  public L2Tables(PortPolicy[] policiesByIndex, List<MirrorSession> mirrors) {
+  public L2Tables(PortPolicy[] policiesByIndex, List<MirrorSession> mirrors, Taps taps) {
+    this.taps = taps;
+    this.mirrorSessions = List.copyOf(mirrors);
     if (policiesByIndex.length > MAX_PORTS) {
       throw new IllegalArgumentException("at most " + MAX_PORTS + " port slots");
     }
@@ -164,6 +181,16 @@ public final class L2Tables {
       mask |= 1L << p;
     }
     return mask;
+  }
+
+  /** The same tables with other taps: for arming or ending a trace or capture. */
+  public L2Tables withTaps(Taps next) {
+    return new L2Tables(ports, mirrorSessions, next);
+  }
+
+  /** The trace and capture these tables carry ({@link Taps#NONE} when nothing is watched). */
+  public Taps taps() {
+    return taps;
   }
 
   /** The features a burst from port {@code index} goes through, in order. */

@@ -38,7 +38,9 @@ public final class PoliceStage extends Stage {
     PolicerSpec spec = policer.spec();
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
-      if (policer.color(ctx.length[i]) == Policer.RED) {
+      int color = policer.color(ctx.length[i]);
+      ctx.color[i] = (byte) color;
+      if (color == Policer.RED) {
         if (spec.dropRed()) {
           ctx.drop(i, DropReason.POLICER_RED);
         } else {

@@ -116,6 +116,22 @@ final class StageFixture implements AutoCloseable {
   }
 
   /**
+   * Runs {@code features} as a traced port's pipeline would: the trace's first stage, the step
+   * after the parse (which {@link #received} already ran), each feature with its step, and the
+   * trace's last stage, which publishes the records. The tables must carry the trace.
+   */
+  void runTraced(L2Tables tables, Feature... features) {
+    Stage[] steps = TraceStep.all();
+    run(tables, Feature.TRACE_IN);
+    steps[Feature.PARSE.ordinal()].run(ctx);
+    for (Feature f : features) {
+      run(tables, f);
+      steps[f.ordinal()].run(ctx);
+    }
+    run(tables, Feature.TRACE_OUT);
+  }
+
+  /**
    * The egress half of the pipeline for a burst whose {@link BurstContext#egress} the test set by
    * hand (a port or FLOOD): the egress sets the forward stage would give, then filter, ACL keys and
    * egress ACLs (when the tables have ACLs), replicate, rewrite and transmit; the dropped frames
