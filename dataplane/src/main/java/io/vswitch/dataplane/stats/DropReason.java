@@ -64,7 +64,26 @@ public enum DropReason {
   /** Longer than the ingress port's MTU (the L3 payload, after the Ethernet and VLAN header). */
   RX_MTU_EXCEEDED("rx_mtu_exceeded"),
   /** Longer than the egress port's MTU; counted on the egress port. */
-  TX_MTU_EXCEEDED("tx_mtu_exceeded");
+  TX_MTU_EXCEEDED("tx_mtu_exceeded"),
+  /**
+   * Conntrack: a new connection the policy allowed, but the table holds its capacity and no
+   * unestablished entry could be evicted (counted, never a silent hole).
+   */
+  CT_TABLE_FULL("ct_table_full"),
+  /** Conntrack: a new connection in a zone (VLAN) that holds its connection limit. */
+  CT_ZONE_LIMIT("ct_zone_limit"),
+  /** Conntrack: a new connection from an ingress port that holds its connection limit. */
+  CT_PORT_LIMIT("ct_port_limit"),
+  /**
+   * Conntrack: a new connection while unestablished ones hold their whole budget (a SYN flood is
+   * bounded here and cannot take the room of established connections).
+   */
+  CT_EMBRYONIC_LIMIT("ct_embryonic_limit"),
+  /**
+   * Conntrack: a packet that fits no connection (out of window, a forbidden TCP flag or state
+   * change, a reply with no request), denied by an ACL with ct-state rules.
+   */
+  CT_INVALID("ct_invalid");
 
   private final String label;
 
