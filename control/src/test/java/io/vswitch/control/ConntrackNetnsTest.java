@@ -25,12 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <pre>
  *   allow ct-state [established, related]
- *   allow ct-state [new] tcp dst-port 5000 from a;  allow ct-state [new] udp dst-port 5001 from a
+ *   allow ct-state [new] tcp dst-port 5000 from a;  allow ct-state [new] udp dst-port 5001-5002 from a
  *   allow arp;  default deny
  * </pre>
  *
- * So a reaches b's TCP and UDP servers and b's replies pass as established, while b can open
- * nothing towards a.
+ * So a reaches b's TCP and UDP servers and b's replies pass as established, b's ICMP errors about
+ * a's flows pass as related, while b can open nothing towards a.
  */
 class ConntrackNetnsTest {
   private static final String A = "10.93.0.1";
@@ -92,6 +92,29 @@ class ConntrackNetnsTest {
           s.sendto(b"echo:" + data, peer)
       """;
 
+  /**
+   * Sends on a connected UDP socket to a port nobody listens on: "refused" when the ICMP port
+   * unreachable that comes back reached the socket, "silent" when nothing did.
+   */
+  private static final String UDP_PROBE =
+      """
+      import socket, sys
+      s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+      s.settimeout(1)
+      s.connect((sys.argv[1], int(sys.argv[2])))
+      for attempt in range(5):
+          s.send(b"hello")
+          try:
+              s.recv(100)
+          except ConnectionRefusedError:
+              print("refused")
+              break
+          except OSError:
+              pass
+      else:
+          print("silent")
+      """;
+
   @TempDir Path dir;
   private final List<NetnsHost> hosts = new ArrayList<>();
   private NetnsHost a;
@@ -126,7 +149,7 @@ class ConntrackNetnsTest {
               - {priority: 20, action: allow, ct-state: [new], src-ip: %s, protocol: tcp,
                  dst-port: 5000}
               - {priority: 30, action: allow, ct-state: [new], src-ip: %s, protocol: udp,
-                 dst-port: 5001}
+                 dst-port: 5001-5002}
               - {priority: 40, action: allow, ether-type: arp}
         port-groups:
           - name: guarded
@@ -170,6 +193,14 @@ class ConntrackNetnsTest {
     assertNotEquals(0, b.exec("python3", "-c", TCP_CLIENT, A, "5000", "5"), "b cannot reach a");
     long denied = drops(1, DropReason.ACL_INGRESS_DENY) - deniedBefore;
     assertTrue(denied > 0, "b's SYNs counted as ingress denies on b: " + denied);
+  }
+
+  @Test
+  void anIcmpErrorAboutAnAllowedFlowPassesAsRelated() {
+    assertEquals(
+        "refused",
+        a.output("python3", "-c", UDP_PROBE, B, "5002").strip(),
+        "b's port unreachable (related to a's flow) reached a");
   }
 
   @Test
