@@ -259,6 +259,11 @@ public final class ControlPlane {
       runtime.removePort(port.index());
       VethSegmentation.release(name);
       l2.fdb().flushPort(port.index());
+      if (l2.conntrack() != null) {
+        // Its connections go with it: their per-port count would otherwise pass to the next
+        // port that takes the slot.
+        l2.conntrack().flushPort(port.index());
+      }
     }
   }
 
