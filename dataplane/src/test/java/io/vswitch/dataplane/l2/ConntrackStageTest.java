@@ -270,6 +270,54 @@ class ConntrackStageTest {
     }
   }
 
+  /**
+   * The hostile corpus (cut headers, bad lengths, fragments, extension-header chains) through the
+   * stateful pipeline in full bursts: every frame that survives parsing gets a state, non-IP ones
+   * are untracked, and nothing reads past a frame (the heap mbufs would fault).
+   */
+  @Test
+  void theHostileCorpusGetsAStateForEveryFrameParsed() {
+    Acl acl = stateful();
+    L2Tables tables =
+        new L2Tables(
+            List.of(
+                PortPolicy.access(0, 10).acls(acl, null).build(),
+                PortPolicy.access(1, 10).build()));
+    List<io.vswitch.dataplane.testing.HostileFrames.Case> all =
+        io.vswitch.dataplane.testing.HostileFrames.corpus();
+    try (StageFixture f = StageFixture.withoutDpdk(2);
+        ConntrackTable table = new ConntrackTable(1024)) {
+      f.conntrack = table;
+      int tracked = 0;
+      for (int from = 0; from < all.size(); from += 32) {
+        List<io.vswitch.dataplane.testing.HostileFrames.Case> burst =
+            all.subList(from, Math.min(all.size(), from + 32));
+        BurstContext ctx =
+            f.received(
+                0,
+                burst.stream()
+                    .map(io.vswitch.dataplane.testing.HostileFrames.Case::frame)
+                    .toList());
+        f.run(tables, PIPELINE);
+        for (int i = 0; i < burst.size(); i++) {
+          DropReason why = ctx.dropReason(i);
+          if (why != null && why.ordinal() <= DropReason.VLAN_NOT_ALLOWED.ordinal()) {
+            continue; // parse or VLAN refused it: never tracked
+          }
+          int v = verdict(ctx, i);
+          assertTrue(v >= CtResult.NEW && v <= CtResult.REFUSED_EMBRYONIC, burst.get(i).name());
+          int type = ctx.etherType[i];
+          if (type != 0x0800 && type != 0x86dd) {
+            assertEquals(CtResult.UNTRACKED, v, burst.get(i).name() + ": not IP");
+          }
+          tracked++;
+        }
+      }
+      assertTrue(tracked > all.size() / 2, "most of the corpus reaches conntrack: " + tracked);
+      assertTrue(table.size() <= tracked);
+    }
+  }
+
   /** TCP flag bits as on the wire. */
   private static final class CtPacketFlags {
     static final int SYN = io.vswitch.dataplane.conntrack.CtPacket.SYN;
