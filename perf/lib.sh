@@ -77,6 +77,40 @@ perf_report_dir() {
   echo "$dir"
 }
 
+# One harness run (scripts/bench.sh, scripts/profile.sh): a temp work dir and a report dir
+# (globals work, report), hugepages reserved when $1 is "on", and an exit trap that stops the Java
+# process, keeps its logs in the report, removes the work dir and gives the hugepages back.
+perf_harness_session() {
+  work=$(mktemp -d "/tmp/vswitch-$2.XXXXXX")
+  report=$(perf_report_dir "$2")
+  java_pid=
+  trap perf_harness_cleanup EXIT
+  trap 'exit 130' INT TERM
+  if [ "$1" = on ]; then
+    perf_reserve_hugepages 1100
+  fi
+}
+
+perf_harness_cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  perf_stop_pid "$java_pid"
+  [ -d "$work/logs" ] && cp -r "$work/logs" "$report/" 2>/dev/null
+  rm -rf "$work"
+  perf_release_hugepages
+  exit $rc
+}
+
+# Runs the harness's Java main class with the perf classpath, from the project root, in the
+# background so the exit trap can stop it, and waits for it.
+perf_harness_java() {
+  cd "$VSWITCH_ROOT"
+  java "${PERF_JVM_OPTS[@]}" -cp "$(perf_classpath)" "$@" &
+  java_pid=$!
+  wait "$java_pid"
+  java_pid=
+}
+
 # The loop of the latency and RFC 2544 benches: the switch with two vhost-user ports (server
 # sockets under DIR) cross-connected (or, with MODE=l2, both on access VLAN 10), worker on
 # WORKER_CORE, main on MAIN_CORE, its API (and /metrics) on the unix socket DIR/state/api.sock.

@@ -46,29 +46,7 @@ if [ "$with_ovs" = yes ] && [ ! -x /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd
 fi
 perf_ensure_built
 
-work=$(mktemp -d /tmp/vswitch-bench.XXXXXX)
-report=$(perf_report_dir bench)
-java_pid=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  perf_stop_pid "$java_pid"
-  [ -d "$work/logs" ] && cp -r "$work/logs" "$report/" 2>/dev/null
-  rm -rf "$work"
-  perf_release_hugepages
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ "$hugepages" = on ]; then
-  perf_reserve_hugepages 1100
-fi
-
-cd "$VSWITCH_ROOT"
-java "${PERF_JVM_OPTS[@]}" -cp "$(perf_classpath)" io.vswitch.perf.bench.EndToEndBench \
-  --work-dir "$work" --hugepages "$hugepages" --report "$report/table.txt" "${args[@]}" &
-java_pid=$!
-wait "$java_pid"
-java_pid=
+perf_harness_session "$hugepages" bench
+perf_harness_java io.vswitch.perf.bench.EndToEndBench \
+  --work-dir "$work" --hugepages "$hugepages" --report "$report/table.txt" "${args[@]}"
 note "report and logs in $report"

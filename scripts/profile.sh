@@ -42,29 +42,7 @@ find_java
 require_dpdk
 perf_ensure_built
 
-work=$(mktemp -d /tmp/vswitch-profile.XXXXXX)
-report=$(perf_report_dir profile)
-java_pid=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  perf_stop_pid "$java_pid"
-  [ -d "$work/logs" ] && cp -r "$work/logs" "$report/" 2>/dev/null
-  rm -rf "$work"
-  perf_release_hugepages
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ "$hugepages" = on ]; then
-  perf_reserve_hugepages 1100
-fi
-
-cd "$VSWITCH_ROOT"
-java "${PERF_JVM_OPTS[@]}" -cp "$(perf_classpath)" io.vswitch.perf.profile.ProfileMain \
-  --row "$row" --work-dir "$work" --hugepages "$hugepages" --out "$report/$row" "${args[@]}" &
-java_pid=$!
-wait "$java_pid"
-java_pid=
+perf_harness_session "$hugepages" profile
+perf_harness_java io.vswitch.perf.profile.ProfileMain \
+  --row "$row" --work-dir "$work" --hugepages "$hugepages" --out "$report/$row" "${args[@]}"
 note "flame graph, stacks and breakdown in $report/$row"

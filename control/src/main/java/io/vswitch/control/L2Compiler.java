@@ -1,14 +1,20 @@
 package io.vswitch.control;
 
 import io.vswitch.control.config.AclRules;
+import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.QosSpecs;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.l2.ErspanTunnel;
 import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.l2.MirrorSession;
 import io.vswitch.dataplane.l2.PortPolicy;
 import io.vswitch.dataplane.qos.PolicerSpec;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,7 +73,50 @@ public final class L2Compiler {
         policies[index] = policy(index, port, group, acls, workers);
       }
     }
-    return new L2Tables(policies);
+    return new L2Tables(policies, mirrors(config, indexOf));
+  }
+
+  /**
+   * The mirroring sessions over the ports that have a slot: a source without one is left out, and a
+   * session whose destination port has none sends nowhere until it has.
+   */
+  private static List<MirrorSession> mirrors(SwitchConfig config, Map<String, Integer> indexOf) {
+    List<MirrorSession> sessions = new ArrayList<>();
+    for (SwitchConfig.Mirror m : config.mirrors()) {
+      long sources = 0;
+      for (String source : m.sources()) {
+        Integer index = indexOf.get(source);
+        sources |= index == null ? 0 : 1L << index;
+      }
+      long in = m.direction().equals("out") ? 0 : sources;
+      long out = m.direction().equals("in") ? 0 : sources;
+      BitSet vlans = new BitSet();
+      m.vlans().forEach(vlans::set);
+      int truncate = m.truncate() == null ? MirrorSession.WHOLE_FRAME : m.truncate();
+      SwitchConfig.MirrorDestination d = m.destination();
+      if (d.erspan() != null) {
+        SwitchConfig.Erspan e = d.erspan();
+        Integer via = indexOf.get(e.via());
+        if (via != null) {
+          ErspanTunnel tunnel =
+              new ErspanTunnel(
+                  MacAddress.parse(e.srcMac()),
+                  MacAddress.parse(e.dstMac()),
+                  ConfigValidator.ipv4(e.srcIp(), "erspan.src-ip"),
+                  ConfigValidator.ipv4(e.dstIp(), "erspan.dst-ip"),
+                  e.sessionId());
+          sessions.add(MirrorSession.erspan(m.name(), in, out, via, tunnel, vlans, truncate));
+        }
+      } else if (d.vlan() != null) {
+        sessions.add(MirrorSession.remote(m.name(), in, out, d.vlan(), vlans, truncate));
+      } else {
+        Integer index = indexOf.get(d.port());
+        if (index != null) {
+          sessions.add(MirrorSession.local(m.name(), in, out, index, vlans, truncate));
+        }
+      }
+    }
+    return sessions;
   }
 
   private static PortPolicy policy(

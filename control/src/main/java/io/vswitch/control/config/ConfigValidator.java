@@ -43,6 +43,7 @@ public final class ConfigValidator {
           config.portGroups().isEmpty(),
           "choose one: cross-connect (a patch panel) or port-groups (a switch), not both");
       require(config.acls().isEmpty(), "acls need a switch (port-groups), not cross-connect");
+      require(config.mirrors().isEmpty(), "mirrors need a switch (port-groups), not cross-connect");
       validateCrossConnect(config.crossConnect(), ports);
     } else {
       Set<String> acls = validateAcls(config.acls(), config.workers().cores().size());
@@ -61,6 +62,7 @@ public final class ConfigValidator {
       if (!config.conntrack().enabled()) {
         validateNoCtState(config);
       }
+      validateMirrors(config, ports, groups);
     }
     return config;
   }
@@ -93,6 +95,154 @@ public final class ConfigValidator {
         }
       }
     }
+  }
+
+  private static final Set<String> DIRECTIONS = Set.of("in", "out", "both");
+
+  /** Mirrored packet length: vSphere's smallest, and the largest frame a port may carry. */
+  static final int MIN_TRUNCATE = 60;
+
+  /**
+   * Mirrors: names exist and are unique, and no copy can loop or leak into normal traffic. A
+   * destination port is no source of any session (it sends only copies, which are never mirrored
+   * again) and has no static FDB entry (it takes no normal I/O); an RSPAN VLAN is not one of its
+   * own session's sources' VLANs (the copies would go back out where they were taken) and has no
+   * static entries (it carries only copies).
+   */
+  private static void validateMirrors(
+      SwitchConfig config,
+      Map<String, SwitchConfig.Port> ports,
+      Map<String, SwitchConfig.PortGroup> groups) {
+    Set<String> names = new HashSet<>();
+    Set<String> sources = new HashSet<>();
+    config.mirrors().forEach(m -> sources.addAll(m.sources()));
+    Set<String> destinations = new HashSet<>();
+    Set<Integer> rspanVlans = new HashSet<>();
+    for (SwitchConfig.Mirror m : config.mirrors()) {
+      Names.check("mirror", m.name());
+      String where = "mirror '" + m.name() + "'";
+      require(names.add(m.name()), "mirror name '" + m.name() + "' is used twice");
+      require(!m.sources().isEmpty(), where + ": needs sources (ports)");
+      Set<String> seen = new HashSet<>();
+      for (String source : m.sources()) {
+        require(
+            ports.containsKey(source),
+            where + ": unknown source port '" + source + "'; ports are " + ports.keySet());
+        require(seen.add(source), where + ": source '" + source + "' is listed twice");
+      }
+      require(
+          DIRECTIONS.contains(m.direction()),
+          where + ": direction '" + m.direction() + "' is unknown: use in, out or both");
+      SwitchConfig.MirrorDestination d = m.destination();
+      require(
+          d != null
+              && (d.port() != null ? 1 : 0)
+                      + (d.vlan() != null ? 1 : 0)
+                      + (d.erspan() != null ? 1 : 0)
+                  == 1,
+          where
+              + ": destination is a port name, {vlan: N} (RSPAN) or {erspan: {...}}, exactly one");
+      if (d.erspan() != null) {
+        validateErspan(d.erspan(), ports, where);
+      } else if (d.port() != null) {
+        require(
+            ports.containsKey(d.port()),
+            where + ": unknown destination port '" + d.port() + "'; ports are " + ports.keySet());
+        require(
+            !sources.contains(d.port()),
+            where
+                + ": destination '"
+                + d.port()
+                + "' is a mirror source; a destination sends only copies, which are never"
+                + " mirrored");
+        destinations.add(d.port());
+      } else {
+        requireVlanId(d.vlan(), where + ": destination.vlan");
+        for (String source : m.sources()) {
+          require(
+              !carries(vlanOf(ports.get(source), groups), d.vlan()),
+              where
+                  + ": source '"
+                  + source
+                  + "' is in the RSPAN VLAN "
+                  + d.vlan()
+                  + "; its copies would go back out where they were taken");
+        }
+        rspanVlans.add(d.vlan());
+      }
+      Set<Integer> filter = new HashSet<>();
+      for (Integer vlan : m.vlans()) {
+        requireVlanId(vlan, where + ": vlans");
+        require(filter.add(vlan), where + ": vlans lists VLAN " + vlan + " twice");
+      }
+      require(
+          m.truncate() == null
+              || (m.truncate() >= MIN_TRUNCATE && m.truncate() <= SwitchConfig.Port.MAX_MTU + 18),
+          where + ": truncate must be " + MIN_TRUNCATE + ".." + (SwitchConfig.Port.MAX_MTU + 18));
+    }
+    for (SwitchConfig.Mirror m : config.mirrors()) {
+      SwitchConfig.Erspan e = m.destination().erspan();
+      require(
+          e == null || !destinations.contains(e.via()),
+          "mirror '"
+              + m.name()
+              + "': erspan.via '"
+              + (e == null ? "" : e.via())
+              + "' is a mirror destination, which takes no normal traffic");
+    }
+    for (SwitchConfig.StaticEntry entry : config.fdb().entries()) {
+      require(
+          !destinations.contains(entry.port()),
+          "fdb static entry "
+              + entry.mac()
+              + ": port '"
+              + entry.port()
+              + "' is a mirror"
+              + " destination, which takes no normal traffic");
+      require(
+          !rspanVlans.contains(entry.vlan()),
+          "fdb static entry "
+              + entry.mac()
+              + ": VLAN "
+              + entry.vlan()
+              + " is an RSPAN VLAN,"
+              + " which carries only mirrored copies");
+    }
+  }
+
+  private static void validateErspan(
+      SwitchConfig.Erspan e, Map<String, SwitchConfig.Port> ports, String where) {
+    require(
+        e.via() != null && ports.containsKey(e.via()),
+        where + ": erspan.via must name a port; ports are " + ports.keySet());
+    ipv4(e.srcIp(), where + ": erspan.src-ip");
+    ipv4(e.dstIp(), where + ": erspan.dst-ip");
+    require(e.srcMac() != null && e.dstMac() != null, where + ": erspan needs src-mac and dst-mac");
+    requireUnicastMac(e.srcMac(), where + ": erspan.src-mac");
+    requireUnicastMac(e.dstMac(), where + ": erspan.dst-mac");
+    require(
+        e.sessionId() >= 0 && e.sessionId() <= 1023, where + ": erspan.session-id must be 0..1023");
+  }
+
+  /** A dotted-quad IPv4 address as an int (network order in the int's bits). */
+  public static int ipv4(String text, String what) {
+    String[] parts = text == null ? new String[0] : text.split("\\.", -1);
+    require(parts.length == 4, what + ": '" + text + "' is not an IPv4 address (a.b.c.d)");
+    int address = 0;
+    for (String part : parts) {
+      require(
+          part.matches("[0-9]{1,3}") && Integer.parseInt(part) <= 255,
+          what + ": '" + text + "' is not an IPv4 address (a.b.c.d)");
+      address = address << 8 | Integer.parseInt(part);
+    }
+    return address;
+  }
+
+  private static SwitchConfig.Vlan vlanOf(
+      SwitchConfig.Port port, Map<String, SwitchConfig.PortGroup> groups) {
+    return port.portGroup() == null
+        ? SwitchConfig.Vlan.DEFAULT
+        : groups.get(port.portGroup()).vlan();
   }
 
   /** Compiles every ACL (and throws the result away): what validates is what compiles. */

@@ -1,5 +1,7 @@
 package io.vswitch.control.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
@@ -47,6 +49,12 @@ import java.util.List;
  *   capacity: 1048576
  *   timeouts: {tcp-established: 7440, udp-replied: 180}
  *   limits: {zone: 100000, port: 50000}
+ * mirrors:                    # port mirroring (VDS): local SPAN, or RSPAN to a VLAN
+ *   - {name: tap, sources: [vm1], direction: both, destination: sniffer,
+ *      vlans: [10], truncate: 128}
+ *   - {name: remote, sources: [vm1], direction: in, destination: {vlan: 999}}
+ *   - {name: far, sources: [vm1], destination: {erspan: {via: nic, src-ip: 192.0.2.1,
+ *      dst-ip: 198.51.100.7, src-mac: "02:00:00:00:00:fe", dst-mac: "52:54:00:12:34:56"}}}
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -59,9 +67,11 @@ public record SwitchConfig(
     Fdb fdb,
     List<List<String>> crossConnect,
     List<Acl> acls,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors,
     Conntrack conntrack) {
 
   public SwitchConfig {
+    mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
     eal = eal == null ? Eal.DEFAULT : eal;
     workers = workers == null ? Workers.DEFAULT : workers;
     portGroups = portGroups == null ? List.of() : List.copyOf(portGroups);
@@ -131,6 +141,59 @@ public record SwitchConfig(
       String dstPort,
       String tcpFlags,
       List<String> ctState) {}
+
+  /**
+   * A port-mirroring session, as a vSphere distributed switch's: copies of what the {@code sources}
+   * receive ({@code direction: in}), send ({@code out}) or both, optionally only of {@code vlans}
+   * and cut to {@code truncate} bytes, sent to {@code destination}: a port (local SPAN; it takes no
+   * normal traffic while it is one) or {@code {vlan: N}} (RSPAN: tagged with VLAN N to that VLAN's
+   * members, which carries nothing else). Copies are never mirrored again, learned or switched.
+   */
+  public record Mirror(
+      String name,
+      List<String> sources,
+      String direction,
+      MirrorDestination destination,
+      List<Integer> vlans,
+      Integer truncate) {
+    public Mirror {
+      sources = sources == null ? List.of() : List.copyOf(sources);
+      direction = direction == null ? "both" : direction;
+      vlans = vlans == null ? List.of() : List.copyOf(vlans);
+    }
+  }
+
+  /**
+   * Where a mirror's copies go: a port by name (written as just the name), an RSPAN VLAN ({@code
+   * {vlan: N}}) or an ERSPAN tunnel ({@code {erspan: {...}}}); exactly one of the three.
+   */
+  public record MirrorDestination(String port, Integer vlan, Erspan erspan) {
+    /** {@code destination: sniffer}: the port's name alone. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static MirrorDestination port(String port) {
+      return new MirrorDestination(port, null, null);
+    }
+
+    @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+    public static MirrorDestination of(
+        @JsonProperty("port") String port,
+        @JsonProperty("vlan") Integer vlan,
+        @JsonProperty("erspan") Erspan erspan) {
+      return new MirrorDestination(port, vlan, erspan);
+    }
+  }
+
+  /**
+   * ERSPAN type II: copies leave port {@code via} as IPv4 GRE from {@code src-ip} to the collector
+   * at {@code dst-ip}, in Ethernet frames to {@code dst-mac} (the collector's or the next hop's:
+   * the switch resolves no addresses) from {@code src-mac}; {@code session-id} 0..1023 (default 1).
+   */
+  public record Erspan(
+      String via, String srcIp, String dstIp, String srcMac, String dstMac, Integer sessionId) {
+    public Erspan {
+      sessionId = sessionId == null ? Integer.valueOf(1) : sessionId;
+    }
+  }
 
   /** Which ACLs filter a port's traffic, by name: entering the switch, and leaving it. */
   public record AclBinding(String ingress, String egress) {}

@@ -87,6 +87,7 @@ public final class ChangeDescriber {
           case "ports" -> "port";
           case "port-groups" -> "port-group";
           case "acls" -> "acl";
+          case "mirrors" -> "mirror";
           default -> path;
         };
     for (var e : before.entrySet()) {

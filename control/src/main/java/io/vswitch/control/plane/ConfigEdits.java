@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.SwitchConfig;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -24,9 +26,37 @@ public final class ConfigEdits {
     return edit(config, tree -> ports(tree).add(ConfigJson.MAPPER.valueToTree(port)));
   }
 
-  /** Removes the port and the static FDB entries that point at it. */
+  /**
+   * Removes the port, the static FDB entries that point at it, and it from mirrors: a mirror it was
+   * the destination (or ERSPAN via port) of, or the only source of, goes with it.
+   */
   public static SwitchConfig withoutPort(SwitchConfig config, String name) {
     requirePort(config, name);
+    SwitchConfig without = withoutPortItself(config, name);
+    List<SwitchConfig.Mirror> mirrors = new ArrayList<>();
+    for (SwitchConfig.Mirror m : without.mirrors()) {
+      List<String> sources = m.sources().stream().filter(s -> !s.equals(name)).toList();
+      SwitchConfig.MirrorDestination d = m.destination();
+      boolean through = d.erspan() != null && name.equals(d.erspan().via());
+      if (!sources.isEmpty() && !name.equals(d.port()) && !through) {
+        mirrors.add(
+            new SwitchConfig.Mirror(
+                m.name(), sources, m.direction(), m.destination(), m.vlans(), m.truncate()));
+      }
+    }
+    return new SwitchConfig(
+        without.eal(),
+        without.workers(),
+        without.portGroups(),
+        without.ports(),
+        without.fdb(),
+        without.crossConnect(),
+        without.acls(),
+        mirrors,
+        without.conntrack());
+  }
+
+  private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {
     return edit(
         config,
         tree -> {

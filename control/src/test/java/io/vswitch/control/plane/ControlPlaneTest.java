@@ -86,6 +86,28 @@ class ControlPlaneTest {
   }
 
   @Test
+  void aMirrorIsAddedAndRemovedLiveAndJournaled() {
+    String mirror =
+        "  - {name: c, devargs: \"net_null_%sc,no-rx=1\", port-group: v10}\n".formatted(tag)
+            + "mirrors: [{name: tap, sources: [a], direction: both, destination: c}]\n";
+    SwitchConfig withMirror = edit(y -> y.replace("fdb: {static", mirror + "fdb: {static"));
+    assertEquals(1, plane.apply(withMirror, "test", "mirror a to c").sequence());
+    int a = running.runtime().port("a").index();
+    int c = running.runtime().port("c").index();
+    assertTrue(running.l2().tables().isMirrorDestination(c));
+    assertEquals(1L << a, running.l2().tables().mirroredEgress());
+    assertTrue(!running.l2().tables().carries(c, 10), "c takes no normal traffic now");
+    assertTrue(journal.history().get(0).config().contains("\"mirrors\""));
+
+    SwitchConfig without =
+        edit(y -> y.replace("fdb: {static", mirror.lines().findFirst().get() + "\nfdb: {static"));
+    plane.apply(without, "test", "stop mirroring");
+    assertTrue(!running.l2().tables().isMirrorDestination(c));
+    assertEquals(0, running.l2().tables().mirroredEgress());
+    assertTrue(running.l2().tables().carries(c, 10), "c is an ordinary member again");
+  }
+
+  @Test
   void addingMovingAndRemovingPortsAppliesAndIsJournaled() {
     SwitchConfig withC =
         ConfigEdits.withPort(

@@ -15,12 +15,16 @@ import java.util.function.Function;
 public enum Feature {
   /** Header offsets, MACs, tag; runts, QinQ, bad lengths and bad sources dropped; rx counted. */
   PARSE(r -> new ParseStage(), Feature::always),
+  /** A local mirror's destination: no normal I/O, whatever it receives is dropped. */
+  MIRROR_DESTINATION(r -> new MirrorDestinationStage(), (p, t) -> t.isMirrorDestination(p.index)),
   /** Frames longer than the ingress port's MTU. */
   INGRESS_MTU(r -> new IngressMtuStage(), Feature::always),
   /** Forged transmits (vSphere): only the port's own source MAC. */
   SECURITY(r -> new IngressSecurityStage(), (p, t) -> !p.ingressSecurityOff()),
   /** Exactly one VLAN per frame, from the port's access or trunk mode, or a drop. */
   VLAN_CLASSIFY(r -> new VlanClassifyStage(), Feature::always),
+  /** Port mirroring, ingress: copies of the frames as received, before any ACL or rewrite. */
+  MIRROR_IN(r -> new MirrorInStage(r.pool()), (p, t) -> t.mirrorsIn(p.index).length != 0),
   /** The classifier key of every frame, once, when any port has an ACL. */
   ACL_KEYS(r -> new AclKeysStage(), (p, t) -> t.hasAcls()),
   /**
@@ -48,8 +52,8 @@ public enum Feature {
   REPLICATE(r -> new ReplicateStage(r.pool()), Feature::always),
   /** VLAN push, pop or rewrite and PCP, in place, for the original and the copy. */
   EGRESS_REWRITE(r -> new EgressRewriteStage(), Feature::always),
-  /** Onto each egress port's transmit buffer: MTU, shaper, tx burst. */
-  TRANSMIT(r -> new TransmitStage(), Feature::always);
+  /** Onto each egress port's transmit buffer: MTU, shaper, tx burst; egress mirrors' copies. */
+  TRANSMIT(r -> new TransmitStage(r.pool()), Feature::always);
 
   private final Function<StageResources, Stage> factory;
   private final BiPredicate<PortPolicy, L2Tables> wanted;

@@ -23,6 +23,10 @@ public final class ForwardStage extends Stage {
   private final long[] memoKey = new long[MEMO];
 
   private final int[] memoEgress = new int[MEMO];
+
+  /** The egress set of each remembered destination (it depends only on the key in a burst). */
+  private final long[] memoOut = new long[MEMO];
+
   private int memoCount;
 
   public ForwardStage(Fdb fdb) {
@@ -48,11 +52,12 @@ public final class ForwardStage extends Stage {
         }
         continue;
       }
-      int egress = egressOf(Fdb.key(vlan, dst), vlan, tables, nowSeconds);
-      if (egress == ctx.ingressPort) {
+      int m = remembered(Fdb.key(vlan, dst), ctx, i, tables, nowSeconds, notIngress);
+      if (memoEgress[m] == ctx.ingressPort) {
         ctx.drop(i, DropReason.SAME_PORT);
       } else {
-        aim(ctx, i, egress, notIngress);
+        ctx.egress[i] = memoEgress[m];
+        ctx.out[i] = memoOut[m];
       }
     }
   }
@@ -86,19 +91,24 @@ public final class ForwardStage extends Stage {
     return forwardBpdu && low != 0x1 && low != 0x2;
   }
 
-  /** The egress of {@code key}: from this burst's memo, else from the FDB (and remembered). */
-  private int egressOf(long key, int vlan, L2Tables tables, long nowSeconds) {
+  /**
+   * The memo slot of {@code key}: found in this burst's memo, or resolved from the FDB (and its
+   * egress set computed) into a free slot, or into the last slot once the memo is full.
+   */
+  private int remembered(
+      long key, BurstContext ctx, int i, L2Tables tables, long nowSeconds, long notIngress) {
     for (int m = 0; m < memoCount; m++) {
       if (memoKey[m] == key) {
-        return memoEgress[m];
+        return m;
       }
     }
-    int egress = resolve(key, vlan, tables, nowSeconds);
-    if (memoCount < MEMO) {
-      memoKey[memoCount] = key;
-      memoEgress[memoCount++] = egress;
-    }
-    return egress;
+    int m = memoCount < MEMO ? memoCount++ : MEMO - 1;
+    int egress = resolve(key, ctx.vlan[i], tables, nowSeconds);
+    aim(ctx, i, egress, notIngress);
+    memoKey[m] = key;
+    memoEgress[m] = egress;
+    memoOut[m] = ctx.out[i];
+    return m;
   }
 
   private int resolve(long key, int vlan, L2Tables tables, long nowSeconds) {

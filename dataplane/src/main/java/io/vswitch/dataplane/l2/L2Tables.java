@@ -27,6 +27,11 @@ public final class L2Tables {
   private final boolean acls;
   private final boolean ctAcls;
   private final Feature[][] features;
+  private static final MirrorSession[] NO_MIRRORS = new MirrorSession[0];
+  private final MirrorSession[][] mirrorsIn;
+  private final MirrorSession[][] mirrorsOut;
+  private final long mirroredEgress;
+  private final long mirrorDestinations;
 
   /** Policies of ports 0..n-1, every slot filled. */
   public L2Tables(List<PortPolicy> policies) {
@@ -35,6 +40,16 @@ public final class L2Tables {
 
   /** Policies by port index; null where there is no port (a removed one's slot). */
   public L2Tables(PortPolicy[] policiesByIndex) {
+    this(policiesByIndex, List.of());
+  }
+
+  /**
+   * Policies by port index and the port-mirroring sessions. A local session's destination port and
+   * an RSPAN session's VLAN take no part in normal forwarding (VDS's "normal I/O on destination
+   * ports: disallowed"): the port is in no VLAN's flood or unicast set, and the VLAN has no members
+   * for ordinary frames; only mirrored copies reach them.
+   */
+  public L2Tables(PortPolicy[] policiesByIndex, List<MirrorSession> mirrors) {
     if (policiesByIndex.length > MAX_PORTS) {
       throw new IllegalArgumentException("at most " + MAX_PORTS + " port slots");
     }
@@ -44,9 +59,37 @@ public final class L2Tables {
         throw new IllegalArgumentException("policy " + i + " has index " + ports[i].index);
       }
     }
+    long localDestinations = 0;
+    java.util.BitSet rspanVlans = new java.util.BitSet();
+    for (MirrorSession m : mirrors) {
+      if (m.remote()) {
+        rspanVlans.set(m.rspanVlan);
+      } else if (m.erspan == null && m.destination < ports.length && ports[m.destination] != null) {
+        localDestinations |= 1L << m.destination;
+      }
+    }
+    this.mirrorDestinations = localDestinations;
+    MirrorSession[] routed = new MirrorSession[mirrors.size()];
+    for (int s = 0; s < routed.length; s++) {
+      MirrorSession m = mirrors.get(s);
+      routed[s] =
+          m.routedTo(
+              m.remote()
+                  ? mask(portsWhere(m.rspanVlan, false)) & ~localDestinations
+                  : m.erspan != null
+                      ? (m.destination < ports.length && ports[m.destination] != null
+                          ? 1L << m.destination
+                          : 0)
+                      : localDestinations & (1L << m.destination));
+    }
     for (int vlan = 1; vlan < 4095; vlan++) {
-      members[vlan] = portsWhere(vlan, false);
-      promiscuous[vlan] = portsWhere(vlan, true);
+      if (rspanVlans.get(vlan)) {
+        members[vlan] = NONE;
+        promiscuous[vlan] = NONE;
+        continue;
+      }
+      members[vlan] = without(portsWhere(vlan, false), localDestinations);
+      promiscuous[vlan] = without(portsWhere(vlan, true), localDestinations);
       memberMask[vlan] = mask(members[vlan]);
       promiscuousMask[vlan] = mask(promiscuous[vlan]);
       for (int p : members[vlan]) {
@@ -70,6 +113,25 @@ public final class L2Tables {
     this.ctAcls = ct;
     this.macFilterMask = filters;
     this.egressAclMask = egressAcls;
+    this.mirrorsIn = new MirrorSession[ports.length][];
+    this.mirrorsOut = new MirrorSession[ports.length][];
+    long egressMirrored = 0;
+    for (int p = 0; p < ports.length; p++) {
+      List<MirrorSession> in = new ArrayList<>();
+      List<MirrorSession> out = new ArrayList<>();
+      for (MirrorSession m : routed) {
+        if ((m.sourcesIn & (1L << p)) != 0) {
+          in.add(m);
+        }
+        if ((m.sourcesOut & (1L << p)) != 0) {
+          out.add(m);
+        }
+      }
+      mirrorsIn[p] = in.isEmpty() ? NO_MIRRORS : in.toArray(MirrorSession[]::new);
+      mirrorsOut[p] = out.isEmpty() ? NO_MIRRORS : out.toArray(MirrorSession[]::new);
+      egressMirrored |= out.isEmpty() || ports[p] == null ? 0 : 1L << p;
+    }
+    this.mirroredEgress = egressMirrored;
     this.features = new Feature[ports.length][];
     for (PortPolicy p : ports) {
       if (p != null) {
@@ -90,6 +152,15 @@ public final class L2Tables {
       }
     }
     return found.isEmpty() ? NONE : found.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static int[] without(int[] indexes, long excluded) {
+    if (excluded == 0) {
+      return indexes;
+    }
+    int[] kept =
+        java.util.Arrays.stream(indexes).filter(p -> (excluded & (1L << p)) == 0).toArray();
+    return kept.length == 0 ? NONE : kept;
   }
 
   private static long mask(int[] indexes) {
@@ -154,9 +225,32 @@ public final class L2Tables {
     return ports.length;
   }
 
-  /** Whether port {@code index} exists and is a member of {@code vlan}. */
+  /**
+   * Whether port {@code index} exists and forwards {@code vlan}: a member of it, and neither a
+   * mirror's destination nor the VLAN an RSPAN session's.
+   */
   public boolean carries(int index, int vlan) {
-    return index < ports.length && ports[index] != null && ports[index].carries(vlan);
+    return index >= 0 && index < ports.length && (memberMask[vlan] & (1L << index)) != 0;
+  }
+
+  /** The mirroring sessions that copy what port {@code index} receives; empty when none. */
+  MirrorSession[] mirrorsIn(int index) {
+    return mirrorsIn[index];
+  }
+
+  /** The mirroring sessions that copy what port {@code index} sends; empty when none. */
+  MirrorSession[] mirrorsOut(int index) {
+    return mirrorsOut[index];
+  }
+
+  /** Ports whose sent frames some session mirrors: transmit looks for these bits. */
+  public long mirroredEgress() {
+    return mirroredEgress;
+  }
+
+  /** Whether port {@code index} is a local mirror's destination (its received frames dropped). */
+  public boolean isMirrorDestination(int index) {
+    return (mirrorDestinations & (1L << index)) != 0;
   }
 
   /** Ports of {@code vlan}, in index order: where a flood goes (less the ingress port). */

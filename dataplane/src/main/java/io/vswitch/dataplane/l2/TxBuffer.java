@@ -25,6 +25,13 @@ public final class TxBuffer {
   private int waiting;
   private final int[] lengths = new int[PacketBatch.MAX_BURST];
   private final boolean[] flooded = new boolean[PacketBatch.MAX_BURST];
+
+  /**
+   * Which waiting frames are mirrored copies: counted apart, and a copy the queue refuses is a
+   * mirror drop rather than a tx_queue_full.
+   */
+  private final boolean[] mirrored = new boolean[PacketBatch.MAX_BURST];
+
   private final PacketBatch overflow;
   private Shaper shaper;
   private int mtu = PortPolicy.DEFAULT_MTU;
@@ -55,6 +62,24 @@ public final class TxBuffer {
     send(mbuf, length, flood);
   }
 
+  /**
+   * Sends a mirrored copy with the burst: the MTU applies, the shaper does not (a copy never waits
+   * in a queue; one the transmit queue refuses is dropped and counted as {@code mirror_dropped}).
+   */
+  public void addMirrored(long mbuf, int length) {
+    if (MtuCheck.exceeds(mbuf, length, mtu)) {
+      refuse(mbuf, DropReason.MIRROR_DROPPED);
+      return;
+    }
+    send(mbuf, length, false);
+    mirrored[waiting - 1] = true;
+  }
+
+  /** Counts {@code n} mirrored copies for this port that could not be made (no mbuf). */
+  public void countMirrorDrops(int n) {
+    counters.addDrop(DropReason.MIRROR_DROPPED, n);
+  }
+
   /** Frees (with the burst) and counts on this port a frame it will not send. */
   private void refuse(long mbuf, DropReason reason) {
     if (overflow.isFull()) {
@@ -77,6 +102,7 @@ public final class TxBuffer {
     pending[i] = mbuf;
     lengths[i] = length;
     flooded[i] = flood;
+    mirrored[i] = false;
   }
 
   /** The shaper of this port for this worker, or null. */
@@ -131,16 +157,28 @@ public final class TxBuffer {
     int sent = port.transmit(queue, batch);
     long bytes = 0;
     int floods = 0;
+    int copies = 0;
     for (int i = 0; i < sent; i++) {
       bytes += lengths[i];
       floods += flooded[i] ? 1 : 0;
+      copies += mirrored[i] ? 1 : 0;
     }
     counters.add(PortCounter.TX_PACKETS, sent);
     counters.add(PortCounter.TX_BYTES, bytes);
     counters.add(PortCounter.TX_FLOOD, floods);
-    counters.add(PortCounter.TX_UNICAST, sent - floods);
+    counters.add(PortCounter.TX_UNICAST, sent - floods - copies);
+    if (copies != 0) {
+      counters.add(PortCounter.MIRROR_PACKETS, copies);
+    }
     if (sent < count) {
-      counters.addDrop(DropReason.TX_QUEUE_FULL, count - sent);
+      int refusedCopies = 0;
+      for (int i = sent; i < count; i++) {
+        refusedCopies += mirrored[i] ? 1 : 0;
+      }
+      counters.addDrop(DropReason.TX_QUEUE_FULL, count - sent - refusedCopies);
+      if (refusedCopies != 0) {
+        counters.addDrop(DropReason.MIRROR_DROPPED, refusedCopies);
+      }
     }
   }
 

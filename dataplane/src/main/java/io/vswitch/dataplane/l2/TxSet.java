@@ -59,6 +59,12 @@ public final class TxSet {
     dirty |= 1L << p;
   }
 
+  /** Queues a mirrored copy on port {@code p} (which is {@link #present}). */
+  public void addMirrored(int p, long mbuf, int length) {
+    byPort[p].addMirrored(mbuf, length);
+    dirty |= 1L << p;
+  }
+
   /** Moves what the shapers' tokens allow at TSC time {@code now} into the buffers. */
   public int release(long now) {
     int moved = 0;

@@ -66,6 +66,16 @@ public enum DropReason {
   /** Longer than the egress port's MTU; counted on the egress port. */
   TX_MTU_EXCEEDED("tx_mtu_exceeded"),
   /**
+   * Received on a port mirroring's destination: normal I/O on a destination port is disallowed
+   * (vSphere's default), so nothing it sends is switched or learned.
+   */
+  MIRROR_DESTINATION_RX("mirror_destination_rx"),
+  /**
+   * A mirrored copy not made (no mbuf) or not sent (the destination's transmit queue was full);
+   * counted on the destination port. The original is never affected.
+   */
+  MIRROR_DROPPED("mirror_dropped"),
+  /**
    * Conntrack: a new connection the policy allowed, but the table holds its capacity and no
    * unestablished entry could be evicted (counted, never a silent hole).
    */

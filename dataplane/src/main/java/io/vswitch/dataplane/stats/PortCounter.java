@@ -14,7 +14,9 @@ public enum PortCounter {
    * Source MACs not learned: the port reached its mac-limit or the FDB is at capacity. Not a drop
    * (the frame is still forwarded); traffic to such a MAC floods.
    */
-  FDB_LEARN_REFUSED("fdb_learn_refused");
+  FDB_LEARN_REFUSED("fdb_learn_refused"),
+  /** Mirrored copies sent on this port as a mirror's destination (also in tx_packets). */
+  MIRROR_PACKETS("mirror_packets");
 
   private final String label;
 

@@ -69,4 +69,37 @@ class ForwardStageTest {
       assertEquals(BurstContext.FLOOD, ctx.egress[0]);
     }
   }
+
+  @Test
+  void aBurstToMoreDestinationsThanTheMemoHoldsSendsEachToItsOwnPort() {
+    // 12 destinations, interleaved, learned on ports 1-4 (or unknown): more than the 8 the
+    // forward stage remembers per burst, and each one named several times.
+    List<PortPolicy> ports = new ArrayList<>();
+    for (int p = 0; p < 5; p++) {
+      ports.add(PortPolicy.access(p, 10).build());
+    }
+    L2Tables tables = new L2Tables(ports);
+    try (Fdb fdb = new Fdb(1024, 300);
+        StageFixture f = StageFixture.withoutDpdk(5)) {
+      for (int d = 0; d < 12; d++) {
+        if (d % 6 != 5) {
+          fdb.learn(Fdb.key(10, 0x0200_0000_0100L + d), 1 + d % 4, 1);
+        }
+      }
+      List<byte[]> frames = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        frames.add(frame().dst(MacAddress.format(0x0200_0000_0100L + (i * 5) % 12)).build());
+      }
+      BurstContext ctx = f.received(0, frames);
+      f.fdb = fdb;
+      f.run(tables, Feature.VLAN_CLASSIFY, Feature.FORWARD);
+      for (int i = 0; i < 32; i++) {
+        int d = (i * 5) % 12;
+        int want = d % 6 == 5 ? BurstContext.FLOOD : 1 + d % 4;
+        assertEquals(want, ctx.egress[i], "frame " + i + " to destination " + d);
+        long out = want == BurstContext.FLOOD ? 0b11110 : 1L << want;
+        assertEquals(out, ctx.out[i], "frame " + i + "'s egress set");
+      }
+    }
+  }
 }

@@ -30,8 +30,8 @@ public enum MetricFamily {
   PORT_DELIVERED(
       "vswitch_port_delivered_packets_total",
       Type.COUNTER,
-      "Packets sent on a port by how they were forwarded: unicast to a learned MAC, or a copy of a"
-          + " flood (broadcast, multicast, unknown unicast).",
+      "Packets sent on a port by how they were forwarded: unicast to a learned MAC, a copy of a"
+          + " flood (broadcast, multicast, unknown unicast), or a port mirror's copy (mirror).",
       "port",
       "delivery"),
   PORT_DROPPED(

@@ -59,6 +59,11 @@ public final class PortMetrics implements MetricSource {
           sum(counters, port, PortCounter.TX_FLOOD),
           port.name(),
           "flood");
+      out.sample(
+          MetricFamily.PORT_DELIVERED,
+          sum(counters, port, PortCounter.MIRROR_PACKETS),
+          port.name(),
+          "mirror");
     }
     out.family(MetricFamily.PORT_DROPPED);
     for (Port port : ports) {
