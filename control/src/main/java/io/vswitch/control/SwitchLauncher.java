@@ -1,5 +1,6 @@
 package io.vswitch.control;
 
+import io.vswitch.control.config.ConntrackSpecs;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
@@ -8,6 +9,7 @@ import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.acl.AclRule;
+import io.vswitch.dataplane.conntrack.ConntrackTable;
 import io.vswitch.dataplane.l2.Fdb;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.L2Agent;
@@ -57,6 +59,13 @@ public final class SwitchLauncher {
         ports, config.workers().cores(), config.workers().idle(), counterFile, 0, capacity);
   }
 
+  /**
+   * Index slots the control thread's conntrack sweep visits per housekeeping round (a second): a
+   * 1M-connection table's 8M slots in half a minute. Expired entries are already misses for the
+   * workers, so the sweep only has to keep up with churn.
+   */
+  static final long CONNTRACK_SWEEP_SLOTS = 1 << 18;
+
   /** The running data plane and what the control thread does for it while it runs. */
   public record Running(
       SwitchRuntime runtime, L2Switch l2, LearnRefusals refusals, AtomicLong agedOut) {
@@ -68,6 +77,7 @@ public final class SwitchLauncher {
     public void housekeeping() {
       if (l2 != null) {
         agedOut.addAndGet(l2.age()); // for vswitch_fdb_aged_out_total
+        l2.sweepConnections(CONNTRACK_SWEEP_SLOTS);
         refusals.check(runtime);
       }
     }
@@ -104,7 +114,12 @@ public final class SwitchLauncher {
 
   private static Running openL2(SwitchConfig config, Path counterFile) {
     Fdb fdb = new Fdb(config.fdb().capacity(), config.fdb().agingSeconds());
-    L2Switch l2 = new L2Switch(fdb, L2Compiler.compile(config));
+    // The table is made only when a rule needs it: at 1M connections it is ~160 MB.
+    ConntrackTable conntrack =
+        config.conntrack().enabled() && config.usesCtState()
+            ? ConntrackSpecs.table(config.conntrack())
+            : null;
+    L2Switch l2 = new L2Switch(fdb, conntrack, L2Compiler.compile(config));
     // Tables sized for every slot, so that ports added later fit without a resize.
     Map<String, Integer> positions = new HashMap<>();
     for (int i = 0; i < config.ports().size(); i++) {

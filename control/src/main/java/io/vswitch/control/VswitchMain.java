@@ -358,6 +358,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     ControlAgent agent = new ControlAgent(64, err);
     if (running.l2() != null) {
       running.l2().fdb().bindControlThread(agent.thread());
+      if (running.l2().conntrack() != null) {
+        running.l2().conntrack().bindControlThread(agent.thread());
+      }
     }
     Duration second = Duration.ofSeconds(1);
     return agent

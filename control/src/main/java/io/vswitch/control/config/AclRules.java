@@ -23,6 +23,11 @@ public final class AclRules {
       Map.of("ipv4", 0x0800, "ipv6", 0x86dd, "arp", 0x0806, "lldp", 0x88cc);
   private static final Map<String, Integer> PROTOCOLS =
       Map.of("icmp", 1, "tcp", AclFields.TCP, "udp", AclFields.UDP, "icmpv6", 58, "sctp", 132);
+
+  /** ct-state names, in the order of their bits from {@code AclFields.CT_NEW}. */
+  private static final List<String> CT_STATES =
+      List.of("new", "established", "related", "invalid", "untracked");
+
   private static final List<String> FLAGS =
       List.of("fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr");
 
@@ -124,6 +129,16 @@ public final class AclRules {
         value |= clear ? 0 : 1 << bit;
       }
       b.tcpFlags(value, mask);
+    }
+    if (r.ctState() != null) {
+      require(!r.ctState().isEmpty(), where + ": ct-state needs at least one of " + CT_STATES);
+      int states = 0;
+      for (String state : r.ctState()) {
+        int bit = CT_STATES.indexOf(state == null ? "" : state.strip());
+        require(bit >= 0, where + ": ct-state '" + state + "' is not one of " + CT_STATES);
+        states |= AclFields.CT_NEW << bit;
+      }
+      b.ctStates(states);
     }
     return b.build();
   }

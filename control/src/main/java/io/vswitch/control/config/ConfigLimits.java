@@ -25,5 +25,11 @@ public final class ConfigLimits {
   /** Longest name of a port, port group or ACL; see {@link Names}. */
   public static final int MAX_NAME_LENGTH = 32;
 
+  /**
+   * Most connections the conntrack table may hold: 16M entries are 2 GiB of entries plus 512 MiB of
+   * index, which is what a host gives a switch at most.
+   */
+  public static final int MAX_CONNECTIONS = 1 << 24;
+
   private ConfigLimits() {}
 }

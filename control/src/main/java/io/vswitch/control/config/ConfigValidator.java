@@ -58,9 +58,43 @@ public final class ConfigValidator {
         validateQos(port.qos(), "port '" + port.name() + "'");
       }
       validateFdb(config.fdb(), ports, groups);
+      ConntrackSpecs.validate(config.conntrack());
+      if (!config.conntrack().enabled()) {
+        validateNoCtState(config);
+      }
       validateMirrors(config, ports, groups);
     }
     return config;
+  }
+
+  /** With conntrack disabled, no ACL a port uses may match on the connection state. */
+  private static void validateNoCtState(SwitchConfig config) {
+    Set<String> stateful = new HashSet<>();
+    for (SwitchConfig.Acl acl : config.acls()) {
+      if (acl.rules().stream().anyMatch(r -> r.ctState() != null)) {
+        stateful.add(acl.name());
+      }
+    }
+    Map<String, SwitchConfig.PortGroup> groups = new java.util.HashMap<>();
+    config.portGroups().forEach(g -> groups.put(g.name(), g));
+    for (SwitchConfig.Port port : config.ports()) {
+      SwitchConfig.PortGroup group = groups.get(port.portGroup());
+      for (SwitchConfig.AclBinding b :
+          java.util.Arrays.asList(port.acl(), group == null ? null : group.acl())) {
+        if (b == null) {
+          continue;
+        }
+        for (String name : java.util.Arrays.asList(b.ingress(), b.egress())) {
+          require(
+              name == null || !stateful.contains(name),
+              "port '"
+                  + port.name()
+                  + "': acl '"
+                  + name
+                  + "' has ct-state rules, but conntrack.enabled is false");
+        }
+      }
+    }
   }
 
   private static final Set<String> DIRECTIONS = Set.of("in", "out", "both");

@@ -45,6 +45,10 @@ import java.util.List;
  *   aging-seconds: 300
  *   capacity: 1048576
  *   static: [{mac: "52:54:00:00:00:99", vlan: 10, port: vm1}]
+ * conntrack:             # the table ct-state rules use (made only when some rule does)
+ *   capacity: 1048576
+ *   timeouts: {tcp-established: 7440, udp-replied: 180}
+ *   limits: {zone: 100000, port: 50000}
  * mirrors:                    # port mirroring (VDS): local SPAN, or RSPAN to a VLAN
  *   - {name: tap, sources: [vm1], direction: both, destination: sniffer,
  *      vlans: [10], truncate: 128}
@@ -63,7 +67,8 @@ public record SwitchConfig(
     Fdb fdb,
     List<List<String>> crossConnect,
     List<Acl> acls,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors,
+    Conntrack conntrack) {
 
   public SwitchConfig {
     mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
@@ -74,6 +79,14 @@ public record SwitchConfig(
     fdb = fdb == null ? Fdb.DEFAULT : fdb;
     crossConnect = crossConnect == null ? List.of() : List.copyOf(crossConnect);
     acls = acls == null ? List.of() : List.copyOf(acls);
+    conntrack = conntrack == null ? Conntrack.DEFAULT : conntrack;
+  }
+
+  /** Whether some ACL rule matches on the connection state (then the switch tracks). */
+  public boolean usesCtState() {
+    return acls.stream()
+        .flatMap(a -> a.rules().stream())
+        .anyMatch(r -> r.ctState() != null && !r.ctState().isEmpty());
   }
 
   /** Cross-connect (a patch panel) when pairs are given; otherwise a learning L2 switch. */
@@ -126,7 +139,8 @@ public record SwitchConfig(
       String protocol,
       String srcPort,
       String dstPort,
-      String tcpFlags) {}
+      String tcpFlags,
+      List<String> ctState) {}
 
   /**
    * A port-mirroring session, as a vSphere distributed switch's: copies of what the {@code sources}
@@ -286,6 +300,51 @@ public record SwitchConfig(
       entries = entries == null ? List.of() : List.copyOf(entries);
     }
   }
+
+  /**
+   * Connection tracking: one table every worker shares, made at start when {@code enabled} (the
+   * default) and some ACL rule has a {@code ct-state}. {@code capacity} connections at most, of
+   * which {@code embryonic} (default a quarter) may be unestablished; timeouts per state in
+   * seconds; optional connection limits per zone (VLAN) and per ingress port.
+   */
+  public record Conntrack(
+      Boolean enabled,
+      Integer capacity,
+      Integer embryonic,
+      ConntrackTimeouts timeouts,
+      ConntrackLimits limits) {
+    static final Conntrack DEFAULT = new Conntrack(null, null, null, null, null);
+
+    public Conntrack {
+      enabled = enabled == null || enabled;
+      capacity = capacity == null ? 1 << 20 : capacity;
+      embryonic = embryonic == null ? Math.max(1, capacity / 4) : embryonic;
+      timeouts = timeouts == null ? ConntrackTimeouts.DEFAULT : timeouts;
+      limits = limits == null ? new ConntrackLimits(null, null) : limits;
+    }
+  }
+
+  /** Idle timeouts per connection state, seconds; what is left out keeps its default. */
+  public record ConntrackTimeouts(
+      Long tcpSynSent,
+      Long tcpSynRecv,
+      Long tcpEstablished,
+      Long tcpFinWait,
+      Long tcpCloseWait,
+      Long tcpLastAck,
+      Long tcpTimeWait,
+      Long tcpClose,
+      Long udpUnreplied,
+      Long udpReplied,
+      Long icmp,
+      Long generic) {
+    static final ConntrackTimeouts DEFAULT =
+        new ConntrackTimeouts(
+            null, null, null, null, null, null, null, null, null, null, null, null);
+  }
+
+  /** Connections at most per zone (a VLAN) and per ingress port; left out: no limit. */
+  public record ConntrackLimits(Integer zone, Integer port) {}
 
   /** A MAC pinned to a port in a VLAN: never ages, never moves. */
   public record StaticEntry(String mac, Integer vlan, String port) {}

@@ -52,7 +52,8 @@ public final class ConfigEdits {
         without.fdb(),
         without.crossConnect(),
         without.acls(),
-        mirrors);
+        mirrors,
+        without.conntrack());
   }
 
   private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {

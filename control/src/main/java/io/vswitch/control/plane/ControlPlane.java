@@ -5,6 +5,7 @@ import io.vswitch.control.SwitchLauncher;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
+import io.vswitch.control.config.ConntrackSpecs;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
@@ -198,6 +199,9 @@ public final class ControlPlane {
     publishTables(desired);
     syncStaticEntries(from, desired);
     l2.fdb().setAgingSeconds(desired.fdb().agingSeconds());
+    if (l2.conntrack() != null) {
+      ConntrackSpecs.apply(desired.conntrack(), l2.conntrack());
+    }
   }
 
   private void requireRunTimeChangeable(SwitchConfig desired) {
@@ -209,6 +213,16 @@ public final class ControlPlane {
     requireSame(running.workers(), desired.workers(), "workers");
     requireSame(running.fdb().capacity(), desired.fdb().capacity(), "fdb.capacity");
     requireSame(running.fdb().prefill(), desired.fdb().prefill(), "fdb.prefill");
+    requireSame(running.conntrack().enabled(), desired.conntrack().enabled(), "conntrack.enabled");
+    requireSame(
+        running.conntrack().capacity(), desired.conntrack().capacity(), "conntrack.capacity");
+    requireSame(
+        running.conntrack().embryonic(), desired.conntrack().embryonic(), "conntrack.embryonic");
+    if (desired.usesCtState() && l2.conntrack() == null) {
+      throw new ConfigException(
+          "ct-state rules need the conntrack table, made at start only when a rule uses ct-state:"
+              + " restart vswitch with the new config");
+    }
   }
 
   private static void requireSame(Object now, Object wanted, String what) {
@@ -245,6 +259,11 @@ public final class ControlPlane {
       runtime.removePort(port.index());
       VethSegmentation.release(name);
       l2.fdb().flushPort(port.index());
+      if (l2.conntrack() != null) {
+        // Its connections go with it: their per-port count would otherwise pass to the next
+        // port that takes the slot.
+        l2.conntrack().flushPort(port.index());
+      }
     }
   }
 

@@ -153,7 +153,12 @@ class ControlPlaneTest {
             y -> y.replace("02:00:00:00:00:0b", "01:00:00:00:00:0b"), // multicast static MAC
             y -> y.replace("idle: backoff", "idle: busy-spin"), // workers: restart only
             y -> y + "eal: {memory-mb: 1024}\n", // eal: restart only
-            y -> y.replace("fdb: {", "fdb: {capacity: 4096, ")); // fdb capacity: restart only
+            y -> y.replace("fdb: {", "fdb: {capacity: 4096, "), // fdb capacity: restart only
+            y -> y + "conntrack: {capacity: 4096}\n", // conntrack capacity: restart only
+            y -> // the first ct-state rule: the table is made at start only
+            y.replace("id: 10}}", "id: 10}, acl: {ingress: s}}")
+                    + "acls: [{name: s, default: deny,"
+                    + " rules: [{priority: 1, action: allow, ct-state: [established]}]}]\n");
     for (UnaryOperator<String> change : bad) {
       SwitchConfig desired = edit(change);
       assertThrows(ConfigException.class, () -> plane.apply(desired, "test", "bad"));
@@ -161,6 +166,21 @@ class ControlPlaneTest {
       assertEquals(List.of("a", "b"), portNames());
     }
     assertEquals(0, journal.history().size());
+  }
+
+  @Test
+  void theFirstCtStateRuleNeedsARestartAndSaysSo() {
+    SwitchConfig desired =
+        edit(
+            y ->
+                y.replace("id: 10}}", "id: 10}, acl: {ingress: s}}")
+                    + "acls: [{name: s, default: deny,"
+                    + " rules: [{priority: 1, action: allow, ct-state: [established]}]}]\n");
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> plane.apply(desired, "test", "stateful"));
+    assertTrue(
+        e.getMessage().startsWith("ct-state rules need the conntrack table"), e.getMessage());
+    assertNull(running.l2().conntrack(), "started without ct-state rules: no table");
   }
 
   @Test

@@ -35,6 +35,7 @@ public final class Acl {
   private final int stride;
   private final boolean l4Rules;
   private final boolean allowFragments;
+  private final boolean ctRules;
 
   /**
    * @param workers how many workers count hits (stripes)
@@ -71,6 +72,15 @@ public final class Acl {
     this.hits = new long[stride * Math.max(1, workers)];
     this.l4Rules = sorted.stream().anyMatch(AclRule::l4);
     this.allowFragments = allowFragments != null ? allowFragments : !l4Rules;
+    this.ctRules = sorted.stream().anyMatch(AclRule::usesCtState);
+  }
+
+  /**
+   * Whether a rule matches on the connection state: then the switch tracks connections, and a
+   * packet this ACL refuses whose state is invalid is counted as {@code ct_invalid}.
+   */
+  public boolean usesCtState() {
+    return ctRules;
   }
 
   /** Whether a rule looks at the protocol, ports or TCP flags. */

@@ -23,6 +23,24 @@ public final class AclFields {
   /** The IPv4-mapped IPv6 prefix ::ffff:0:0/96 in the low half (RFC 4291 2.5.5.2). */
   public static final long V4_MAPPED = 0x0000_FFFF_0000_0000L;
 
+  /**
+   * Connection-tracking states, as bits of the classifier's flags word above the 8 TCP flags (the
+   * conntrack stage ORs exactly one in per packet; without it none is set). A rule's ct-state is a
+   * set of these that must contain the packet's state, so the flow cache (which keys on the whole
+   * word) and the tree's leaf check see the state at no extra cost.
+   */
+  public static final int CT_NEW = 1 << 8;
+
+  public static final int CT_ESTABLISHED = 1 << 9;
+  public static final int CT_RELATED = 1 << 10;
+  public static final int CT_INVALID = 1 << 11;
+
+  /** Not tracked: not IP, ND/MLD, non-first fragments. */
+  public static final int CT_UNTRACKED = 1 << 12;
+
+  /** Every ct-state bit. */
+  public static final int CT_ALL = CT_NEW | CT_ESTABLISHED | CT_RELATED | CT_INVALID | CT_UNTRACKED;
+
   public static final int TCP = 6;
   public static final int UDP = 17;
 

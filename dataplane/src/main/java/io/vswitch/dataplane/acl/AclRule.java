@@ -21,6 +21,9 @@ public final class AclRule {
   final int flagsValue;
   final int flagsMask;
 
+  /** {@link AclFields#CT_NEW}... bits the packet's state must be one of; 0: any state. */
+  final int ctStates;
+
   private AclRule(Builder b) {
     this.priority = b.priority;
     this.allow = b.allow;
@@ -28,6 +31,7 @@ public final class AclRule {
     System.arraycopy(b.hi, 0, hi, 0, AclFields.COUNT);
     this.flagsValue = b.flagsValue;
     this.flagsMask = b.flagsMask;
+    this.ctStates = b.ctStates;
   }
 
   public static Builder builder(int priority, boolean allow) {
@@ -40,6 +44,11 @@ public final class AclRule {
 
   public boolean allow() {
     return allow;
+  }
+
+  /** Whether the rule matches on the connection-tracking state. */
+  public boolean usesCtState() {
+    return ctStates != 0;
   }
 
   /** Whether the rule looks at L4: the protocol, ports or TCP flags (what fragments may lack). */
@@ -61,7 +70,7 @@ public final class AclRule {
         return false;
       }
     }
-    return (tcpFlags & flagsMask) == flagsValue;
+    return (tcpFlags & flagsMask) == flagsValue && (ctStates == 0 || (tcpFlags & ctStates) != 0);
   }
 
   @Override
@@ -77,6 +86,7 @@ public final class AclRule {
     private final long[] hi = new long[AclFields.COUNT];
     private int flagsValue;
     private int flagsMask;
+    private int ctStates;
 
     private Builder(int priority, boolean allow) {
       this.priority = priority;
@@ -127,6 +137,18 @@ public final class AclRule {
     public Builder tcpFlags(int value, int mask) {
       this.flagsValue = value & mask;
       this.flagsMask = mask;
+      return this;
+    }
+
+    /**
+     * Connection states the rule matches ({@link AclFields#CT_NEW}... ORed): the packet's state
+     * must be one of them.
+     */
+    public Builder ctStates(int states) {
+      if (states == 0 || (states & ~AclFields.CT_ALL) != 0) {
+        throw new IllegalArgumentException("ct-state bits " + Integer.toHexString(states));
+      }
+      this.ctStates = states;
       return this;
     }
 

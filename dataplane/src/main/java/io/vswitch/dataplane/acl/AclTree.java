@@ -59,9 +59,11 @@ public final class AclTree {
   private final long[] hi;
   private final int[] flagsValue;
   private final int[] flagsMask;
+  private final int[] ctStates;
   // The leaf check: per rule only the fields it constrains, most selective field first, in one
   // contiguous run of longs so that checking a rule touches one or two cache lines: at checkAt[r],
-  // a header (fields << 32 | flags mask << 16 | flags value), then (field, lo, hi) per field.
+  // a header (ct states >> 8 << 40 | fields << 32 | flags mask << 16 | flags value), then
+  // (field, lo, hi) per field.
   private final int[] checkAt;
   private final long[] check;
 
@@ -74,12 +76,14 @@ public final class AclTree {
     hi = new long[n * AclFields.COUNT];
     flagsValue = new int[n];
     flagsMask = new int[n];
+    ctStates = new int[n];
     for (int r = 0; r < n; r++) {
       AclRule rule = rules.get(r);
       System.arraycopy(rule.lo, 0, lo, r * AclFields.COUNT, AclFields.COUNT);
       System.arraycopy(rule.hi, 0, hi, r * AclFields.COUNT, AclFields.COUNT);
       flagsValue[r] = rule.flagsValue;
       flagsMask[r] = rule.flagsMask;
+      ctStates[r] = rule.ctStates;
     }
     int[] order = selectiveFirst(rules);
     checkAt = new int[n];
@@ -99,7 +103,10 @@ public final class AclTree {
       }
       runs.set(
           checkAt[r],
-          (long) fields << 32 | (long) (flagsMask[r] & 0xFFFF) << 16 | (flagsValue[r] & 0xFFFF));
+          (long) (ctStates[r] >>> 8) << 40
+              | (long) fields << 32
+              | (long) (flagsMask[r] & 0xFFFF) << 16
+              | (flagsValue[r] & 0xFFFF));
     }
     check = runs.stream().mapToLong(Long::longValue).toArray();
     Builder b = new Builder(n);
@@ -189,13 +196,15 @@ public final class AclTree {
     long[] c = check;
     int at = checkAt[r];
     long header = c[at];
-    for (int p = at + 1, end = p + 3 * (int) (header >>> 32); p < end; p += 3) {
+    for (int p = at + 1, end = p + 3 * ((int) (header >>> 32) & 0xFF); p < end; p += 3) {
       long v = keys[base + (int) c[p]];
       if (v < c[p + 1] || v > c[p + 2]) {
         return false;
       }
     }
-    return (tcpFlags & (int) (header >>> 16) & 0xFFFF) == (int) (header & 0xFFFF);
+    int ct = (int) (header >>> 40) << 8;
+    return (tcpFlags & (int) (header >>> 16) & 0xFFFF) == (int) (header & 0xFFFF)
+        && (ct == 0 || (tcpFlags & ct) != 0);
   }
 
   /**
@@ -306,11 +315,14 @@ public final class AclTree {
       return node;
     }
 
-    /** A rule that covers the whole region (and ignores flags) hides every rule after it. */
+    /**
+     * A rule that covers the whole region (and ignores flags and connection state) hides every rule
+     * after it.
+     */
     private int[] pruneShadowed(int[] rules, long[] regionLo, long[] regionHi) {
       for (int k = 0; k < rules.length; k++) {
         int r = rules[k];
-        if (flagsMask[r] != 0) {
+        if (flagsMask[r] != 0 || ctStates[r] != 0) {
           continue;
         }
         boolean covers = true;

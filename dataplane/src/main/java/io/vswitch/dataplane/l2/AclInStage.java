@@ -1,18 +1,24 @@
 package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.conntrack.CtResult;
 import io.vswitch.dataplane.stats.DropReason;
 
 /**
  * The ingress port's ACL over the whole burst (a burst comes from one port, so one ACL): the L4
  * status first (fragments, tiny fragments, unseen L4 headers, by the ACL's fragments policy), then
- * the rules.
+ * the rules. At an ACL with ct-state rules a refused packet whose connection state is invalid is
+ * counted as {@code ct_invalid}, so the drop says it fit no connection rather than no rule.
  */
 public final class AclInStage extends Stage {
   private final AclClassifier classifier;
 
   public AclInStage(AclClassifier classifier) {
     this.classifier = classifier;
+  }
+
+  private static boolean invalid(int ctResult) {
+    return CtResult.verdict(ctResult) == CtResult.INVALID;
   }
 
   @Override
@@ -26,10 +32,12 @@ public final class AclInStage extends Stage {
       }
     }
     classifier.classifyBurst(ctx, acl);
+    boolean ct = acl.usesCtState();
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       if (!classifier.decide(acl, ctx.aclRule[i])) {
-        ctx.drop(i, DropReason.ACL_INGRESS_DENY);
+        ctx.drop(
+            i, ct && invalid(ctx.ctState[i]) ? DropReason.CT_INVALID : DropReason.ACL_INGRESS_DENY);
       }
     }
   }

@@ -88,6 +88,23 @@ public final class BurstContext {
 
   final int[] traceSlot = new int[PacketBatch.MAX_BURST];
 
+  /**
+   * Connection-tracking result per packet ({@link io.vswitch.dataplane.conntrack.CtResult}: the
+   * state, the reply bit, the entry), from {@link ConntrackStage} when the tables track
+   * connections.
+   */
+  public final int[] ctState = new int[PacketBatch.MAX_BURST];
+
+  /**
+   * The conntrack fields of each packet of the burst, parsed by {@link ConntrackStage} and used
+   * again by {@link CtCommitStage} for the commit of the NEW connections the ingress ACL allowed.
+   */
+  final io.vswitch.dataplane.conntrack.CtPacket[] ctPacket =
+      new io.vswitch.dataplane.conntrack.CtPacket[PacketBatch.MAX_BURST];
+
+  /** Conntrack's clock for the burst (milliseconds), read once by {@link ConntrackStage}. */
+  long ctNow;
+
   int count;
 
   static {
@@ -128,6 +145,9 @@ public final class BurstContext {
   public BurstContext(PacketBatch batch, Arena arena) {
     this.batch = batch;
     this.dropped = new PacketBatch(arena);
+    for (int i = 0; i < ctPacket.length; i++) {
+      ctPacket[i] = new io.vswitch.dataplane.conntrack.CtPacket();
+    }
   }
 
   /** The batch bursts are received into. */

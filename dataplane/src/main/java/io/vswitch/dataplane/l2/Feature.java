@@ -33,8 +33,15 @@ public enum Feature {
   MIRROR_IN(r -> new MirrorInStage(r.pool()), (p, t) -> t.mirrorsIn(p.index).length != 0),
   /** The classifier key of every frame, once, when any port has an ACL. */
   ACL_KEYS(r -> new AclKeysStage(), (p, t) -> t.hasAcls()),
+  /**
+   * Connection state of every IP frame (new, established, related, invalid, untracked; reply bit)
+   * from the shared conntrack table, in the zone of the frame's VLAN, when some ACL uses ct-state.
+   */
+  CONNTRACK(r -> new ConntrackStage(r.conntrack()), (p, t) -> t.tracksConnections()),
   /** The ingress port's ACL. */
   ACL_IN(r -> new AclInStage(r.acls()), (p, t) -> p.ingressAcl != null),
+  /** New connections the ingress ACL let through are created in the conntrack table. */
+  CT_COMMIT(r -> new CtCommitStage(r.conntrack()), (p, t) -> t.tracksConnections()),
   /** DSCP rewritten, PCP recorded for the egress tag. */
   MARK(r -> new MarkStage(), (p, t) -> p.marks()),
   /** The port's policer: red frames dropped or remarked (after the mark, so a remark wins). */

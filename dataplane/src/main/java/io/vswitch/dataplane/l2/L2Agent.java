@@ -94,7 +94,8 @@ public final class L2Agent implements ReplannableAgent {
     }
     this.plan = plan(queues, byIndex, null);
     this.hz = Eal.current().tscHz();
-    this.stages = Feature.instantiate(new StageResources(worker, l2.fdb(), pool, hz));
+    this.stages =
+        Feature.instantiate(new StageResources(worker, l2.fdb(), pool, hz, l2.conntrack()));
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.conntrack.ConntrackTable;
+import io.vswitch.dataplane.conntrack.CtClock;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -9,16 +11,31 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class L2Switch implements AutoCloseable {
   private final Fdb fdb;
+  private final ConntrackTable conntrack;
   private final AtomicReference<L2Tables> tables;
   private Taps taps = Taps.NONE;
 
   public L2Switch(Fdb fdb, L2Tables initial) {
+    this(fdb, null, initial);
+  }
+
+  /**
+   * @param conntrack the connection table every worker shares, or null: connections not tracked
+   *     (configuration refuses ct-state rules then)
+   */
+  public L2Switch(Fdb fdb, ConntrackTable conntrack, L2Tables initial) {
     this.fdb = fdb;
+    this.conntrack = conntrack;
     this.tables = new AtomicReference<>(initial);
   }
 
   public Fdb fdb() {
     return fdb;
+  }
+
+  /** The shared connection table, or null when the switch does not track connections. */
+  public ConntrackTable conntrack() {
+    return conntrack;
   }
 
   /** The tables workers use now. */
@@ -50,8 +67,20 @@ public final class L2Switch implements AutoCloseable {
     return fdb.sweep(FdbClock.nowSeconds());
   }
 
+  /**
+   * Reclaims expired connections and tombstones, {@code slots} index slots per call (round the
+   * table over successive calls); the control thread calls it with {@link #age}. Returns entries
+   * freed.
+   */
+  public int sweepConnections(long slots) {
+    return conntrack == null ? 0 : conntrack.sweep(slots, CtClock.nowMillis());
+  }
+
   @Override
   public void close() {
     fdb.close();
+    if (conntrack != null) {
+      conntrack.close();
+    }
   }
 }

@@ -25,6 +25,7 @@ public final class L2Tables {
   private final long macFilterMask;
   private final long egressAclMask;
   private final boolean acls;
+  private final boolean ctAcls;
   private final Feature[][] features;
   private static final MirrorSession[] NO_MIRRORS = new MirrorSession[0];
   private final MirrorSession[][] mirrorsIn;
@@ -113,16 +114,20 @@ public final class L2Tables {
       }
     }
     boolean any = false;
+    boolean ct = false;
     long filters = 0;
     long egressAcls = 0;
     for (PortPolicy p : ports) {
       if (p != null) {
         any |= p.ingressAcl != null || p.egressAcl != null;
+        ct |= p.ingressAcl != null && p.ingressAcl.usesCtState();
+        ct |= p.egressAcl != null && p.egressAcl.usesCtState();
         filters |= p.egressMacFilter() ? 1L << p.index : 0;
         egressAcls |= p.egressAcl != null ? 1L << p.index : 0;
       }
     }
     this.acls = any;
+    this.ctAcls = ct;
     this.macFilterMask = filters;
     this.egressAclMask = egressAcls;
     this.mirrorsIn = new MirrorSession[ports.length][];
@@ -231,6 +236,15 @@ public final class L2Tables {
   /** True when some port has an ACL: then every burst's ACL keys are extracted. */
   public boolean hasAcls() {
     return acls;
+  }
+
+  /**
+   * True when some ACL matches on the connection state: then every port's bursts are tracked (a
+   * reply entering a port without an ACL must still move its connection on, or the next packet of
+   * the guarded side would not find it established).
+   */
+  public boolean tracksConnections() {
+    return ctAcls;
   }
 
   /** Port slots, including empty ones. */

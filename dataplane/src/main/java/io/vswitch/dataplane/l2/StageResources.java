@@ -1,15 +1,28 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.conntrack.ConntrackTable;
 import java.lang.foreign.MemorySegment;
 
 /**
  * What a worker's stages are made with: the worker's index (its transmit queue and its stripe of
  * shared counters), the shared FDB, the mbuf pool flood copies come from, the TSC frequency, and
- * the worker's ACL classifier (one flow cache that both ACL stages use).
+ * the worker's ACL classifier (one flow cache that both ACL stages use), and the shared conntrack
+ * table (null when the switch does not track connections).
  */
-public record StageResources(int worker, Fdb fdb, MemorySegment pool, long hz, AclClassifier acls) {
+public record StageResources(
+    int worker,
+    Fdb fdb,
+    MemorySegment pool,
+    long hz,
+    AclClassifier acls,
+    ConntrackTable conntrack) {
 
   public StageResources(int worker, Fdb fdb, MemorySegment pool, long hz) {
-    this(worker, fdb, pool, hz, new AclClassifier(worker));
+    this(worker, fdb, pool, hz, new AclClassifier(worker), null);
+  }
+
+  public StageResources(
+      int worker, Fdb fdb, MemorySegment pool, long hz, ConntrackTable conntrack) {
+    this(worker, fdb, pool, hz, new AclClassifier(worker), conntrack);
   }
 }

@@ -74,7 +74,26 @@ public enum DropReason {
    * A mirrored copy not made (no mbuf) or not sent (the destination's transmit queue was full);
    * counted on the destination port. The original is never affected.
    */
-  MIRROR_DROPPED("mirror_dropped");
+  MIRROR_DROPPED("mirror_dropped"),
+  /**
+   * Conntrack: a new connection the policy allowed, but the table holds its capacity and no
+   * unestablished entry could be evicted (counted, never a silent hole).
+   */
+  CT_TABLE_FULL("ct_table_full"),
+  /** Conntrack: a new connection in a zone (VLAN) that holds its connection limit. */
+  CT_ZONE_LIMIT("ct_zone_limit"),
+  /** Conntrack: a new connection from an ingress port that holds its connection limit. */
+  CT_PORT_LIMIT("ct_port_limit"),
+  /**
+   * Conntrack: a new connection while unestablished ones hold their whole budget (a SYN flood is
+   * bounded here and cannot take the room of established connections).
+   */
+  CT_EMBRYONIC_LIMIT("ct_embryonic_limit"),
+  /**
+   * Conntrack: a packet that fits no connection (out of window, a forbidden TCP flag or state
+   * change, a reply with no request), denied by an ACL with ct-state rules.
+   */
+  CT_INVALID("ct_invalid");
 
   private final String label;
 

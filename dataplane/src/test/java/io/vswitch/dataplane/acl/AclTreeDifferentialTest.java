@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The decision tree against the linear first-match reference: random rule sets and packets, seeded
  * so a failure reproduces. Rules mix IPv4 and IPv6 prefixes of every length (with /0, /32, /64, /65
  * and /128 favoured), single ports and ranges touching 0 and 65535, protocols, MACs, VLANs and TCP
- * flags. Packets sit on and just beside rule edges, where an off-by-one would show, and at random.
+ * flags and connection states. Packets sit on and just beside rule edges, where an off-by-one would
+ * show, and at random.
  */
 class AclTreeDifferentialTest {
   private static final int[] V4_LENGTHS = {0, 1, 8, 16, 24, 31, 32};
@@ -62,6 +63,19 @@ class AclTreeDifferentialTest {
     if (count <= 50) {
       assertTrue(matched < packets, "and sometimes no rule does (the default action)");
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aWholeSpaceRuleOnAConnectionStateDoesNotHideTheRulesAfterIt() {
+    List<AclRule> rules =
+        List.of(
+            AclRule.builder(0, true).ctStates(AclFields.CT_ESTABLISHED).build(),
+            AclRule.builder(1, false).build());
+    AclTree tree = new AclTree(rules);
+    long[] key = new long[AclFields.COUNT];
+    assertEquals(0, tree.classify(key, 0, AclFields.CT_ESTABLISHED));
+    assertEquals(1, tree.classify(key, 0, AclFields.CT_NEW), "a new packet reaches rule 1");
+    assertEquals(1, tree.classify(key, 0, 0), "and so does an untracked one");
   }
 
   /** A rule with each field present with some probability; priority is its index. */
@@ -121,6 +135,10 @@ class AclTreeDifferentialTest {
         b.tcpFlags(random.nextInt(64), mask);
       }
     }
+    if (random.nextInt(5) == 0) {
+      // A non-empty set of connection states (the five ct-state bits above the TCP flags).
+      b.ctStates((1 + random.nextInt(31)) << 8);
+    }
     return b.build();
   }
 
@@ -151,7 +169,9 @@ class AclTreeDifferentialTest {
             default -> lo + (long) (random.nextDouble() * (hi / 2 - lo / 2)) * 2;
           };
     }
-    return random.nextInt(64);
+    // One connection state as the conntrack stage sets it, or none (conntrack not running).
+    int ct = random.nextInt(6);
+    return random.nextInt(64) | (ct == 5 ? 0 : AclFields.CT_NEW << ct);
   }
 
   /** A value a real packet could have in field {@code d}. */

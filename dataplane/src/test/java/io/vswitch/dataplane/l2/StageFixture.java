@@ -30,8 +30,12 @@ final class StageFixture implements AutoCloseable {
 
   long tsc;
 
+  /** The conntrack table the conntrack stages use; set it before the first run that needs it. */
+  io.vswitch.dataplane.conntrack.ConntrackTable conntrack;
+
   private Stage[] stages;
   private Fdb stagesFdb;
+  private io.vswitch.dataplane.conntrack.ConntrackTable stagesConntrack;
 
   /** Heap mbufs instead of DPDK's: no EAL, and nothing may copy, free or transmit them. */
   private final io.vswitch.dataplane.testing.HeapMbufs heap;
@@ -77,9 +81,12 @@ final class StageFixture implements AutoCloseable {
 
   /** This fixture's stage of {@code feature} (one worker's). */
   Stage stage(Feature feature) {
-    if (stages == null || stagesFdb != fdb) {
-      stages = Feature.instantiate(new StageResources(0, fdb, TestMbufs.pool().segment(), HZ));
+    if (stages == null || stagesFdb != fdb || stagesConntrack != conntrack) {
+      stages =
+          Feature.instantiate(
+              new StageResources(0, fdb, TestMbufs.pool().segment(), HZ, conntrack));
       stagesFdb = fdb;
+      stagesConntrack = conntrack;
     }
     return stages[feature.ordinal()];
   }
