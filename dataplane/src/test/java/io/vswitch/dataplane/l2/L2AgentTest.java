@@ -9,12 +9,14 @@ import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.acl.AclFields;
 import io.vswitch.dataplane.acl.AclRule;
+import io.vswitch.dataplane.conntrack.ConntrackTable;
 import io.vswitch.dataplane.port.PortSpec;
 import io.vswitch.dataplane.qos.PolicerSpec;
 import io.vswitch.dataplane.qos.ShaperSpec;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.testing.Await;
+import io.vswitch.dataplane.testing.IpPackets;
 import io.vswitch.dataplane.testing.Pcap;
 import io.vswitch.dataplane.testing.TestEal;
 import io.vswitch.dataplane.testing.WorkerAllocation;
@@ -50,6 +52,10 @@ class L2AgentTest {
               .payloadLength(46)
               .build());
     }
+    return open(name, l2, frames);
+  }
+
+  private SwitchRuntime open(String name, L2Switch l2, List<byte[]> frames) {
     Path capture = dir.resolve("gen.pcap");
     Pcap.write(capture, frames);
     RuntimeSpec spec =
@@ -135,6 +141,39 @@ class L2AgentTest {
       assertTrue(c.sum(0, DropReason.POLICER_RED) > 0, "the policer dropped some");
       assertTrue(c.sum(1, DropReason.SHAPER_QUEUE_FULL) > 0, "the shaper's queue overflowed");
       assertTrue(acl.hits(999) > 0, "the last rule decided");
+    }
+  }
+
+  @Test
+  void statefulPipelineAllocatesNothingPerPacket() {
+    // 16 UDP flows, one way: each is committed by its first packet, and stays NEW (unreplied) for
+    // the rest, which the table still looks up and updates: the whole stateful path every packet.
+    List<AclRule> rules =
+        List.of(
+            AclRule.builder(10, true)
+                .ctStates(AclFields.CT_ESTABLISHED | AclFields.CT_RELATED)
+                .build(),
+            AclRule.builder(20, true).ctStates(AclFields.CT_NEW).protocol(AclFields.UDP).build());
+    Acl acl = new Acl("stateful", rules, false, 1);
+    List<byte[]> frames = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      byte[] udp = IpPackets.ipv4("10.0.0." + (1 + i % 16), "10.0.1.1", IpPackets.UDP, 5000, 53, 0);
+      frames.add(
+          frame().src("02:00:00:00:01:01").dst(KNOWN).etherType(0x0800).payload(udp).build());
+    }
+    ConntrackTable table = new ConntrackTable(1 << 16); // closed with the switch
+    try (L2Switch l2 =
+            new L2Switch(
+                new Fdb(1 << 16, 300),
+                table,
+                tables(PortPolicy.access(0, 10).acls(acl, null), null));
+        SwitchRuntime runtime = open("l2ctalloc", l2, frames)) {
+      l2.fdb().addStatic(10, MacAddress.parse(KNOWN), 1);
+      runtime.start();
+      WorkerAllocation.assertAllocationFree(runtime, () -> received(runtime), 3_000_000);
+      assertEquals(16, table.size(), "one connection per flow");
+      assertTrue(acl.hits(1) > 1_000_000, "the new-UDP rule decided: no reply, never established");
+      assertEquals(0, acl.hits(0));
     }
   }
 
