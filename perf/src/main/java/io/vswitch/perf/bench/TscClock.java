@@ -1,6 +1,6 @@
 package io.vswitch.perf.bench;
 
-import io.vswitch.ffm.raw.vswitch_shim_h;
+import io.vswitch.ffm.Eal;
 
 /**
  * The TSC's frequency, measured as DPDK's rte_get_tsc_hz does when the CPU does not say it: TSC
@@ -24,7 +24,7 @@ public final class TscClock {
     long[] best = null;
     for (int i = 0; i < 16; i++) {
       long before = System.nanoTime();
-      long tsc = vswitch_shim_h.vs_rdtsc();
+      long tsc = Eal.rdtsc();
       long after = System.nanoTime();
       if (after - before < bestSpan) {
         bestSpan = after - before;
