@@ -160,7 +160,9 @@ class ConntrackNetnsTest {
           - {name: b, devargs: "net_af_packet_cb,iface=%s", port-group: guarded}
         """
             .formatted(A, A, a.switchInterface(), b.switchInterface());
-    sw = SwitchProcess.start(dir, config).awaitRunning();
+    sw =
+        SwitchProcess.start(dir, config, "--state-dir", dir.resolve("state").toString())
+            .awaitRunning();
   }
 
   @AfterEach
@@ -193,6 +195,44 @@ class ConntrackNetnsTest {
     assertNotEquals(0, b.exec("python3", "-c", TCP_CLIENT, A, "5000", "5"), "b cannot reach a");
     long denied = drops(1, DropReason.ACL_INGRESS_DENY) - deniedBefore;
     assertTrue(denied > 0, "b's SYNs counted as ingress denies on b: " + denied);
+  }
+
+  /** vswitchctl against the switch's unix socket: exit code, stdout, stderr. */
+  private String[] ctl(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    String[] all = new String[args.length + 2];
+    all[0] = "--state-dir";
+    all[1] = dir.resolve("state").toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    int code =
+        io.vswitch.control.cli.VswitchCtl.run(
+            all, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+    return new String[] {Integer.toString(code), out.toString(), err.toString()};
+  }
+
+  @Test
+  void theListingShowsTheTrafficsConnectionsAndAFlushRemovesThem() {
+    b.background("python3", "-c", UDP_SERVER, B, "5001");
+    assertEquals("echo:hello", a.output("python3", "-c", UDP_CLIENT, B, "5001", "20").strip());
+    String[] listed = ctl("conntrack", "list", "--port", "a");
+    assertEquals("0", listed[0], listed[2]);
+    String line =
+        listed[1].lines().filter(l -> l.contains(B + ":5001")).findFirst().orElse("(none)");
+    assertTrue(
+        line.contains("udp") && line.contains(A + ":") && line.matches(".*\\sREPLIED\\s.*"),
+        "a's UDP flow to b, replied: " + listed[1]);
+    assertEquals("0", ctl("conntrack", "list", "--zone", "10")[0]);
+    assertTrue(ctl("conntrack", "list", "--zone", "20")[1].lines().count() == 1, "zone 20: none");
+
+    String[] flushed = ctl("conntrack", "flush", "--port", "a");
+    assertEquals("0", flushed[0], flushed[2]);
+    assertTrue(flushed[1].matches("(?s)ok: [1-9][0-9]* flushed.*"), flushed[1]);
+    assertTrue(
+        ctl("conntrack", "list", "--port", "a")[1].lines().noneMatch(l -> l.contains(B + ":5001")),
+        "flushed: gone from the listing");
+    assertEquals("2", ctl("conntrack", "list", "--zone", "x")[0], "a bad zone is a usage error");
+    assertEquals("2", ctl("conntrack", "list", "--port", "nope")[0], "an unknown port is refused");
   }
 
   @Test

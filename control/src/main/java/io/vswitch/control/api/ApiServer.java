@@ -251,6 +251,9 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private Response itemRoute(String method, String[] path, String body, String source) {
+    if (path.length >= 3 && path[1].equals("v1") && path[2].equals("conntrack")) {
+      return conntrack(method, path);
+    }
     if (path.length >= 4 && path[1].equals("v1") && path[2].equals("ports")) {
       String name = Names.check("port", path[3]);
       if (method.equals("DELETE") && path.length == 4) {
@@ -438,6 +441,31 @@ public final class ApiServer implements AutoCloseable {
               entries.add(e);
             });
     return entries;
+  }
+
+  /** GET lists, DELETE flushes, the connections the path's filter selects. */
+  private Response conntrack(String method, String[] path) {
+    if (plane.l2() == null || plane.l2().conntrack() == null) {
+      return Response.error(404, "this switch does not track connections (no ct-state rule)");
+    }
+    Map<Integer, String> names = new LinkedHashMap<>();
+    plane.runtime().ports().forEach(p -> names.put(p.index(), p.name()));
+    ConntrackApi api =
+        new ConntrackApi(
+            plane.l2().conntrack(),
+            name ->
+                names.entrySet().stream()
+                    .filter(e -> e.getValue().equals(name))
+                    .mapToInt(Map.Entry::getKey)
+                    .findFirst()
+                    .orElse(-1),
+            names);
+    ConntrackApi.Filter filter = api.filter(path);
+    return switch (method) {
+      case "GET" -> Response.json(api.list(filter));
+      case "DELETE" -> Response.json(api.flush(filter));
+      default -> Response.error(405, "conntrack takes GET (list) or DELETE (flush)");
+    };
   }
 
   private List<ChangeRecord> history() {

@@ -53,6 +53,9 @@ public final class VswitchCtl {
         set-qos GROUP QOS|none              a port group's QoS (JSON: ingress-policer,
                                             egress-shaper, mark), or none
         dump-fdb                            the forwarding database
+        conntrack list|flush [--zone VLAN] [--port PORT]
+                                            tracked connections (at most 10,000 listed), or
+                                            remove them: all, a zone's, a port's
         counters                            per-port counters and drops by reason
         history                             every accepted change (the journal, an audit log)
         metrics                             the Prometheus metrics, as scraped
@@ -211,6 +214,7 @@ public final class VswitchCtl {
             : change(args, "PUT", path, qos);
       }
       case "dump-fdb" -> read(args, "/v1/fdb", this::fdbTable);
+      case "conntrack" -> conntrack(args);
       case "counters" -> read(args, "/v1/ports", this::countersTable);
       case "history" -> read(args, "/v1/history", this::historyTable);
       case "metrics" -> metrics(args);
@@ -425,6 +429,58 @@ public final class VswitchCtl {
       return EXIT_REFUSED;
     }
     return finish(call("PUT", "/v1/config", text, headers), this::printChange);
+  }
+
+  /** {@code conntrack list|flush [--zone Z] [--port P]}: the filter becomes the API path. */
+  private int conntrack(Args args) {
+    String verb = args.next("list or flush");
+    if (!verb.equals("list") && !verb.equals("flush")) {
+      throw new UsageException("conntrack takes list or flush, not '" + verb + "'");
+    }
+    StringBuilder path = new StringBuilder("/v1/conntrack");
+    while (args.more()) {
+      String option = args.nextOption();
+      switch (option) {
+        case "--zone" -> {
+          String zone = args.next("the zone (a VLAN id)");
+          if (!zone.matches("[0-9]{1,4}")) {
+            throw new UsageException("a zone is a VLAN id, not '" + zone + "'");
+          }
+          path.append("/zones/").append(zone);
+        }
+        case "--port" -> path.append("/ports/").append(name(args, "the port name"));
+        default -> throw new UsageException("unknown option '" + option + "'");
+      }
+    }
+    return verb.equals("list")
+        ? finish(call("GET", path.toString(), null, Map.of()), this::conntrackTable)
+        : finish(
+            call("DELETE", path.toString(), null, Map.of()),
+            r -> out.println("ok: " + str(((Map<?, ?>) r).get("flushed")) + " flushed"));
+  }
+
+  private void conntrackTable(Object node) {
+    Map<?, ?> reply = map(node);
+    out.printf(
+        "%5s  %-5s  %-40s  %-40s  %-11s  %-12s  %6s  %7s  %s%n",
+        "zone", "proto", "src", "dst", "state", "port", "age", "expires", "packets");
+    for (Object c : list(reply.get("connections"))) {
+      Map<?, ?> e = map(c);
+      out.printf(
+          "%5s  %-5s  %-40s  %-40s  %-11s  %-12s  %6s  %7s  %s%n",
+          str(e.get("zone")),
+          str(e.get("protocol")),
+          str(e.get("src")) + ":" + str(e.get("src-port")),
+          str(e.get("dst")) + ":" + str(e.get("dst-port")),
+          str(e.get("state")),
+          printable(str(e.get("port"))),
+          str(e.get("age")),
+          str(e.get("expires-in")),
+          str(e.get("packets")));
+    }
+    if (Boolean.TRUE.equals(reply.get("truncated"))) {
+      out.println("(" + str(reply.get("total")) + " connections; the first 10000 shown)");
+    }
   }
 
   private void fdbTable(Object node) {

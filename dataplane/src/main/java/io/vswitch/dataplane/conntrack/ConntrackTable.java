@@ -762,6 +762,15 @@ public final class ConntrackTable implements AutoCloseable {
     return flush(-1, -1);
   }
 
+  /**
+   * Removes the connections of {@code zone} (-1: any) created on {@code port} (-1: any); returns
+   * how many (an operator's {@code vswitchctl conntrack flush --zone Z --port P}).
+   */
+  public int flushWhere(int zone, int port) {
+    requireControlThread("flushWhere");
+    return flush(zone, port);
+  }
+
   private int flush(int zone, int port) {
     CtSnapshot s = controlKey.snapshot;
     int removed = 0;
