@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.control.cli.VswitchCtl;
+import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.SwitchProcess;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -80,21 +79,13 @@ class ApiAbuseTest {
         .awaitRunning();
   }
 
-  record Result(int code, String out, String err) {}
-
   /** vswitchctl as the operator runs it: the unix socket found through --state-dir. */
-  private Result ctl(String... args) {
-    List<String> all = new ArrayList<>(List.of("--state-dir", state.toString()));
-    all.addAll(List.of(args));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code =
-        VswitchCtl.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
+  private Cli.Result ctl(String... args) {
+    return Cli.run(List.of("--state-dir", state.toString()), args);
   }
 
   /** vswitchctl as its own JVM, as 40 operators' shells would run it at once. */
-  private Result ctlProcess(String... args) throws IOException, InterruptedException {
+  private Cli.Result ctlProcess(String... args) throws IOException, InterruptedException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -114,7 +105,7 @@ class ApiAbuseTest {
             .redirectError(err.toFile())
             .start();
     int code = process.waitFor();
-    return new Result(code, Files.readString(out), Files.readString(err));
+    return new Cli.Result(code, Files.readString(out), Files.readString(err));
   }
 
   private InetSocketAddress tcp() {
@@ -129,7 +120,7 @@ class ApiAbuseTest {
   void theUnixSocketIsTheDefaultAndOnlyItsOwnerMayUseIt() throws Exception {
     Path socket = state.resolve("api.sock");
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
-    Result show = ctl("show");
+    Cli.Result show = ctl("show");
     assertEquals(0, show.code(), show.err());
     assertTrue(show.out().contains("v10"), show.out());
     assertTrue(daemon.output().contains("api on unix:" + socket), daemon.output());
@@ -142,7 +133,7 @@ class ApiAbuseTest {
       slow.write(ByteBuffer.wrap("GET /v1/config HTTP/1.1\r\nHo".getBytes()));
       slowUnix.write(ByteBuffer.wrap("PUT /v1/config HTTP/1.1\r\n".getBytes()));
       for (int i = 0; i < 5; i++) {
-        Result show = ctl("show");
+        Cli.Result show = ctl("show");
         assertEquals(0, show.code(), show.err());
       }
       assertEquals(0, ctl("add-acl-rule", "x", "{\"priority\":1,\"action\":\"deny\"}").code());
@@ -152,24 +143,24 @@ class ApiAbuseTest {
   @Test
   void fortyParallelVswitchctlRuleAddsAllLandAndTheHistorySaysWhichRule() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(40);
-    List<Future<Result>> results = new ArrayList<>();
+    List<Future<Cli.Result>> results = new ArrayList<>();
     for (int i = 1; i <= 40; i++) {
       String rule =
           "{\"priority\":" + i + ",\"action\":\"deny\",\"protocol\":\"tcp\",\"dst-port\":\"80\"}";
       results.add(pool.submit(() -> ctlProcess("add-acl-rule", "web-in", rule)));
     }
-    for (Future<Result> r : results) {
+    for (Future<Cli.Result> r : results) {
       assertEquals(0, r.get().code(), r.get().err());
     }
     pool.shutdown();
-    Result config = ctl("--json", "show");
+    Cli.Result config = ctl("--json", "show");
     Matcher priorities = Pattern.compile("\"priority\":(\\d+)").matcher(config.out());
     List<String> found = new ArrayList<>();
     while (priorities.find()) {
       found.add(priorities.group(1));
     }
     assertEquals(40, found.size(), config.out());
-    Result history = ctl("history");
+    Cli.Result history = ctl("history");
     long adds =
         history
             .out()
@@ -183,7 +174,7 @@ class ApiAbuseTest {
         history.out().contains("api unix socket, user " + System.getProperty("user.name")),
         history.out());
 
-    Result moved = ctl("set-port-group", "a", "v20");
+    Cli.Result moved = ctl("set-port-group", "a", "v20");
     assertEquals(0, moved.code(), moved.err());
     assertTrue(ctl("history").out().contains("port a: port-group v10 -> v20"));
   }
@@ -199,12 +190,12 @@ class ApiAbuseTest {
     Files.writeString(file, config.replace("\"port-group\":\"v10\"", "\"port-group\":\"v20\""));
 
     assertEquals(0, ctl("add-acl-rule", "other", "{\"priority\":5,\"action\":\"deny\"}").code());
-    Result stale = ctl("apply", file.toString(), "--if-match", Long.toString(seen));
+    Cli.Result stale = ctl("apply", file.toString(), "--if-match", Long.toString(seen));
     assertEquals(1, stale.code(), stale.out());
     assertTrue(stale.err().contains("the config changed since you read it"), stale.err());
     assertTrue(ctl("--json", "show").out().contains("\"port-group\":\"v10\""), "nothing changed");
 
-    Result fresh = ctl("apply", file.toString(), "--if-match", Long.toString(seen + 1));
+    Cli.Result fresh = ctl("apply", file.toString(), "--if-match", Long.toString(seen + 1));
     assertEquals(0, fresh.code(), fresh.err());
     // the whole-config apply says what it changed, not just "apply config"
     assertTrue(fresh.out().contains("remove acl other"), fresh.out());
@@ -290,28 +281,28 @@ class ApiAbuseTest {
 
   @Test
   void addPortTakesTypedPortsLikeTheConfigFile() {
-    Result typed =
+    Cli.Result typed =
         ctl("add-port", "c", "--type", "afxdp", "--iface", "nosuchif9", "--port-group", "v20");
     assertTrue(typed.err().contains("nosuchif9"), "the typed port reached the switch: " + typed);
     assertEquals(2, typed.code(), typed.err());
-    Result untyped = ctl("add-port", "c", "--iface", "x");
+    Cli.Result untyped = ctl("add-port", "c", "--iface", "x");
     assertEquals(2, untyped.code());
     assertTrue(untyped.err().contains("needs --type"), untyped.err());
-    Result raw = ctl("add-port", "c", "--devargs", "net_null_" + tag + "c,no-rx=1");
+    Cli.Result raw = ctl("add-port", "c", "--devargs", "net_null_" + tag + "c,no-rx=1");
     assertEquals(2, raw.code(), "raw devargs need --allow-raw-devargs: " + raw);
     assertTrue(raw.err().contains("raw devargs are refused"), raw.err());
     String capture = state.resolve("captures").resolve("c.pcap").toString();
-    Result capturing = ctl("add-port", "c", "--type", "pcap-file", "--tx-file", capture);
+    Cli.Result capturing = ctl("add-port", "c", "--type", "pcap-file", "--tx-file", capture);
     assertEquals(0, capturing.code(), capturing.err());
     assertTrue(ctl("show").out().contains("c"), "port c runs");
-    Result badName = ctl("del-port", "../x");
+    Cli.Result badName = ctl("del-port", "../x");
     assertEquals(2, badName.code());
   }
 
   @Test
   void whenTheDaemonIsDownTheCliSaysSoInOneLine() {
     daemon.stop();
-    Result down = ctl("show");
+    Cli.Result down = ctl("show");
     assertEquals(1, down.code());
     String socket = state.resolve("api.sock").toString();
     assertTrue(

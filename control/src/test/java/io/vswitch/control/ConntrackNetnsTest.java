@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.NetnsHost;
 import io.vswitch.control.testing.SwitchProcess;
 import io.vswitch.dataplane.stats.CounterFile;
@@ -197,42 +198,38 @@ class ConntrackNetnsTest {
     assertTrue(denied > 0, "b's SYNs counted as ingress denies on b: " + denied);
   }
 
-  /** vswitchctl against the switch's unix socket: exit code, stdout, stderr. */
-  private String[] ctl(String... args) {
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    String[] all = new String[args.length + 2];
-    all[0] = "--state-dir";
-    all[1] = dir.resolve("state").toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int code =
-        io.vswitch.control.cli.VswitchCtl.run(
-            all, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
-    return new String[] {Integer.toString(code), out.toString(), err.toString()};
+  /** vswitchctl against the switch's unix socket. */
+  private Cli.Result ctl(String... args) {
+    return Cli.run(List.of("--state-dir", dir.resolve("state").toString()), args);
   }
 
   @Test
   void theListingShowsTheTrafficsConnectionsAndAFlushRemovesThem() {
     b.background("python3", "-c", UDP_SERVER, B, "5001");
     assertEquals("echo:hello", a.output("python3", "-c", UDP_CLIENT, B, "5001", "20").strip());
-    String[] listed = ctl("conntrack", "list", "--port", "a");
-    assertEquals("0", listed[0], listed[2]);
+    Cli.Result listed = ctl("conntrack", "list", "--port", "a");
+    assertEquals(0, listed.code(), listed.err());
     String line =
-        listed[1].lines().filter(l -> l.contains(B + ":5001")).findFirst().orElse("(none)");
+        listed.out().lines().filter(l -> l.contains(B + ":5001")).findFirst().orElse("(none)");
     assertTrue(
         line.contains("udp") && line.contains(A + ":") && line.matches(".*\\sREPLIED\\s.*"),
-        "a's UDP flow to b, replied: " + listed[1]);
-    assertEquals("0", ctl("conntrack", "list", "--zone", "10")[0]);
-    assertTrue(ctl("conntrack", "list", "--zone", "20")[1].lines().count() == 1, "zone 20: none");
-
-    String[] flushed = ctl("conntrack", "flush", "--port", "a");
-    assertEquals("0", flushed[0], flushed[2]);
-    assertTrue(flushed[1].matches("(?s)ok: [1-9][0-9]* flushed.*"), flushed[1]);
+        "a's UDP flow to b, replied: " + listed.out());
+    assertEquals(0, ctl("conntrack", "list", "--zone", "10").code());
     assertTrue(
-        ctl("conntrack", "list", "--port", "a")[1].lines().noneMatch(l -> l.contains(B + ":5001")),
+        ctl("conntrack", "list", "--zone", "20").out().lines().count() == 1, "zone 20: none");
+
+    Cli.Result flushed = ctl("conntrack", "flush", "--port", "a");
+    assertEquals(0, flushed.code(), flushed.err());
+    assertTrue(flushed.out().matches("(?s)ok: [1-9][0-9]* flushed.*"), flushed.out());
+    assertTrue(
+        ctl("conntrack", "list", "--port", "a")
+            .out()
+            .lines()
+            .noneMatch(l -> l.contains(B + ":5001")),
         "flushed: gone from the listing");
-    assertEquals("2", ctl("conntrack", "list", "--zone", "x")[0], "a bad zone is a usage error");
-    assertEquals("2", ctl("conntrack", "list", "--port", "nope")[0], "an unknown port is refused");
+    assertEquals(2, ctl("conntrack", "list", "--zone", "x").code(), "a bad zone is a usage error");
+    assertEquals(
+        2, ctl("conntrack", "list", "--port", "nope").code(), "an unknown port is refused");
   }
 
   @Test

@@ -3,10 +3,8 @@ package io.vswitch.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vswitch.control.cli.VswitchCtl;
+import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.SwitchProcess;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,45 +67,34 @@ class DaemonTest {
         .awaitRunning();
   }
 
-  record Result(int code, String out, String err) {}
-
-  private Result ctl(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 4];
-    all[0] = "--api";
-    all[1] = "http://" + api;
-    all[2] = "--state-dir";
-    all[3] = state.toString();
-    System.arraycopy(args, 0, all, 4, args.length);
-    int code = VswitchCtl.run(all, new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
+  private Cli.Result ctl(String... args) {
+    return Cli.run(List.of("--api", "http://" + api, "--state-dir", state.toString()), args);
   }
 
   @Test
   void cliChangesTheRunningSwitchAndSaysWhyWhenItRefuses() {
-    Result added =
+    Cli.Result added =
         ctl("add-port", "c", "--devargs", "net_null_" + tag + "c,no-rx=1", "--port-group", "v20");
     assertEquals(0, added.code(), added.err());
     assertTrue(added.out().contains("ok: change #2 add port c"), added.out());
 
-    Result unknownGroup = ctl("set-port-group", "c", "nosuch");
+    Cli.Result unknownGroup = ctl("set-port-group", "c", "nosuch");
     assertEquals(2, unknownGroup.code());
     assertTrue(unknownGroup.err().contains("unknown port group 'nosuch'"), unknownGroup.err());
 
-    Result badDevice = ctl("add-port", "d", "--devargs", "net_nosuchdriver3");
+    Cli.Result badDevice = ctl("add-port", "d", "--devargs", "net_nosuchdriver3");
     assertEquals(1, badDevice.code());
     assertTrue(badDevice.err().contains("DPDK rejected"), badDevice.err());
 
-    Result counters = ctl("--json", "counters");
+    Cli.Result counters = ctl("--json", "counters");
     assertEquals(0, counters.code());
     assertTrue(counters.out().contains("\"name\":\"c\""), counters.out());
 
-    Result history = ctl("history");
+    Cli.Result history = ctl("history");
     assertTrue(history.out().contains("add port c"), history.out());
     assertTrue(history.out().contains("initial configuration"), history.out());
 
-    Result metrics = ctl("metrics");
+    Cli.Result metrics = ctl("metrics");
     assertTrue(
         metrics.out().contains("vswitch_port_packets_total{port=\"c\",direction=\"rx\"}"),
         metrics.out());
@@ -117,21 +104,21 @@ class DaemonTest {
 
   @Test
   void cliEditsAclsAndQos() {
-    Result rule =
+    Cli.Result rule =
         ctl(
             "add-acl-rule",
             "web-in",
             "{\"priority\":100,\"action\":\"deny\",\"protocol\":\"tcp\",\"dst-port\":\"80\"}");
     assertEquals(0, rule.code(), rule.err());
-    Result qos = ctl("set-qos", "v10", "{\"mark\":{\"dscp\":46}}");
+    Cli.Result qos = ctl("set-qos", "v10", "{\"mark\":{\"dscp\":46}}");
     assertEquals(0, qos.code(), qos.err());
-    Result badQos = ctl("set-qos", "v10", "{\"mark\":{\"dscp\":99}}");
+    Cli.Result badQos = ctl("set-qos", "v10", "{\"mark\":{\"dscp\":99}}");
     assertEquals(2, badQos.code(), "DSCP 99 is refused: " + badQos.err());
-    Result show = ctl("--json", "show");
+    Cli.Result show = ctl("--json", "show");
     assertTrue(show.out().contains("\"dscp\":46"), show.out());
     assertTrue(show.out().contains("\"name\":\"web-in\""), show.out());
     assertEquals(0, ctl("del-acl-rule", "web-in", "100").code());
-    Result missing = ctl("del-acl-rule", "web-in", "7");
+    Cli.Result missing = ctl("del-acl-rule", "web-in", "7");
     assertEquals(2, missing.code());
     assertTrue(missing.err().contains("no rule with priority 7"), missing.err());
     assertEquals(0, ctl("set-qos", "v10", "none").code());
@@ -166,7 +153,7 @@ class DaemonTest {
     assertEquals(0, ctl("set-port-group", "b", "v20").code());
     daemon.kill();
     daemon = startDaemon(config()); // the journal wins over the (older) config file
-    Result show = ctl("--json", "show");
+    Cli.Result show = ctl("--json", "show");
     assertTrue(show.out().contains("\"name\":\"c\""), show.out());
     assertTrue(
         show.out()
@@ -183,7 +170,7 @@ class DaemonTest {
     assertEquals(0, ctl("del-port", "b").code());
     assertEquals(0, daemon.stop());
     daemon = startDaemon(config());
-    Result show = ctl("--json", "show");
+    Cli.Result show = ctl("--json", "show");
     assertTrue(!show.out().contains("\"name\":\"b\""), show.out());
     assertEquals(2, ctl("del-port", "b").code(), "b is gone for good");
   }

@@ -4,12 +4,10 @@ import static io.vswitch.dataplane.testing.FrameBuilder.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vswitch.control.cli.VswitchCtl;
+import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.SwitchProcess;
 import io.vswitch.dataplane.testing.IpPackets;
 import io.vswitch.dataplane.testing.Pcap;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,19 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TraceCaptureDaemonTest {
   @TempDir Path dir;
 
-  record Result(int code, String out, String err) {}
-
-  private static Result ctl(String api, Path state, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 4];
-    all[0] = "--api";
-    all[1] = "http://" + api;
-    all[2] = "--state-dir";
-    all[3] = state.toString();
-    System.arraycopy(args, 0, all, 4, args.length);
-    int code = VswitchCtl.run(all, new PrintWriter(out), new PrintWriter(err));
-    return new Result(code, out.toString(), err.toString());
+  private static Cli.Result ctl(String api, Path state, String... args) {
+    return Cli.run(List.of("--api", "http://" + api, "--state-dir", state.toString()), args);
   }
 
   @Test
@@ -83,7 +70,7 @@ class TraceCaptureDaemonTest {
     try (SwitchProcess sw =
         SwitchProcess.start(dir, config, "--state-dir", state.toString(), "--api", api)
             .awaitRunning()) {
-      Result trace = ctl(api, state, "trace", "in", "--count", "5", "--timeout", "20");
+      Cli.Result trace = ctl(api, state, "trace", "in", "--count", "5", "--timeout", "20");
       assertEquals(0, trace.code(), trace.err() + trace.out());
       assertEquals(5, count(trace.out(), "packet "), trace.out());
       assertTrue(trace.out().contains("acl no-dns: rule 0 (priority 10), deny"), trace.out());
@@ -91,12 +78,12 @@ class TraceCaptureDaemonTest {
       assertTrue(trace.out().contains("forward   flood -> out"), trace.out());
       assertTrue(trace.out().contains("transmit  out"), trace.out());
 
-      Result json = ctl(api, state, "--json", "trace", "in", "--count", "2");
+      Cli.Result json = ctl(api, state, "--json", "trace", "in", "--count", "2");
       assertEquals(0, json.code(), json.err());
       assertTrue(json.out().contains("\"recorded\":2"), json.out());
 
       Path file = dir.resolve("cap.pcap");
-      Result capture =
+      Cli.Result capture =
           ctl(
               api,
               state,
@@ -125,7 +112,7 @@ class TraceCaptureDaemonTest {
       assertEquals(0, count(read, ".53:"), "the filter kept DNS out: " + read);
 
       Path ng = dir.resolve("cap.pcapng");
-      Result pcapng =
+      Cli.Result pcapng =
           ctl(
               api,
               state,
@@ -188,7 +175,7 @@ class TraceCaptureDaemonTest {
                   java.net.http.HttpResponse.BodyHandlers.ofString());
       assertEquals(401, anonymous.statusCode(), "packets over TCP only with the token");
 
-      Result refused = ctl(api, state, "capture", "out", "--filter", "tcp or udp", "-w", "-");
+      Cli.Result refused = ctl(api, state, "capture", "out", "--filter", "tcp or udp", "-w", "-");
       assertEquals(2, refused.code(), refused.err());
       assertTrue(refused.err().contains("unknown term 'or'"), refused.err());
       assertEquals(0, sw.stop(), sw.output());
