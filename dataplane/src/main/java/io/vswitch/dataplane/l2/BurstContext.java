@@ -3,6 +3,7 @@ package io.vswitch.dataplane.l2;
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.CounterSlot;
 import io.vswitch.dataplane.stats.DropReason;
+import io.vswitch.dataplane.worker.PassClock;
 import java.lang.foreign.Arena;
 
 /**
@@ -102,7 +103,7 @@ public final class BurstContext {
   final io.vswitch.dataplane.conntrack.CtPacket[] ctPacket =
       new io.vswitch.dataplane.conntrack.CtPacket[PacketBatch.MAX_BURST];
 
-  /** Conntrack's clock for the burst (milliseconds), read once by {@link ConntrackStage}. */
+  /** Conntrack's clock for the burst (milliseconds): the pass's, from its {@link PassClock}. */
   long ctNow;
 
   int count;
@@ -163,14 +164,14 @@ public final class BurstContext {
       int count,
       CounterSlot counters,
       TxSet tx,
-      long tsc,
-      long seconds) {
+      PassClock clock) {
     this.tables = tables;
     this.port = port;
     this.rxQueue = rxQueue;
     this.tx = tx;
-    this.tsc = tsc;
-    this.seconds = seconds;
+    this.tsc = clock.now();
+    this.seconds = clock.seconds();
+    this.ctNow = clock.millis();
     begin(port.index, count, counters);
   }
 
@@ -211,6 +212,7 @@ public final class BurstContext {
     this.tx = tx;
     this.tsc = tsc;
     this.seconds = seconds;
+    this.ctNow = io.vswitch.dataplane.conntrack.CtClock.nowMillis();
   }
 
   public boolean isDropped(int i) {

@@ -2,7 +2,6 @@ package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.acl.AclFields;
 import io.vswitch.dataplane.conntrack.ConntrackTable;
-import io.vswitch.dataplane.conntrack.CtClock;
 import io.vswitch.dataplane.conntrack.CtPacket;
 import io.vswitch.dataplane.conntrack.CtParser;
 import io.vswitch.dataplane.conntrack.CtResult;
@@ -45,8 +44,7 @@ public final class ConntrackStage extends Stage {
       }
       return;
     }
-    long now = CtClock.nowMillis();
-    ctx.ctNow = now;
+    long now = ctx.ctNow;
     long sum = 0;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);

@@ -149,7 +149,7 @@ public final class L2Agent implements ReplannableAgent {
     TxSet tx = current.tx;
     int work = tx.release(tsc);
     for (int q = 0; q < current.queues.length; q++) {
-      work += switchBurst(current, q, tables, tsc, clock.seconds());
+      work += switchBurst(current, q, tables, clock);
     }
     tx.drain(tsc);
     lastPassStart = tsc;
@@ -185,7 +185,7 @@ public final class L2Agent implements ReplannableAgent {
     appliedPlan = current;
   }
 
-  private int switchBurst(Plan current, int q, L2Tables tables, long tsc, long seconds) {
+  private int switchBurst(Plan current, int q, L2Tables tables, PassClock clock) {
     RxQueue in = current.queues[q];
     int received = in.port().receive(in.queue(), ctx.batch());
     if (received == 0) {
@@ -197,7 +197,7 @@ public final class L2Agent implements ReplannableAgent {
       notReady(counters, received);
       return received;
     }
-    ctx.begin(tables, port, in.queue(), received, counters, current.tx, tsc, seconds);
+    ctx.begin(tables, port, in.queue(), received, counters, current.tx, clock);
     for (Stage stage : pipelines[port.index]) {
       stage.run(ctx);
     }

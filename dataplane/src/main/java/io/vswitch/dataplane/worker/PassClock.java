@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.worker;
 
+import io.vswitch.dataplane.conntrack.CtClock;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.ffm.Eal;
 
@@ -9,10 +10,11 @@ import io.vswitch.ffm.Eal;
  * policers' and shapers' TSC time, the FDB's whole seconds, and the pass-to-pass gap in nanoseconds
  * for the stall histogram.
  *
- * <p>FDB seconds must agree with the control thread's ({@link FdbClock}, on the JVM's monotonic
- * clock), so they are not computed from the TSC: they are re-read from {@link FdbClock} sixteen
- * times a second, when the TSC passes the next refresh point. An FDB age is then late by at most a
- * sixteenth of a second, and the pass pays a compare.
+ * <p>FDB seconds and conntrack milliseconds must agree with the control thread's ({@link FdbClock},
+ * {@link CtClock}, on the JVM's monotonic clock), so they are not computed from the TSC: they are
+ * re-read from those clocks when the TSC passes the next refresh point (sixteen times a second for
+ * seconds, every millisecond for milliseconds). Either is then late by at most its refresh
+ * interval, and a pass pays two compares.
  *
  * <p>Single writer: the worker thread that ticks it.
  */
@@ -29,9 +31,12 @@ public final class PassClock {
   private final long fastLimit;
 
   private final boolean manual;
+  private final long milliTicks;
   private long tsc;
   private long seconds;
   private long nextRefresh;
+  private long millis;
+  private long nextMilli;
 
   private PassClock(long hz, boolean manual, long start) {
     if (hz <= 0) {
@@ -45,6 +50,9 @@ public final class PassClock {
     this.tsc = start;
     this.seconds = FdbClock.nowSeconds();
     this.nextRefresh = start + refreshTicks;
+    this.milliTicks = Math.max(1, hz / 1000);
+    this.millis = CtClock.nowMillis();
+    this.nextMilli = start + milliTicks;
   }
 
   /** The TSC of this machine, at the frequency the EAL measured (or measured here without one). */
@@ -79,6 +87,10 @@ public final class PassClock {
       seconds = FdbClock.nowSeconds();
       nextRefresh = now + refreshTicks;
     }
+    if (now - nextMilli >= 0) {
+      millis = CtClock.nowMillis();
+      nextMilli = now + milliTicks;
+    }
   }
 
   /** TSC time of the current pass. */
@@ -89,6 +101,11 @@ public final class PassClock {
   /** FDB time of the current pass, in {@link FdbClock}'s whole seconds. */
   public long seconds() {
     return seconds;
+  }
+
+  /** Conntrack time of the current pass, in {@link CtClock}'s milliseconds. */
+  public long millis() {
+    return millis;
   }
 
   /** TSC ticks per second. */

@@ -37,6 +37,10 @@ class PassClockTest {
     clock.set(hz); // a whole second of TSC later: refreshed from FdbClock, not computed
     assertTrue(clock.seconds() >= before && clock.seconds() <= FdbClock.nowSeconds());
     assertEquals(hz, clock.now());
+    long ctBefore = io.vswitch.dataplane.conntrack.CtClock.nowMillis();
+    clock.set(hz + hz / 1000); // a millisecond of TSC later: conntrack time re-read too
+    assertTrue(clock.millis() >= ctBefore);
+    assertTrue(clock.millis() <= io.vswitch.dataplane.conntrack.CtClock.nowMillis());
   }
 
   @ParameterizedTest

@@ -67,6 +67,8 @@ public class L2StageBench extends BurstBenchmark {
   private Stage[] floodStages;
   private Fdb floodFdb;
   private Feature[] accessFeatures;
+  private final io.vswitch.dataplane.worker.PassClock clock =
+      io.vswitch.dataplane.worker.PassClock.manual(1_000_000_000L);
 
   @Override
   protected List<byte[]> frames() {
@@ -114,7 +116,7 @@ public class L2StageBench extends BurstBenchmark {
   }
 
   private BurstContext begin() {
-    ctx.begin(tables, access, 0, batch().count(), accessCounters, tx, 0, 2);
+    ctx.begin(tables, access, 0, batch().count(), accessCounters, tx, clock);
     return ctx;
   }
 
