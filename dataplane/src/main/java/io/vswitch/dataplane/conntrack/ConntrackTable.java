@@ -89,15 +89,6 @@ public final class ConntrackTable implements AutoCloseable {
   // Control thread only.
   private volatile Thread controlOwner;
   private long sweepCursor;
-
-  /**
-   * Per entry, the slot value the sweep last found unreachable from its home (0: none). The sweep
-   * removes an unreachable entry only when it finds it so twice: an insert publishes its slot
-   * before it repairs the path to it, and a sweep that looked in between would otherwise free a
-   * brand-new connection. Control thread only.
-   */
-  private final long[] suspected;
-
   private final CtPacket controlKey = new CtPacket();
   private final CtEntryView view = new CtEntryView();
 
@@ -110,7 +101,6 @@ public final class ConntrackTable implements AutoCloseable {
       throw new IllegalArgumentException("embryonic limit 1.." + capacity);
     }
     this.entries = new CtEntries(capacity);
-    this.suspected = new long[capacity];
     long slots = Long.highestOneBit(Math.max(64, (long) capacity * 4 - 1)) << 1;
     this.index = LargeTables.allocate(arena, slots * 8);
     this.mask = slots - 1;
@@ -701,18 +691,9 @@ public final class ConntrackTable implements AutoCloseable {
       long v = slotAt(slot);
       if (v != EMPTY && v != TOMBSTONE) {
         int e = (int) v - 1;
-        if (readAt(slot, v, s)) {
-          boolean expired = s.expires - now <= 0;
-          boolean stray = !expired && !reachable(e, slot, probe);
-          if (expired || (stray && suspected[e] == v)) {
-            suspected[e] = 0;
-            if (remove(slot, e, s)) {
-              freed++;
-            }
-          } else if (stray) {
-            suspected[e] = v; // the next visit decides: an insert may be repairing its path now
-          } else if (suspected[e] != 0) {
-            suspected[e] = 0;
+        if (readAt(slot, v, s) && (s.expires - now <= 0 || !reachable(e, slot, probe))) {
+          if (remove(slot, e, s)) {
+            freed++;
           }
         }
       }
