@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * control thread's {@link #sweep} turns those that end a chain back into EMPTY. A sweep emptying a
  * slot and an insert landing just behind it could leave the new entry beyond an EMPTY slot, so each
  * checks the other's side after its CAS (the sweep its successor, the insert the slots it walked)
- * and puts a tombstone back: one of the two always sees the other.
+ * and puts a tombstone back: one of the two always sees the other. Until the sweep's re-check is
+ * done the slot it emptied reads EMPTY with an entry beyond it, so a walk that meets EMPTY there
+ * crosses it instead of stopping ({@code crossing}).
  *
  * <p>Expiry: an entry whose deadline passed is a miss for {@link #track} at once (no sweep needed
  * on the fast path); its slot is reclaimed by {@link #commit} of the same tuple (in place), by an
@@ -89,6 +91,14 @@ public final class ConntrackTable implements AutoCloseable {
   // Control thread only.
   private volatile Thread controlOwner;
   private long sweepCursor;
+
+  /**
+   * The slot the sweep is emptying, or -1: written by the control thread, read by walks that meet
+   * an EMPTY slot. Its own object, so the sweep's writes do not evict the line of this table's
+   * fields that every lookup reads.
+   */
+  private final AtomicLong sweeping = new AtomicLong(-1);
+
   private final CtPacket controlKey = new CtPacket();
   private final CtEntryView view = new CtEntryView();
 
@@ -191,7 +201,7 @@ public final class ConntrackTable implements AutoCloseable {
       boolean found = false;
       for (long n = 0; n <= mask; n++, slot = (slot + 1) & mask) {
         long v = slotAt(slot);
-        if (v == EMPTY) {
+        if (v == EMPTY && (v = crossing(slot)) == EMPTY) {
           break;
         }
         if (v != TOMBSTONE && (int) (v >>> 32) == tag && entries.read((int) v - 1, p, s)) {
@@ -570,7 +580,7 @@ public final class ConntrackTable implements AutoCloseable {
     long slot = p.hash & mask;
     for (long n = 0; n <= mask; n++) {
       long v = slotAt(slot);
-      if (v == EMPTY) {
+      if (v == EMPTY && (v = crossing(slot)) == EMPTY) {
         return -1;
       }
       if (v != TOMBSTONE && (int) (v >>> 32) == tag && entries.read((int) v - 1, p, s)) {
@@ -587,7 +597,7 @@ public final class ConntrackTable implements AutoCloseable {
     long slot = p.hash & mask;
     for (long n = 0; n <= mask; n++) {
       long v = slotAt(slot);
-      if (v == EMPTY) {
+      if (v == EMPTY && (v = crossing(slot)) == EMPTY) {
         return -1;
       }
       if (v != TOMBSTONE && (int) (v >>> 32) == tag && entries.read((int) v - 1, p, s)) {
@@ -600,6 +610,26 @@ public final class ConntrackTable implements AutoCloseable {
 
   private long slotAt(long slot) {
     return (long) LONG.getAcquire(index, slot * 8);
+  }
+
+  /**
+   * A walk read EMPTY at {@code slot}: what it should take the slot for. EMPTY only if it really
+   * ends the chain; TOMBSTONE if the sweep is turning that slot from a tombstone into EMPTY right
+   * now, or whatever the slot holds again (a tombstone the sweep put back, an insert's entry).
+   *
+   * <p>Why: the sweep empties a tombstone whose successor it saw EMPTY, then re-checks the
+   * successor and puts the tombstone back if an insert landed there meanwhile. Between its CAS and
+   * that repair the slot reads EMPTY although an entry lies beyond it, and a lookup ending there
+   * would miss a live connection (an established flow's packet judged NEW or INVALID, a commit
+   * making a twin). The sweep names the slot in {@code sweeping} before its CAS and clears it after
+   * the repair, so a walk that read EMPTY either still sees the name, or sees it cleared and then
+   * reads the repaired slot.
+   */
+  private long crossing(long slot) {
+    if (sweeping.get() == slot) {
+      return TOMBSTONE;
+    }
+    return slotAt(slot);
   }
 
   /**
@@ -697,16 +727,18 @@ public final class ConntrackTable implements AutoCloseable {
           }
         }
       }
-      if (slotAt(slot) == TOMBSTONE
-          && slotAt((slot + 1) & mask) == EMPTY
-          && LONG.compareAndSet(index, slot * 8, TOMBSTONE, EMPTY)) {
-        usedSlots.getAndDecrement();
-        // An insert may have landed on the successor between the check and the CAS; it walked
-        // over this slot, so it must stay crossable.
-        if (slotAt((slot + 1) & mask) != EMPTY
-            && LONG.compareAndSet(index, slot * 8, EMPTY, TOMBSTONE)) {
-          usedSlots.getAndIncrement();
+      if (slotAt(slot) == TOMBSTONE && slotAt((slot + 1) & mask) == EMPTY) {
+        sweeping.set(slot); // walks cross this slot until the repair below is done (see crossing)
+        if (LONG.compareAndSet(index, slot * 8, TOMBSTONE, EMPTY)) {
+          usedSlots.getAndDecrement();
+          // An insert may have landed on the successor between the check and the CAS; it walked
+          // over this slot, so it must stay crossable.
+          if (slotAt((slot + 1) & mask) != EMPTY
+              && LONG.compareAndSet(index, slot * 8, EMPTY, TOMBSTONE)) {
+            usedSlots.getAndIncrement();
+          }
         }
+        sweeping.set(-1);
       }
     }
     return freed;
