@@ -44,10 +44,25 @@ public record BenchEntry(
    *
    * @param staticFdb the {@code known} destinations as static FDB entries on the sink, VLAN 10
    * @param dropRules that many {@link FiveTupleAcl} drop flows above NORMAL
+   * @param conntrack IP through {@code ct()} in zone 10 first: new connections committed, new and
+   *     established ones to NORMAL, the rest dropped ({@link #CONNTRACK_FLOWS})
    */
-  public record Ovs(Boolean staticFdb, Integer dropRules) {
+  public record Ovs(Boolean staticFdb, Integer dropRules, Boolean conntrack) {
+    /**
+     * The stateful pipeline of a conntrack row, as an OVS user writes "allow established, allow and
+     * commit new, drop the rest" (the switch's rows say it with ct-state rules, zone = VLAN).
+     */
+    public static final List<String> CONNTRACK_FLOWS =
+        List.of(
+            "table=0,priority=10,ip,actions=ct(table=1,zone=10)",
+            "table=1,priority=10,ip,ct_state=+trk+new,actions=ct(commit,zone=10),NORMAL",
+            "table=1,priority=10,ip,ct_state=+trk+est,actions=NORMAL",
+            "table=1,priority=10,ip,ct_state=+trk+rel,actions=NORMAL",
+            "table=1,priority=0,actions=drop");
+
     public Ovs {
       staticFdb = staticFdb != null && staticFdb;
+      conntrack = conntrack != null && conntrack;
       dropRules = dropRules == null ? 0 : dropRules;
       if (dropRules < 0 || dropRules > FiveTupleAcl.MAX_RULES) {
         throw new IllegalArgumentException(

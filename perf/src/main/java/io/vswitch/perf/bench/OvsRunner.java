@@ -167,6 +167,9 @@ public final class OvsRunner {
       if (entry.ovs().dropRules() > 0) {
         notes.add(addDropFlows(ovs, entry.ovs().dropRules(), dir));
       }
+      if (entry.ovs().conntrack()) {
+        notes.add(addConntrackFlows(ovs, entry.ovs().dropRules(), dir));
+      }
       addPort(ovs, "gen", "tag=10", BenchSettings.generator(0, pcap));
       TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
       String pinning = ThreadAffinity.problem(vswitchd.pid(), s.mainCore(), s.workerCore());
@@ -262,6 +265,28 @@ public final class OvsRunner {
     return flows + " OpenFlow flows (" + rules + " drops + NORMAL)";
   }
 
+  /**
+   * The stateful flows ({@link BenchEntry.Ovs#CONNTRACK_FLOWS}) from a file; dump-aggregate must
+   * count them on top of what is there ({@code earlierDrops} drops and NORMAL).
+   */
+  private static String addConntrackFlows(Ovs ovs, int earlierDrops, Path dir) {
+    Path file = dir.resolve("ct-flows.txt");
+    try {
+      Files.writeString(file, String.join("\n", BenchEntry.Ovs.CONNTRACK_FLOWS) + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    check(ovs.ofctl("add-flows", "br0", file.toString()), "ovs-ofctl add-flows (conntrack)");
+    int expected = earlierDrops + 1 + BenchEntry.Ovs.CONNTRACK_FLOWS.size();
+    int flows =
+        OvsOutput.flowCount(check(ovs.ofctl("dump-aggregate", "br0"), "ovs-ofctl dump-aggregate"));
+    if (flows != expected) {
+      throw new IllegalStateException(
+          "br0 has " + flows + " OpenFlow flows, not the " + expected + " of a conntrack row");
+    }
+    return BenchEntry.Ovs.CONNTRACK_FLOWS.size() + " ct() flows (commit new, pass est/rel)";
+  }
+
   /** Saves the datapath's flows (the megaflow cache) and says how many there are. */
   private static String datapathFlows(Ovs ovs, Path keep) {
     String dump = check(ovs.appctl(ovs.ctl(), "dpctl/dump-flows"), "dpctl/dump-flows");
@@ -340,7 +365,8 @@ public final class OvsRunner {
   }
 
   private static void copyLogs(Path from, Path to, String name) {
-    for (String log : List.of("ovs-vswitchd.log", "ovsdb-server.log", "flows.txt")) {
+    for (String log :
+        List.of("ovs-vswitchd.log", "ovsdb-server.log", "flows.txt", "ct-flows.txt")) {
       try {
         if (Files.exists(from.resolve(log))) {
           Files.copy(

@@ -85,14 +85,15 @@ class BenchEntryTest {
 
   @Test
   void ovsRowTakesNoSwitchConfig() {
-    BenchEntry.Ovs ovs = new BenchEntry.Ovs(true, 300);
+    BenchEntry.Ovs ovs = new BenchEntry.Ovs(true, 300, null);
     assertThrows(
         IllegalArgumentException.class,
         () -> new BenchEntry("o", null, null, null, "a: 1", null, ovs));
     BenchEntry o = new BenchEntry("o", null, null, null, null, null, ovs);
     assertTrue(o.isOvs());
-    assertThrows(IllegalArgumentException.class, () -> new BenchEntry.Ovs(false, -1));
-    assertEquals(0, new BenchEntry.Ovs(null, null).dropRules());
+    assertThrows(IllegalArgumentException.class, () -> new BenchEntry.Ovs(false, -1, null));
+    assertEquals(0, new BenchEntry.Ovs(null, null, null).dropRules());
+    assertEquals(false, new BenchEntry.Ovs(null, null, null).conntrack());
   }
 
   @Test

@@ -20,12 +20,15 @@ class FairConfigTest {
   private static final BenchSettings SETTINGS =
       new BenchSettings(0, 1, 0, 64, 1, 1, true, 512, Path.of("/tmp"), Path.of("/tmp"), List.of());
 
+  private static BenchEntry entry(String name) {
+    return BenchEntry.load(Path.of("bench/configurations.yaml")).stream()
+        .filter(x -> x.name().equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
+
   private static SwitchConfig rendered(String name) {
-    BenchEntry e =
-        BenchEntry.load(Path.of("bench/configurations.yaml")).stream()
-            .filter(x -> x.name().equals(name))
-            .findFirst()
-            .orElseThrow();
+    BenchEntry e = entry(name);
     String yaml =
         e.render(VswitchRunner.placeholders(e, SETTINGS, Map.of(name, Path.of("/tmp/x.pcap"))));
     // no port is opened here: host checks (the capture file, hugepages) are the run's business
@@ -73,5 +76,19 @@ class FairConfigTest {
               .acl()
               .ingress());
     }
+  }
+
+  @Test
+  void conntrackRowTracksTheSameTrafficTheOvsRowSendsThroughCt() {
+    SwitchConfig cfg = rendered("l2-fair-ct");
+    assertEquals(TrafficSpec.KNOWN_DESTINATIONS, cfg.fdb().entries().size());
+    SwitchConfig.Acl acl = cfg.acls().get(0);
+    assertEquals("deny", acl.defaultAction());
+    assertEquals(List.of("established", "related"), acl.rules().get(0).ctState());
+    assertEquals(List.of("new"), acl.rules().get(1).ctState());
+    BenchEntry ovs = entry("ovs-l2-fair-ct");
+    assertEquals(true, ovs.ovs().conntrack());
+    assertEquals(ovs.traffic(), entry("l2-fair-ct").traffic());
+    assertEquals("ovs-l2-fair-ct", entry("l2-fair-ct").versus());
   }
 }
