@@ -113,8 +113,11 @@ class PrometheusScrapeTest {
         SwitchProcess.start(
                 dir, config, "--state-dir", dir.resolve("state").toString(), "--metrics", metrics)
             .awaitRunning();
-    assertTrue(
-        daemon.output().contains("metrics on http://" + metrics + "/metrics"), daemon.output());
+    // the running line may be read before its end is written
+    Await.until(
+        "the metrics address in the running line: " + daemon.output(),
+        Duration.ofSeconds(10),
+        () -> daemon.output().contains("metrics on http://" + metrics + "/metrics"));
     Await.until(
         "the capture to be received",
         Duration.ofSeconds(30),

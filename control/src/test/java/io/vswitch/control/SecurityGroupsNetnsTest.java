@@ -266,6 +266,9 @@ class SecurityGroupsNetnsTest {
     assertTrue(open.connected, "web2 -> db while web2 is in web");
     assertEquals("echo:one", open.send("one"));
 
+    assertEquals(2, ctl("set-port-tags", "nope", "web").code(), "an unknown port is refused");
+    assertEquals(2, ctl("set-port-tags", "web2", "a b").code(), "a tag is a name");
+    assertEquals(2, ctl("acl", "show", "nope").code(), "an unknown acl is 404");
     Cli.Result moved = ctl("set-port-tags", "web2", "app");
     assertEquals(0, moved.code(), moved.err());
     assertTrue(moved.out().contains("port web2: tags [web] -> [app]"), moved.out());

@@ -38,6 +38,9 @@ public final class ConfigValidator {
     validateEal(config.eal());
     validateWorkers(config.workers());
     Map<String, SwitchConfig.Port> ports = validatePorts(config.ports(), opening);
+    for (SwitchConfig.Port port : config.ports()) {
+      SecurityGroups.checkPort(port); // tags and addresses, whatever the mode
+    }
     if (config.crossConnectMode()) {
       require(
           config.portGroups().isEmpty(),

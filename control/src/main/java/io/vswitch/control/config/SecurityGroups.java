@@ -174,6 +174,12 @@ public final class SecurityGroups {
     path.remove(path.size() - 1);
   }
 
+  /** A port's tags and addresses, as {@link #resolve} checks them. */
+  static void checkPort(SwitchConfig.Port port) {
+    portAddresses(port);
+    portTags(port);
+  }
+
   private static void portTags(SwitchConfig.Port port) {
     String where = "port '" + port.name() + "'";
     require(
