@@ -38,8 +38,10 @@ public final class L2Compiler {
   /** The ACLs of the last compile; the control thread compiles, one at a time. */
   private static volatile Map<CompiledKey, Acl> lastCompiled = Map.of();
 
-  /** The last compile's ACLs by name, for their hit counters. */
+  /** The last compile's ACLs by name, for their hit counters, and their configs. */
   private static volatile Map<String, Acl> lastByName = Map.of();
+
+  private static volatile Map<String, SwitchConfig.Acl> lastConfigs = Map.of();
 
   /**
    * Hits of rules whose compiled ACL was replaced (a rule added elsewhere in it, a member joined
@@ -82,11 +84,17 @@ public final class L2Compiler {
       if (built == null) {
         built = AclRules.compile(acl, workers, securityGroups);
         Acl before = lastByName.get(acl.name());
-        if (before != null) {
+        SwitchConfig.Acl beforeConfig = lastConfigs.get(acl.name());
+        if (before != null && beforeConfig != null) {
           for (SwitchConfig.Rule rule : acl.rules()) {
-            kept.merge(rule, before.hitsOfPriority(rule.priority()), Long::sum);
+            if (beforeConfig.rules().contains(rule)) { // the same rule: its count goes on
+              kept.merge(rule, before.hitsOfPriority(rule.priority()), Long::sum);
+            }
           }
-          kept.merge(DEFAULT + acl.defaultAction(), before.hits(before.rules().size()), Long::sum);
+          if (acl.defaultAction().equals(beforeConfig.defaultAction())) {
+            kept.merge(
+                DEFAULT + acl.defaultAction(), before.hits(before.rules().size()), Long::sum);
+          }
         }
         Set<Object> live = new HashSet<>(acl.rules());
         live.add(DEFAULT + acl.defaultAction());
@@ -98,6 +106,9 @@ public final class L2Compiler {
     }
     lastCompiled = compiled;
     lastByName = Map.copyOf(acls);
+    Map<String, SwitchConfig.Acl> configs = new HashMap<>();
+    config.acls().forEach(a -> configs.put(a.name(), a));
+    lastConfigs = configs;
     carried = carry;
     PortPolicy[] policies = new PortPolicy[slots];
     for (SwitchConfig.Port port : config.ports()) {

@@ -120,6 +120,7 @@ class SecurityGroupsNetnsTest {
     assertEquals("on", web1.offload("tcp-segmentation-offload"), "default offloads");
     String config =
         """
+        eal: {hugepages: "off"}   # hugepages are shared with other runs on a test machine
         workers: {cores: [-1], idle: backoff}
         conntrack: {capacity: 4096}
         security-groups:

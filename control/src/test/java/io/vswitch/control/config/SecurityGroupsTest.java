@@ -145,7 +145,21 @@ class SecurityGroupsTest {
     assertEquals(5, hits.rules().get(1).hits(), "rule 20 is the same rule: its hits carry over");
     assertEquals(2, hits.rules().get(1).compiled(), "web1 x db1, IPv4 and IPv6");
     assertEquals(1, hits.defaults());
+
+    // rule 20 changed: a new rule, counted from 0; rule 10 is the same and keeps its count
+    second.decide(0, second.tree().classify(tcp("10.0.2.1", "10.0.1.1", 1), 0, CT_EST));
+    SwitchConfig changed =
+        ConfigValidator.validate(
+            ConfigLoader.parse(
+                DFW.replace("tags: [web, app]", "tags: [app]").replace("5432}", "5433}"), "t"));
+    L2Compiler.compile(changed, slots, 3);
+    L2Compiler.AclHits after = L2Compiler.hits(changed.acls().getFirst());
+    assertEquals(1, after.rules().get(0).hits(), "rule 10 unchanged");
+    assertEquals(0, after.rules().get(1).hits(), "rule 20 changed");
+    assertEquals(1, after.defaults());
   }
+
+  private static final int CT_EST = AclFields.CT_ESTABLISHED;
 
   @Test
   void membersComeFromPortsPortGroupsTagsAndNestedGroupsAsAUnion() {
