@@ -208,7 +208,8 @@ public final class SecurityGroups {
 
   /** "10.0.1.1" -> "10.0.1.1/32", "FD00::0/64" -> "fd00:0:0:0:0:0:0:0/64"; host bits refused. */
   static String canonical(String text, String what) {
-    String[] parts = text.strip().split("/", -1);
+    require(text != null, what + " is empty");
+    String[] parts = text.split("/", -1); // not stripped: "10.0.0.1\n" is no address
     require(parts.length <= 2, what + " " + Names.quote(text) + " is not an address or prefix");
     InetAddress address;
     try {
