@@ -33,14 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  * <pre>
  *   10 allow ct-state [established, related]
  *   20 allow ct-state [new] src-group web dst-group db tcp dst-port 5432
+ *   25 allow ct-state [new] src-group web dst-group db udp dst-port 5001
  *   30 allow arp;  40 allow ct-state [untracked] (IPv6 neighbour discovery);  default deny
  * </pre>
  *
- * Real TCP (python sockets): web -> db passes and the reply needs no reverse rule, db -> web is
- * refused; web2's tag moved live takes it out of {@code web}: its new connections are refused, its
- * open one keeps working (the documented choice, as NSX's: state survives a policy change), and so
- * it does when rule 20 is removed; a conntrack flush of web2's port is what ends it. The same over
- * IPv6.
+ * Real TCP and UDP (python sockets): web -> db passes and the reply needs no reverse rule, db ->
+ * web is refused; web2's tag moved live takes it out of {@code web}: its new connections are
+ * refused, its open one keeps working (the documented choice, as NSX's: state survives a policy
+ * change), and so it does when rule 20 is removed; a conntrack flush of web2's port is what ends
+ * it. The same over IPv6.
  */
 class SecurityGroupsNetnsTest {
   private static final String WEB1 = "10.94.0.1";
@@ -91,6 +92,33 @@ class SecurityGroupsNetnsTest {
               break
       """;
 
+  /** Sends "hello" until an answer comes (argv[3] tries of 1 s); prints it, or exits 2. */
+  private static final String UDP_CLIENT =
+      """
+      import socket, sys
+      s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+      s.settimeout(1)
+      for attempt in range(int(sys.argv[3])):
+          s.sendto(b"hello", (sys.argv[1], int(sys.argv[2])))
+          try:
+              print(s.recv(100).decode())
+              break
+          except OSError:
+              pass
+      else:
+          sys.exit(2)
+      """;
+
+  private static final String UDP_SERVER =
+      """
+      import socket, sys
+      s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+      s.bind((sys.argv[1], int(sys.argv[2])))
+      while True:
+          data, peer = s.recvfrom(100)
+          s.sendto(b"echo:" + data, peer)
+      """;
+
   @TempDir Path dir;
   private final List<NetnsHost> hosts = new ArrayList<>();
   private final List<Process> clients = new ArrayList<>();
@@ -133,6 +161,8 @@ class SecurityGroupsNetnsTest {
               - {priority: 10, action: allow, ct-state: [established, related]}
               - {priority: 20, action: allow, ct-state: [new], src-group: web, dst-group: db,
                  protocol: tcp, dst-port: 5432}
+              - {priority: 25, action: allow, ct-state: [new], src-group: web, dst-group: db,
+                 protocol: udp, dst-port: 5001}
               - {priority: 30, action: allow, ether-type: arp}
               - {priority: 40, action: allow, ct-state: [untracked]}
         port-groups:
@@ -261,6 +291,15 @@ class SecurityGroupsNetnsTest {
     long deniedBefore = drops(2, DropReason.ACL_INGRESS_DENY);
     assertEquals("exit 2", once(db, WEB1, 3), "db -> web is a new connection nobody allows");
     assertTrue(drops(2, DropReason.ACL_INGRESS_DENY) > deniedBefore, "db's SYNs denied on db");
+
+    db.background("python3", "-c", UDP_SERVER, DB, "5001");
+    web1.background("python3", "-c", UDP_SERVER, WEB1, "5001");
+    assertEquals(
+        "echo:hello",
+        web1.output("python3", "-c", UDP_CLIENT, DB, "5001", "20").strip(),
+        "web -> db udp 5001, the reply with no rule");
+    assertNotEquals(
+        0, db.exec("python3", "-c", UDP_CLIENT, WEB1, "5001", "3"), "db -> web udp refused");
 
     Session open = Session.open(web2, DB, 40);
     clients.add(open.process);
