@@ -3,6 +3,7 @@ package io.vswitch.control;
 import io.vswitch.control.config.AclRules;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.QosSpecs;
+import io.vswitch.control.config.SecurityGroups;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.l2.ErspanTunnel;
@@ -14,8 +15,10 @@ import io.vswitch.dataplane.qos.PolicerSpec;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Compiles the validated config into the immutable tables the workers switch by: each port's VLAN
@@ -29,10 +32,23 @@ public final class L2Compiler {
   private static final SwitchConfig.AclBinding NO_ACL = new SwitchConfig.AclBinding(null, null);
   private static final SwitchConfig.Qos NO_QOS = new SwitchConfig.Qos(null, null, null);
 
-  private record CompiledKey(SwitchConfig.Acl acl, int workers) {}
+  private record CompiledKey(
+      SwitchConfig.Acl acl, int workers, Map<String, List<String>> groupPrefixes) {}
 
   /** The ACLs of the last compile; the control thread compiles, one at a time. */
   private static volatile Map<CompiledKey, Acl> lastCompiled = Map.of();
+
+  /** The last compile's ACLs by name, for their hit counters, and their configs. */
+  private static volatile Map<String, Acl> lastByName = Map.of();
+
+  private static volatile Map<String, SwitchConfig.Acl> lastConfigs = Map.of();
+
+  /**
+   * Hits of rules whose compiled ACL was replaced (a rule added elsewhere in it, a member joined
+   * one of its groups), per ACL name and config rule (or {@code "default"}): a rule that is the
+   * same after a change keeps counting from where it was, as NSX's rule statistics do.
+   */
+  private static volatile Map<String, Map<Object, Long>> carried = Map.of();
 
   private L2Compiler() {}
 
@@ -53,17 +69,47 @@ public final class L2Compiler {
     Map<String, SwitchConfig.PortGroup> groups = new HashMap<>();
     config.portGroups().forEach(g -> groups.put(g.name(), g));
     int workers = config.workers().cores().size();
+    SecurityGroups securityGroups = SecurityGroups.resolve(config);
     Map<String, Acl> acls = new HashMap<>();
     Map<CompiledKey, Acl> compiled = new HashMap<>();
+    Map<String, Map<Object, Long>> carry = new HashMap<>();
     for (SwitchConfig.Acl acl : config.acls()) {
-      // One per name (ports share it and its counters); an ACL whose config did not change since
-      // the last compile is reused, so a republish keeps its hit counts and skips the tree build.
-      CompiledKey key = new CompiledKey(acl, workers);
+      // One per name (ports share it and its counters); an ACL whose config and groups' addresses
+      // did not change since the last compile is reused, so a republish keeps its hit counts and
+      // skips the tree build.
+      CompiledKey key =
+          new CompiledKey(acl, workers, securityGroups.prefixesOf(AclRules.groupsOf(acl)));
       Acl built = lastCompiled.get(key);
-      compiled.put(key, built != null ? built : AclRules.compile(acl, workers));
-      acls.put(acl.name(), compiled.get(key));
+      Map<Object, Long> kept = new HashMap<>(carried.getOrDefault(acl.name(), Map.of()));
+      if (built == null) {
+        built = AclRules.compile(acl, workers, securityGroups);
+        Acl before = lastByName.get(acl.name());
+        SwitchConfig.Acl beforeConfig = lastConfigs.get(acl.name());
+        if (before != null && beforeConfig != null) {
+          for (SwitchConfig.Rule rule : acl.rules()) {
+            if (beforeConfig.rules().contains(rule)) { // the same rule: its count goes on
+              kept.merge(rule, before.hitsOfPriority(rule.priority()), Long::sum);
+            }
+          }
+          if (acl.defaultAction().equals(beforeConfig.defaultAction())) {
+            kept.merge(
+                DEFAULT + acl.defaultAction(), before.hits(before.rules().size()), Long::sum);
+          }
+        }
+        Set<Object> live = new HashSet<>(acl.rules());
+        live.add(DEFAULT + acl.defaultAction());
+        kept.keySet().retainAll(live);
+      }
+      carry.put(acl.name(), kept);
+      compiled.put(key, built);
+      acls.put(acl.name(), built);
     }
     lastCompiled = compiled;
+    lastByName = Map.copyOf(acls);
+    Map<String, SwitchConfig.Acl> configs = new HashMap<>();
+    config.acls().forEach(a -> configs.put(a.name(), a));
+    lastConfigs = configs;
+    carried = carry;
     PortPolicy[] policies = new PortPolicy[slots];
     for (SwitchConfig.Port port : config.ports()) {
       Integer index = indexOf.get(port.name());
@@ -159,6 +205,36 @@ public final class L2Compiler {
             mark == null || mark.pcp() == null ? -1 : mark.pcp(),
             mark == null || mark.dscp() == null ? -1 : mark.dscp())
         .build();
+  }
+
+  private static final String DEFAULT = "default ";
+
+  /** One config rule's hits: the packets its compiled rules decided, since it was last changed. */
+  public record RuleHits(SwitchConfig.Rule rule, int compiled, long hits) {}
+
+  /** An ACL's hits per config rule and for its default; null if it was never compiled. */
+  public record AclHits(String name, String defaultAction, List<RuleHits> rules, long defaults) {}
+
+  /** The hit counters of {@code acl} as the last compile published it (on the control thread). */
+  public static AclHits hits(SwitchConfig.Acl acl) {
+    Acl now = lastByName.get(acl.name());
+    if (now == null) {
+      return null;
+    }
+    Map<Object, Long> kept = carried.getOrDefault(acl.name(), Map.of());
+    List<RuleHits> rules = new ArrayList<>();
+    for (SwitchConfig.Rule rule : acl.rules()) {
+      int compiled = 0;
+      for (var r : now.rules()) {
+        compiled += r.priority() == rule.priority() ? 1 : 0;
+      }
+      rules.add(
+          new RuleHits(
+              rule, compiled, kept.getOrDefault(rule, 0L) + now.hitsOfPriority(rule.priority())));
+    }
+    long defaults =
+        kept.getOrDefault(DEFAULT + acl.defaultAction(), 0L) + now.hits(now.rules().size());
+    return new AclHits(acl.name(), acl.defaultAction(), rules, defaults);
   }
 
   private static Acl acl(String name, Map<String, Acl> acls) {

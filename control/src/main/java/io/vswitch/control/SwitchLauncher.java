@@ -216,11 +216,18 @@ public final class SwitchLauncher {
         if (acl == null || !seen.add(acl)) {
           continue;
         }
+        // per priority: a security-group rule compiles to several rules of its priority
         for (int r = 0; r < acl.rules().size(); r++) {
           AclRule rule = acl.rules().get(r);
+          if (r > 0 && acl.rules().get(r - 1).priority() == rule.priority()) {
+            continue;
+          }
           out.printf(
               "acl %-16s priority %-8d %-5s %d%n",
-              acl.name(), rule.priority(), rule.allow() ? "allow" : "deny", acl.hits(r));
+              acl.name(),
+              rule.priority(),
+              rule.allow() ? "allow" : "deny",
+              acl.hitsOfPriority(rule.priority()));
         }
         out.printf(
             "acl %-16s default %-9s %-5s %d%n",

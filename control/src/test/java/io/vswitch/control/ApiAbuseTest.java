@@ -180,6 +180,76 @@ class ApiAbuseTest {
   }
 
   @Test
+  void tagEditsAreValidatedWholeAndTwentyConcurrentOnesAllLand() throws Exception {
+    Path groups = dir.resolve("groups.yaml");
+    Files.writeString(
+        groups,
+        """
+        eal: {hugepages: "off"}
+        workers: {cores: [-1], idle: backoff}
+        port-groups:
+          - {name: v10, vlan: {mode: access, id: 10}}
+          - {name: v20, vlan: {mode: access, id: 20}}
+        ports:
+          - {name: a, devargs: "net_null_%sa,no-rx=1", port-group: v10}
+        security-groups:
+          - {name: web, tags: [web]}
+        acls:
+          - name: dfw
+            default: deny
+            rules: [{priority: 20, action: allow, src-group: web, protocol: tcp, dst-port: 80}]
+        """
+            .formatted(tag));
+    Cli.Result applied = ctl("apply", groups.toString());
+    assertEquals(0, applied.code(), applied.err());
+    // a would join web by its tag, but has no addresses for the rule to match
+    Cli.Result joined = ctl("set-port-tags", "a", "web");
+    assertEquals(2, joined.code());
+    assertEquals(
+        "vswitchctl: error: security group 'web': member port 'a' (tag web) has no addresses; a"
+            + " group rule matches its members by their addresses",
+        joined.err().strip());
+
+    for (String body : List.of("{\"a\":1}", "[1]", "\"web\"", "[\"a b\"]", "not json")) {
+      String reply =
+          exchange(
+              tcp(),
+              "PUT /v1/ports/a/tags HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                  + token()
+                  + "\r\nContent-Length: "
+                  + body.length()
+                  + "\r\n\r\n"
+                  + body);
+      assertTrue(reply.startsWith("HTTP/1.1 400"), body + ": " + reply);
+    }
+    String unauthorised =
+        exchange(
+            tcp(),
+            "PUT /v1/ports/a/tags HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n[]");
+    assertTrue(unauthorised.startsWith("HTTP/1.1 401"), unauthorised);
+    String missing = exchange(tcp(), "GET /v1/acls/nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    assertTrue(missing.startsWith("HTTP/1.1 404"), missing);
+
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    List<Future<Cli.Result>> results = new ArrayList<>();
+    for (int i = 1; i <= 20; i++) {
+      String t = "t" + i;
+      results.add(pool.submit(() -> ctl("set-port-tags", "a", t, "app")));
+    }
+    for (Future<Cli.Result> r : results) {
+      assertEquals(0, r.get().code(), r.get().err());
+    }
+    pool.shutdown();
+    long edits = ctl("history").out().lines().filter(l -> l.contains("port a: tags [")).count();
+    assertEquals(20, edits, "every edit landed, none lost");
+    assertTrue(
+        ctl("--json", "show").out().matches("(?s).*\"tags\":\\[\"t[0-9]+\",\"app\"\\].*"),
+        "the last edit's tags");
+    Cli.Result acl = ctl("acl", "show", "dfw");
+    assertTrue(acl.out().contains("src-group web (0 compiled)"), acl.out());
+  }
+
+  @Test
   void aStaleIfMatchIsRefusedWith409AndAFreshOneApplies() throws Exception {
     String get = exchange(tcp(), "GET /v1/config HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     Matcher etag = Pattern.compile("ETag: \"(\\d+)\"").matcher(get);

@@ -12,6 +12,7 @@ import io.vswitch.control.testing.Promtool;
 import io.vswitch.control.testing.SwitchProcess;
 import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.testing.Await;
+import io.vswitch.dataplane.testing.IpPackets;
 import io.vswitch.dataplane.testing.Pcap;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -77,7 +78,15 @@ class PrometheusScrapeTest {
   void prometheusScrapesTheSwitchAndRunsEveryDashboardQuery() throws Exception {
     Promtool.require(Promtool.PROMETHEUS);
     List<byte[]> frames = new ArrayList<>();
-    for (int i = 0; i < FRAMES; i++) {
+    // one UDP datagram: a tracked connection for the conntrack families
+    frames.add(
+        frame()
+            .src("02:00:00:00:01:00")
+            .dst("ff:ff:ff:ff:ff:ff")
+            .etherType(0x0800)
+            .payload(IpPackets.ipv4("10.0.0.1", "10.0.0.2", IpPackets.UDP, 4000, 53, 0))
+            .build());
+    for (int i = 1; i < FRAMES; i++) {
       frames.add(
           frame()
               .src(String.format("02:00:00:00:01:%02x", i))
@@ -90,8 +99,11 @@ class PrometheusScrapeTest {
     String config =
         """
         workers: {cores: [-1], idle: backoff}
+        conntrack: {capacity: 4096, timeouts: {udp-unreplied: 3600}}
+        acls:
+          - {name: tracked, default: allow, rules: [{priority: 10, action: allow, ct-state: [new]}]}
         ports:
-          - {name: in, type: pcap-file, rx-file: %s}
+          - {name: in, type: pcap-file, rx-file: %s, acl: {ingress: tracked}}
           - {name: out1, devargs: "net_null_prs1,no-rx=1"}
           - {name: out2, devargs: "net_null_prs2,no-rx=1"}
         """
@@ -101,8 +113,11 @@ class PrometheusScrapeTest {
         SwitchProcess.start(
                 dir, config, "--state-dir", dir.resolve("state").toString(), "--metrics", metrics)
             .awaitRunning();
-    assertTrue(
-        daemon.output().contains("metrics on http://" + metrics + "/metrics"), daemon.output());
+    // the running line may be read before its end is written
+    Await.until(
+        "the metrics address in the running line: " + daemon.output(),
+        Duration.ofSeconds(10),
+        () -> daemon.output().contains("metrics on http://" + metrics + "/metrics"));
     Await.until(
         "the capture to be received",
         Duration.ofSeconds(30),

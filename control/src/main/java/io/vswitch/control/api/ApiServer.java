@@ -60,6 +60,9 @@ import java.util.function.Function;
  * POST   /v1/ports                       add a port (JSON body: name, type or devargs, ...)
  * DELETE /v1/ports/{name}                remove a port
  * PUT    /v1/ports/{name}/port-group     move a port to another group (body: the group's name)
+ * PUT    /v1/ports/{name}/tags           set a port's tags (body: a JSON list), its tag groups
+ * GET    /v1/acls[/{acl}]                ACLs with each rule's hits (a group rule's summed)
+ * GET    /v1/security-groups             each group's member ports and addresses, resolved now
  * POST   /v1/acls/{acl}/rules            add a rule (JSON body); the ACL is created if new
  * DELETE /v1/acls/{acl}/rules/{priority} remove a rule
  * PUT    /v1/port-groups/{group}/qos     set a port group's QoS (JSON body)
@@ -223,6 +226,8 @@ public final class ApiServer implements AutoCloseable {
       case "POST /v1/ports" -> addPort(body, source);
       case "GET /v1/fdb" -> Response.json(fdb());
       case "GET /v1/history" -> Response.json(history());
+      case "GET /v1/acls" -> Response.json(AclApi.acls(plane.running(), null));
+      case "GET /v1/security-groups" -> Response.json(AclApi.groups(plane.running()));
       default -> itemRoute(method, path, body, source);
     };
   }
@@ -264,6 +269,10 @@ public final class ApiServer implements AutoCloseable {
                         ConfigEdits.withoutPort(running, name), "delete port " + name),
                 source));
       }
+      if (method.equals("PUT") && path.length == 5 && path[4].equals("tags")) {
+        String tags = body;
+        return changed(plane.edit(running -> ConfigEdits.withTags(running, name, tags), source));
+      }
       if (method.equals("PUT") && path.length == 5 && path[4].equals("port-group")) {
         String group = body.trim().replaceAll("^\"|\"$", "");
         return changed(
@@ -279,6 +288,16 @@ public final class ApiServer implements AutoCloseable {
                             + group),
                 source));
       }
+    }
+    if (method.equals("GET")
+        && path.length == 4
+        && path[1].equals("v1")
+        && path[2].equals("acls")) {
+      String acl = Names.check("acl", path[3]);
+      List<Map<String, Object>> found = AclApi.acls(plane.running(), acl);
+      return found.isEmpty()
+          ? Response.error(404, "no acl " + Names.quote(acl))
+          : Response.json(found.getFirst());
     }
     if (path.length >= 5
         && path[1].equals("v1")

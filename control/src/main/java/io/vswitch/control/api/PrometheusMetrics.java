@@ -57,6 +57,11 @@ public final class PrometheusMetrics {
     PrometheusMetrics metrics =
         forSwitch(plane.runtime(), plane.l2(), () -> plane.running().fdb().capacity(), fdbAgedOut);
     metrics.sources.add(new ControlMetrics(plane, agent));
+    if (plane.l2() != null) {
+      metrics.sources.add(
+          new io.vswitch.control.api.metrics.AclMetrics(
+              plane::running, () -> plane.l2().conntrack()));
+    }
     metrics.sources.add(metrics.http);
     return metrics;
   }

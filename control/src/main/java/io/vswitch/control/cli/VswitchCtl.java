@@ -45,11 +45,15 @@ public final class VswitchCtl {
                                             vhost-user virtio-user (as in the config file)
         del-port NAME                       remove a port
         set-port-group NAME GROUP           move a port to another port group
+        set-port-tags NAME [TAG...]         a port's tags (its tag-based security groups); none:
+                                            no tags
         apply FILE [--if-match N]           make the switch match FILE (YAML or JSON); with
                                             --if-match, only if the config is still change #N
         add-acl-rule ACL RULE               add a rule (JSON, e.g. '{"priority":100,"action":"deny",
                                             "protocol":"tcp","dst-port":"80"}'); new ACL: allow
         del-acl-rule ACL PRIORITY           remove a rule
+        acl show [ACL]                      ACLs, each rule with the packets it decided
+        security-groups                     each group's member ports and addresses
         set-qos GROUP QOS|none              a port group's QoS (JSON: ingress-policer,
                                             egress-shaper, mark), or none
         dump-fdb                            the forwarding database
@@ -192,6 +196,23 @@ public final class VswitchCtl {
         String port = name(args, "the port name");
         yield change(args, "PUT", "/v1/ports/" + port + "/port-group", args.next("the group"));
       }
+      case "set-port-tags" -> {
+        String port = name(args, "the port name");
+        List<Object> tags = new ArrayList<>();
+        while (args.more()) {
+          tags.add(name(args, "a tag"));
+        }
+        yield change(args, "PUT", "/v1/ports/" + port + "/tags", MiniJson.write(tags));
+      }
+      case "acl" -> {
+        String verb = args.next("show");
+        if (!verb.equals("show")) {
+          throw new UsageException("acl takes show, not '" + verb + "'");
+        }
+        String path = args.more() ? "/v1/acls/" + name(args, "the ACL name") : "/v1/acls";
+        yield read(args, path, this::aclTable);
+      }
+      case "security-groups" -> read(args, "/v1/security-groups", this::groupsTable);
       case "apply" -> apply(args);
       case "add-acl-rule" -> {
         String acl = name(args, "the ACL name");
@@ -480,6 +501,57 @@ public final class VswitchCtl {
     }
     if (Boolean.TRUE.equals(reply.get("truncated"))) {
       out.println("(" + str(reply.get("total")) + " connections; the first 10000 shown)");
+    }
+  }
+
+  /** One ACL (a map) or a list of them: each rule with its match and hits. */
+  private void aclTable(Object node) {
+    List<?> acls = node instanceof Map<?, ?> ? List.of(node) : list(node);
+    for (Object a : acls) {
+      Map<?, ?> acl = map(a);
+      out.printf("acl %s (default %s)%n", printable(str(acl.get("name"))), str(acl.get("default")));
+      out.printf("  %8s  %-5s  %12s  %s%n", "priority", "action", "hits", "match");
+      for (Object r : list(acl.get("rules"))) {
+        Map<?, ?> rule = map(r);
+        StringBuilder match = new StringBuilder();
+        for (Map.Entry<?, ?> e : rule.entrySet()) {
+          String key = String.valueOf(e.getKey());
+          if (!Set.of("priority", "action", "hits", "compiled-rules").contains(key)) {
+            match
+                .append(match.isEmpty() ? "" : " ")
+                .append(key)
+                .append(' ')
+                .append(str(e.getValue()));
+          }
+        }
+        Object compiled = rule.get("compiled-rules");
+        if (rule.containsKey("src-group") || rule.containsKey("dst-group")) {
+          match.append(" (").append(str(compiled)).append(" compiled)");
+        }
+        out.printf(
+            "  %8s  %-5s  %12s  %s%n",
+            str(rule.get("priority")),
+            str(rule.get("action")),
+            str(rule.get("hits")),
+            printable(match.toString()));
+      }
+      out.printf(
+          "  %8s  %-5s  %12s%n", "default", str(acl.get("default")), str(acl.get("default-hits")));
+    }
+  }
+
+  private void groupsTable(Object node) {
+    out.printf("%-16s  %-40s  %s%n", "group", "members", "addresses");
+    for (Object g : list(node)) {
+      Map<?, ?> group = map(g);
+      out.printf(
+          "%-16s  %-40s  %s%n",
+          printable(str(group.get("name"))),
+          printable(
+              String.join(",", list(group.get("members")).stream().map(Object::toString).toList())),
+          printable(
+              String.join(
+                  ",", list(group.get("addresses")).stream().map(Object::toString).toList())));
     }
   }
 

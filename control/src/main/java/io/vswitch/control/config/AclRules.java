@@ -33,8 +33,18 @@ public final class AclRules {
 
   private AclRules() {}
 
-  /** Compiles one ACL for {@code workers} workers (hit counter stripes). */
+  /** Compiles one ACL that names no security group for {@code workers} workers. */
   public static Acl compile(SwitchConfig.Acl acl, int workers) {
+    return compile(acl, workers, SecurityGroups.NONE);
+  }
+
+  /**
+   * Compiles one ACL for {@code workers} workers (hit counter stripes), its group rules against
+   * {@code groups}: a rule with {@code src-group}/{@code dst-group} becomes one data-plane rule per
+   * source x destination prefix of one family, all with its priority (so its hits are theirs
+   * summed); one whose group has no addresses of a family compiles to no rule and matches nothing.
+   */
+  public static Acl compile(SwitchConfig.Acl acl, int workers, SecurityGroups groups) {
     String where = "acl '" + acl.name() + "'";
     require(acl.name() != null && !acl.name().isBlank(), "every acl needs a name");
     require(
@@ -49,7 +59,13 @@ public final class AclRules {
       require(
           priorities.add(rule.priority()),
           where + ": two rules have priority " + rule.priority() + " (first match needs an order)");
-      rules.add(rule(rule, where + " rule " + rule.priority()));
+      rules.addAll(expand(rule, where + " rule " + rule.priority(), groups));
+      require(
+          rules.size() <= ConfigLimits.MAX_ACL_RULES,
+          where
+              + ": compiles to more than "
+              + ConfigLimits.MAX_ACL_RULES
+              + " rules (security groups expand to one rule per address pair)");
     }
     require(
         acl.fragments() == null
@@ -58,6 +74,105 @@ public final class AclRules {
         where + ": fragments must be allow or deny");
     Boolean fragments = acl.fragments() == null ? null : "allow".equals(acl.fragments());
     return new Acl(acl.name(), rules, "allow".equals(acl.defaultAction()), fragments, workers);
+  }
+
+  /** The groups an ACL's rules name. */
+  public static Set<String> groupsOf(SwitchConfig.Acl acl) {
+    Set<String> names = new java.util.TreeSet<>();
+    for (SwitchConfig.Rule r : acl.rules()) {
+      if (r.srcGroup() != null) {
+        names.add(r.srcGroup());
+      }
+      if (r.dstGroup() != null) {
+        names.add(r.dstGroup());
+      }
+    }
+    return names;
+  }
+
+  /** A rule as data-plane rules: itself, or one per address pair of its groups. */
+  static List<AclRule> expand(SwitchConfig.Rule r, String where, SecurityGroups groups) {
+    if (r.srcGroup() == null && r.dstGroup() == null) {
+      return List.of(rule(r, where));
+    }
+    List<String> sources = side(r.srcGroup(), r.srcIp(), "src", where, groups);
+    List<String> destinations = side(r.dstGroup(), r.dstIp(), "dst", where, groups);
+    // the rule's other fields checked once, whatever the groups hold now
+    rule(withPrefixes(r, null, null), where);
+    long pairs = (long) sources.size() * destinations.size();
+    require(
+        pairs <= ConfigLimits.MAX_GROUP_RULE_EXPANSION,
+        where
+            + ": "
+            + describeSide(r.srcGroup(), sources)
+            + " x "
+            + describeSide(r.dstGroup(), destinations)
+            + " is "
+            + pairs
+            + " rules, more than "
+            + ConfigLimits.MAX_GROUP_RULE_EXPANSION);
+    List<AclRule> out = new ArrayList<>();
+    for (String src : sources) {
+      for (String dst : destinations) {
+        if (src != null && dst != null && src.contains(":") != dst.contains(":")) {
+          continue; // an IPv4 source never sends to an IPv6 destination
+        }
+        String family = src != null ? src : dst;
+        Integer etherType = r.etherType() == null ? null : etherType(r.etherType(), where);
+        if (etherType != null && etherType != (family.contains(":") ? 0x86dd : 0x0800)) {
+          continue; // the rule is for the other family: these members' other addresses
+        }
+        out.add(rule(withPrefixes(r, src, dst), where));
+      }
+    }
+    return out;
+  }
+
+  /** One side's prefixes: the group's IP set, or the rule's own prefix (null: any). */
+  private static List<String> side(
+      String group, String ip, String side, String where, SecurityGroups groups) {
+    if (group == null) {
+      return java.util.Collections.singletonList(ip);
+    }
+    require(
+        ip == null,
+        where
+            + ": "
+            + side
+            + "-group and "
+            + side
+            + "-ip exclude each other (the group is its IPs)");
+    require(
+        groups.has(group),
+        where
+            + ": unknown security group "
+            + Names.quote(group)
+            + "; security-groups are "
+            + groups.names());
+    return groups.prefixes(group);
+  }
+
+  private static String describeSide(String group, List<String> prefixes) {
+    return group == null ? "1 prefix" : "group " + group + " (" + prefixes.size() + " prefixes)";
+  }
+
+  private static SwitchConfig.Rule withPrefixes(SwitchConfig.Rule r, String src, String dst) {
+    return new SwitchConfig.Rule(
+        r.priority(),
+        r.action(),
+        r.etherType(),
+        r.srcMac(),
+        r.dstMac(),
+        r.vlan(),
+        r.srcGroup() != null ? src : r.srcIp(),
+        r.dstGroup() != null ? dst : r.dstIp(),
+        r.protocol(),
+        r.srcPort(),
+        r.dstPort(),
+        r.tcpFlags(),
+        r.ctState(),
+        null,
+        null);
   }
 
   static AclRule rule(SwitchConfig.Rule r, String where) {

@@ -38,16 +38,24 @@ public final class ConfigValidator {
     validateEal(config.eal());
     validateWorkers(config.workers());
     Map<String, SwitchConfig.Port> ports = validatePorts(config.ports(), opening);
+    for (SwitchConfig.Port port : config.ports()) {
+      SecurityGroups.checkPort(port); // tags and addresses, whatever the mode
+    }
     if (config.crossConnectMode()) {
       require(
           config.portGroups().isEmpty(),
           "choose one: cross-connect (a patch panel) or port-groups (a switch), not both");
       require(config.acls().isEmpty(), "acls need a switch (port-groups), not cross-connect");
       require(config.mirrors().isEmpty(), "mirrors need a switch (port-groups), not cross-connect");
+      require(
+          config.securityGroups().isEmpty(),
+          "security-groups need a switch (port-groups), not cross-connect");
       validateCrossConnect(config.crossConnect(), ports);
     } else {
-      Set<String> acls = validateAcls(config.acls(), config.workers().cores().size());
       Map<String, SwitchConfig.PortGroup> groups = validatePortGroups(config.portGroups());
+      SecurityGroups securityGroups = SecurityGroups.resolve(config);
+      Set<String> acls =
+          validateAcls(config.acls(), config.workers().cores().size(), securityGroups);
       for (SwitchConfig.PortGroup group : config.portGroups()) {
         validateAclBinding(group.acl(), acls, "port group '" + group.name() + "'");
         validateQos(group.qos(), "port group '" + group.name() + "'");
@@ -246,11 +254,12 @@ public final class ConfigValidator {
   }
 
   /** Compiles every ACL (and throws the result away): what validates is what compiles. */
-  private static Set<String> validateAcls(List<SwitchConfig.Acl> acls, int workers) {
+  private static Set<String> validateAcls(
+      List<SwitchConfig.Acl> acls, int workers, SecurityGroups securityGroups) {
     Set<String> names = new HashSet<>();
     for (SwitchConfig.Acl acl : acls) {
       Names.check("acl", acl.name());
-      AclRules.compile(acl, workers);
+      AclRules.compile(acl, workers, securityGroups);
       require(names.add(acl.name()), "acl name '" + acl.name() + "' is used twice");
     }
     return names;

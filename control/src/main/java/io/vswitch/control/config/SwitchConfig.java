@@ -55,6 +55,9 @@ import java.util.List;
  *   - {name: remote, sources: [vm1], direction: in, destination: {vlan: 999}}
  *   - {name: far, sources: [vm1], destination: {erspan: {via: nic, src-ip: 192.0.2.1,
  *      dst-ip: 198.51.100.7, src-mac: "02:00:00:00:00:fe", dst-mac: "52:54:00:12:34:56"}}}
+ * security-groups:            # NSX-style groups for rules' src-group/dst-group
+ *   - {name: web, tags: [web]}            # also ports: [...], port-groups: [...], groups: [...]
+ * # ports then carry tags: [web] and addresses: [10.0.1.1, "fd00::1"]
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -68,10 +71,12 @@ public record SwitchConfig(
     List<List<String>> crossConnect,
     List<Acl> acls,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors,
-    Conntrack conntrack) {
+    Conntrack conntrack,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SecurityGroup> securityGroups) {
 
   public SwitchConfig {
     mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+    securityGroups = securityGroups == null ? List.of() : List.copyOf(securityGroups);
     eal = eal == null ? Eal.DEFAULT : eal;
     workers = workers == null ? Workers.DEFAULT : workers;
     portGroups = portGroups == null ? List.of() : List.copyOf(portGroups);
@@ -140,7 +145,30 @@ public record SwitchConfig(
       String srcPort,
       String dstPort,
       String tcpFlags,
-      List<String> ctState) {}
+      List<String> ctState,
+      String srcGroup,
+      String dstGroup) {}
+
+  /**
+   * A security group, as NSX's: its members are the union of the ports named, the ports of the port
+   * groups named, the ports carrying one of the tags (dynamic membership: a tag added to a port
+   * makes it a member at that change) and the members of the groups named (nested, no cycles). A
+   * rule's {@code src-group}/{@code dst-group} matches the members' {@code addresses}; see {@link
+   * SecurityGroups}.
+   */
+  public record SecurityGroup(
+      String name,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> ports,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> portGroups,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> tags,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> groups) {
+    public SecurityGroup {
+      ports = ports == null ? List.of() : List.copyOf(ports);
+      portGroups = portGroups == null ? List.of() : List.copyOf(portGroups);
+      tags = tags == null ? List.of() : List.copyOf(tags);
+      groups = groups == null ? List.of() : List.copyOf(groups);
+    }
+  }
 
   /**
    * A port-mirroring session, as a vSphere distributed switch's: copies of what the {@code sources}
@@ -418,7 +446,9 @@ public record SwitchConfig(
       Integer queues,
       AclBinding acl,
       Qos qos,
-      Integer mtu) {
+      Integer mtu,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> tags,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> addresses) {
     /** The largest MTU a port may have: a 9,000-byte jumbo frame plus room for encapsulation. */
     public static final int MAX_MTU = 9600;
 
@@ -428,6 +458,8 @@ public record SwitchConfig(
     }
 
     public Port {
+      tags = tags == null ? List.of() : List.copyOf(tags);
+      addresses = addresses == null ? List.of() : List.copyOf(addresses);
       learning = learning == null || learning;
       loop = loop != null && loop;
       int asked = queues != null ? queues : rxQueues != null ? rxQueues : 1;

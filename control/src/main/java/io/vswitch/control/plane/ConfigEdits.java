@@ -53,7 +53,8 @@ public final class ConfigEdits {
         without.crossConnect(),
         without.acls(),
         mirrors,
-        without.conntrack());
+        without.conntrack(),
+        without.securityGroups());
   }
 
   private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {
@@ -64,7 +65,50 @@ public final class ConfigEdits {
           if (tree.path("fdb").path("static").isArray()) {
             removeWhere((ArrayNode) tree.path("fdb").path("static"), "port", name);
           }
+          // a security group lists it no more; one left with no members at all is refused
+          for (JsonNode g : tree.withArray("security-groups")) {
+            if (g.path("ports").isArray()) {
+              ArrayNode ports = (ArrayNode) g.path("ports");
+              for (int i = ports.size() - 1; i >= 0; i--) {
+                if (ports.get(i).asText().equals(name)) {
+                  ports.remove(i);
+                }
+              }
+            }
+          }
         });
+  }
+
+  /**
+   * Sets a port's tags (its dynamic security-group memberships), replacing the list: the change
+   * that moves a VM into or out of tag-based groups.
+   */
+  public static ControlPlane.Change withTags(SwitchConfig config, String port, String tagsJson) {
+    SwitchConfig.Port before = find(config, port);
+    if (before == null) {
+      throw new ConfigException("unknown port '" + port + "'");
+    }
+    JsonNode tags = parse(tagsJson, "the tags");
+    if (!tags.isArray()) {
+      throw new ConfigException("the tags must be a JSON list of names, e.g. [\"web\"]");
+    }
+    for (JsonNode tag : tags) {
+      if (!tag.isTextual()) {
+        throw new ConfigException("the tags must be a JSON list of names, e.g. [\"web\"]");
+      }
+    }
+    SwitchConfig edited =
+        edit(
+            config,
+            tree -> {
+              for (JsonNode p : ports(tree)) {
+                if (p.path("name").asText().equals(port)) {
+                  ((ObjectNode) p).set("tags", tags);
+                }
+              }
+            });
+    return new ControlPlane.Change(
+        edited, "port " + port + ": tags " + before.tags() + " -> " + find(edited, port).tags());
   }
 
   public static SwitchConfig withPortGroup(SwitchConfig config, String port, String group) {

@@ -44,7 +44,9 @@ class MetricsServerTest {
     String yaml =
         """
         workers: {cores: [-1], idle: backoff}
-        port-groups: [{name: v10, vlan: {mode: access, id: 10}}]
+        conntrack: {capacity: 4096}
+        acls: [{name: in, default: allow, rules: [{priority: 10, action: allow, ct-state: [new]}]}]
+        port-groups: [{name: v10, vlan: {mode: access, id: 10}, acl: {ingress: in}}]
         ports:
           - {name: "a", devargs: "net_null_msta,no-rx=1", port-group: v10}
           - {name: "b.2", devargs: "net_null_mstb,no-rx=1", port-group: v10}

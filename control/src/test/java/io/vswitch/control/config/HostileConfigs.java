@@ -198,6 +198,27 @@ public final class HostileConfigs {
         config("  - {name: b, type: vhost-user, socket: \"/run/vswitch/b.sock,client=1\"}\n", ""),
         "port 'b': socket '/run/vswitch/b.sock,client=1' must be a path without commas or"
             + " control characters");
+    add(
+        c,
+        "security groups nesting in a cycle",
+        config(
+            B,
+            "security-groups:\n  - {name: x, groups: [y]}\n  - {name: y, groups: [z]}\n"
+                + "  - {name: z, groups: [x]}\n"),
+        "security group 'x': groups nest in a cycle: x -> y -> z -> x");
+    add(
+        c,
+        "a rule naming an unknown security group",
+        config(
+            B,
+            "acls:\n  - {name: f, default: deny, rules: [{priority: 1, action: allow,"
+                + " src-group: \"we\\nb\"}]}\n"),
+        "acl 'f' rule 1: unknown security group 'we\\nb'; security-groups are []");
+    add(
+        c,
+        "an address with a newline is escaped",
+        config("  - {name: b, devargs: net_null_hc1, addresses: [\"10.0.0.1\\n\"]}\n", ""),
+        "port 'b': address '10.0.0.1\\n' is not an IPv4 or IPv6 address");
     return c;
   }
 

@@ -52,9 +52,13 @@ public final class Acl {
   public Acl(
       String name, List<AclRule> rules, boolean defaultAllow, Boolean allowFragments, int workers) {
     List<AclRule> sorted = new ArrayList<>(rules);
+    // Stable: rules of one priority keep their order. The config allows one rule per priority; a
+    // security-group rule compiles to several (one per address pair), all with its priority, all
+    // with its action, so which of them matches first never changes a verdict.
     sorted.sort(Comparator.comparingInt(AclRule::priority));
     for (int r = 1; r < sorted.size(); r++) {
-      if (sorted.get(r).priority == sorted.get(r - 1).priority) {
+      if (sorted.get(r).priority == sorted.get(r - 1).priority
+          && sorted.get(r).allow != sorted.get(r - 1).allow) {
         throw new IllegalArgumentException(
             "ACL " + name + ": two rules with priority " + sorted.get(r).priority);
       }
@@ -141,6 +145,20 @@ public final class Acl {
     int s = rule < 0 ? allow.length - 1 : rule;
     hits[worker * stride + s]++;
     return allow[s];
+  }
+
+  /**
+   * Packets decided by the rules of {@code priority} (one config rule: a group rule is several),
+   * all workers.
+   */
+  public long hitsOfPriority(int priority) {
+    long sum = 0;
+    for (int r = 0; r < rules.size(); r++) {
+      if (rules.get(r).priority == priority) {
+        sum += hits(r);
+      }
+    }
+    return sum;
   }
 
   /** Packets decided by rule {@code slot} (or the default, {@code rules().size()}), all workers. */

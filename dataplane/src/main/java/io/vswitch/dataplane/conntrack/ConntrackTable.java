@@ -389,6 +389,7 @@ public final class ConntrackTable implements AutoCloseable {
     if (portMoves) {
       limits.releasePort(oldPort);
     }
+    limits.reused();
     return CtResult.of(CtResult.NEW, false, e);
   }
 
@@ -912,6 +913,11 @@ public final class ConntrackTable implements AutoCloseable {
   /** Commits refused with {@code verdict} (a REFUSED_* code) since start. */
   public long refusals(int verdict) {
     return limits.refusals(verdict);
+  }
+
+  /** Connections created since start (an entry reused by a new connection counts again). */
+  public long created() {
+    return limits.created();
   }
 
   /** Unestablished (or expired, or closed) entries dropped to make room since start. */

@@ -22,6 +22,7 @@ final class CtLimits {
   private final AtomicIntegerArray portLimit = new AtomicIntegerArray(ConntrackTable.MAX_PORTS);
   private final AtomicLongArray refusals = new AtomicLongArray(CtResult.VERDICTS);
   private final AtomicLong evictions = new AtomicLong();
+  private final AtomicLong created = new AtomicLong();
 
   CtLimits(int embryonicLimit) {
     this.embryonicLimit = embryonicLimit;
@@ -72,6 +73,16 @@ final class CtLimits {
 
   void added() {
     live.getAndIncrement();
+    created.getAndIncrement();
+  }
+
+  /** An expired or closed entry starts over as a new connection. */
+  void reused() {
+    created.getAndIncrement();
+  }
+
+  long created() {
+    return created.get();
   }
 
   /** An entry of {@code zone}, created on {@code port}, leaves the table. */

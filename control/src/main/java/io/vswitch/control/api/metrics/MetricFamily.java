@@ -156,7 +156,29 @@ public enum MetricFamily {
   JOURNAL_FAILED(
       "vswitch_journal_failed",
       Type.GAUGE,
-      "1 when a journal write failed and further changes are refused until a restart, else 0.");
+      "1 when a journal write failed and further changes are refused until a restart, else 0."),
+  ACL_RULE_HITS(
+      "vswitch_acl_rule_hits_total",
+      Type.COUNTER,
+      "Packets an ACL rule decided, by ACL and rule priority (default: the ACL's default action);"
+          + " a security-group rule's compiled rules summed.",
+      "acl",
+      "priority"),
+  CONNTRACK_CONNECTIONS(
+      "vswitch_conntrack_connections",
+      Type.GAUGE,
+      "Live tracked connections by zone (VLAN) and state (TCP state, or UNREPLIED/REPLIED for UDP"
+          + " and ICMP).",
+      "zone",
+      "state"),
+  CONNTRACK_MAX_CONNECTIONS(
+      "vswitch_conntrack_max_connections",
+      Type.GAUGE,
+      "Connections the table holds at most (conntrack.capacity)."),
+  CONNTRACK_NEW(
+      "vswitch_conntrack_new_connections_total",
+      Type.COUNTER,
+      "Connections created (first packets an ACL allowed and the table took).");
 
   /** The Prometheus metric types the switch uses. */
   public enum Type {
