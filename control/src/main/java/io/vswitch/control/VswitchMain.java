@@ -9,6 +9,7 @@ import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.distributed.DistributedSwitch;
 import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.plane.ControlAgent;
@@ -106,6 +107,32 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   boolean allowRawDevargs;
 
   @Option(
+      names = "--etcd",
+      split = ",",
+      description =
+          "Join a distributed switch: its shared config (port groups, ACLs) is kept in etcd at"
+              + " these endpoints (http://host:port, comma-separated); needs --state-dir and"
+              + " --switch.")
+  List<String> etcdEndpoints;
+
+  @Option(
+      names = "--switch",
+      description = "The distributed switch's name: its keys are /vswitch/NAME/ in etcd.")
+  String switchName;
+
+  @Option(
+      names = "--host",
+      description =
+          "This host's name in the distributed switch (default: the machine's host name).")
+  String hostName;
+
+  @Option(
+      names = "--etcd-lease-ttl",
+      description =
+          "Seconds this host's record in etcd outlives it (kept alive while it runs; default 10).")
+  int etcdLeaseTtl = 10;
+
+  @Option(
       names = "--duration",
       description = "Stop after this many seconds (default: run until SIGINT/SIGTERM).")
   Long durationSeconds;
@@ -134,6 +161,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     SwitchConfig cfg;
     try {
       checkAddresses(); // a typo in an address fails before EAL and the ports are set up
+      checkDistributed();
       journal = stateDir == null ? null : openJournal();
       cfg = initialConfig(journal);
     } catch (ConfigException | JournalException e) {
@@ -171,6 +199,56 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     }
     if (metricsAddress != null) {
       tcpAddress("--metrics", metricsAddress, "127.0.0.1");
+    }
+  }
+
+  /** The distributed switch's settings, or null when this switch is on its own. */
+  private DistributedSwitch.Settings distributed() {
+    if (etcdEndpoints == null) {
+      return null;
+    }
+    String host = hostName;
+    if (host == null) {
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "_");
+      } catch (java.net.UnknownHostException e) {
+        throw new ConfigException("--host not given and the machine has no host name: give --host");
+      }
+    }
+    return new DistributedSwitch.Settings(etcdEndpoints, switchName, host, etcdLeaseTtl);
+  }
+
+  private void checkDistributed() {
+    if (etcdEndpoints == null) {
+      if (switchName != null || hostName != null) {
+        throw new ConfigException("--switch and --host need --etcd ENDPOINTS");
+      }
+      return;
+    }
+    if (stateDir == null) {
+      throw new ConfigException(
+          "--etcd needs --state-dir (where the last applied shared config is kept)");
+    }
+    if (switchName == null) {
+      throw new ConfigException("--etcd needs --switch NAME (the distributed switch to join)");
+    }
+    io.vswitch.control.config.Names.check("switch", switchName);
+    if (hostName != null) {
+      io.vswitch.control.config.Names.check("host", hostName);
+    }
+    if (etcdLeaseTtl < 2 || etcdLeaseTtl > 3600) {
+      throw new ConfigException("--etcd-lease-ttl must be 2..3600 seconds, not " + etcdLeaseTtl);
+    }
+    for (String e : etcdEndpoints) {
+      java.net.URI uri;
+      try {
+        uri = new java.net.URI(e);
+      } catch (java.net.URISyntaxException x) {
+        throw new ConfigException("--etcd: '" + e + "' is not a URL");
+      }
+      if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+        throw new ConfigException("--etcd: an endpoint is http://host:port, not '" + e + "'");
+      }
     }
   }
 
@@ -270,7 +348,17 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     runtime.start();
     LinkWatcher links = new LinkWatcher(runtime, out);
     ControlAgent agent = startControlAgent(running, links);
-    PrometheusMetrics metrics = PrometheusMetrics.forDaemon(plane, agent, running.agedOut()::get);
+    DistributedSwitch.Settings dvsSettings = distributed();
+    if (dvsSettings != null && cfg.crossConnectMode()) {
+      agent.close();
+      throw new ConfigException("a cross-connect cannot join a distributed switch (--etcd)");
+    }
+    DistributedSwitch dvs =
+        dvsSettings == null
+            ? null
+            : new DistributedSwitch(dvsSettings, plane, agent, stateDir, err);
+    PrometheusMetrics metrics =
+        PrometheusMetrics.forDaemon(plane, agent, running.agedOut()::get, dvs);
     ApiServer apiServer = null;
     MetricsServer metricsServer;
     try {
@@ -280,8 +368,14 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       if (apiServer != null) {
         apiServer.close();
       }
+      if (dvs != null) {
+        dvs.close();
+      }
       agent.close();
       throw e;
+    }
+    if (dvs != null) {
+      dvs.start(apiServer == null ? "" : apiServer.addresses());
     }
     HousekeepingAffinity.confine(runtime, err);
     out.printf(
@@ -297,6 +391,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     try {
       failure = waitForStop(running);
     } finally {
+      if (dvs != null) {
+        dvs.close();
+      }
       if (metricsServer != null) {
         metricsServer.close();
       }
