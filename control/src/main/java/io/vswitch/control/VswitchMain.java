@@ -130,7 +130,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       names = "--etcd-lease-ttl",
       description =
           "Seconds this host's record in etcd outlives it (kept alive while it runs; default 10).")
-  int etcdLeaseTtl = 10;
+  Integer etcdLeaseTtl;
+
+  private DistributedSwitch.Settings dvsSettings; // null: this switch is on its own
 
   @Option(
       names = "--duration",
@@ -164,6 +166,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       checkDistributed();
       journal = stateDir == null ? null : openJournal();
       cfg = initialConfig(journal);
+      dvsSettings = distributed(cfg);
     } catch (ConfigException | JournalException e) {
       if (journal != null) {
         journal.close();
@@ -202,12 +205,34 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     }
   }
 
-  /** The distributed switch's settings, or null when this switch is on its own. */
-  private DistributedSwitch.Settings distributed() {
-    if (etcdEndpoints == null) {
+  /**
+   * The distributed switch's settings: the config's {@code etcd:} section with the command line's
+   * --etcd, --switch, --host and --etcd-lease-ttl over it; null when this switch is on its own.
+   */
+  private DistributedSwitch.Settings distributed(SwitchConfig cfg) {
+    SwitchConfig.Etcd section = cfg.etcd();
+    List<String> endpoints =
+        etcdEndpoints != null ? etcdEndpoints : section == null ? null : section.endpoints();
+    if (endpoints == null) {
+      if (switchName != null || hostName != null || etcdLeaseTtl != null) {
+        throw new ConfigException(
+            "--switch, --host and --etcd-lease-ttl need --etcd ENDPOINTS (or etcd: in the config)");
+      }
       return null;
     }
-    String host = hostName;
+    if (stateDir == null) {
+      throw new ConfigException(
+          "a distributed switch's host needs --state-dir (its journal keeps the last applied"
+              + " shared config)");
+    }
+    if (cfg.crossConnectMode()) {
+      throw new ConfigException("a cross-connect cannot join a distributed switch (etcd)");
+    }
+    String name = switchName != null ? switchName : section == null ? null : section.switchName();
+    if (name == null) {
+      throw new ConfigException("etcd needs the switch's name: --switch NAME or etcd.switch");
+    }
+    String host = hostName != null ? hostName : section == null ? null : section.host();
     if (host == null) {
       try {
         host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "_");
@@ -215,39 +240,35 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
         throw new ConfigException("--host not given and the machine has no host name: give --host");
       }
     }
-    return new DistributedSwitch.Settings(etcdEndpoints, switchName, host, etcdLeaseTtl);
+    int ttl =
+        etcdLeaseTtl != null
+            ? etcdLeaseTtl
+            : section != null && section.leaseTtl() != null ? section.leaseTtl() : 10;
+    return new DistributedSwitch.Settings(endpoints, name, host, ttl);
   }
 
+  /** The command line's distributed-switch options, checked before anything starts. */
   private void checkDistributed() {
-    if (etcdEndpoints == null) {
-      if (switchName != null || hostName != null) {
-        throw new ConfigException("--switch and --host need --etcd ENDPOINTS");
-      }
-      return;
+    if (switchName != null) {
+      io.vswitch.control.config.Names.check("switch", switchName);
     }
-    if (stateDir == null) {
-      throw new ConfigException(
-          "--etcd needs --state-dir (where the last applied shared config is kept)");
-    }
-    if (switchName == null) {
-      throw new ConfigException("--etcd needs --switch NAME (the distributed switch to join)");
-    }
-    io.vswitch.control.config.Names.check("switch", switchName);
     if (hostName != null) {
       io.vswitch.control.config.Names.check("host", hostName);
     }
-    if (etcdLeaseTtl < 2 || etcdLeaseTtl > 3600) {
+    if (etcdLeaseTtl != null && (etcdLeaseTtl < 2 || etcdLeaseTtl > 3600)) {
       throw new ConfigException("--etcd-lease-ttl must be 2..3600 seconds, not " + etcdLeaseTtl);
     }
-    for (String e : etcdEndpoints) {
-      java.net.URI uri;
-      try {
-        uri = new java.net.URI(e);
-      } catch (java.net.URISyntaxException x) {
-        throw new ConfigException("--etcd: '" + e + "' is not a URL");
-      }
-      if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
-        throw new ConfigException("--etcd: an endpoint is http://host:port, not '" + e + "'");
+    if (etcdEndpoints != null) {
+      for (String e : etcdEndpoints) {
+        java.net.URI uri;
+        try {
+          uri = new java.net.URI(e);
+        } catch (java.net.URISyntaxException x) {
+          throw new ConfigException("--etcd: '" + e + "' is not a URL");
+        }
+        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+          throw new ConfigException("--etcd: an endpoint is http://host:port, not '" + e + "'");
+        }
       }
     }
   }
@@ -348,11 +369,6 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     runtime.start();
     LinkWatcher links = new LinkWatcher(runtime, out);
     ControlAgent agent = startControlAgent(running, links);
-    DistributedSwitch.Settings dvsSettings = distributed();
-    if (dvsSettings != null && cfg.crossConnectMode()) {
-      agent.close();
-      throw new ConfigException("a cross-connect cannot join a distributed switch (--etcd)");
-    }
     DistributedSwitch dvs =
         dvsSettings == null
             ? null

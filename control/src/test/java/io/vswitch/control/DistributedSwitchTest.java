@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.control.distributed.EtcdStore;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.EtcdServer;
@@ -73,9 +74,11 @@ class DistributedSwitchTest {
           ports:
             - {name: b1, devargs: "net_null_etcb1,no-rx=1", port-group: web, mac: "02:00:00:00:0b:01"}
             - {name: b2, devargs: "net_null_etcb2,no-rx=1", port-group: web}
-          """;
+          etcd: {endpoints: ["%s"], switch: dvs1, host: hostB, lease-ttl: %d}
+          """
+              .formatted(server.endpoint(), TTL);
       try (SwitchProcess swA = host(a, hostA, "hostA").awaitRunning();
-          SwitchProcess swB0 = host(b, hostB, "hostB").awaitRunning()) {
+          SwitchProcess swB0 = hostFromFile(b, hostB).awaitRunning()) {
         SwitchProcess swB = swB0;
         awaitMetric(a, "vswitch_etcd_connected", 1, swA);
         awaitMetric(b, "vswitch_etcd_connected", 1, swB);
@@ -92,6 +95,8 @@ class DistributedSwitchTest {
           assertEquals("no-icmp", config.path("acls").get(0).path("name").asText());
         }
         assertFalse(vm1.ping(vm2.address(), 2), "the shared ACL denies ICMP on A");
+        Cli.Result history = ctl(a, "history");
+        assertTrue(history.out().contains("etcd dvs1 revision " + v1), history.out());
         Cli.Result hosts = dvs("hosts");
         assertEquals(0, hosts.code(), hosts.err());
         assertTrue(hosts.out().contains("hostA") && hosts.out().contains("hostB"), hosts.out());
@@ -132,6 +137,15 @@ class DistributedSwitchTest {
             dvsHosts().toString());
         assertTrue(swA.output().contains("refused revision " + v2), swA.output());
 
+        // Not JSON at all, written past vswitchctl: refused by every host too.
+        try (EtcdStore store = new EtcdStore(List.of(server.endpoint()))) {
+          assertTrue(
+              store.putIfRevision(EtcdStore.configKey(SWITCH), "{\"acls\": [", v2).isPresent());
+        }
+        awaitMetric(a, "vswitch_etcd_refused_revisions_total", 2, swA);
+        awaitMetric(b, "vswitch_etcd_refused_revisions_total", 2, swB);
+        assertEquals(v1, metric(b, "vswitch_etcd_config_revision"));
+
         // A shared section is the distributed switch's: a host's own API refuses to change it.
         Cli.Result localEdit =
             ctl(a, "add-acl-rule", "no-icmp", "{\"priority\":5,\"action\":\"allow\"}");
@@ -167,7 +181,7 @@ class DistributedSwitchTest {
         long v5 = set(shared(30, false));
         awaitRevision(a, v5, swA);
         server.kill();
-        swB = host(b, hostB, "hostB").awaitRunning();
+        swB = hostFromFile(b, hostB).awaitRunning();
         try (SwitchProcess restarted = swB) {
           assertEquals(0, metric(b, "vswitch_etcd_connected"));
           assertEquals(v4, metric(b, "vswitch_etcd_config_revision"), restarted.output());
@@ -275,6 +289,11 @@ class DistributedSwitchTest {
         name,
         "--etcd-lease-ttl",
         Integer.toString(TTL));
+  }
+
+  /** A host whose config file has the etcd: section (host B), rather than the flags. */
+  private static SwitchProcess hostFromFile(Path state, String config) {
+    return SwitchProcess.start(state, config, "--state-dir", state.resolve("state").toString());
   }
 
   private static ObjectNode shared(int vlan, boolean denyIcmp) {

@@ -55,6 +55,8 @@ import java.util.List;
  *   - {name: remote, sources: [vm1], direction: in, destination: {vlan: 999}}
  *   - {name: far, sources: [vm1], destination: {erspan: {via: nic, src-ip: 192.0.2.1,
  *      dst-ip: 198.51.100.7, src-mac: "02:00:00:00:00:fe", dst-mac: "52:54:00:12:34:56"}}}
+ * etcd:                      # one host of a distributed switch (README: distributed switch)
+ *   {endpoints: ["http://127.0.0.1:2379"], switch: dvs1, host: hostA, lease-ttl: 10}
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -68,7 +70,38 @@ public record SwitchConfig(
     List<List<String>> crossConnect,
     List<Acl> acls,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors,
-    Conntrack conntrack) {
+    Conntrack conntrack,
+    Etcd etcd) {
+
+  /**
+   * Host-local: this host is one of distributed switch {@code switch}'s, whose shared sections
+   * (port groups, ACLs) are kept in etcd at {@code endpoints}; {@code host} names it there
+   * (default: the machine's host name), {@code lease-ttl} is how many seconds its record outlives
+   * it.
+   */
+  public record Etcd(
+      List<String> endpoints,
+      @JsonProperty("switch") String switchName,
+      String host,
+      Integer leaseTtl) {
+    public Etcd {
+      endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+    }
+  }
+
+  /** The config before the distributed switch's section existed (null: not distributed). */
+  public SwitchConfig(
+      Eal eal,
+      Workers workers,
+      List<PortGroup> portGroups,
+      List<Port> ports,
+      Fdb fdb,
+      List<List<String>> crossConnect,
+      List<Acl> acls,
+      List<Mirror> mirrors,
+      Conntrack conntrack) {
+    this(eal, workers, portGroups, ports, fdb, crossConnect, acls, mirrors, conntrack, null);
+  }
 
   public SwitchConfig {
     mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);

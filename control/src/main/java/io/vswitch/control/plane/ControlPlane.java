@@ -247,6 +247,7 @@ public final class ControlPlane {
     }
     requireSame(running.eal(), desired.eal(), "eal settings");
     requireSame(running.workers(), desired.workers(), "workers");
+    requireSame(running.etcd(), desired.etcd(), "etcd settings");
     requireSame(running.fdb().capacity(), desired.fdb().capacity(), "fdb.capacity");
     requireSame(running.fdb().prefill(), desired.fdb().prefill(), "fdb.prefill");
     requireSame(running.conntrack().enabled(), desired.conntrack().enabled(), "conntrack.enabled");

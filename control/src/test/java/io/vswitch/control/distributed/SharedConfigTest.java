@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.control.config.ConfigException;
+import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.plane.ConfigJson;
 import java.util.List;
@@ -67,6 +68,37 @@ class SharedConfigTest {
             "{\"nonsense\":1}")) {
       assertThrows(ConfigException.class, () -> SharedConfig.validate(bad, "doc"), bad);
     }
+  }
+
+  @Test
+  void theEtcdSectionIsHostLocalAndChecked() {
+    String ports = "ports: [{name: a, devargs: net_null_x}, {name: b, devargs: net_null_y}]\n";
+    SwitchConfig ok =
+        ConfigValidator.validate(
+            ConfigJson.read(
+                ports + "etcd: {endpoints: [\"http://127.0.0.1:2379\"], switch: dvs1, host: h1}",
+                "ok"),
+            name -> false);
+    assertEquals("dvs1", ok.etcd().switchName());
+    assertTrue(!SharedConfig.extract(ok).contains("etcd"), "not shared");
+    for (String bad :
+        List.of(
+            "etcd: {endpoints: [], switch: dvs1}",
+            "etcd: {endpoints: [\"https://x:1\"], switch: dvs1}",
+            "etcd: {endpoints: [\"http://x\"], switch: dvs1}",
+            "etcd: {endpoints: [\"http://x:1\"]}",
+            "etcd: {endpoints: [\"http://x:1\"], switch: \"a/b\"}",
+            "etcd: {endpoints: [\"http://x:1\"], switch: s, host: \"..\"}",
+            "etcd: {endpoints: [\"http://x:1\"], switch: s, lease-ttl: 1}",
+            "etcd: {endpoints: [\"http://x:1\"], switch: s, bogus: 1}")) {
+      assertThrows(
+          ConfigException.class,
+          () -> ConfigValidator.validate(ConfigJson.read(ports + bad, "bad"), name -> false),
+          bad);
+    }
+    assertThrows(
+        ConfigException.class,
+        () -> SharedConfig.validate("etcd: {endpoints: [\"http://x:1\"], switch: s}", "doc"));
   }
 
   @Test
