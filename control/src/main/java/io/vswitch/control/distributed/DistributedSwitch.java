@@ -60,7 +60,7 @@ public final class DistributedSwitch implements AutoCloseable {
   private final ControlAgent agent;
   private final PrintStream log;
   private final Path stateFile;
-  private final EtcdStore store;
+  private EtcdStore store; // the etcd thread's; a new one after each failed attempt (see lost)
   private final String configKey;
   private final String hostKey;
   private final Thread thread;
@@ -133,7 +133,7 @@ public final class DistributedSwitch implements AutoCloseable {
               + " belong to the distributed switch '"
               + settings.switchName()
               + "' (etcd "
-              + store.endpoints()
+              + String.join(",", settings.endpoints())
               + "), not to this host: change them there, with vswitchctl --etcd "
               + settings.endpoints().get(0)
               + " --switch "
@@ -154,7 +154,8 @@ public final class DistributedSwitch implements AutoCloseable {
             continue; // from a watch that was closed
           }
           if (u.revision() < 0) {
-            throw new EtcdException("the watch of " + configKey + " broke", null);
+            throw new EtcdException(
+                "lost etcd " + store.endpoints() + " (the watch of " + configKey + " broke)", null);
           }
           offer(u.value(), u.revision(), false);
         }
@@ -185,6 +186,13 @@ public final class DistributedSwitch implements AutoCloseable {
             v.storeRevision() + 1,
             (value, rev) -> updates.add(new Update(value, rev, gen)),
             t -> updates.add(new Update(null, -1, gen)));
+    if (lease != 0) {
+      try {
+        store.revoke(lease); // from before the outage: etcd restarts its leases' time on restart
+      } catch (EtcdException e) {
+        // expired already
+      }
+    }
     lease = store.grant(settings.ttlSeconds());
     leaseRenewedNanos = System.nanoTime();
     published = null;
@@ -197,6 +205,9 @@ public final class DistributedSwitch implements AutoCloseable {
           store.endpoints(), settings.switchName(), v.modRevision(), appliedRevision);
     }
     offer(v.value(), v.modRevision(), true);
+    if (status.equals("starting")) {
+      status = "ok"; // it runs the revision etcd has (restored from the journal)
+    }
     publish();
   }
 
@@ -303,11 +314,15 @@ public final class DistributedSwitch implements AutoCloseable {
     connected = false;
     closeWatcher();
     generation++;
+    // A fresh client: gRPC's own reconnection backs off up to two minutes, so after a long outage
+    // the old channel could find etcd back only that late; a new one connects at once.
+    store.close();
+    store = new EtcdStore(settings.endpoints());
     if (was || reachable == null || reachable) {
       reachable = false;
       say(
           "vswitch: warning: etcd: %s; forwarding on the last applied config (revision %d),"
-              + " retrying",
+              + " retrying every second",
           e.getMessage(), appliedRevision);
     }
   }
