@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A distributed switch on a real etcd (Debian's, started by the test on a free loopback port) and
@@ -272,6 +274,37 @@ class DistributedSwitchTest {
       JsonNode rules = get().path("config").path("acls").get(0).path("rules");
       assertEquals(writers, rules.size(), "every writer's rule is there: " + rules);
       System.out.println("concurrent writers: " + conflicts.get() + " conflicts retried");
+    }
+  }
+
+  /** Bad distributed-switch options: one error line and exit 2, before EAL or etcd. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--switch dvs1 | need --etcd",
+        "--etcd http://127.0.0.1:23790 --switch dvs1 | needs --state-dir",
+        "--etcd ftp://127.0.0.1:1 --switch dvs1 --state-dir STATE | http://host:port",
+        "--etcd http://127.0.0.1:23790 --state-dir STATE | the switch's name",
+        "--etcd http://127.0.0.1:23790 --switch a/b --state-dir STATE | not allowed",
+        "--etcd http://127.0.0.1:23790 --switch s --etcd-lease-ttl 1 --state-dir STATE | 2..3600",
+        "XC --etcd http://127.0.0.1:23790 --switch s --state-dir STATE | cross-connect cannot join"
+      })
+  void badDistributedOptionsAreRefusedAtOnce(String args, String expected) {
+    boolean crossConnect = args.startsWith("XC ");
+    String yaml =
+        "workers: {cores: [-1]}\nports: [{name: a, devargs: net_null_etcx}, {name: b, devargs:"
+            + " net_null_etcy}]\n"
+            + (crossConnect ? "cross-connect: [[a, b]]\n" : "");
+    String[] extra =
+        args.replaceFirst("^XC ", "")
+            .replace("STATE", dir.resolve("state").toString())
+            .trim()
+            .split(" +");
+    try (SwitchProcess sw = SwitchProcess.start(dir, yaml, extra)) {
+      assertEquals(2, sw.waitForExit(), sw.output());
+      assertEquals(1, sw.errorLines().size(), sw.output());
+      assertTrue(sw.errorLines().getFirst().contains(expected), sw.output());
     }
   }
 
