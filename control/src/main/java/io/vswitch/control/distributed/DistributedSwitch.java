@@ -264,17 +264,26 @@ public final class DistributedSwitch implements AutoCloseable {
       say(
           "vswitch: etcd: applied revision %d of switch %s (%s)",
           revision, settings.switchName(), what);
-    } catch (ConfigException | ApplyException e) {
-      seenRevision = revision;
-      refused.incrementAndGet();
-      status = "refused";
-      detail = "revision " + revision + ": " + e.getMessage();
-      say(
-          "vswitch: warning: etcd: refused revision %d of switch %s: %s; keeping revision %d",
-          revision, settings.switchName(), e.getMessage(), appliedRevision);
     } catch (RejectedExecutionException e) {
       // The agent is busy or stopping: not judged, so the next heartbeat offers it again.
+    } catch (ConfigException | ApplyException e) {
+      refuse(revision, e.getMessage());
+    } catch (RuntimeException e) {
+      if (stopping) {
+        return; // interrupted by the stop, not judged
+      }
+      refuse(revision, e.toString()); // judged once too: never retried (and logged) every second
     }
+  }
+
+  private void refuse(long revision, String why) {
+    seenRevision = revision;
+    refused.incrementAndGet();
+    status = "refused";
+    detail = "revision " + revision + ": " + why;
+    say(
+        "vswitch: warning: etcd: refused revision %d of switch %s: %s; keeping revision %d",
+        revision, settings.switchName(), why, appliedRevision);
   }
 
   /** Puts this host's record when it changed (or its lease is new). */
