@@ -29,15 +29,27 @@ import java.util.function.Consumer;
 
 /**
  * The few etcd operations the distributed switch needs, over jetcd, each bounded by a timeout so
- * that an unreachable etcd is an {@link EtcdException} after {@link #TIMEOUT}, never a hang. The
- * keys of switch {@code S}: {@code /vswitch/S/config} (the shared config, one JSON document whose
- * etcd mod revision is its revision) and {@code /vswitch/S/hosts/H} (what host H publishes, under a
- * lease).
+ * that an unreachable etcd is an {@link EtcdException} after {@link #TIMEOUT} at most, never a
+ * hang. The keys of switch {@code S}: {@code /vswitch/S/config} (the shared config, one JSON
+ * document whose etcd mod revision is its revision) and {@code /vswitch/S/hosts/H} (what host H
+ * publishes, under a lease).
  */
 public final class EtcdStore implements AutoCloseable {
-  static final Duration TIMEOUT = Duration.ofSeconds(2);
+  /** Long enough for a first call's channel set-up on a loaded 2-core machine. */
+  static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * gRPC, Netty and Vert.x log through java.util.logging (a stack trace on stderr when a client is
+   * closed mid-connect, as after a failed attempt): the switch says what matters itself, one line
+   * per state. Held here, as the JDK keeps loggers only weakly.
+   */
+  private static final List<java.util.logging.Logger> QUIET =
+      List.of("io.grpc", "io.netty", "io.vertx", "io.etcd").stream()
+          .map(java.util.logging.Logger::getLogger)
+          .toList();
 
   static {
+    QUIET.forEach(l -> l.setLevel(java.util.logging.Level.OFF));
     // jetcd's Netty would use sun.misc.Unsafe, which this JDK warns about on stderr: a control
     // connection needs none of its speed.
     if (System.getProperty("io.netty.noUnsafe") == null) {
