@@ -278,6 +278,32 @@ class DistributedSwitchTest {
       JsonNode rules = get().path("config").path("acls").get(0).path("rules");
       assertEquals(writers, rules.size(), "every writer's rule is there: " + rules);
       System.out.println("concurrent writers: " + conflicts.get() + " conflicts retried");
+
+      // Single-item edits, as for one host: concurrent ones all land (vswitchctl redoes its edit
+      // when another writer came first).
+      ExecutorService editors = Executors.newFixedThreadPool(writers);
+      List<Future<Cli.Result>> edits = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        String rule = "{\"priority\":" + (100 + w) + ",\"action\":\"deny\",\"protocol\":\"udp\"}";
+        edits.add(editors.submit(() -> dvs("add-acl-rule", "shared", rule)));
+      }
+      for (Future<Cli.Result> f : edits) {
+        assertEquals(0, f.get().code(), f.get().err());
+      }
+      editors.shutdown();
+      assertEquals(2 * writers, get().path("config").path("acls").get(0).path("rules").size());
+      Cli.Result del = dvs("del-acl-rule", "shared", "100");
+      assertEquals(0, del.code(), del.err());
+      assertTrue(del.out().contains("revision"), del.out());
+      assertEquals(2 * writers - 1, get().path("config").path("acls").get(0).path("rules").size());
+      long before = revision();
+      Cli.Result badRule = dvs("add-acl-rule", "shared", "{\"priority\":1,\"action\":\"maybe\"}");
+      assertEquals(2, badRule.code(), badRule.err());
+      Cli.Result noRule = dvs("del-acl-rule", "shared", "99999");
+      assertEquals(2, noRule.code(), noRule.err());
+      Cli.Result badQos = dvs("set-qos", "nosuchgroup", "none");
+      assertEquals(2, badQos.code(), badQos.err());
+      assertEquals(before, revision(), "refused edits wrote nothing");
     }
   }
 

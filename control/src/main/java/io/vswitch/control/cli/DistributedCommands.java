@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigLimits;
 import io.vswitch.control.config.Names;
+import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.distributed.EtcdStore;
 import io.vswitch.control.distributed.SharedConfig;
+import io.vswitch.control.plane.ConfigEdits;
 import io.vswitch.control.plane.ConfigJson;
+import io.vswitch.control.plane.ControlPlane;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.CharacterCodingException;
@@ -18,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * {@code vswitchctl --etcd URL --switch NAME ...}: the distributed switch's shared config in etcd,
@@ -72,9 +76,33 @@ final class DistributedCommands {
           args.end();
           yield hosts(store);
         }
+        case "add-acl-rule" -> {
+          String acl = args.next("the ACL name");
+          String rule = args.next("the rule (JSON)");
+          args.end();
+          yield edit(store, c -> ConfigEdits.withAclRule(c, acl, rule));
+        }
+        case "del-acl-rule" -> {
+          String acl = args.next("the ACL name");
+          String priority = args.next("the rule's priority");
+          args.end();
+          if (!priority.matches("[0-9]{1,9}")) {
+            throw new VswitchCtl.UsageException("a priority is a number, not '" + priority + "'");
+          }
+          yield edit(store, c -> ConfigEdits.withoutAclRule(c, acl, Long.parseLong(priority)));
+        }
+        case "set-qos" -> {
+          String group = args.next("the port group");
+          String qos = args.next("the QoS (JSON) or none");
+          args.end();
+          yield edit(store, c -> ConfigEdits.withQos(c, group, qos.equals("none") ? null : qos));
+        }
         default ->
             throw new VswitchCtl.UsageException(
-                "unknown command '" + command + "' with --etcd (config get|set FILE, hosts)");
+                "unknown command '"
+                    + command
+                    + "' with --etcd (config get|set FILE, hosts, add-acl-rule, del-acl-rule,"
+                    + " set-qos)");
       };
     } catch (EtcdStore.EtcdException e) {
       err.println("vswitchctl: " + e.getMessage());
@@ -156,6 +184,56 @@ final class DistributedCommands {
             ? "{\"switch\":\"" + switchName + "\",\"revision\":" + written.get() + "}"
             : "switch " + switchName + ": revision " + written.get());
     return 0;
+  }
+
+  /**
+   * A single-item edit of the shared config: read, edit, validate, compare-and-set; on a conflict
+   * (another writer came first) read again and redo, so concurrent edits all land.
+   */
+  private int edit(EtcdStore store, Function<SwitchConfig, ControlPlane.Change> edit) {
+    String key = EtcdStore.configKey(switchName);
+    for (int attempt = 0; attempt < 20; attempt++) {
+      EtcdStore.Versioned now = store.get(key);
+      String canonical;
+      String description;
+      try {
+        ControlPlane.Change change =
+            edit.apply(SharedConfig.asConfig(now.value(), "revision " + now.modRevision()));
+        canonical = SharedConfig.validate(change.config(), "the edited config");
+        description = change.description();
+      } catch (ConfigException e) {
+        err.println("vswitchctl: refused: " + e.getMessage());
+        return VswitchCtl.EXIT_REFUSED;
+      }
+      if (canonical.equals(now.value())) {
+        err.println(
+            "vswitchctl: no change (switch "
+                + switchName
+                + " at revision "
+                + now.modRevision()
+                + ")");
+        return 0;
+      }
+      Optional<Long> written = store.putIfRevision(key, canonical, now.modRevision());
+      if (written.isPresent()) {
+        out.println(
+            json
+                ? "{\"switch\":\"" + switchName + "\",\"revision\":" + written.get() + "}"
+                : "switch "
+                    + switchName
+                    + ": revision "
+                    + written.get()
+                    + " ("
+                    + description
+                    + ")");
+        return 0;
+      }
+    }
+    err.println(
+        "vswitchctl: conflict: the shared config of switch "
+            + switchName
+            + " kept changing under 20 attempts; nothing written");
+    return VswitchCtl.EXIT_FAILED;
   }
 
   private int hosts(EtcdStore store) {

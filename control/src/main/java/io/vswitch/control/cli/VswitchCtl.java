@@ -75,6 +75,9 @@ public final class VswitchCtl {
         config set FILE [--if-revision N]   validate FILE here, then write it if the config is
                                             still at the revision read (or N): compare-and-set
         hosts                               the hosts alive in it: revision, status, ports
+        add-acl-rule ACL RULE, del-acl-rule ACL PRIORITY, set-qos GROUP QOS|none
+                                            as for one host, on the shared config (read, edit,
+                                            compare-and-set; redone when another writer won)
       Exit: 0 done, 1 failed or unreachable (or a concurrent change came first), 2 refused or
       bad command line.
       """;

@@ -97,12 +97,25 @@ public final class SharedConfig {
    * @return the document in its canonical JSON form
    */
   public static String validate(String document, String source) {
+    return validate(asConfig(document, source), source);
+  }
+
+  /**
+   * The document as a whole config (two placeholder ports, no host's): what a single-item edit
+   * ({@code ConfigEdits}) works on before {@link #validate(SwitchConfig, String)} and {@link
+   * #extract}. A null document (no shared config yet) is an empty one.
+   */
+  public static SwitchConfig asConfig(String document, String source) {
     SwitchConfig stub =
         ConfigJson.read(
             "{\"ports\":[{\"name\":\"validate-a\",\"devargs\":\"net_null_va\"},"
                 + "{\"name\":\"validate-b\",\"devargs\":\"net_null_vb\"}]}",
             "the validation stub");
-    SwitchConfig merged = merge(stub, document, source);
+    return merge(stub, document == null ? "{}" : document, source);
+  }
+
+  /** Validates the shared sections of {@code merged} (see {@link #validate(String, String)}). */
+  public static String validate(SwitchConfig merged, String source) {
     try {
       ConfigValidator.validate(merged, name -> false);
     } catch (ConfigException e) {
