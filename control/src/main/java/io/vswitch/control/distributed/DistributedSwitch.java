@@ -238,7 +238,12 @@ public final class DistributedSwitch implements AutoCloseable {
     if (value == null) {
       seenRevision = revision;
       status = "ok";
-      detail = "no shared config at " + configKey + " yet: running on the local sections";
+      detail =
+          "no shared config at "
+              + configKey
+              + " (never written, or deleted): keeping what runs (revision "
+              + appliedRevision
+              + ")";
       return;
     }
     String source = "etcd " + settings.switchName() + " revision " + revision;
