@@ -26,6 +26,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends dpdk iproute2 \
 COPY --from=build /src/control/target/classes /opt/vswitch/classes
 COPY --from=build /src/control/target/lib /opt/vswitch/lib
 # Keep in step with VSWITCH_JVM_OPTS in scripts/lib/common.sh.
+# (--sun-misc-unsafe-memory-access=allow: the etcd client's gRPC uses sun.misc.Unsafe; JDK 25 would
+#  warn on stderr.)
 ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC", \
+            "--sun-misc-unsafe-memory-access=allow", \
             "-cp", "/opt/vswitch/classes:/opt/vswitch/lib/*", "io.vswitch.control.VswitchMain"]
 CMD ["--help"]

@@ -2,14 +2,15 @@
 # Installs what vswitch needs on Debian 12 / Ubuntu: DPDK 22.11 (runtime, headers, testpmd),
 # a C compiler, Maven, iproute2 and ping for the namespace tests, QEMU, busybox-static and cpio
 # for the real-guest test (scripts/guest-image.sh), and Prometheus (promtool lints /metrics; the
-# scrape test runs its own server on a free loopback port). Idempotent: does nothing when everything
+# scrape test runs its own server on a free loopback port), and etcd (the distributed switch's
+# store; its tests run their own etcd on a free loopback port with a temp data dir). Idempotent: does nothing when everything
 # is there. A JDK >= 22 is not in Debian 12's archive: see the message below.
 #   scripts/install-deps.sh --guest   # also build the test guest's kernel + initramfs now
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 packages=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make maven iproute2 iputils-ping tcpdump ethtool procps iperf3
-  qemu-system-x86 busybox-static cpio kmod prometheus)
+  qemu-system-x86 busybox-static cpio kmod prometheus etcd-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,6 +33,20 @@ if [ ${#missing[@]} -gt 0 ]; then
       service prometheus stop >/dev/null 2>&1 || true
       update-rc.d prometheus disable >/dev/null 2>&1 || true
     fi
+  fi
+  if [[ " ${missing[*]} " == *" etcd-server "* ]]; then
+    # Debian's etcd-server enables and (where policy allows) starts an etcd on 127.0.0.1:2379 with
+    # /var/lib/etcd; the tests start their own, so the one this install started is stopped and
+    # disabled. An etcd the machine already ran is left alone.
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now etcd >/dev/null 2>&1 || true
+    else
+      service etcd stop >/dev/null 2>&1 || true
+      update-rc.d etcd disable >/dev/null 2>&1 || true
+    fi
+    for pid in $(pgrep -x etcd -u etcd 2>/dev/null || true); do
+      kill "$pid" 2>/dev/null || true   # the package's own (user etcd), not one of root's
+    done
   fi
 fi
 

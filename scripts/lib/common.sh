@@ -15,6 +15,11 @@ find_java() {
     v=$("$c/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
     if [ -n "$v" ] && [ "${v%%.*}" -ge 22 ] 2>/dev/null; then
       export JAVA_HOME="$c" PATH="$c/bin:$PATH"
+      # jetcd's gRPC (protobuf, Netty: the distributed switch's etcd client, control side only)
+      # uses sun.misc.Unsafe, which JDK 23+ warns about on stderr; allowed, as before JDK 23.
+      if [ "${v%%.*}" -ge 23 ] 2>/dev/null && [[ " ${VSWITCH_JVM_OPTS[*]:-} " != *unsafe-memory* ]]; then
+        VSWITCH_JVM_OPTS+=(--sun-misc-unsafe-memory-access=allow)
+      fi
       return 0
     fi
   done

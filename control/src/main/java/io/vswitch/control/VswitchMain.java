@@ -9,6 +9,7 @@ import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.distributed.DistributedSwitch;
 import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.plane.ControlAgent;
@@ -106,6 +107,34 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   boolean allowRawDevargs;
 
   @Option(
+      names = "--etcd",
+      split = ",",
+      description =
+          "Join a distributed switch: its shared config (port groups, ACLs) is kept in etcd at"
+              + " these endpoints (http://host:port, comma-separated); needs --state-dir and"
+              + " --switch.")
+  List<String> etcdEndpoints;
+
+  @Option(
+      names = "--switch",
+      description = "The distributed switch's name: its keys are /vswitch/NAME/ in etcd.")
+  String switchName;
+
+  @Option(
+      names = "--host",
+      description =
+          "This host's name in the distributed switch (default: the machine's host name).")
+  String hostName;
+
+  @Option(
+      names = "--etcd-lease-ttl",
+      description =
+          "Seconds this host's record in etcd outlives it (kept alive while it runs; default 10).")
+  Integer etcdLeaseTtl;
+
+  private DistributedSwitch.Settings dvsSettings; // null: this switch is on its own
+
+  @Option(
       names = "--duration",
       description = "Stop after this many seconds (default: run until SIGINT/SIGTERM).")
   Long durationSeconds;
@@ -134,8 +163,10 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     SwitchConfig cfg;
     try {
       checkAddresses(); // a typo in an address fails before EAL and the ports are set up
+      checkDistributed();
       journal = stateDir == null ? null : openJournal();
       cfg = initialConfig(journal);
+      dvsSettings = distributed(cfg);
     } catch (ConfigException | JournalException e) {
       if (journal != null) {
         journal.close();
@@ -171,6 +202,74 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     }
     if (metricsAddress != null) {
       tcpAddress("--metrics", metricsAddress, "127.0.0.1");
+    }
+  }
+
+  /**
+   * The distributed switch's settings: the config's {@code etcd:} section with the command line's
+   * --etcd, --switch, --host and --etcd-lease-ttl over it; null when this switch is on its own.
+   */
+  private DistributedSwitch.Settings distributed(SwitchConfig cfg) {
+    SwitchConfig.Etcd section = cfg.etcd();
+    List<String> endpoints =
+        etcdEndpoints != null ? etcdEndpoints : section == null ? null : section.endpoints();
+    if (endpoints == null) {
+      if (switchName != null || hostName != null || etcdLeaseTtl != null) {
+        throw new ConfigException(
+            "--switch, --host and --etcd-lease-ttl need --etcd ENDPOINTS (or etcd: in the config)");
+      }
+      return null;
+    }
+    if (stateDir == null) {
+      throw new ConfigException(
+          "a distributed switch's host needs --state-dir (its journal keeps the last applied"
+              + " shared config)");
+    }
+    if (cfg.crossConnectMode()) {
+      throw new ConfigException("a cross-connect cannot join a distributed switch (etcd)");
+    }
+    String name = switchName != null ? switchName : section == null ? null : section.switchName();
+    if (name == null) {
+      throw new ConfigException("etcd needs the switch's name: --switch NAME or etcd.switch");
+    }
+    String host = hostName != null ? hostName : section == null ? null : section.host();
+    if (host == null) {
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "_");
+      } catch (java.net.UnknownHostException e) {
+        throw new ConfigException("--host not given and the machine has no host name: give --host");
+      }
+    }
+    int ttl =
+        etcdLeaseTtl != null
+            ? etcdLeaseTtl
+            : section != null && section.leaseTtl() != null ? section.leaseTtl() : 10;
+    return new DistributedSwitch.Settings(endpoints, name, host, ttl);
+  }
+
+  /** The command line's distributed-switch options, checked before anything starts. */
+  private void checkDistributed() {
+    if (switchName != null) {
+      io.vswitch.control.config.Names.check("switch", switchName);
+    }
+    if (hostName != null) {
+      io.vswitch.control.config.Names.check("host", hostName);
+    }
+    if (etcdLeaseTtl != null && (etcdLeaseTtl < 2 || etcdLeaseTtl > 3600)) {
+      throw new ConfigException("--etcd-lease-ttl must be 2..3600 seconds, not " + etcdLeaseTtl);
+    }
+    if (etcdEndpoints != null) {
+      for (String e : etcdEndpoints) {
+        java.net.URI uri;
+        try {
+          uri = new java.net.URI(e);
+        } catch (java.net.URISyntaxException x) {
+          throw new ConfigException("--etcd: '" + e + "' is not a URL");
+        }
+        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+          throw new ConfigException("--etcd: an endpoint is http://host:port, not '" + e + "'");
+        }
+      }
     }
   }
 
@@ -270,7 +369,12 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     runtime.start();
     LinkWatcher links = new LinkWatcher(runtime, out);
     ControlAgent agent = startControlAgent(running, links);
-    PrometheusMetrics metrics = PrometheusMetrics.forDaemon(plane, agent, running.agedOut()::get);
+    DistributedSwitch dvs =
+        dvsSettings == null
+            ? null
+            : new DistributedSwitch(dvsSettings, plane, agent, stateDir, err);
+    PrometheusMetrics metrics =
+        PrometheusMetrics.forDaemon(plane, agent, running.agedOut()::get, dvs);
     ApiServer apiServer = null;
     MetricsServer metricsServer;
     try {
@@ -280,8 +384,14 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       if (apiServer != null) {
         apiServer.close();
       }
+      if (dvs != null) {
+        dvs.close();
+      }
       agent.close();
       throw e;
+    }
+    if (dvs != null) {
+      dvs.start(apiServer == null ? "" : apiServer.addresses());
     }
     HousekeepingAffinity.confine(runtime, err);
     out.printf(
@@ -297,6 +407,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     try {
       failure = waitForStop(running);
     } finally {
+      if (dvs != null) {
+        dvs.close();
+      }
       if (metricsServer != null) {
         metricsServer.close();
       }

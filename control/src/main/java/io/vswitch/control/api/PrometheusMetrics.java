@@ -1,6 +1,7 @@
 package io.vswitch.control.api;
 
 import io.vswitch.control.api.metrics.ControlMetrics;
+import io.vswitch.control.api.metrics.DistributedMetrics;
 import io.vswitch.control.api.metrics.Exposition;
 import io.vswitch.control.api.metrics.FdbMetrics;
 import io.vswitch.control.api.metrics.HttpMetrics;
@@ -8,6 +9,7 @@ import io.vswitch.control.api.metrics.MetricFamily;
 import io.vswitch.control.api.metrics.MetricSource;
 import io.vswitch.control.api.metrics.PortMetrics;
 import io.vswitch.control.api.metrics.WorkerMetrics;
+import io.vswitch.control.distributed.DistributedSwitch;
 import io.vswitch.control.plane.ControlAgent;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.SwitchRuntime;
@@ -54,6 +56,15 @@ public final class PrometheusMetrics {
   /** Everything a daemon exports: the data plane's families plus the control side's. */
   public static PrometheusMetrics forDaemon(
       ControlPlane plane, ControlAgent agent, LongSupplier fdbAgedOut) {
+    return forDaemon(plane, agent, fdbAgedOut, null);
+  }
+
+  /**
+   * As {@link #forDaemon(ControlPlane, ControlAgent, LongSupplier)}, as a distributed switch's
+   * host.
+   */
+  public static PrometheusMetrics forDaemon(
+      ControlPlane plane, ControlAgent agent, LongSupplier fdbAgedOut, DistributedSwitch dvs) {
     PrometheusMetrics metrics =
         forSwitch(plane.runtime(), plane.l2(), () -> plane.running().fdb().capacity(), fdbAgedOut);
     metrics.sources.add(new ControlMetrics(plane, agent));
@@ -62,6 +73,7 @@ public final class PrometheusMetrics {
           new io.vswitch.control.api.metrics.AclMetrics(
               plane::running, () -> plane.l2().conntrack()));
     }
+    metrics.sources.add(new DistributedMetrics(dvs));
     metrics.sources.add(metrics.http);
     return metrics;
   }

@@ -72,7 +72,18 @@ public final class VswitchCtl {
                                             --pcapng: with the port's name and direction);
                                             F: tcp udp icmp icmp6 arp ip ip6, host ADDR,
                                             port N, vlan N, ether host MAC, joined by 'and'
-      Exit: 0 done, 1 failed or unreachable, 2 refused or bad command line.
+      The distributed switch (its shared config in etcd, not one host):
+      vswitchctl --etcd URL[,URL] --switch NAME [--json] COMMAND
+        config get                          the shared config (port groups, ACLs); its revision
+                                            on stderr
+        config set FILE [--if-revision N]   validate FILE here, then write it if the config is
+                                            still at the revision read (or N): compare-and-set
+        hosts                               the hosts alive in it: revision, status, ports
+        add-acl-rule ACL RULE, del-acl-rule ACL PRIORITY, set-qos GROUP QOS|none
+                                            as for one host, on the shared config (read, edit,
+                                            compare-and-set; redone when another writer won)
+      Exit: 0 done, 1 failed or unreachable (or a concurrent change came first), 2 refused or
+      bad command line.
       """;
 
   private final PrintWriter out;
@@ -84,6 +95,8 @@ public final class VswitchCtl {
               ? System.getenv("VSWITCH_STATE_DIR")
               : DEFAULT_STATE_DIR);
   private boolean json;
+  private List<String> etcd; // the distributed switch's commands instead of one host's
+  private String switchName;
   private ApiClient client;
 
   private VswitchCtl(PrintWriter out, PrintWriter err) {
@@ -171,6 +184,8 @@ public final class VswitchCtl {
         case "--api" -> api = args.next("the value of --api");
         case "--state-dir" -> stateDir = Path.of(args.next("the value of --state-dir"));
         case "--json" -> json = true;
+        case "--etcd" -> etcd = List.of(args.next("the value of --etcd").split(","));
+        case "--switch" -> switchName = args.next("the value of --switch");
         case "-h", "--help" -> {
           out.print(USAGE);
           return 0;
@@ -181,6 +196,12 @@ public final class VswitchCtl {
         }
         default -> throw new UsageException("unknown option '" + option + "'");
       }
+    }
+    if (etcd != null || switchName != null) {
+      if (etcd == null) {
+        throw new UsageException("--switch needs --etcd ENDPOINTS");
+      }
+      return new DistributedCommands(etcd, switchName, json, out, err).run(args);
     }
     String command = args.next("a command");
     try {

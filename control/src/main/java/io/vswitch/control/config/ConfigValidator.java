@@ -28,6 +28,34 @@ public final class ConfigValidator {
     return validate(config, port -> true);
   }
 
+  /** The distributed switch's section: http endpoints, valid names, a sane lease. */
+  static void validateEtcd(SwitchConfig.Etcd etcd) {
+    if (etcd == null) {
+      return;
+    }
+    require(!etcd.endpoints().isEmpty(), "etcd.endpoints: give at least one http://host:port");
+    for (String e : etcd.endpoints()) {
+      java.net.URI uri;
+      try {
+        uri = new java.net.URI(e);
+      } catch (java.net.URISyntaxException | NullPointerException x) {
+        throw new ConfigException(
+            "etcd.endpoints: " + Names.quote(String.valueOf(e)) + " is not a URL");
+      }
+      require(
+          "http".equals(uri.getScheme()) && uri.getHost() != null && uri.getPort() > 0,
+          "etcd.endpoints: an endpoint is http://host:port, not " + Names.quote(e));
+    }
+    require(etcd.switchName() != null, "etcd.switch: name the distributed switch to join");
+    Names.check("etcd.switch", etcd.switchName());
+    if (etcd.host() != null) {
+      Names.check("etcd.host", etcd.host());
+    }
+    require(
+        etcd.leaseTtl() == null || (etcd.leaseTtl() >= 2 && etcd.leaseTtl() <= 3600),
+        "etcd.lease-ttl must be 2..3600 seconds");
+  }
+
   /**
    * Validates a config of which only the ports {@code opening} names are opened (a live change:
    * ports added or whose device changed). Host checks look at this host as it is now, and a port
@@ -37,6 +65,7 @@ public final class ConfigValidator {
   public static SwitchConfig validate(SwitchConfig config, Predicate<String> opening) {
     validateEal(config.eal());
     validateWorkers(config.workers());
+    validateEtcd(config.etcd());
     Map<String, SwitchConfig.Port> ports = validatePorts(config.ports(), opening);
     for (SwitchConfig.Port port : config.ports()) {
       SecurityGroups.checkPort(port); // tags and addresses, whatever the mode

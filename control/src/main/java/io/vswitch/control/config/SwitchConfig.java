@@ -58,6 +58,8 @@ import java.util.List;
  * security-groups:            # NSX-style groups for rules' src-group/dst-group
  *   - {name: web, tags: [web]}            # also ports: [...], port-groups: [...], groups: [...]
  * # ports then carry tags: [web] and addresses: [10.0.1.1, "fd00::1"]
+ * etcd:                      # one host of a distributed switch (README: distributed switch)
+ *   {endpoints: ["http://127.0.0.1:2379"], switch: dvs1, host: hostA, lease-ttl: 10}
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -72,7 +74,64 @@ public record SwitchConfig(
     List<Acl> acls,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors,
     Conntrack conntrack,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SecurityGroup> securityGroups) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SecurityGroup> securityGroups,
+    Etcd etcd) {
+
+  /**
+   * Host-local: this host is one of distributed switch {@code switch}'s, whose shared sections
+   * (port groups, ACLs) are kept in etcd at {@code endpoints}; {@code host} names it there
+   * (default: the machine's host name), {@code lease-ttl} is how many seconds its record outlives
+   * it.
+   */
+  public record Etcd(
+      List<String> endpoints,
+      @JsonProperty("switch") String switchName,
+      String host,
+      Integer leaseTtl) {
+    public Etcd {
+      endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+    }
+  }
+
+  /** The config before the distributed switch's section existed (null: not distributed). */
+  public SwitchConfig(
+      Eal eal,
+      Workers workers,
+      List<PortGroup> portGroups,
+      List<Port> ports,
+      Fdb fdb,
+      List<List<String>> crossConnect,
+      List<Acl> acls,
+      List<Mirror> mirrors,
+      Conntrack conntrack) {
+    this(eal, workers, portGroups, ports, fdb, crossConnect, acls, mirrors, conntrack, List.of());
+  }
+
+  /** The config of a switch outside a distributed switch (no etcd section). */
+  public SwitchConfig(
+      Eal eal,
+      Workers workers,
+      List<PortGroup> portGroups,
+      List<Port> ports,
+      Fdb fdb,
+      List<List<String>> crossConnect,
+      List<Acl> acls,
+      List<Mirror> mirrors,
+      Conntrack conntrack,
+      List<SecurityGroup> securityGroups) {
+    this(
+        eal,
+        workers,
+        portGroups,
+        ports,
+        fdb,
+        crossConnect,
+        acls,
+        mirrors,
+        conntrack,
+        securityGroups,
+        null);
+  }
 
   public SwitchConfig {
     mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);

@@ -54,7 +54,8 @@ public final class ConfigEdits {
         without.acls(),
         mirrors,
         without.conntrack(),
-        without.securityGroups());
+        without.securityGroups(),
+        without.etcd());
   }
 
   private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {

@@ -40,6 +40,19 @@ public final class ControlPlane {
   private final Confinement confinement; // what a change may reach on the host
   private SwitchConfig running;
   private long sequence; // of the change that made {@code running}: the API's ETag
+  private LocalChangeGuard guard; // null: every section is this host's to change
+  private boolean distributing; // the change in progress is the distributed switch's
+
+  /**
+   * Refuses a local change (API, CLI) to what this host does not own: the sections a distributed
+   * switch keeps in etcd ({@code io.vswitch.control.distributed}).
+   */
+  public interface LocalChangeGuard {
+    /**
+     * @throws ConfigException {@code desired} changes a section this host does not own
+     */
+    void check(SwitchConfig running, SwitchConfig desired);
+  }
 
   public ControlPlane(SwitchConfig running, SwitchRuntime runtime, L2Switch l2, Journal journal) {
     this(running, runtime, l2, journal, Confinement.NONE);
@@ -106,6 +119,26 @@ public final class ControlPlane {
     return edit(edit, source);
   }
 
+  /** From now on, local changes are checked by {@code guard} (see {@link LocalChangeGuard}). */
+  public synchronized void guardLocalChanges(LocalChangeGuard guard) {
+    this.guard = guard;
+  }
+
+  /**
+   * Applies a change of the distributed switch's shared sections, which local changes may not
+   * touch; otherwise exactly as {@link #apply}: validated whole, applied whole or not at all, and
+   * journaled.
+   */
+  public synchronized ChangeRecord applyDistributed(
+      SwitchConfig desired, String source, String description) {
+    distributing = true;
+    try {
+      return apply(desired, source, description);
+    } finally {
+      distributing = false;
+    }
+  }
+
   public synchronized SwitchConfig running() {
     return running;
   }
@@ -136,6 +169,9 @@ public final class ControlPlane {
     }
     ConfigValidator.validate(desired, opening(running, desired));
     confinement.checkChange(running, desired);
+    if (guard != null && !distributing) {
+      guard.check(running, desired);
+    }
     if (desired.equals(running)) {
       return null;
     }
@@ -211,6 +247,7 @@ public final class ControlPlane {
     }
     requireSame(running.eal(), desired.eal(), "eal settings");
     requireSame(running.workers(), desired.workers(), "workers");
+    requireSame(running.etcd(), desired.etcd(), "etcd settings");
     requireSame(running.fdb().capacity(), desired.fdb().capacity(), "fdb.capacity");
     requireSame(running.fdb().prefill(), desired.fdb().prefill(), "fdb.prefill");
     requireSame(running.conntrack().enabled(), desired.conntrack().enabled(), "conntrack.enabled");

@@ -178,7 +178,21 @@ public enum MetricFamily {
   CONNTRACK_NEW(
       "vswitch_conntrack_new_connections_total",
       Type.COUNTER,
-      "Connections created (first packets an ACL allowed and the table took).");
+      "Connections created (first packets an ACL allowed and the table took)."),
+  ETCD_CONNECTED(
+      "vswitch_etcd_connected",
+      Type.GAUGE,
+      "1 while this host of a distributed switch reaches etcd, 0 while it does not (it forwards on"
+          + " its last applied config); always 0 on a switch without --etcd."),
+  ETCD_CONFIG_REVISION(
+      "vswitch_etcd_config_revision",
+      Type.GAUGE,
+      "etcd revision of the distributed switch's shared config this host runs (0: none)."),
+  ETCD_REFUSED(
+      "vswitch_etcd_refused_revisions_total",
+      Type.COUNTER,
+      "Revisions of the shared config this host refused (invalid here); it kept its last good"
+          + " one.");
 
   /** The Prometheus metric types the switch uses. */
   public enum Type {
