@@ -54,9 +54,19 @@ public final class PrometheusMetrics {
   /** Everything a daemon exports: the data plane's families plus the control side's. */
   public static PrometheusMetrics forDaemon(
       ControlPlane plane, ControlAgent agent, LongSupplier fdbAgedOut) {
+    return forDaemon(plane, agent, fdbAgedOut, null);
+  }
+
+  /** The same, with the IPFIX exporter's counters ({@code ipfix} null: no flow export, zeros). */
+  public static PrometheusMetrics forDaemon(
+      ControlPlane plane,
+      ControlAgent agent,
+      LongSupplier fdbAgedOut,
+      io.vswitch.control.ipfix.IpfixExporter ipfix) {
     PrometheusMetrics metrics =
         forSwitch(plane.runtime(), plane.l2(), () -> plane.running().fdb().capacity(), fdbAgedOut);
     metrics.sources.add(new ControlMetrics(plane, agent));
+    metrics.sources.add(new io.vswitch.control.api.metrics.IpfixMetrics(ipfix));
     metrics.sources.add(metrics.http);
     return metrics;
   }
