@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs what vswitch needs on Debian 12 / Ubuntu: DPDK 22.11 (runtime, headers, testpmd),
 # a C compiler, Maven, iproute2 and ping for the namespace tests, QEMU, busybox-static and cpio
-# for the real-guest test (scripts/guest-image.sh), and Prometheus (promtool lints /metrics; the
-# scrape test runs its own server on a free loopback port), and etcd (the distributed switch's
-# store; its tests run their own etcd on a free loopback port with a temp data dir). Idempotent: does nothing when everything
+# for the real-guest test (scripts/guest-image.sh), Prometheus (promtool lints /metrics; the
+# scrape test runs its own server on a free loopback port), etcd (the distributed switch's store;
+# its tests run their own etcd on a free loopback port with a temp data dir), and nfdump (the
+# IPFIX tests run their own nfcapd collector on a loopback port). Idempotent: does nothing when everything
 # is there. A JDK >= 22 is not in Debian 12's archive: see the message below.
 #   scripts/install-deps.sh --guest   # also build the test guest's kernel + initramfs now
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 packages=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make maven iproute2 iputils-ping tcpdump ethtool procps iperf3
-  qemu-system-x86 busybox-static cpio kmod prometheus etcd-server)
+  qemu-system-x86 busybox-static cpio kmod prometheus etcd-server nfdump)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,6 +24,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" nfdump "* ]]; then
+    # Debian's nfdump starts an nfcapd service on install; the tests start their own collectors.
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now nfdump >/dev/null 2>&1 || true
+    else
+      service nfdump stop >/dev/null 2>&1 || true
+      update-rc.d nfdump disable >/dev/null 2>&1 || true
+    fi
+  fi
   if [[ " ${missing[*]} " == *" prometheus "* ]]; then
     # Debian starts (and enables) a prometheus service on :9090 on install; the tests run their own
     # server on a free port, so the one this script just installed is stopped and disabled. A

@@ -27,7 +27,7 @@ import java.util.Set;
  */
 public final class L2Compiler {
   private static final SwitchConfig.PortGroup DEFAULT_GROUP =
-      new SwitchConfig.PortGroup("default", null, null, null, null);
+      new SwitchConfig.PortGroup("default", null, null, null, null, null);
 
   private static final SwitchConfig.AclBinding NO_ACL = new SwitchConfig.AclBinding(null, null);
   private static final SwitchConfig.Qos NO_QOS = new SwitchConfig.Qos(null, null, null);
@@ -116,7 +116,7 @@ public final class L2Compiler {
       if (index != null) {
         SwitchConfig.PortGroup group =
             port.portGroup() == null ? DEFAULT_GROUP : groups.get(port.portGroup());
-        policies[index] = policy(index, port, group, acls, workers);
+        policies[index] = policy(index, port, group, acls, workers, exports(config, port));
       }
     }
     return new L2Tables(policies, mirrors(config, indexOf));
@@ -170,7 +170,8 @@ public final class L2Compiler {
       SwitchConfig.Port port,
       SwitchConfig.PortGroup g,
       Map<String, Acl> acls,
-      int workers) {
+      int workers,
+      boolean flowExport) {
     SwitchConfig.Vlan vlan = g.vlan();
     PortPolicy.Builder b;
     if (vlan.mode().equals("access")) {
@@ -195,6 +196,7 @@ public final class L2Compiler {
         .mtu(port.mtuOrDefault())
         .macLimit(s.macLimit())
         .forwardBpdu(s.forwardBpdu())
+        .flowExport(flowExport)
         .acls(acl(binding.ingress(), acls), acl(binding.egress(), acls))
         .policer(policer(qos, port))
         .shaper(
@@ -235,6 +237,11 @@ public final class L2Compiler {
     long defaults =
         kept.getOrDefault(DEFAULT + acl.defaultAction(), 0L) + now.hits(now.rules().size());
     return new AclHits(acl.name(), acl.defaultAction(), rules, defaults);
+  }
+
+  /** Flow export on for the port, and a switch with flow caches (an ipfix section). */
+  private static boolean exports(SwitchConfig config, SwitchConfig.Port port) {
+    return config.ipfix() != null && config.exportsFlows(port);
   }
 
   private static Acl acl(String name, Map<String, Acl> acls) {

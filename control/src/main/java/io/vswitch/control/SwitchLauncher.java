@@ -2,6 +2,7 @@ package io.vswitch.control;
 
 import io.vswitch.control.config.ConntrackSpecs;
 import io.vswitch.control.config.HostChecks;
+import io.vswitch.control.config.IpfixSpecs;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.config.VethSegmentation;
@@ -119,7 +120,8 @@ public final class SwitchLauncher {
         config.conntrack().enabled() && config.usesCtState()
             ? ConntrackSpecs.table(config.conntrack())
             : null;
-    L2Switch l2 = new L2Switch(fdb, conntrack, L2Compiler.compile(config));
+    L2Switch l2 =
+        new L2Switch(fdb, conntrack, IpfixSpecs.caches(config), L2Compiler.compile(config));
     // Tables sized for every slot, so that ports added later fit without a resize.
     Map<String, Integer> positions = new HashMap<>();
     for (int i = 0; i < config.ports().size(); i++) {

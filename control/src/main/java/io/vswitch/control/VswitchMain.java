@@ -10,6 +10,8 @@ import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.distributed.DistributedSwitch;
+import io.vswitch.control.ipfix.IpfixExporter;
+import io.vswitch.control.ipfix.IpfixWriter;
 import io.vswitch.control.plane.ChangeRecord;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.plane.ControlAgent;
@@ -368,13 +370,21 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     installSignalHandling();
     runtime.start();
     LinkWatcher links = new LinkWatcher(runtime, out);
-    ControlAgent agent = startControlAgent(running, links);
+    IpfixExporter ipfix =
+        running.l2() == null || running.l2().flowExport() == null
+            ? null
+            : new IpfixExporter(
+                running.l2().flowExport(),
+                () -> plane.running().ipfix(),
+                IpfixWriter.DEFAULT_MESSAGE_SIZE,
+                err);
+    ControlAgent agent = startControlAgent(running, links, ipfix);
     DistributedSwitch dvs =
         dvsSettings == null
             ? null
             : new DistributedSwitch(dvsSettings, plane, agent, stateDir, err);
     PrometheusMetrics metrics =
-        PrometheusMetrics.forDaemon(plane, agent, running.agedOut()::get, dvs);
+        PrometheusMetrics.forDaemon(plane, agent, running.agedOut()::get, dvs, ipfix);
     ApiServer apiServer = null;
     MetricsServer metricsServer;
     try {
@@ -419,6 +429,16 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       agent.close();
     }
     runtime.stop();
+    if (ipfix != null) {
+      ipfix.finish(); // the workers have stopped: what their caches still hold goes out now
+      ipfix.close();
+      out.printf(
+          "ipfix: %d records exported in %d messages, %d dropped, %d send errors%n",
+          ipfix.recordsExported(),
+          ipfix.messagesSent(),
+          ipfix.recordsDropped(),
+          ipfix.sendErrors());
+    }
     SwitchLauncher.printReport(running, out);
     out.println("link: " + links.summary());
     int poolSize = runtime.pool().size();
@@ -467,7 +487,8 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
    * The single control thread: it runs the API's changes and, once a second, FDB aging and the link
    * watch; the FDB refuses control operations from any other thread from now on.
    */
-  private ControlAgent startControlAgent(SwitchLauncher.Running running, LinkWatcher links) {
+  private ControlAgent startControlAgent(
+      SwitchLauncher.Running running, LinkWatcher links, IpfixExporter ipfix) {
     ControlAgent agent = new ControlAgent(64, err);
     if (running.l2() != null) {
       running.l2().fdb().bindControlThread(agent.thread());
@@ -476,10 +497,13 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       }
     }
     Duration second = Duration.ofSeconds(1);
-    return agent
+    agent
         .every(second, "fdb aging", running::housekeeping)
-        .every(second, "link watch", links::poll)
-        .start();
+        .every(second, "link watch", links::poll);
+    if (ipfix != null) {
+      agent.every(Duration.ofMillis(IpfixExporter.PERIOD_MILLIS), "ipfix export", ipfix::run);
+    }
+    return agent.start();
   }
 
   /**

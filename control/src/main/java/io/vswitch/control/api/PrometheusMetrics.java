@@ -56,15 +56,20 @@ public final class PrometheusMetrics {
   /** Everything a daemon exports: the data plane's families plus the control side's. */
   public static PrometheusMetrics forDaemon(
       ControlPlane plane, ControlAgent agent, LongSupplier fdbAgedOut) {
-    return forDaemon(plane, agent, fdbAgedOut, null);
+    return forDaemon(plane, agent, fdbAgedOut, null, null);
   }
 
   /**
-   * As {@link #forDaemon(ControlPlane, ControlAgent, LongSupplier)}, as a distributed switch's
-   * host.
+   * As {@link #forDaemon(ControlPlane, ControlAgent, LongSupplier)}, as a distributed switch's host
+   * ({@code dvs} null: not one) and with the IPFIX exporter's counters ({@code ipfix} null: no flow
+   * export, zeros).
    */
   public static PrometheusMetrics forDaemon(
-      ControlPlane plane, ControlAgent agent, LongSupplier fdbAgedOut, DistributedSwitch dvs) {
+      ControlPlane plane,
+      ControlAgent agent,
+      LongSupplier fdbAgedOut,
+      DistributedSwitch dvs,
+      io.vswitch.control.ipfix.IpfixExporter ipfix) {
     PrometheusMetrics metrics =
         forSwitch(plane.runtime(), plane.l2(), () -> plane.running().fdb().capacity(), fdbAgedOut);
     metrics.sources.add(new ControlMetrics(plane, agent));
@@ -74,6 +79,7 @@ public final class PrometheusMetrics {
               plane::running, () -> plane.l2().conntrack()));
     }
     metrics.sources.add(new DistributedMetrics(dvs));
+    metrics.sources.add(new io.vswitch.control.api.metrics.IpfixMetrics(ipfix));
     metrics.sources.add(metrics.http);
     return metrics;
   }

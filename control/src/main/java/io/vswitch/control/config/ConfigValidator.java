@@ -101,6 +101,7 @@ public final class ConfigValidator {
       }
       validateMirrors(config, ports, groups);
     }
+    IpfixSpecs.validate(config);
     return config;
   }
 

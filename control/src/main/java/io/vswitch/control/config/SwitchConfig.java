@@ -60,6 +60,10 @@ import java.util.List;
  * # ports then carry tags: [web] and addresses: [10.0.1.1, "fd00::1"]
  * etcd:                      # one host of a distributed switch (README: distributed switch)
  *   {endpoints: ["http://127.0.0.1:2379"], switch: dvs1, host: hostA, lease-ttl: 10}
+ * ipfix:                      # IPFIX flow export (RFC 7011) of ports with ipfix: true
+ *   collectors: [{address: 127.0.0.1, port: 4739}]
+ *   active-timeout: 60         # seconds; idle-timeout: 15, sampling: 1 (1 in N), cache-size:
+ *   idle-timeout: 15           # 65536 flows per worker, template-refresh: 600 s
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -75,7 +79,8 @@ public record SwitchConfig(
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors,
     Conntrack conntrack,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SecurityGroup> securityGroups,
-    Etcd etcd) {
+    Etcd etcd,
+    Ipfix ipfix) {
 
   /**
    * Host-local: this host is one of distributed switch {@code switch}'s, whose shared sections
@@ -130,6 +135,7 @@ public record SwitchConfig(
         mirrors,
         conntrack,
         securityGroups,
+        null,
         null);
   }
 
@@ -153,6 +159,46 @@ public record SwitchConfig(
         .anyMatch(r -> r.ctState() != null && !r.ctState().isEmpty());
   }
 
+  /**
+   * IPFIX flow export (RFC 7011): flows of the ports whose group (or the port itself) has {@code
+   * ipfix: true}, sent over UDP to every collector. Left out: no flow export (and no flow caches).
+   * {@code cache-size} (flows per worker, a power of two) takes effect at restart; the rest live.
+   */
+  public record Ipfix(
+      List<Collector> collectors,
+      Integer activeTimeout,
+      Integer idleTimeout,
+      Integer sampling,
+      Integer cacheSize,
+      Integer templateRefresh,
+      Long observationDomain) {
+    public Ipfix {
+      collectors = collectors == null ? List.of() : List.copyOf(collectors);
+      activeTimeout = activeTimeout == null ? Integer.valueOf(60) : activeTimeout;
+      idleTimeout = idleTimeout == null ? Integer.valueOf(15) : idleTimeout;
+      sampling = sampling == null ? Integer.valueOf(1) : sampling;
+      cacheSize = cacheSize == null ? Integer.valueOf(65536) : cacheSize;
+      templateRefresh = templateRefresh == null ? Integer.valueOf(600) : templateRefresh;
+      observationDomain = observationDomain == null ? Long.valueOf(1) : observationDomain;
+    }
+  }
+
+  /** An IPFIX collector: an IP address (a literal, no name lookup) and a UDP port (4739). */
+  public record Collector(String address, Integer port) {
+    public Collector {
+      port = port == null ? Integer.valueOf(4739) : port;
+    }
+  }
+
+  /** Whether the port's flows are exported: its own {@code ipfix}, else its group's. */
+  public boolean exportsFlows(Port port) {
+    if (port.ipfix() != null) {
+      return port.ipfix();
+    }
+    return portGroups.stream()
+        .anyMatch(g -> g.name().equals(port.portGroup()) && Boolean.TRUE.equals(g.ipfix()));
+  }
+
   /** Cross-connect (a patch panel) when pairs are given; otherwise a learning L2 switch. */
   public boolean crossConnectMode() {
     return !crossConnect.isEmpty();
@@ -162,7 +208,8 @@ public record SwitchConfig(
    * A named set of port settings, as a vSphere port group: VLAN membership and security policy
    * (later shaping and ACLs) shared by every port in it.
    */
-  public record PortGroup(String name, Vlan vlan, Security security, AclBinding acl, Qos qos) {
+  public record PortGroup(
+      String name, Vlan vlan, Security security, AclBinding acl, Qos qos, Boolean ipfix) {
     public PortGroup {
       vlan = vlan == null ? Vlan.DEFAULT : vlan;
       security = security == null ? Security.DEFAULT : security;
@@ -483,7 +530,8 @@ public record SwitchConfig(
    * <p>{@code queues} is the device's queue count (queue pairs of a vNIC, AF_XDP queues of an
    * interface); {@code rx-queues}, how many of them the switch polls, defaults to it. The typed
    * fields come last so that the journal's JSON of a devargs port reads as it did before them.
-   * {@code acl} and {@code qos}, when given, replace the port group's (each as a whole).
+   * {@code acl} and {@code qos}, when given, replace the port group's (each as a whole); so does
+   * {@code ipfix} (true or false: flow export of this port whatever its group says).
    */
   public record Port(
       String name,
@@ -507,7 +555,8 @@ public record SwitchConfig(
       Qos qos,
       Integer mtu,
       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> tags,
-      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> addresses) {
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> addresses,
+      Boolean ipfix) {
     /** The largest MTU a port may have: a 9,000-byte jumbo frame plus room for encapsulation. */
     public static final int MAX_MTU = 9600;
 

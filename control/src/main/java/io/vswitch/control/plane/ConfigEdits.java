@@ -55,7 +55,8 @@ public final class ConfigEdits {
         mirrors,
         without.conntrack(),
         without.securityGroups(),
-        without.etcd());
+        without.etcd(),
+        without.ipfix());
   }
 
   private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {

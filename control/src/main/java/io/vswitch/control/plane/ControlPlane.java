@@ -255,6 +255,14 @@ public final class ControlPlane {
         running.conntrack().capacity(), desired.conntrack().capacity(), "conntrack.capacity");
     requireSame(
         running.conntrack().embryonic(), desired.conntrack().embryonic(), "conntrack.embryonic");
+    if ((running.ipfix() == null) != (desired.ipfix() == null)) {
+      throw new ConfigException(
+          "the ipfix section (flow caches) is made or removed at restart only: restart vswitch"
+              + " with the new config (turning ports' ipfix on and off is live)");
+    }
+    if (running.ipfix() != null) {
+      requireSame(running.ipfix().cacheSize(), desired.ipfix().cacheSize(), "ipfix.cache-size");
+    }
     if (desired.usesCtState() && l2.conntrack() == null) {
       throw new ConfigException(
           "ct-state rules need the conntrack table, made at start only when a rule uses ct-state:"

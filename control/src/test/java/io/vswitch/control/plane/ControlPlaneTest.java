@@ -169,6 +169,63 @@ class ControlPlaneTest {
   }
 
   @Test
+  void theIpfixSectionNeedsARestartButAGroupsIpfixSwitchIsLive() {
+    String section = "ipfix: {collectors: [{address: 127.0.0.1, port: 47199}], cache-size: 1024}\n";
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> plane.apply(edit(y -> y + section), "test", "add ipfix"),
+            "no flow caches were made at start");
+    assertTrue(e.getMessage().startsWith("the ipfix section (flow caches)"), e.getMessage());
+    assertNull(running.l2().flowExport());
+
+    // A switch started with the section: its ports' flow export goes on and off live.
+    SwitchConfig start = ConfigValidator.validate(edit(y -> y.replace(tag, tag + "x") + section));
+    SwitchLauncher.Running other = SwitchLauncher.open(start, dir.resolve("counters-x"));
+    try (Journal j = new Journal(dir.resolve("journal-x"))) {
+      other.runtime().start();
+      ControlPlane p = new ControlPlane(start, other.runtime(), other.l2(), j);
+      int a = other.runtime().port("a").index();
+      assertEquals(1, other.l2().flowExport().workers());
+      assertTrue(!features(other, a).contains(io.vswitch.dataplane.l2.Feature.FLOW_EXPORT));
+      SwitchConfig on =
+          ConfigLoader.parse(
+              ConfigJson.write(start)
+                  .replace("\"name\":\"v10\",", "\"name\":\"v10\",\"ipfix\":true,"),
+              "on");
+      assertTrue(on.portGroups().get(0).ipfix(), ConfigJson.write(start));
+      p.apply(on, "test", "ipfix on for v10");
+      assertTrue(features(other, a).contains(io.vswitch.dataplane.l2.Feature.FLOW_EXPORT));
+      int b = other.runtime().port("b").index();
+      assertTrue(!features(other, b).contains(io.vswitch.dataplane.l2.Feature.FLOW_EXPORT));
+      ConfigException size =
+          assertThrows(
+              ConfigException.class,
+              () ->
+                  p.apply(
+                      ConfigLoader.parse(
+                          ConfigJson.write(on)
+                              .replace("\"cache-size\":1024", "\"cache-size\":2048"),
+                          "size"),
+                      "test",
+                      "bigger cache"));
+      assertTrue(
+          size.getMessage().startsWith("ipfix.cache-size take effect at restart"),
+          size.getMessage());
+      p.apply(start, "test", "ipfix off");
+      assertTrue(!features(other, a).contains(io.vswitch.dataplane.l2.Feature.FLOW_EXPORT));
+    } finally {
+      other.runtime().close();
+      other.close();
+    }
+  }
+
+  private static List<io.vswitch.dataplane.l2.Feature> features(
+      SwitchLauncher.Running r, int port) {
+    return List.of(r.l2().tables().features(port));
+  }
+
+  @Test
   void theFirstCtStateRuleNeedsARestartAndSaysSo() {
     SwitchConfig desired =
         edit(

@@ -54,6 +54,11 @@ public enum Feature {
   EGRESS_FILTER(r -> new EgressFilterStage(), Feature::always),
   /** Every egress port's ACL. */
   ACL_OUT(r -> new AclOutStage(r.acls()), (p, t) -> t.egressAclMask() != 0),
+  /**
+   * IPFIX flow accounting (ports with flow export on): each forwarded IP frame's 5-tuple, VLAN and
+   * ports into the worker's flow cache, after every drop decision but the transmit's.
+   */
+  FLOW_EXPORT(r -> new FlowExportStage(r.flows()), (p, t) -> p.flowExport),
   /** Which egress ports share the original and which one rewritten copy. */
   REPLICATE(r -> new ReplicateStage(r.pool()), Feature::always),
   /** VLAN push, pop or rewrite and PCP, in place, for the original and the copy. */

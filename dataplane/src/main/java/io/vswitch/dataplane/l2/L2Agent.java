@@ -63,6 +63,9 @@ public final class L2Agent implements ReplannableAgent {
   private final long hz;
   private final Stage[] stages;
 
+  /** This worker's flow cache (IPFIX), swept once per pass; null without flow export. */
+  private final io.vswitch.dataplane.flow.FlowCache flows;
+
   /** The trace step after each feature, by ordinal: only a traced port's pipeline has them. */
   private final Stage[] traceSteps = TraceStep.all();
 
@@ -94,8 +97,9 @@ public final class L2Agent implements ReplannableAgent {
     }
     this.plan = plan(queues, byIndex, null);
     this.hz = Eal.current().tscHz();
+    this.flows = l2.flowExport() == null ? null : l2.flowExport().cache(worker);
     this.stages =
-        Feature.instantiate(new StageResources(worker, l2.fdb(), pool, hz, l2.conntrack()));
+        Feature.instantiate(new StageResources(worker, l2.fdb(), pool, hz, l2.conntrack(), flows));
   }
 
   /**
@@ -152,6 +156,9 @@ public final class L2Agent implements ReplannableAgent {
       work += switchBurst(current, q, tables, clock);
     }
     tx.drain(tsc);
+    if (flows != null) {
+      flows.tick(clock.millis()); // expiry: a slice of the table once per millisecond
+    }
     lastPassStart = tsc;
     lastPassWorked = work > 0;
     PASSES.setOpaque(this, (long) PASSES.getOpaque(this) + 1);

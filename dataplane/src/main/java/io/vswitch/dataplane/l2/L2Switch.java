@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class L2Switch implements AutoCloseable {
   private final Fdb fdb;
   private final ConntrackTable conntrack;
+  private final io.vswitch.dataplane.flow.FlowExport flows;
   private final AtomicReference<L2Tables> tables;
   private Taps taps = Taps.NONE;
 
@@ -24,8 +25,21 @@ public final class L2Switch implements AutoCloseable {
    *     (configuration refuses ct-state rules then)
    */
   public L2Switch(Fdb fdb, ConntrackTable conntrack, L2Tables initial) {
+    this(fdb, conntrack, null, initial);
+  }
+
+  /**
+   * @param flows the workers' flow caches for IPFIX, or null: no flow export (configuration refuses
+   *     ports with it on then)
+   */
+  public L2Switch(
+      Fdb fdb,
+      ConntrackTable conntrack,
+      io.vswitch.dataplane.flow.FlowExport flows,
+      L2Tables initial) {
     this.fdb = fdb;
     this.conntrack = conntrack;
+    this.flows = flows;
     this.tables = new AtomicReference<>(initial);
   }
 
@@ -36,6 +50,11 @@ public final class L2Switch implements AutoCloseable {
   /** The shared connection table, or null when the switch does not track connections. */
   public ConntrackTable conntrack() {
     return conntrack;
+  }
+
+  /** The workers' flow caches, or null when the switch exports no flows. */
+  public io.vswitch.dataplane.flow.FlowExport flowExport() {
+    return flows;
   }
 
   /** The tables workers use now. */

@@ -42,6 +42,7 @@ public final class PortPolicy {
   final int markPcp;
   final int markDscp;
   final int mtu;
+  final boolean flowExport;
 
   private PortPolicy(Builder b) {
     this.index = b.index;
@@ -64,6 +65,7 @@ public final class PortPolicy {
     this.markPcp = b.markPcp;
     this.markDscp = b.markDscp;
     this.mtu = b.mtu;
+    this.flowExport = b.flowExport;
   }
 
   public static Builder access(int index, int vlan) {
@@ -174,6 +176,7 @@ public final class PortPolicy {
     private boolean acceptForgedTransmits = true;
     private boolean learning = true;
     private int mtu = DEFAULT_MTU;
+    private boolean flowExport;
     private int macLimit = Integer.MAX_VALUE;
     private boolean forwardBpdu;
     private Acl ingressAcl;
@@ -260,6 +263,12 @@ public final class PortPolicy {
 
     public Builder shaper(ShaperSpec spec) {
       this.shaper = spec;
+      return this;
+    }
+
+    /** Whether the port's received IP traffic is accounted in flows for IPFIX export. */
+    public Builder flowExport(boolean on) {
+      this.flowExport = on;
       return this;
     }
 

@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
  * What a worker's stages are made with: the worker's index (its transmit queue and its stripe of
  * shared counters), the shared FDB, the mbuf pool flood copies come from, the TSC frequency, and
  * the worker's ACL classifier (one flow cache that both ACL stages use), and the shared conntrack
- * table (null when the switch does not track connections).
+ * table (null when the switch does not track connections), and the worker's flow cache for IPFIX
+ * (null when the switch exports no flows).
  */
 public record StageResources(
     int worker,
@@ -15,14 +16,25 @@ public record StageResources(
     MemorySegment pool,
     long hz,
     AclClassifier acls,
-    ConntrackTable conntrack) {
+    ConntrackTable conntrack,
+    io.vswitch.dataplane.flow.FlowCache flows) {
 
   public StageResources(int worker, Fdb fdb, MemorySegment pool, long hz) {
-    this(worker, fdb, pool, hz, new AclClassifier(worker), null);
+    this(worker, fdb, pool, hz, new AclClassifier(worker), null, null);
   }
 
   public StageResources(
       int worker, Fdb fdb, MemorySegment pool, long hz, ConntrackTable conntrack) {
-    this(worker, fdb, pool, hz, new AclClassifier(worker), conntrack);
+    this(worker, fdb, pool, hz, new AclClassifier(worker), conntrack, null);
+  }
+
+  public StageResources(
+      int worker,
+      Fdb fdb,
+      MemorySegment pool,
+      long hz,
+      ConntrackTable conntrack,
+      io.vswitch.dataplane.flow.FlowCache flows) {
+    this(worker, fdb, pool, hz, new AclClassifier(worker), conntrack, flows);
   }
 }

@@ -178,6 +178,69 @@ class L2AgentTest {
   }
 
   @Test
+  void flowExportAllocatesNothingPerPacketWithEvictionsAndExpiry() throws Exception {
+    // 64 flows (IPv4 TCP/UDP and IPv6) through an 8-flow cache: every packet of a new flow evicts,
+    // and a 2 ms active timeout makes the sweep export too, while a thread drains the ring as the
+    // exporter would. Every path of the stage and the cache runs in the measured window.
+    List<byte[]> frames = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      byte[] ip =
+          i % 3 == 2
+              ? IpPackets.ipv6(
+                  "2001:db8::" + (1 + i), "2001:db8::ff", IpPackets.UDP, 5000 + i, 53, 0)
+              : IpPackets.ipv4(
+                  "10.0.0." + (1 + i),
+                  "10.0.1.1",
+                  i % 3 == 0 ? IpPackets.TCP : IpPackets.UDP,
+                  5000 + i,
+                  80,
+                  i % 3 == 0 ? 0x18 : 0);
+      frames.add(
+          frame()
+              .src("02:00:00:00:01:01")
+              .dst(KNOWN)
+              .etherType(i % 3 == 2 ? 0x86dd : 0x0800)
+              .payload(ip)
+              .build());
+    }
+    io.vswitch.dataplane.flow.FlowExport flows =
+        new io.vswitch.dataplane.flow.FlowExport(
+            1, 8, new io.vswitch.dataplane.flow.FlowSettings(2, 1, 1));
+    java.util.concurrent.atomic.AtomicLong drained = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread exporter =
+        new Thread(
+            () -> {
+              long[] r = new long[io.vswitch.dataplane.flow.FlowRecord.WORDS];
+              while (!stop.get()) {
+                if (flows.cache(0).ring().poll(r)) {
+                  drained.incrementAndGet();
+                } else {
+                  Thread.onSpinWait();
+                }
+              }
+            });
+    try (L2Switch l2 =
+            new L2Switch(
+                new Fdb(1 << 16, 300),
+                null,
+                flows,
+                tables(PortPolicy.access(0, 10).flowExport(true), null));
+        SwitchRuntime runtime = open("l2ipfixalloc", l2, frames)) {
+      l2.fdb().addStatic(10, MacAddress.parse(KNOWN), 1);
+      exporter.start();
+      runtime.start();
+      WorkerAllocation.assertAllocationFree(runtime, () -> received(runtime), 3_000_000);
+      assertTrue(flows.cache(0).evicted() > 1_000_000, "a full bucket evicts on each new flow");
+      assertTrue(drained.get() > 1_000_000, "records reached the exporter: " + drained.get());
+    } finally {
+      stop.set(true);
+      exporter.join();
+    }
+  }
+
+  @Test
   void policerBucketsSurviveARepublishThatLeavesThePolicerAsItWas() {
     // CIR of 1 byte/s: no refill to speak of; the committed bucket passes 100 frames of 60 bytes.
     PolicerSpec spec = new PolicerSpec(PolicerSpec.Type.SRTCM, 1, 6000, 0, 0, true, -1);

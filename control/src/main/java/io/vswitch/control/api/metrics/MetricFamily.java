@@ -143,6 +143,23 @@ public enum MetricFamily {
       Type.COUNTER,
       "Failed runs of a periodic control duty (fdb aging, link watch).",
       "duty"),
+  IPFIX_EXPORTED(
+      "vswitch_ipfix_exported_records_total",
+      Type.COUNTER,
+      "IPFIX flow records put in messages to the collectors (0 without an ipfix section)."),
+  IPFIX_DROPPED(
+      "vswitch_ipfix_dropped_records_total",
+      Type.COUNTER,
+      "IPFIX flow records lost: a worker's flow cache bucket was full while its ring to the"
+          + " exporter was full too (the packets were forwarded; only their accounting is lost)."),
+  IPFIX_MESSAGES(
+      "vswitch_ipfix_sent_messages_total",
+      Type.COUNTER,
+      "IPFIX messages sent, over all collectors (template-only messages included)."),
+  IPFIX_SEND_ERRORS(
+      "vswitch_ipfix_send_errors_total",
+      Type.COUNTER,
+      "IPFIX messages a collector did not get: a socket error or a full socket buffer."),
   CONFIG_SEQUENCE(
       "vswitch_config_sequence",
       Type.GAUGE,
