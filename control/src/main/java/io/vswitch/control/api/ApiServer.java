@@ -223,6 +223,7 @@ public final class ApiServer implements AutoCloseable {
       case "POST /v1/ports" -> addPort(body, source);
       case "GET /v1/fdb" -> Response.json(fdb());
       case "GET /v1/history" -> Response.json(history());
+      case "GET /v1/overlay" -> Response.json(OverlayApi.show(plane));
       default -> itemRoute(method, path, body, source);
     };
   }

@@ -55,6 +55,13 @@ import java.util.List;
  *   - {name: remote, sources: [vm1], direction: in, destination: {vlan: 999}}
  *   - {name: far, sources: [vm1], destination: {erspan: {via: nic, src-ip: 192.0.2.1,
  *      dst-ip: 198.51.100.7, src-mac: "02:00:00:00:00:fe", dst-mac: "52:54:00:12:34:56"}}}
+ * overlay:                    # VXLAN segments (RFC 7348) over a VTEP on one uplink port
+ *   vtep: {port: nic, address: 192.0.2.1/24, gateway: 192.0.2.254, mac: "02:00:c0:00:02:01"}
+ *   udp-port: 4789
+ *   ttl: 64
+ *   segments:
+ *     - {name: blue, vni: 5001, port-groups: [web], remote-vteps: [192.0.2.2, 198.51.100.9]}
+ *   neighbors: [{address: 192.0.2.2, mac: "52:54:00:12:34:56"}]   # static ARP, optional
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -68,7 +75,22 @@ public record SwitchConfig(
     List<List<String>> crossConnect,
     List<Acl> acls,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors,
-    Conntrack conntrack) {
+    Conntrack conntrack,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Overlay overlay) {
+
+  /** A config without an overlay (the shape before VXLAN). */
+  public SwitchConfig(
+      Eal eal,
+      Workers workers,
+      List<PortGroup> portGroups,
+      List<Port> ports,
+      Fdb fdb,
+      List<List<String>> crossConnect,
+      List<Acl> acls,
+      List<Mirror> mirrors,
+      Conntrack conntrack) {
+    this(eal, workers, portGroups, ports, fdb, crossConnect, acls, mirrors, conntrack, null);
+  }
 
   public SwitchConfig {
     mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
