@@ -141,7 +141,7 @@ public final class OverlaySpecs {
     for (SwitchConfig.Port p : config.ports()) {
       require(
           !p.name().startsWith(TUNNEL_PREFIX),
-          "port '" + p.name() + "': names starting '" + TUNNEL_PREFIX + "' are tunnel ports'");
+          "port '" + p.name() + "': names starting '" + TUNNEL_PREFIX + "' are tunnel ports");
     }
     if (o == null) {
       return;
