@@ -55,6 +55,7 @@ class VxlanNetnsTest {
   private String r1;
   private String r2;
   private SwitchProcess sw;
+  private String config;
 
   @BeforeAll
   static void needsNamespaces() {
@@ -144,7 +145,7 @@ class VxlanNetnsTest {
     kv = host("k", "192.0.2.2/24", "02:00:00:c0:02:02");
     r1 = tenant("r1", "vxb", 5001);
     r2 = tenant("r2", "vxg", 5002);
-    String config =
+    config =
         """
         workers: {cores: [-1], idle: backoff}
         port-groups:
@@ -273,6 +274,25 @@ class VxlanNetnsTest {
     assertEquals("", blueRemote, "green's traffic at blue's remote VM");
     assertTrue(counter(GREEN_TUNNEL, PortCounter.RX_PACKETS) >= 4);
     assertEquals(0, drops(2, DropReason.VXLAN_UNKNOWN_VNI));
+  }
+
+  @Test
+  void aLiveChangeKeepsTheTunnelsAndAnOverlayChangeWaitsForARestart() throws Exception {
+    Path changed = dir.resolve("changed.yaml");
+    java.nio.file.Files.writeString(
+        changed,
+        config.replace(
+            "  - {name: db,", "  - {name: spare, vlan: {mode: access, id: 300}}\n  - {name: db,"));
+    Cli.Result applied = ctl("apply", changed.toString());
+    assertEquals(0, applied.code(), applied.err());
+    assertTrue(vm1.ping("10.50.0.2", 3), "the tunnels are in the republished tables");
+
+    java.nio.file.Files.writeString(changed, config.replace("vni: 5002", "vni: 5003"));
+    Cli.Result refused = ctl("apply", changed.toString());
+    assertTrue(refused.code() != 0, refused.out());
+    assertTrue(refused.err().contains("restart"), refused.err());
+    assertEquals(1, refused.err().strip().lines().count(), refused.err());
+    assertTrue(vm2.ping("10.50.0.2", 1) || vm2.ping("10.50.0.2", 3), "green still on VNI 5002");
   }
 
   /** ICMP seen on {@code device} in namespace {@code ns} while {@code traffic} runs. */
