@@ -331,6 +331,47 @@ class VxlanStageTest {
   }
 
   @Test
+  void aFloodSharedWithOtherPortsIsEncapsulatedInACopyAndAnUnsharedFrameInPlace() {
+    VtepNeighbors neighbors = neighbors();
+    neighbors.learn(0, ROUTER_MAC, 1);
+    VxlanTunnel tunnel = new VxlanTunnel(5001, LOCAL, REMOTE, VTEP_MAC, 64, 4789, 0);
+    EgressStageTest.CapturePort uplink = new EgressStageTest.CapturePort(0);
+    VxlanPort port =
+        new VxlanPort(
+            "vxlan.blue.192.0.2.2",
+            2,
+            1,
+            tunnel,
+            neighbors,
+            () -> uplink,
+            TestMbufs.pool().segment());
+    byte[] in = inner(1000);
+    long shared = TestMbufs.mbuf(in);
+    Mbuf.setRefCount(shared, 2); // a flood: another port still holds it
+    long alone = TestMbufs.mbuf(in);
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      io.vswitch.dataplane.packet.PacketBatch batch =
+          new io.vswitch.dataplane.packet.PacketBatch(arena);
+      batch.add(shared);
+      batch.add(alone);
+      assertEquals(2, port.transmit(0, batch));
+      assertEquals(2, uplink.mbufs.size());
+      assertNotEquals(shared, (long) uplink.mbufs.get(0), "the shared frame went out in a copy");
+      assertEquals(alone, (long) uplink.mbufs.get(1), "the unshared one in place");
+      assertArrayEquals(in, TestMbufs.bytes(shared), "the other port's frame is untouched");
+      assertEquals(1, Mbuf.refCount(shared), "the tunnel let go of its reference");
+      for (byte[] sent : uplink.frames) {
+        assertEquals(in.length + 50, sent.length);
+        assertArrayEquals(in, java.util.Arrays.copyOfRange(sent, 50, sent.length));
+        assertEquals(0, IpPackets.checksum(sent, 14, 20));
+      }
+      assertArrayEquals(uplink.frames.get(0), uplink.frames.get(1), "the same header both ways");
+      uplink.release();
+      Mbuf.free(shared);
+    }
+  }
+
+  @Test
   void decapOfEncapGivesTheFrameBack() {
     VtepNeighbors neighbors = neighbors();
     L2Tables tables = tables(neighbors);
