@@ -40,17 +40,18 @@ class VxlanNetnsTest {
   static final String VM_MAC = "02:00:00:50:00:01";
   static final String REMOTE_MAC = "02:00:00:50:00:02";
 
-  /** Port slots: vm1, vm2, uplink, then the tunnel ports in segment order. */
+  /** Port slots: vm1, vm2, uplink, vm3, then the tunnel ports in segment order. */
   static final int VM1 = 0;
 
-  static final int BLUE_TUNNEL = 3;
-  static final int GREEN_TUNNEL = 4;
+  static final int BLUE_TUNNEL = 4;
+  static final int GREEN_TUNNEL = 5;
 
   @TempDir Path dir;
   private final List<NetnsHost> hosts = new ArrayList<>();
   private final List<String> namespaces = new ArrayList<>();
   private NetnsHost vm1;
   private NetnsHost vm2;
+  private NetnsHost vm3;
   private NetnsHost kv;
   private String r1;
   private String r2;
@@ -142,6 +143,7 @@ class VxlanNetnsTest {
   void network() {
     vm1 = host("1", "10.50.0.1/24", VM_MAC);
     vm2 = host("2", "10.50.0.1/24", VM_MAC);
+    vm3 = host("3", "10.50.0.3/24", "02:00:00:50:00:03");
     kv = host("k", "192.0.2.2/24", "02:00:00:c0:02:02");
     r1 = tenant("r1", "vxb", 5001);
     r2 = tenant("r2", "vxg", 5002);
@@ -156,13 +158,18 @@ class VxlanNetnsTest {
           - {name: vm1, type: afxdp, iface: %s, port-group: web}
           - {name: vm2, type: afxdp, iface: %s, port-group: db}
           - {name: uplink, type: afxdp, iface: %s, port-group: underlay}
+          - {name: vm3, type: afxdp, iface: %s, port-group: web}
         overlay:
           vtep: {port: uplink, address: 192.0.2.1/24}
           segments:
             - {name: blue, vni: 5001, port-groups: [web], remote-vteps: [192.0.2.2]}
             - {name: green, vni: 5002, port-groups: [db], remote-vteps: [192.0.2.2]}
         """
-            .formatted(vm1.switchInterface(), vm2.switchInterface(), kv.switchInterface());
+            .formatted(
+                vm1.switchInterface(),
+                vm2.switchInterface(),
+                kv.switchInterface(),
+                vm3.switchInterface());
     sw =
         SwitchProcess.start(dir, config, "--state-dir", dir.resolve("state").toString())
             .awaitRunning();
@@ -258,6 +265,17 @@ class VxlanNetnsTest {
     long before = drops(BLUE_TUNNEL, DropReason.TX_MTU_EXCEEDED);
     assertTrue(vm1.exec("ping", "-c", "2", "-W", "1", "-M", "do", "-s", "1423", "10.50.0.2") != 0);
     assertEquals(2, drops(BLUE_TUNNEL, DropReason.TX_MTU_EXCEEDED) - before);
+  }
+
+  @Test
+  void aBroadcastReachesTheLocalPortAndTheRemoteVtepInOneFlood() {
+    // vm1's ARP request floods to vm3 and to the tunnel: one mbuf shared, the tunnel's a copy.
+    assertEquals(0, vm1.exec("ip", "neigh", "flush", "all"));
+    String seen =
+        vm3.captureText(
+            "arp", "", () -> assertTrue(vm1.ping("10.50.0.2", 2), "the remote VM answered ARP"));
+    assertTrue(seen.contains("Request who-has 10.50.0.2 tell 10.50.0.1"), seen);
+    assertTrue(vm3.ping("10.50.0.2", 1) || vm3.ping("10.50.0.2", 3), "vm3 reaches it too");
   }
 
   @Test
