@@ -2,6 +2,8 @@ package io.vswitch.control;
 
 import io.vswitch.control.config.AclRules;
 import io.vswitch.control.config.ConfigValidator;
+import io.vswitch.control.config.Overlay;
+import io.vswitch.control.config.OverlaySpecs;
 import io.vswitch.control.config.QosSpecs;
 import io.vswitch.control.config.SecurityGroups;
 import io.vswitch.control.config.SwitchConfig;
@@ -11,6 +13,10 @@ import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.MirrorSession;
 import io.vswitch.dataplane.l2.PortPolicy;
+import io.vswitch.dataplane.l2.Taps;
+import io.vswitch.dataplane.l2.VtepNeighbors;
+import io.vswitch.dataplane.l2.VxlanOverlay;
+import io.vswitch.dataplane.l2.VxlanTunnel;
 import io.vswitch.dataplane.qos.PolicerSpec;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -119,7 +125,56 @@ public final class L2Compiler {
         policies[index] = policy(index, port, group, acls, workers, exports(config, port));
       }
     }
-    return new L2Tables(policies, mirrors(config, indexOf));
+    return new L2Tables(
+        policies, mirrors(config, indexOf), Taps.NONE, overlay(config, indexOf, policies));
+  }
+
+  /**
+   * The overlay over the tunnel ports that have a slot: each an access port on its segment's VLAN
+   * that learns (remote MACs against their VTEP), accepts any source (the remote VMs'), and carries
+   * the uplink's MTU less the 50 bytes of encapsulation.
+   */
+  private static VxlanOverlay overlay(
+      SwitchConfig config, Map<String, Integer> indexOf, PortPolicy[] policies) {
+    Overlay o = config.overlay();
+    if (o == null) {
+      return VxlanOverlay.NONE;
+    }
+    VtepNeighbors neighbors = OverlaySpecs.neighbors(o);
+    int localIp = OverlaySpecs.localIp(o);
+    long localMac = OverlaySpecs.localMac(o);
+    int mtu = OverlaySpecs.tunnelMtu(config);
+    List<VxlanTunnel> tunnels = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
+    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config)) {
+      Integer index = indexOf.get(t.name());
+      if (index == null) {
+        continue;
+      }
+      policies[index] =
+          PortPolicy.access(index, t.vlan())
+              .learning(true)
+              .forgedTransmits(true)
+              .macChanges(true)
+              .mtu(mtu)
+              .build();
+      tunnels.add(tunnel(o, t, localIp, localMac));
+      ports.add(index);
+    }
+    Integer uplink = indexOf.get(o.vtep().port());
+    return new VxlanOverlay(
+        uplink == null ? -1 : uplink,
+        localIp,
+        localMac,
+        o.udpPort(),
+        neighbors,
+        tunnels,
+        ports.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /** The encapsulation of one tunnel port. */
+  public static VxlanTunnel tunnel(Overlay o, OverlaySpecs.Tunnel t, int localIp, long localMac) {
+    return new VxlanTunnel(t.vni(), localIp, t.remote(), localMac, o.ttl(), o.udpPort(), t.hop());
   }
 
   /**

@@ -3,6 +3,7 @@ package io.vswitch.control;
 import io.vswitch.control.config.ConntrackSpecs;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.IpfixSpecs;
+import io.vswitch.control.config.OverlaySpecs;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.config.VethSegmentation;
@@ -18,7 +19,12 @@ import io.vswitch.dataplane.l2.L2Switch;
 import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.PortPolicy;
+import io.vswitch.dataplane.l2.VtepNeighbors;
+import io.vswitch.dataplane.l2.VxlanPort;
+import io.vswitch.dataplane.l2.VxlanTunnel;
+import io.vswitch.dataplane.port.DpdkPort;
 import io.vswitch.dataplane.port.Port;
+import io.vswitch.dataplane.port.PortRegistry;
 import io.vswitch.dataplane.port.PortSpec;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.DropReason;
@@ -30,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Builds the data plane a validated config describes: a patch panel or an L2 switch. */
@@ -54,7 +61,25 @@ public final class SwitchLauncher {
   }
 
   static RuntimeSpec runtimeSpec(SwitchConfig config, Path counterFile) {
-    List<PortSpec> ports = config.ports().stream().map(SwitchLauncher::portSpec).toList();
+    List<PortSpec> ports = new ArrayList<>();
+    config.ports().stream().map(SwitchLauncher::portSpec).forEach(ports::add);
+    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config)) {
+      // After the configured ports: their slots follow, as ports(config) gives them.
+      ports.add(
+          new PortSpec(
+              t.name(),
+              "vni="
+                  + t.vni()
+                  + ",segment="
+                  + t.segment()
+                  + ",remote="
+                  + OverlaySpecs.dotted(t.remote()),
+              1,
+              1,
+              1,
+              OverlaySpecs.tunnelMtu(config),
+              OverlaySpecs.PORT_KIND));
+    }
     int capacity = config.crossConnectMode() ? 0 : L2_PORT_CAPACITY;
     return new RuntimeSpec(
         ports, config.workers().cores(), config.workers().idle(), counterFile, 0, capacity);
@@ -127,12 +152,13 @@ public final class SwitchLauncher {
     for (int i = 0; i < config.ports().size(); i++) {
       positions.put(config.ports().get(i).name(), i);
     }
+    List<OverlaySpecs.Tunnel> tunnels = OverlaySpecs.tunnels(config);
+    for (int t = 0; t < tunnels.size(); t++) {
+      positions.put(tunnels.get(t).name(), config.ports().size() + t);
+    }
     l2.publish(L2Compiler.compile(config, positions, L2_PORT_CAPACITY));
     try {
-      Map<String, Integer> index = new HashMap<>();
-      for (int i = 0; i < config.ports().size(); i++) {
-        index.put(config.ports().get(i).name(), i);
-      }
+      Map<String, Integer> index = positions;
       for (SwitchConfig.StaticEntry e : config.fdb().entries()) {
         fdb.addStatic(e.vlan(), MacAddress.parse(e.mac()), index.get(e.port()));
       }
@@ -142,12 +168,51 @@ public final class SwitchLauncher {
               runtimeSpec(config, counterFile),
               w ->
                   new L2Agent(
-                      w.worker(), w.queues(), w.ports(), w.counters(), l2, w.pool().segment()));
+                      w.worker(), w.queues(), w.ports(), w.counters(), l2, w.pool().segment()),
+              ports(config));
       return new Running(runtime, l2);
     } catch (RuntimeException e) {
       l2.close();
       throw e;
     }
+  }
+
+  /**
+   * The port kinds of an L2 switch: DPDK ethdevs, and with an overlay its tunnel ports ({@link
+   * VxlanPort}), which send on the VTEP's port as it is at each burst.
+   */
+  static PortRegistry ports(SwitchConfig config) {
+    if (config.overlay() == null) {
+      return PortRegistry.DEFAULT;
+    }
+    Map<String, Port> opened = new ConcurrentHashMap<>();
+    String uplink = config.overlay().vtep().port();
+    Map<String, VxlanTunnel> tunnels = new HashMap<>();
+    int localIp = OverlaySpecs.localIp(config.overlay());
+    long localMac = OverlaySpecs.localMac(config.overlay());
+    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config)) {
+      tunnels.put(t.name(), L2Compiler.tunnel(config.overlay(), t, localIp, localMac));
+    }
+    VtepNeighbors neighbors = OverlaySpecs.neighbors(config.overlay());
+    return PortRegistry.DEFAULT
+        .with(
+            PortSpec.KIND_DPDK,
+            (spec, index, workers, pool) -> {
+              Port port = DpdkPort.open(spec, index, workers, pool);
+              opened.put(spec.name(), port);
+              return port;
+            })
+        .with(
+            OverlaySpecs.PORT_KIND,
+            (spec, index, workers, pool) ->
+                new VxlanPort(
+                    spec.name(),
+                    index,
+                    workers,
+                    tunnels.get(spec.name()),
+                    neighbors,
+                    () -> opened.get(uplink),
+                    pool.segment()));
   }
 
   /** Synthetic static entries: 06:00:xx:xx:xx:xx (locally administered), VLANs 1..4094. */

@@ -57,6 +57,7 @@ public final class VswitchCtl {
         set-qos GROUP QOS|none              a port group's QoS (JSON: ingress-policer,
                                             egress-shaper, mark), or none
         dump-fdb                            the forwarding database
+        overlay                             VXLAN: the VTEP, segments, remote VTEPs, learned MACs
         conntrack list|flush [--zone VLAN] [--port PORT]
                                             tracked connections (at most 10,000 listed), or
                                             remove them: all, a zone's, a port's
@@ -259,6 +260,7 @@ public final class VswitchCtl {
       case "conntrack" -> conntrack(args);
       case "counters" -> read(args, "/v1/ports", this::countersTable);
       case "history" -> read(args, "/v1/history", this::historyTable);
+      case "overlay" -> read(args, "/v1/overlay", this::overlayTable);
       case "metrics" -> metrics(args);
       case "trace" -> taps().trace(name(args, "the port name"), args);
       case "capture" -> taps().capture(name(args, "the port name"), args);
@@ -573,6 +575,48 @@ public final class VswitchCtl {
           printable(
               String.join(
                   ",", list(group.get("addresses")).stream().map(Object::toString).toList())));
+    }
+  }
+
+  /** The VTEP, then a line per (segment, remote VTEP) with its state and learned MACs. */
+  private void overlayTable(Object node) {
+    Map<?, ?> view = map(node);
+    Object vtepNode = view.get("vtep");
+    if (vtepNode == null) {
+      out.println("no overlay");
+      return;
+    }
+    Map<?, ?> vtep = map(vtepNode);
+    out.printf(
+        "vtep %s on %s, mac %s, udp %s, ttl %s, segment mtu %s (uplink less %s)%n",
+        str(vtep.get("address")),
+        printable(str(vtep.get("port"))),
+        str(vtep.get("mac")),
+        str(vtep.get("udp-port")),
+        str(vtep.get("ttl")),
+        str(vtep.get("mtu")),
+        str(vtep.get("overhead")));
+    out.printf(
+        "%-16s %9s %5s  %-15s  %-8s %10s %10s  %s%n",
+        "segment", "vni", "vlan", "remote-vtep", "resolved", "rx", "tx", "macs");
+    for (Object s : list(view.get("segments"))) {
+      Map<?, ?> segment = map(s);
+      for (Object r : list(segment.get("remote-vteps"))) {
+        Map<?, ?> remote = map(r);
+        out.printf(
+            "%-16s %9s %5s  %-15s  %-8s %10s %10s  %s%n",
+            printable(str(segment.get("name"))),
+            str(segment.get("vni")),
+            str(segment.get("vlan")),
+            str(remote.get("address")),
+            str(remote.get("resolved")),
+            str(remote.get("rx_packets")),
+            str(remote.get("tx_packets")),
+            remote.get("macs") == null
+                ? ""
+                : String.join(
+                    " ", list(remote.get("macs")).stream().map(VswitchCtl::str).toList()));
+      }
     }
   }
 

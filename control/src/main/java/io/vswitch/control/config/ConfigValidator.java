@@ -79,6 +79,7 @@ public final class ConfigValidator {
       require(
           config.securityGroups().isEmpty(),
           "security-groups need a switch (port-groups), not cross-connect");
+      require(config.overlay() == null, "overlay needs a switch (port-groups), not cross-connect");
       validateCrossConnect(config.crossConnect(), ports);
     } else {
       Map<String, SwitchConfig.PortGroup> groups = validatePortGroups(config.portGroups());
@@ -94,7 +95,8 @@ public final class ConfigValidator {
         validateAclBinding(port.acl(), acls, "port '" + port.name() + "'");
         validateQos(port.qos(), "port '" + port.name() + "'");
       }
-      validateFdb(config.fdb(), ports, groups);
+      OverlaySpecs.validate(config, ports, groups);
+      validateFdb(config, ports, groups);
       ConntrackSpecs.validate(config.conntrack());
       if (!config.conntrack().enabled()) {
         validateNoCtState(config);
@@ -403,7 +405,7 @@ public final class ConfigValidator {
     }
   }
 
-  private static long requireUnicastMac(String text, String what) {
+  static long requireUnicastMac(String text, String what) {
     long mac;
     try {
       mac = MacAddress.parse(text);
@@ -415,9 +417,10 @@ public final class ConfigValidator {
   }
 
   private static void validateFdb(
-      SwitchConfig.Fdb fdb,
+      SwitchConfig config,
       Map<String, SwitchConfig.Port> ports,
       Map<String, SwitchConfig.PortGroup> groups) {
+    SwitchConfig.Fdb fdb = config.fdb();
     require(fdb.agingSeconds() >= 1, "fdb.aging-seconds must be at least 1");
     require(
         fdb.capacity() >= 16 && fdb.capacity() <= 1 << 24, "fdb.capacity must be in 16..16777216");
@@ -428,6 +431,13 @@ public final class ConfigValidator {
       String where = "fdb static entry " + entry.mac();
       requireUnicastMac(String.valueOf(entry.mac()), where);
       requireVlanId(entry.vlan(), where + ": vlan");
+      Integer tunnelVlan = OverlaySpecs.tunnelVlan(config, entry.port());
+      if (tunnelVlan != null) { // a remote MAC behind a remote VTEP
+        require(
+            tunnelVlan.equals(entry.vlan()),
+            where + ": tunnel port '" + entry.port() + "' is on its segment's VLAN " + tunnelVlan);
+        continue;
+      }
       SwitchConfig.Port port = ports.get(entry.port());
       require(port != null, where + ": unknown port '" + entry.port() + "'");
       SwitchConfig.Vlan vlan =

@@ -64,6 +64,13 @@ import java.util.List;
  *   collectors: [{address: 127.0.0.1, port: 4739}]
  *   active-timeout: 60         # seconds; idle-timeout: 15, sampling: 1 (1 in N), cache-size:
  *   idle-timeout: 15           # 65536 flows per worker, template-refresh: 600 s
+ * overlay:                    # VXLAN segments (RFC 7348) over a VTEP on one uplink port
+ *   vtep: {port: nic, address: 192.0.2.1/24, gateway: 192.0.2.254, mac: "02:00:c0:00:02:01"}
+ *   udp-port: 4789
+ *   ttl: 64
+ *   segments:
+ *     - {name: blue, vni: 5001, port-groups: [web], remote-vteps: [192.0.2.2, 198.51.100.9]}
+ *   neighbors: [{address: 192.0.2.2, mac: "52:54:00:12:34:56"}]   # static ARP, optional
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -80,7 +87,8 @@ public record SwitchConfig(
     Conntrack conntrack,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SecurityGroup> securityGroups,
     Etcd etcd,
-    Ipfix ipfix) {
+    Ipfix ipfix,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Overlay overlay) {
 
   /**
    * Host-local: this host is one of distributed switch {@code switch}'s, whose shared sections
@@ -135,6 +143,7 @@ public record SwitchConfig(
         mirrors,
         conntrack,
         securityGroups,
+        null,
         null,
         null);
   }

@@ -56,7 +56,8 @@ public final class ConfigEdits {
         without.conntrack(),
         without.securityGroups(),
         without.etcd(),
-        without.ipfix());
+        without.ipfix(),
+        without.overlay());
   }
 
   private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {

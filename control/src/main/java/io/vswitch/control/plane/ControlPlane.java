@@ -263,6 +263,11 @@ public final class ControlPlane {
     if (running.ipfix() != null) {
       requireSame(running.ipfix().cacheSize(), desired.ipfix().cacheSize(), "ipfix.cache-size");
     }
+    if (!io.vswitch.control.config.OverlaySpecs.sameAtRunTime(running, desired)) {
+      throw new ConfigException(
+          "overlay (and its VTEP port's device and MTU) take effect at restart only: restart"
+              + " vswitch to change");
+    }
     if (desired.usesCtState() && l2.conntrack() == null) {
       throw new ConfigException(
           "ct-state rules need the conntrack table, made at start only when a rule uses ct-state:"

@@ -21,6 +21,13 @@ public enum Feature {
   CAPTURE_IN(r -> new CaptureInStage(r.worker()), (p, t) -> t.taps().capturesIn(p.index)),
   /** Header offsets, MACs, tag; runts, QinQ, bad lengths and bad sources dropped; rx counted. */
   PARSE(r -> new ParseStage(), Feature::always),
+  /**
+   * The VTEP on its uplink: VXLAN to it decapsulated and handed to its tunnel port, bad VXLAN
+   * dropped, ARP for it answered.
+   */
+  VXLAN_DECAP(
+      r -> new VxlanDecapStage(),
+      (p, t) -> t.overlay().active() && p.index == t.overlay().uplink()),
   /** A local mirror's destination: no normal I/O, whatever it receives is dropped. */
   MIRROR_DESTINATION(r -> new MirrorDestinationStage(), (p, t) -> t.isMirrorDestination(p.index)),
   /** Frames longer than the ingress port's MTU. */
@@ -52,6 +59,8 @@ public enum Feature {
   FORWARD(r -> new ForwardStage(r.fdb()), Feature::always),
   /** Egress ports this worker can send to and that accept the destination (MAC changes). */
   EGRESS_FILTER(r -> new EgressFilterStage(), Feature::always),
+  /** Tunnel ports: split horizon, and unresolved VTEPs left out (and asked for by ARP). */
+  VXLAN_EGRESS(r -> new VxlanEgressStage(r.pool()), (p, t) -> t.overlay().active()),
   /** Every egress port's ACL. */
   ACL_OUT(r -> new AclOutStage(r.acls()), (p, t) -> t.egressAclMask() != 0),
   /**

@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.CounterSlot;
@@ -44,7 +45,8 @@ public final class L2Agent implements ReplannableAgent {
    * What one worker polls and where it can send: its receive queues with their counter slots, and
    * its transmit set (a buffer per port index). Immutable once published, but for the buffers.
    */
-  private record Plan(RxQueue[] queues, CounterSlot[] rxCounters, TxSet tx) {}
+  private record Plan(
+      RxQueue[] queues, CounterSlot[] rxCounters, TxSet tx, CounterSlot[] tunnelCounters) {}
 
   private final int worker;
   private final CounterFile counters;
@@ -62,6 +64,10 @@ public final class L2Agent implements ReplannableAgent {
   private final BurstContext ctx = new BurstContext(arena);
   private final long hz;
   private final Stage[] stages;
+  private final VxlanDecapStage decap;
+
+  /** One tunnel port's share of a decapsulated burst. */
+  private final long[] tunnelBurst = new long[PacketBatch.MAX_BURST];
 
   /** This worker's flow cache (IPFIX), swept once per pass; null without flow export. */
   private final io.vswitch.dataplane.flow.FlowCache flows;
@@ -100,6 +106,7 @@ public final class L2Agent implements ReplannableAgent {
     this.flows = l2.flowExport() == null ? null : l2.flowExport().cache(worker);
     this.stages =
         Feature.instantiate(new StageResources(worker, l2.fdb(), pool, hz, l2.conntrack(), flows));
+    this.decap = (VxlanDecapStage) stages[Feature.VXLAN_DECAP.ordinal()];
   }
 
   /**
@@ -115,10 +122,14 @@ public final class L2Agent implements ReplannableAgent {
       rxCounters[q] = counters.slot(worker, rx[q].port().index());
     }
     TxBuffer[] tx = new TxBuffer[byIndex.length];
+    CounterSlot[] tunnelCounters = new CounterSlot[byIndex.length];
     for (int i = 0; i < byIndex.length; i++) {
       Port port = byIndex[i];
       if (port == null) {
         continue;
+      }
+      if (port instanceof VxlanPort) { // it receives by decapsulation: its rx counter slot
+        tunnelCounters[i] = counters.slot(worker, i);
       }
       TxBuffer old = previous == null ? null : previous.tx.buffer(i);
       tx[i] =
@@ -126,7 +137,7 @@ public final class L2Agent implements ReplannableAgent {
               ? old
               : new TxBuffer(port, worker, counters.slot(worker, i), arena);
     }
-    return new Plan(rx, rxCounters, new TxSet(tx, TxSet.DRAIN_EVERY_PASS));
+    return new Plan(rx, rxCounters, new TxSet(tx, TxSet.DRAIN_EVERY_PASS), tunnelCounters);
   }
 
   @Override
@@ -209,7 +220,45 @@ public final class L2Agent implements ReplannableAgent {
       stage.run(ctx);
     }
     ctx.freeDropped();
+    if (decap.stashed() != 0) {
+      decapsulated(current, tables, clock);
+    }
     return received;
+  }
+
+  /**
+   * What the uplink's burst decapsulated ({@link VxlanDecapStage}), as one burst per tunnel port it
+   * entered by, through that port's list: so it is counted, learned and switched as received there.
+   */
+  private void decapsulated(Plan current, L2Tables tables, PassClock clock) {
+    int n = decap.stashed();
+    decap.clear();
+    int done = 0;
+    for (int k = 0; k < n; k++) {
+      if ((done & (1 << k)) != 0) {
+        continue;
+      }
+      int p = decap.stashedPort(k);
+      int count = 0;
+      for (int j = k; j < n; j++) {
+        if ((done & (1 << j)) == 0 && decap.stashedPort(j) == p) {
+          tunnelBurst[count++] = decap.stashedMbuf(j);
+          done |= 1 << j;
+        }
+      }
+      ctx.batch().load(tunnelBurst, count);
+      PortPolicy policy = tables.port(p);
+      CounterSlot counters = p < current.tunnelCounters.length ? current.tunnelCounters[p] : null;
+      if (policy == null || counters == null || pipelines[p] == null) {
+        ctx.batch().freeAll(); // the tunnel is being added or removed
+        continue;
+      }
+      ctx.begin(tables, policy, 0, count, counters, current.tx, clock);
+      for (Stage stage : pipelines[p]) {
+        stage.run(ctx);
+      }
+      ctx.freeDropped();
+    }
   }
 
   /**

@@ -38,6 +38,8 @@ public final class L2Tables {
 
   private final Taps taps;
 
+  private final VxlanOverlay overlay;
+
   /** Policies of ports 0..n-1, every slot filled. */
   public L2Tables(List<PortPolicy> policies) {
     this(policies.toArray(PortPolicy[]::new));
@@ -65,6 +67,13 @@ public final class L2Tables {
    * and the VLAN has no members for ordinary frames; only mirrored copies reach them.
    */
   public L2Tables(PortPolicy[] policiesByIndex, List<MirrorSession> mirrors, Taps taps) {
+    this(policiesByIndex, mirrors, taps, VxlanOverlay.NONE);
+  }
+
+  /** With an overlay: its tunnel ports are slots of {@code policiesByIndex} like any other. */
+  public L2Tables(
+      PortPolicy[] policiesByIndex, List<MirrorSession> mirrors, Taps taps, VxlanOverlay overlay) {
+    this.overlay = overlay;
     this.taps = taps;
     this.mirrorSessions = List.copyOf(mirrors);
     if (policiesByIndex.length > MAX_PORTS) {
@@ -190,7 +199,12 @@ public final class L2Tables {
 
   /** The same tables with other taps: for arming or ending a trace or capture. */
   public L2Tables withTaps(Taps next) {
-    return new L2Tables(ports, mirrorSessions, next);
+    return new L2Tables(ports, mirrorSessions, next, overlay);
+  }
+
+  /** The VXLAN overlay, or {@link VxlanOverlay#NONE}. */
+  public VxlanOverlay overlay() {
+    return overlay;
   }
 
   /** The trace and capture these tables carry ({@link Taps#NONE} when nothing is watched). */

@@ -93,7 +93,31 @@ public enum DropReason {
    * Conntrack: a packet that fits no connection (out of window, a forbidden TCP flag or state
    * change, a reply with no request), denied by an ACL with ct-state rules.
    */
-  CT_INVALID("ct_invalid");
+  CT_INVALID("ct_invalid"),
+  /**
+   * VXLAN (RFC 7348) to this VTEP cut short: the outer IPv4, UDP or VXLAN header, or the inner
+   * Ethernet header, does not fit in the frame or the lengths disagree.
+   */
+  VXLAN_TRUNCATED("vxlan_truncated"),
+  /** VXLAN with the I flag clear (RFC 7348 section 5: the VNI is then not valid). */
+  VXLAN_BAD_HEADER("vxlan_bad_header"),
+  /** A VXLAN fragment: VTEPs do not fragment or reassemble (RFC 7348 section 4.3). */
+  VXLAN_FRAGMENT("vxlan_fragment"),
+  /** A VNI that no configured segment has. */
+  VXLAN_UNKNOWN_VNI("vxlan_unknown_vni"),
+  /** VXLAN from a source address that is not a remote VTEP of the VNI's segment. */
+  VXLAN_UNKNOWN_VTEP("vxlan_unknown_vtep"),
+  /** IPv4 to the VTEP's address that is not VXLAN (other protocol or UDP port). */
+  VTEP_NOT_VXLAN("vtep_not_vxlan"),
+  /** To a remote VTEP whose next hop's MAC is not known yet (an ARP request is on its way). */
+  VTEP_UNRESOLVED("vtep_unresolved"),
+  /**
+   * From one remote VTEP to another (split horizon: a full mesh of head-end replication never
+   * relays between VTEPs, or a flood would loop).
+   */
+  VXLAN_SPLIT_HORIZON("vxlan_split_horizon"),
+  /** Not a fault: an ARP reply to the VTEP, taken by its neighbour cache instead of switched. */
+  VTEP_ARP_REPLY("vtep_arp_reply");
 
   private final String label;
 

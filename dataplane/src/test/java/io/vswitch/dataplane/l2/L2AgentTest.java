@@ -177,6 +177,128 @@ class L2AgentTest {
     }
   }
 
+  /**
+   * The overlay's whole path, allocation-free: VXLAN on the uplink decapsulated and switched from
+   * its tunnel port (unicast to a local port, broadcast flooded locally only: split horizon), and a
+   * local port's frames encapsulated to the remote VTEP (unicast in place, a flood copied for the
+   * tunnel), sent on the uplink.
+   */
+  @Test
+  void overlayPipelineAllocatesNothingPerPacket() {
+    String remote = "02:00:00:00:0a:02";
+    List<byte[]> vxlan = new ArrayList<>();
+    List<byte[]> local = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      byte[] inner =
+          frame()
+              .src(String.format("02:00:00:00:0a:%02x", 0x10 + i % 4))
+              .dst(i % 4 == 3 ? "ff:ff:ff:ff:ff:ff" : KNOWN)
+              .payloadLength(46)
+              .build();
+      VxlanStageTest.Outer o = new VxlanStageTest.Outer();
+      o.inner = inner;
+      vxlan.add(o.build());
+      local.add(
+          frame()
+              .src(String.format("02:00:00:00:01:%02x", i % 4))
+              .dst(i % 4 == 3 ? "ff:ff:ff:ff:ff:ff" : remote)
+              .payloadLength(46)
+              .build());
+    }
+    Path underlay = dir.resolve("vxlan.pcap");
+    Path vm = dir.resolve("vm.pcap");
+    Pcap.write(underlay, vxlan);
+    Pcap.write(vm, local);
+    VtepNeighbors neighbors =
+        new VtepNeighbors(new int[] {VxlanStageTest.REMOTE}, new long[] {0x5254_0000_00aaL});
+    VxlanTunnel tunnel =
+        new VxlanTunnel(
+            5001,
+            VxlanStageTest.LOCAL,
+            VxlanStageTest.REMOTE,
+            VxlanStageTest.VTEP_MAC,
+            64,
+            4789,
+            0);
+    PortPolicy[] policies = {
+      PortPolicy.access(0, 1).build(),
+      PortPolicy.access(1, 10).build(),
+      PortPolicy.access(2, 10).build(),
+      PortPolicy.access(3, 10).mtu(1450).build()
+    };
+    VxlanOverlay overlay =
+        new VxlanOverlay(
+            0,
+            VxlanStageTest.LOCAL,
+            VxlanStageTest.VTEP_MAC,
+            4789,
+            neighbors,
+            List.of(tunnel),
+            new int[] {3});
+    java.util.concurrent.atomic.AtomicReference<io.vswitch.dataplane.port.Port> uplink =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    io.vswitch.dataplane.port.PortRegistry ports =
+        io.vswitch.dataplane.port.PortRegistry.DEFAULT
+            .with(
+                PortSpec.KIND_DPDK,
+                (spec, index, workers, pool) -> {
+                  var port = io.vswitch.dataplane.port.DpdkPort.open(spec, index, workers, pool);
+                  if (index == 0) {
+                    uplink.set(port);
+                  }
+                  return port;
+                })
+            .with(
+                "vxlan",
+                (spec, index, workers, pool) ->
+                    new VxlanPort(
+                        spec.name(),
+                        index,
+                        workers,
+                        tunnel,
+                        neighbors,
+                        uplink::get,
+                        pool.segment()));
+    RuntimeSpec spec =
+        new RuntimeSpec(
+            List.of(
+                PortSpec.of(
+                    "uplink",
+                    "net_pcap_l2vx0,rx_pcap=" + underlay + ",infinite_rx=1,tx_pcap=/dev/null"),
+                PortSpec.of("vm", "net_pcap_l2vx1,rx_pcap=" + vm + ",infinite_rx=1"),
+                PortSpec.of("access", "net_null_l2vxa,no-rx=1"),
+                new PortSpec("vxlan.blue.192.0.2.2", "vni=5001", 1, 1, 1, 1450, "vxlan")),
+            List.of(TestEal.workerCore()),
+            "busy-spin",
+            dir.resolve("counters"),
+            0);
+    try (L2Switch l2 =
+            new L2Switch(
+                new Fdb(1 << 16, 300), new L2Tables(policies, List.of(), Taps.NONE, overlay));
+        SwitchRuntime runtime =
+            SwitchRuntime.open(
+                spec,
+                w ->
+                    new L2Agent(
+                        w.worker(), w.queues(), w.ports(), w.counters(), l2, w.pool().segment()),
+                ports)) {
+      l2.fdb().addStatic(10, MacAddress.parse(KNOWN), 2);
+      l2.fdb().addStatic(10, MacAddress.parse(remote), 3);
+      runtime.start();
+      var c = runtime.counters();
+      WorkerAllocation.assertAllocationFree(
+          runtime,
+          () -> c.sum(0, PortCounter.RX_PACKETS) + c.sum(1, PortCounter.RX_PACKETS),
+          3_000_000);
+      assertTrue(c.sum(3, PortCounter.RX_PACKETS) > 1_000_000, "decapsulated into the tunnel");
+      assertTrue(c.sum(3, PortCounter.TX_PACKETS) > 1_000_000, "encapsulated from the VM");
+      assertTrue(c.sum(2, PortCounter.TX_PACKETS) > 1_000_000, "to the local port");
+      assertEquals(
+          0, c.sum(0, DropReason.VXLAN_UNKNOWN_VNI) + c.sum(0, DropReason.VXLAN_TRUNCATED));
+      assertEquals(0, c.sum(3, DropReason.VXLAN_SPLIT_HORIZON), "a broadcast is not a unicast");
+    }
+  }
+
   @Test
   void flowExportAllocatesNothingPerPacketWithEvictionsAndExpiry() throws Exception {
     // 64 flows (IPv4 TCP/UDP and IPv6) through an 8-flow cache: every packet of a new flow evicts,

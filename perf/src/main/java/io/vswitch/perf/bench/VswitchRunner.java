@@ -165,7 +165,8 @@ public final class VswitchRunner {
         Map.entry("acl-10000-rules", GeneratedAcl.rules(10000, "      ")),
         Map.entry("five-tuple-300-rules", FiveTupleAcl.yaml(300, "      ")),
         Map.entry("five-tuple-10000-rules", FiveTupleAcl.yaml(10_000, "      ")),
-        Map.entry("static-fdb", staticFdb()));
+        Map.entry("static-fdb", staticFdb()),
+        Map.entry("static-fdb-vxlan", staticFdb("vxlan.blue.192.0.2.2")));
   }
 
   /**
@@ -173,12 +174,19 @@ public final class VswitchRunner {
    * VLAN 10, as a YAML flow sequence: {@code fdb: {static: ${static-fdb}}}.
    */
   static String staticFdb() {
+    return staticFdb("sink");
+  }
+
+  /** The known destinations as static entries on {@code port} (a tunnel port: remote MACs). */
+  static String staticFdb(String port) {
     List<String> entries = new ArrayList<>();
     for (int k = 0; k < TrafficSpec.KNOWN_DESTINATIONS; k++) {
       entries.add(
           "{mac: \""
               + Frames.macText(TrafficSpec.knownDestination(k))
-              + "\", vlan: 10, port: sink}");
+              + "\", vlan: 10, port: "
+              + port
+              + "}");
     }
     return "[" + String.join(", ", entries) + "]";
   }

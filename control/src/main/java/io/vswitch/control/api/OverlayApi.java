@@ -1,0 +1,122 @@
+package io.vswitch.control.api;
+
+import io.vswitch.control.config.Overlay;
+import io.vswitch.control.config.OverlaySpecs;
+import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.plane.ControlPlane;
+import io.vswitch.dataplane.l2.FdbClock;
+import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.l2.VtepNeighbors;
+import io.vswitch.dataplane.port.Port;
+import io.vswitch.dataplane.stats.CounterFile;
+import io.vswitch.dataplane.stats.DropReason;
+import io.vswitch.dataplane.stats.PortCounter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GET /v1/overlay}: the VTEP (address, MAC, the MTU its segments get), its next hops and
+ * whether their MACs are resolved, and per segment its VNI, VLAN, port groups and remote VTEPs,
+ * each with its tunnel port, counters and the remote MACs the FDB learned behind it. On the agent.
+ */
+final class OverlayApi {
+  private OverlayApi() {}
+
+  static Map<String, Object> show(ControlPlane plane) {
+    SwitchConfig config = plane.running();
+    Overlay o = config.overlay();
+    Map<String, Object> view = new LinkedHashMap<>();
+    if (o == null || plane.l2() == null) {
+      view.put("segments", List.of());
+      return view;
+    }
+    Map<String, Integer> indexOf = new HashMap<>();
+    for (Port p : plane.runtime().ports()) {
+      indexOf.put(p.name(), p.index());
+    }
+    Map<Integer, List<String>> macs = new HashMap<>();
+    plane
+        .l2()
+        .fdb()
+        .forEach(
+            FdbClock.nowSeconds(),
+            (vlan, mac, port, age) ->
+                macs.computeIfAbsent(port, k -> new ArrayList<>())
+                    .add(MacAddress.format(mac) + (age < 0 ? " static" : "")));
+    Map<String, Object> vtep = new LinkedHashMap<>();
+    vtep.put("port", o.vtep().port());
+    vtep.put("address", o.vtep().address());
+    vtep.put("gateway", o.vtep().gateway());
+    vtep.put("mac", MacAddress.format(OverlaySpecs.localMac(o)));
+    vtep.put("udp-port", o.udpPort());
+    vtep.put("ttl", o.ttl());
+    vtep.put("udp-checksum", "zero (RFC 7348 section 5, IPv4)");
+    vtep.put("overhead", 50);
+    vtep.put("mtu", OverlaySpecs.tunnelMtu(config));
+    view.put("vtep", vtep);
+    VtepNeighbors neighbors = OverlaySpecs.neighbors(o);
+    long now = FdbClock.nowSeconds();
+    List<Object> hops = new ArrayList<>();
+    for (int h = 0; h < neighbors.size(); h++) {
+      Map<String, Object> n = new LinkedHashMap<>();
+      n.put("address", OverlaySpecs.dotted(neighbors.ip(h)));
+      long mac = neighbors.mac(h);
+      n.put("mac", mac == 0 ? null : MacAddress.format(mac));
+      n.put("static", neighbors.isStatic(h));
+      n.put("age", neighbors.seen(h) == 0 ? null : now - neighbors.seen(h));
+      hops.add(n);
+    }
+    view.put("neighbors", hops);
+    CounterFile counters = plane.runtime().counters();
+    Map<String, Map<String, Object>> segments = new LinkedHashMap<>();
+    Map<String, Overlay.Segment> byName = new HashMap<>();
+    o.segments().forEach(s -> byName.put(s.name(), s));
+    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config)) {
+      Map<String, Object> s =
+          segments.computeIfAbsent(
+              t.segment(),
+              name -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", name);
+                m.put("vni", t.vni());
+                m.put("vlan", t.vlan());
+                m.put("port-groups", byName.get(name).portGroups());
+                m.put("mtu", OverlaySpecs.tunnelMtu(config));
+                m.put("remote-vteps", new ArrayList<Object>());
+                return m;
+              });
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("address", OverlaySpecs.dotted(t.remote()));
+      r.put("port", t.name());
+      r.put("next-hop", OverlaySpecs.dotted(neighbors.ip(t.hop())));
+      r.put("resolved", neighbors.mac(t.hop()) != 0);
+      Integer index = indexOf.get(t.name());
+      if (index != null) {
+        r.put("rx_packets", counters.sum(index, PortCounter.RX_PACKETS));
+        r.put("tx_packets", counters.sum(index, PortCounter.TX_PACKETS));
+        r.put("tx_mtu_exceeded", counters.sum(index, DropReason.TX_MTU_EXCEEDED));
+        r.put("macs", macs.getOrDefault(index, List.of()));
+      }
+      @SuppressWarnings("unchecked")
+      List<Object> remotes = (List<Object>) s.get("remote-vteps");
+      remotes.add(r);
+    }
+    // Segments without remote VTEPs have no tunnel: list them too.
+    for (Overlay.Segment seg : o.segments()) {
+      if (!segments.containsKey(seg.name())) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", seg.name());
+        m.put("vni", seg.vni());
+        m.put("port-groups", seg.portGroups());
+        m.put("mtu", OverlaySpecs.tunnelMtu(config));
+        m.put("remote-vteps", List.of());
+        segments.put(seg.name(), m);
+      }
+    }
+    view.put("segments", new ArrayList<>(segments.values()));
+    return view;
+  }
+}

@@ -1,0 +1,106 @@
+package io.vswitch.dataplane.l2;
+
+import java.util.List;
+
+/**
+ * The overlay as the workers see it, published in the {@link L2Tables}: the VTEP (its uplink port,
+ * address, MAC and UDP port) and the tunnel ports, one per (segment, remote VTEP), each a port slot
+ * of the tables (an access port on the segment's VLAN) whose transmit encapsulates ({@link
+ * VxlanPort}). Immutable, but for the shared {@link VtepNeighbors}.
+ */
+public final class VxlanOverlay {
+  /** {@link #tunnelPort}: no segment has the VNI. */
+  public static final int UNKNOWN_VNI = -2;
+
+  /** {@link #tunnelPort}: the VNI's segment has no remote VTEP at the source address. */
+  public static final int UNKNOWN_VTEP = -3;
+
+  /** No overlay: no stage of it is in any list. */
+  public static final VxlanOverlay NONE =
+      new VxlanOverlay(-1, 0, 0, VxlanTunnel.DEFAULT_UDP_PORT, null, List.of(), new int[0]);
+
+  final int uplink;
+  final int localIp;
+  final long localMac;
+  final int udpPort;
+  final VtepNeighbors neighbors;
+  final long tunnelMask;
+  private final int[] vnis;
+  private final int[] remotes;
+  private final int[] ports;
+  private final VxlanTunnel[] byPort = new VxlanTunnel[L2Tables.MAX_PORTS];
+
+  /**
+   * @param uplink the VTEP's port slot, or -1 while it has none
+   * @param tunnels the tunnels that have a port slot, with it in {@code tunnelPorts}
+   */
+  public VxlanOverlay(
+      int uplink,
+      int localIp,
+      long localMac,
+      int udpPort,
+      VtepNeighbors neighbors,
+      List<VxlanTunnel> tunnels,
+      int[] tunnelPorts) {
+    this.uplink = uplink;
+    this.localIp = localIp;
+    this.localMac = localMac;
+    this.udpPort = udpPort;
+    this.neighbors = neighbors;
+    this.vnis = new int[tunnels.size()];
+    this.remotes = new int[tunnels.size()];
+    this.ports = tunnelPorts.clone();
+    long mask = 0;
+    for (int t = 0; t < vnis.length; t++) {
+      VxlanTunnel tunnel = tunnels.get(t);
+      vnis[t] = tunnel.vni;
+      remotes[t] = tunnel.remoteIp;
+      byPort[ports[t]] = tunnel;
+      mask |= 1L << ports[t];
+    }
+    this.tunnelMask = uplink < 0 ? 0 : mask;
+  }
+
+  /** Whether the overlay runs: a VTEP port with a slot and at least one tunnel. */
+  public boolean active() {
+    return tunnelMask != 0;
+  }
+
+  public int uplink() {
+    return uplink;
+  }
+
+  public long tunnelMask() {
+    return tunnelMask;
+  }
+
+  public boolean isTunnel(int port) {
+    return (tunnelMask & (1L << port)) != 0;
+  }
+
+  /** The tunnel of port slot {@code port}, or null. */
+  public VxlanTunnel tunnel(int port) {
+    return port >= 0 && port < byPort.length ? byPort[port] : null;
+  }
+
+  public VtepNeighbors neighbors() {
+    return neighbors;
+  }
+
+  /**
+   * The tunnel port VXLAN with {@code vni} from {@code sourceIp} enters by, or {@link #UNKNOWN_VNI}
+   * or {@link #UNKNOWN_VTEP}. A linear scan: a switch has at most a few dozen tunnels.
+   */
+  int tunnelPort(int vni, int sourceIp) {
+    int found = UNKNOWN_VNI;
+    for (int t = 0; t < vnis.length; t++) {
+      if (vnis[t] == vni) {
+        if (remotes[t] == sourceIp) {
+          return ports[t];
+        }
+        found = UNKNOWN_VTEP;
+      }
+    }
+    return found;
+  }
+}
