@@ -4,6 +4,7 @@ import io.vswitch.control.config.ConntrackSpecs;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.config.TeamSpecs;
 import io.vswitch.control.config.VethSegmentation;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
@@ -54,7 +55,8 @@ public final class SwitchLauncher {
 
   static RuntimeSpec runtimeSpec(SwitchConfig config, Path counterFile) {
     List<PortSpec> ports = config.ports().stream().map(SwitchLauncher::portSpec).toList();
-    int capacity = config.crossConnectMode() ? 0 : L2_PORT_CAPACITY;
+    // The last slots of the tables are the teams' (TeamSpecs.slot): no port gets them.
+    int capacity = config.crossConnectMode() ? 0 : TeamSpecs.PORT_SLOTS;
     return new RuntimeSpec(
         ports, config.workers().cores(), config.workers().idle(), counterFile, 0, capacity);
   }
@@ -132,7 +134,8 @@ public final class SwitchLauncher {
         index.put(config.ports().get(i).name(), i);
       }
       for (SwitchConfig.StaticEntry e : config.fdb().entries()) {
-        fdb.addStatic(e.vlan(), MacAddress.parse(e.mac()), index.get(e.port()));
+        fdb.addStatic(
+            e.vlan(), MacAddress.parse(e.mac()), L2Compiler.slotOf(config, e.port(), index));
       }
       prefill(fdb, config.fdb().prefill());
       SwitchRuntime runtime =

@@ -363,10 +363,14 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       }
     }
     Duration second = Duration.ofSeconds(1);
-    return agent
+    agent
         .every(second, "fdb aging", running::housekeeping)
-        .every(second, "link watch", links::poll)
-        .start();
+        .every(second, "link watch", links::poll);
+    if (running.l2() != null) {
+      TeamMonitor teams = new TeamMonitor(running.runtime(), running.l2(), out);
+      agent.every(Duration.ofMillis(TeamMonitor.TICK_MS), "team watch", teams::poll);
+    }
+    return agent.start();
   }
 
   /**

@@ -44,6 +44,7 @@ public final class ConfigValidator {
           "choose one: cross-connect (a patch panel) or port-groups (a switch), not both");
       require(config.acls().isEmpty(), "acls need a switch (port-groups), not cross-connect");
       require(config.mirrors().isEmpty(), "mirrors need a switch (port-groups), not cross-connect");
+      require(config.teams().isEmpty(), "teams need a switch (port-groups), not cross-connect");
       validateCrossConnect(config.crossConnect(), ports);
     } else {
       Set<String> acls = validateAcls(config.acls(), config.workers().cores().size());
@@ -57,12 +58,14 @@ public final class ConfigValidator {
         validateAclBinding(port.acl(), acls, "port '" + port.name() + "'");
         validateQos(port.qos(), "port '" + port.name() + "'");
       }
-      validateFdb(config.fdb(), ports, groups);
+      // Where a port is named (static entries, mirrors) a team is named instead of its members.
+      Map<String, SwitchConfig.Port> logical = TeamSpecs.validate(config, ports, groups);
+      validateFdb(config.fdb(), logical, groups);
       ConntrackSpecs.validate(config.conntrack());
       if (!config.conntrack().enabled()) {
         validateNoCtState(config);
       }
-      validateMirrors(config, ports, groups);
+      validateMirrors(config, logical, groups);
     }
     return config;
   }

@@ -55,6 +55,10 @@ import java.util.List;
  *   - {name: remote, sources: [vm1], direction: in, destination: {vlan: 999}}
  *   - {name: far, sources: [vm1], destination: {erspan: {via: nic, src-ip: 192.0.2.1,
  *      dst-ip: 198.51.100.7, src-mac: "02:00:00:00:00:fe", dst-mac: "52:54:00:12:34:56"}}}
+ * teams:                     # uplink teaming (VDS): members act as one port of the switch
+ *   - {name: uplink, members: [nic0, nic1], port-group: trunk, policy: failover,
+ *      active: [nic0], standby: [nic1], failback: true, detection: arp,
+ *      probe: {target: 10.0.0.254, interval-ms: 100, misses: 3}}
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -68,9 +72,11 @@ public record SwitchConfig(
     List<List<String>> crossConnect,
     List<Acl> acls,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Mirror> mirrors,
-    Conntrack conntrack) {
+    Conntrack conntrack,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Team> teams) {
 
   public SwitchConfig {
+    teams = teams == null ? List.of() : List.copyOf(teams);
     mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
     eal = eal == null ? Eal.DEFAULT : eal;
     workers = workers == null ? Workers.DEFAULT : workers;
@@ -192,6 +198,60 @@ public record SwitchConfig(
       String via, String srcIp, String dstIp, String srcMac, String dstMac, Integer sessionId) {
     public Erspan {
       sessionId = sessionId == null ? Integer.valueOf(1) : sessionId;
+    }
+  }
+
+  /**
+   * An uplink team, as a vSphere distributed switch's NIC teaming: {@code members} (ports of this
+   * config, which take their port group from the team) act as one port named {@code name}, which is
+   * what port-group membership, static FDB entries and mirrors name. {@code policy}: {@code
+   * failover} (explicit failover order: the first healthy of {@code active}, then of {@code
+   * standby}), {@code src-port} (by originating port) or {@code src-mac} (by source MAC hash), both
+   * over the healthy active members. {@code failback}: whether traffic returns to a preferred
+   * member that recovers (default true). {@code detection}: {@code link} (the device's link state)
+   * or {@code arp} (link and an ARP probe of {@code probe.target} out of each member).
+   */
+  public record Team(
+      String name,
+      List<String> members,
+      String portGroup,
+      String policy,
+      List<String> active,
+      List<String> standby,
+      Boolean failback,
+      String detection,
+      Probe probe,
+      Boolean notifySwitches) {
+    public Team {
+      members = members == null ? List.of() : List.copyOf(members);
+      policy = policy == null ? "failover" : policy;
+      failback = failback == null || failback;
+      detection = detection == null ? (probe == null ? "link" : "arp") : detection;
+      notifySwitches = notifySwitches == null || notifySwitches;
+      if (active == null) {
+        active = policy.equals("failover") ? members.stream().limit(1).toList() : members;
+      }
+      active = List.copyOf(active);
+      if (standby == null) {
+        List<String> chosen = active;
+        standby = members.stream().filter(m -> !chosen.contains(m)).toList();
+      }
+      standby = List.copyOf(standby);
+    }
+  }
+
+  /**
+   * The ARP probe of a team ({@code detection: arp}): a request for {@code target} out of each
+   * member every {@code interval-ms} (default 100) from {@code mac} (default a locally administered
+   * one made from the team's name) and {@code source} (default 0.0.0.0, an RFC 5227 probe), tagged
+   * with {@code vlan} when given; a member is down after {@code misses} (default 3) intervals
+   * without a reply received on it.
+   */
+  public record Probe(
+      String target, String source, Integer intervalMs, Integer misses, String mac, Integer vlan) {
+    public Probe {
+      intervalMs = intervalMs == null ? Integer.valueOf(100) : intervalMs;
+      misses = misses == null ? Integer.valueOf(3) : misses;
     }
   }
 

@@ -53,7 +53,8 @@ public final class ConfigEdits {
         without.crossConnect(),
         without.acls(),
         mirrors,
-        without.conntrack());
+        without.conntrack(),
+        without.teams());
   }
 
   private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {
