@@ -40,11 +40,24 @@ final class TeamMonitor {
   private final Map<String, Boolean> lastUp = new HashMap<>();
   private long injectFailures;
 
+  /** Replied probes in a row a member that was down needs to be up again (no flapping back). */
+  static final int UP_AFTER = 2;
+
   private static final class ProbeState {
     long nextProbeNanos;
     long repliesAtLastProbe = -1;
     int misses;
+    int streak;
+    boolean down;
+    boolean answeredOnce;
+    long firstProbeNanos;
   }
+
+  /**
+   * A member that has never answered is not called down before this: AF_XDP resets the link as it
+   * attaches, so the first probes of a starting switch go nowhere.
+   */
+  static final long START_GRACE_NANOS = 2_000_000_000L;
 
   TeamMonitor(SwitchRuntime runtime, L2Switch l2, PrintStream log) {
     this.runtime = runtime;
@@ -129,7 +142,19 @@ final class TeamMonitor {
     if (now - s.nextProbeNanos >= 0) {
       long replies = team.replies(m);
       if (s.repliesAtLastProbe >= 0) {
-        s.misses = replies > s.repliesAtLastProbe ? 0 : s.misses + 1;
+        boolean answered = replies > s.repliesAtLastProbe;
+        s.misses = answered ? 0 : s.misses + 1;
+        s.streak = answered ? s.streak + 1 : 0;
+        s.answeredOnce |= answered;
+        boolean grace = !s.answeredOnce && now - s.firstProbeNanos < START_GRACE_NANOS;
+        if (s.misses >= probe.misses() && !grace) {
+          s.down = true;
+        } else if (s.down && s.streak >= UP_AFTER) {
+          s.down = false;
+        }
+      }
+      if (s.repliesAtLastProbe < 0) {
+        s.firstProbeNanos = now;
       }
       s.repliesAtLastProbe = replies;
       send(
@@ -139,7 +164,7 @@ final class TeamMonitor {
               TeamFrames.arpRequest(at, probe.mac(), probe.source(), probe.target(), probe.vlan()));
       s.nextProbeNanos = now + probe.intervalMs() * 1_000_000L;
     }
-    return s.misses < probe.misses();
+    return !s.down;
   }
 
   /** A RARP, out of its new member, for each local MAC whose member the change moved. */

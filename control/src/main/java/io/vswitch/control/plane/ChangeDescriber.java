@@ -88,6 +88,7 @@ public final class ChangeDescriber {
           case "port-groups" -> "port-group";
           case "acls" -> "acl";
           case "mirrors" -> "mirror";
+          case "teams" -> "team";
           default -> path;
         };
     for (var e : before.entrySet()) {
