@@ -92,6 +92,23 @@ class TeamConfigTest {
   }
 
   @Test
+  void removingAMemberTakesItOutOfItsTeamAndTheLastOneIsRefused() {
+    SwitchConfig c =
+        valid("teams: [{name: uplink, members: [nic0, nic1], port-group: up, active: [nic0]}]\n");
+    SwitchConfig one =
+        ConfigValidator.validate(io.vswitch.control.plane.ConfigEdits.withoutPort(c, "nic1"));
+    assertEquals(List.of("nic0"), one.teams().get(0).members());
+    assertEquals(List.of(), one.teams().get(0).standby());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigValidator.validate(
+                    io.vswitch.control.plane.ConfigEdits.withoutPort(one, "nic0")));
+    assertTrue(e.getMessage().contains("has no members"), e.getMessage());
+  }
+
+  @Test
   void refusalsNameWhatIsWrong() {
     assertTrue(refused("teams: [{name: t, members: []}]\n").contains("team 't': has no members"));
     assertTrue(refused("teams: [{name: t, members: [nicx]}]\n").contains("unknown member 'nicx'"));
