@@ -196,7 +196,7 @@ public final class Team {
   }
 
   /** A source MAC's bucket: the top byte of a Fibonacci hash, so all 48 bits count. */
-  static int macBucket(long mac) {
+  public static int macBucket(long mac) {
     return (int) ((mac * 0x9E37_79B9_7F4A_7C15L) >>> 56);
   }
 
