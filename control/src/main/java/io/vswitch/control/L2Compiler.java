@@ -7,6 +7,7 @@ import io.vswitch.control.config.OverlaySpecs;
 import io.vswitch.control.config.QosSpecs;
 import io.vswitch.control.config.SecurityGroups;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.config.TeamSpecs;
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.l2.ErspanTunnel;
 import io.vswitch.dataplane.l2.L2Tables;
@@ -14,6 +15,7 @@ import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.MirrorSession;
 import io.vswitch.dataplane.l2.PortPolicy;
 import io.vswitch.dataplane.l2.Taps;
+import io.vswitch.dataplane.l2.Team;
 import io.vswitch.dataplane.l2.VtepNeighbors;
 import io.vswitch.dataplane.l2.VxlanOverlay;
 import io.vswitch.dataplane.l2.VxlanTunnel;
@@ -116,17 +118,36 @@ public final class L2Compiler {
     config.acls().forEach(a -> configs.put(a.name(), a));
     lastConfigs = configs;
     carried = carry;
-    PortPolicy[] policies = new PortPolicy[slots];
+    PortPolicy[] policies = new PortPolicy[config.teams().isEmpty() ? slots : L2Tables.MAX_PORTS];
+    Map<String, SwitchConfig.PortGroup> memberGroup = new HashMap<>();
+    for (SwitchConfig.Team t : config.teams()) {
+      SwitchConfig.PortGroup group =
+          t.portGroup() == null ? DEFAULT_GROUP : groups.get(t.portGroup());
+      t.members().forEach(m -> memberGroup.put(m, group));
+    }
     for (SwitchConfig.Port port : config.ports()) {
       Integer index = indexOf.get(port.name());
       if (index != null) {
         SwitchConfig.PortGroup group =
-            port.portGroup() == null ? DEFAULT_GROUP : groups.get(port.portGroup());
+            memberGroup.containsKey(port.name())
+                ? memberGroup.get(port.name()) // a member: the team's (its MTU its own)
+                : port.portGroup() == null ? DEFAULT_GROUP : groups.get(port.portGroup());
         policies[index] = policy(index, port, group, acls, workers, exports(config, port));
       }
     }
+    Map<String, Integer> withTeams = new HashMap<>(indexOf);
+    List<Team> teams = new ArrayList<>();
+    for (int n = 0; n < config.teams().size(); n++) {
+      SwitchConfig.Team t = config.teams().get(n);
+      int slot = TeamSpecs.slot(n);
+      withTeams.put(t.name(), slot);
+      SwitchConfig.PortGroup group =
+          t.portGroup() == null ? DEFAULT_GROUP : groups.get(t.portGroup());
+      policies[slot] = policy(slot, teamPort(config, t), group, acls, workers, false);
+      teams.add(team(t, slot, indexOf));
+    }
     return new L2Tables(
-        policies, mirrors(config, indexOf), Taps.NONE, overlay(config, indexOf, policies));
+        policies, mirrors(config, withTeams), Taps.NONE, overlay(config, indexOf, policies), teams);
   }
 
   /**
@@ -175,6 +196,88 @@ public final class L2Compiler {
   /** The encapsulation of one tunnel port. */
   public static VxlanTunnel tunnel(Overlay o, OverlaySpecs.Tunnel t, int localIp, long localMac) {
     return new VxlanTunnel(t.vni(), localIp, t.remote(), localMac, o.ttl(), o.udpPort(), t.hop());
+  }
+
+  /** The slot of port or team {@code name}, given the ports' slots; null when it has none. */
+  public static Integer slotOf(SwitchConfig config, String name, Map<String, Integer> indexOf) {
+    for (int n = 0; n < config.teams().size(); n++) {
+      if (config.teams().get(n).name().equals(name)) {
+        return TeamSpecs.slot(n);
+      }
+    }
+    return indexOf.get(name);
+  }
+
+  /** A team as the port its policy is made from: the smallest MTU of its members. */
+  private static SwitchConfig.Port teamPort(SwitchConfig config, SwitchConfig.Team t) {
+    int mtu =
+        config.ports().stream()
+            .filter(p -> t.members().contains(p.name()))
+            .mapToInt(SwitchConfig.Port::mtuOrDefault)
+            .min()
+            .orElse(1500);
+    return new SwitchConfig.Port(
+        t.name(),
+        null,
+        t.portGroup(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        mtu,
+        null,
+        null,
+        null);
+  }
+
+  private static Team team(SwitchConfig.Team t, int slot, Map<String, Integer> indexOf) {
+    List<String> order = new ArrayList<>(t.active());
+    order.addAll(t.standby());
+    int[] slots = new int[order.size()];
+    for (int m = 0; m < slots.length; m++) {
+      Integer index = indexOf.get(order.get(m));
+      slots[m] = index == null ? -1 : index;
+    }
+    Team.Policy policy =
+        switch (t.policy()) {
+          case "src-port" -> Team.Policy.SRC_PORT;
+          case "src-mac" -> Team.Policy.SRC_MAC;
+          default -> Team.Policy.FAILOVER;
+        };
+    boolean arp = t.detection().equals("arp");
+    return new Team(
+        t.name(),
+        slot,
+        policy,
+        order.toArray(String[]::new),
+        slots,
+        t.active().size(),
+        t.failback(),
+        arp ? probe(t) : null,
+        t.notifySwitches());
+  }
+
+  private static Team.Probe probe(SwitchConfig.Team t) {
+    SwitchConfig.Probe p = t.probe();
+    return new Team.Probe(
+        TeamSpecs.probeMac(t),
+        ConfigValidator.ipv4(p.target(), "probe.target"),
+        p.source() == null ? 0 : ConfigValidator.ipv4(p.source(), "probe.source"),
+        p.vlan() == null ? -1 : p.vlan(),
+        p.intervalMs(),
+        p.misses());
   }
 
   /**

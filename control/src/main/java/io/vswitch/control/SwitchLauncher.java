@@ -6,6 +6,7 @@ import io.vswitch.control.config.IpfixSpecs;
 import io.vswitch.control.config.OverlaySpecs;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.config.TeamSpecs;
 import io.vswitch.control.config.VethSegmentation;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
@@ -80,7 +81,8 @@ public final class SwitchLauncher {
               OverlaySpecs.tunnelMtu(config),
               OverlaySpecs.PORT_KIND));
     }
-    int capacity = config.crossConnectMode() ? 0 : L2_PORT_CAPACITY;
+    // The last slots of the tables are the teams' (TeamSpecs.slot): no port or tunnel gets them.
+    int capacity = config.crossConnectMode() ? 0 : TeamSpecs.PORT_SLOTS;
     return new RuntimeSpec(
         ports, config.workers().cores(), config.workers().idle(), counterFile, 0, capacity);
   }
@@ -160,7 +162,8 @@ public final class SwitchLauncher {
     try {
       Map<String, Integer> index = positions;
       for (SwitchConfig.StaticEntry e : config.fdb().entries()) {
-        fdb.addStatic(e.vlan(), MacAddress.parse(e.mac()), index.get(e.port()));
+        fdb.addStatic(
+            e.vlan(), MacAddress.parse(e.mac()), L2Compiler.slotOf(config, e.port(), index));
       }
       prefill(fdb, config.fdb().prefill());
       SwitchRuntime runtime =

@@ -503,6 +503,10 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     if (ipfix != null) {
       agent.every(Duration.ofMillis(IpfixExporter.PERIOD_MILLIS), "ipfix export", ipfix::run);
     }
+    if (running.l2() != null) {
+      TeamMonitor teams = new TeamMonitor(running.runtime(), running.l2(), out);
+      agent.every(Duration.ofMillis(TeamMonitor.TICK_MS), "team watch", teams::poll);
+    }
     return agent.start();
   }
 

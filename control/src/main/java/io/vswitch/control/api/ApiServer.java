@@ -68,6 +68,7 @@ import java.util.function.Function;
  * PUT    /v1/port-groups/{group}/qos     set a port group's QoS (JSON body)
  * DELETE /v1/port-groups/{group}/qos     remove it
  * GET    /v1/fdb                         the forwarding database
+ * GET    /v1/teams                       uplink teams: members, health, carriers, failovers
  * GET    /v1/history                     the journal: every accepted change, in words
  * GET    /metrics                        Prometheus text format (also on --metrics, see
  *                                        {@link MetricsServer})
@@ -225,6 +226,7 @@ public final class ApiServer implements AutoCloseable {
       case "GET /v1/ports" -> Response.json(ports());
       case "POST /v1/ports" -> addPort(body, source);
       case "GET /v1/fdb" -> Response.json(fdb());
+      case "GET /v1/teams" -> Response.json(teams());
       case "GET /v1/history" -> Response.json(history());
       case "GET /v1/acls" -> Response.json(AclApi.acls(plane.running(), null));
       case "GET /v1/security-groups" -> Response.json(AclApi.groups(plane.running()));
@@ -447,6 +449,7 @@ public final class ApiServer implements AutoCloseable {
     }
     Map<Integer, String> names = new LinkedHashMap<>();
     plane.runtime().ports().forEach(p -> names.put(p.index(), p.name()));
+    plane.l2().tables().teams().forEach(t -> names.put(t.index, t.name));
     plane
         .l2()
         .fdb()
@@ -461,6 +464,48 @@ public final class ApiServer implements AutoCloseable {
               entries.add(e);
             });
     return entries;
+  }
+
+  /** Each team: policy, failovers and failbacks, and per member its role, health and traffic. */
+  private List<Map<String, Object>> teams() {
+    List<Map<String, Object>> teams = new ArrayList<>();
+    if (plane.l2() == null) {
+      return teams;
+    }
+    io.vswitch.dataplane.stats.CounterFile counters = plane.runtime().counters();
+    for (io.vswitch.dataplane.l2.Team t : plane.l2().tables().teams()) {
+      Map<String, Object> team = new LinkedHashMap<>();
+      team.put("name", t.name);
+      team.put("policy", t.policy.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+      team.put("detection", t.probe == null ? "link" : "arp");
+      team.put("failovers", t.failovers());
+      team.put("failbacks", t.failbacks());
+      List<Integer> carrying = new ArrayList<>();
+      for (int c : t.carriers()) {
+        carrying.add(c);
+      }
+      List<Map<String, Object>> members = new ArrayList<>();
+      for (int m = 0; m < t.size(); m++) {
+        Map<String, Object> member = new LinkedHashMap<>();
+        member.put("name", t.memberName(m));
+        member.put("role", t.isActive(m) ? "active" : "standby");
+        member.put("state", t.slot(m) < 0 ? "absent" : t.isUp(m) ? "up" : "down");
+        member.put("carrying", carrying.contains(m));
+        int slot = t.slot(m);
+        boolean counted = slot >= 0 && slot < counters.capacity();
+        member.put(
+            "tx_packets",
+            counted ? counters.sum(slot, io.vswitch.dataplane.stats.PortCounter.TX_PACKETS) : 0);
+        member.put(
+            "rx_packets",
+            counted ? counters.sum(slot, io.vswitch.dataplane.stats.PortCounter.RX_PACKETS) : 0);
+        member.put("probe_replies", t.replies(m));
+        members.add(member);
+      }
+      team.put("members", members);
+      teams.add(team);
+    }
+    return teams;
   }
 
   /** GET lists, DELETE flushes, the connections the path's filter selects. */

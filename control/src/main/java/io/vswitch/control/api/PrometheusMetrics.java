@@ -45,6 +45,7 @@ public final class PrometheusMetrics {
     metrics.sources.add(new PortMetrics(runtime));
     if (l2 != null) {
       metrics.sources.add(new FdbMetrics(runtime, l2, fdbCapacity, fdbAgedOut));
+      metrics.sources.add(new io.vswitch.control.api.metrics.TeamMetrics(l2));
     }
     metrics.sources.add(new WorkerMetrics(runtime));
     if (l2 != null) {

@@ -58,6 +58,7 @@ public final class VswitchCtl {
                                             egress-shaper, mark), or none
         dump-fdb                            the forwarding database
         overlay                             VXLAN: the VTEP, segments, remote VTEPs, learned MACs
+        team-status                         uplink teams: members, health, active, failovers
         conntrack list|flush [--zone VLAN] [--port PORT]
                                             tracked connections (at most 10,000 listed), or
                                             remove them: all, a zone's, a port's
@@ -257,6 +258,7 @@ public final class VswitchCtl {
             : change(args, "PUT", path, qos);
       }
       case "dump-fdb" -> read(args, "/v1/fdb", this::fdbTable);
+      case "team-status" -> read(args, "/v1/teams", this::teamTable);
       case "conntrack" -> conntrack(args);
       case "counters" -> read(args, "/v1/ports", this::countersTable);
       case "history" -> read(args, "/v1/history", this::historyTable);
@@ -630,6 +632,34 @@ public final class VswitchCtl {
           str(entry.get("mac")),
           printable(str(entry.get("port"))),
           str(entry.get("age")));
+    }
+  }
+
+  private void teamTable(Object node) {
+    for (Object t : list(node)) {
+      Map<?, ?> team = map(t);
+      out.printf(
+          "team %s  policy %s  detection %s  failovers %s  failbacks %s%n",
+          printable(str(team.get("name"))),
+          str(team.get("policy")),
+          str(team.get("detection")),
+          str(team.get("failovers")),
+          str(team.get("failbacks")));
+      out.printf(
+          "  %-16s %-8s %-6s %-8s %14s %14s %10s%n",
+          "member", "role", "state", "carrying", "tx_packets", "rx_packets", "replies");
+      for (Object m : list(team.get("members"))) {
+        Map<?, ?> member = map(m);
+        out.printf(
+            "  %-16s %-8s %-6s %-8s %14s %14s %10s%n",
+            printable(str(member.get("name"))),
+            str(member.get("role")),
+            str(member.get("state")),
+            Boolean.TRUE.equals(member.get("carrying")) ? "yes" : "no",
+            str(member.get("tx_packets")),
+            str(member.get("rx_packets")),
+            str(member.get("probe_replies")));
+      }
     }
   }
 

@@ -80,6 +80,7 @@ public final class ConfigValidator {
           config.securityGroups().isEmpty(),
           "security-groups need a switch (port-groups), not cross-connect");
       require(config.overlay() == null, "overlay needs a switch (port-groups), not cross-connect");
+      require(config.teams().isEmpty(), "teams need a switch (port-groups), not cross-connect");
       validateCrossConnect(config.crossConnect(), ports);
     } else {
       Map<String, SwitchConfig.PortGroup> groups = validatePortGroups(config.portGroups());
@@ -96,12 +97,14 @@ public final class ConfigValidator {
         validateQos(port.qos(), "port '" + port.name() + "'");
       }
       OverlaySpecs.validate(config, ports, groups);
-      validateFdb(config, ports, groups);
+      // Where a port is named (static entries, mirrors) a team is named instead of its members.
+      Map<String, SwitchConfig.Port> logical = TeamSpecs.validate(config, ports, groups);
+      validateFdb(config, logical, groups);
       ConntrackSpecs.validate(config.conntrack());
       if (!config.conntrack().enabled()) {
         validateNoCtState(config);
       }
-      validateMirrors(config, ports, groups);
+      validateMirrors(config, logical, groups);
     }
     IpfixSpecs.validate(config);
     return config;

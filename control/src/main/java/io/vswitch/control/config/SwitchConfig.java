@@ -71,6 +71,10 @@ import java.util.List;
  *   segments:
  *     - {name: blue, vni: 5001, port-groups: [web], remote-vteps: [192.0.2.2, 198.51.100.9]}
  *   neighbors: [{address: 192.0.2.2, mac: "52:54:00:12:34:56"}]   # static ARP, optional
+ * teams:                     # uplink teaming (VDS): members act as one port of the switch
+ *   - {name: uplink, members: [nic0, nic1], port-group: trunk, policy: failover,
+ *      active: [nic0], standby: [nic1], failback: true, detection: arp,
+ *      probe: {target: 10.0.0.254, interval-ms: 100, misses: 3}}
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -88,7 +92,8 @@ public record SwitchConfig(
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SecurityGroup> securityGroups,
     Etcd etcd,
     Ipfix ipfix,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Overlay overlay) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Overlay overlay,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Team> teams) {
 
   /**
    * Host-local: this host is one of distributed switch {@code switch}'s, whose shared sections
@@ -145,10 +150,12 @@ public record SwitchConfig(
         securityGroups,
         null,
         null,
-        null);
+        null,
+        List.of());
   }
 
   public SwitchConfig {
+    teams = teams == null ? List.of() : List.copyOf(teams);
     mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
     securityGroups = securityGroups == null ? List.of() : List.copyOf(securityGroups);
     eal = eal == null ? Eal.DEFAULT : eal;
@@ -335,6 +342,60 @@ public record SwitchConfig(
       String via, String srcIp, String dstIp, String srcMac, String dstMac, Integer sessionId) {
     public Erspan {
       sessionId = sessionId == null ? Integer.valueOf(1) : sessionId;
+    }
+  }
+
+  /**
+   * An uplink team, as a vSphere distributed switch's NIC teaming: {@code members} (ports of this
+   * config, which take their port group from the team) act as one port named {@code name}, which is
+   * what port-group membership, static FDB entries and mirrors name. {@code policy}: {@code
+   * failover} (explicit failover order: the first healthy of {@code active}, then of {@code
+   * standby}), {@code src-port} (by originating port) or {@code src-mac} (by source MAC hash), both
+   * over the healthy active members. {@code failback}: whether traffic returns to a preferred
+   * member that recovers (default true). {@code detection}: {@code link} (the device's link state)
+   * or {@code arp} (link and an ARP probe of {@code probe.target} out of each member).
+   */
+  public record Team(
+      String name,
+      List<String> members,
+      String portGroup,
+      String policy,
+      List<String> active,
+      List<String> standby,
+      Boolean failback,
+      String detection,
+      Probe probe,
+      Boolean notifySwitches) {
+    public Team {
+      members = members == null ? List.of() : List.copyOf(members);
+      policy = policy == null ? "failover" : policy;
+      failback = failback == null || failback;
+      detection = detection == null ? (probe == null ? "link" : "arp") : detection;
+      notifySwitches = notifySwitches == null || notifySwitches;
+      if (active == null) {
+        active = policy.equals("failover") ? members.stream().limit(1).toList() : members;
+      }
+      active = List.copyOf(active);
+      if (standby == null) {
+        List<String> chosen = active;
+        standby = members.stream().filter(m -> !chosen.contains(m)).toList();
+      }
+      standby = List.copyOf(standby);
+    }
+  }
+
+  /**
+   * The ARP probe of a team ({@code detection: arp}): a request for {@code target} out of each
+   * member every {@code interval-ms} (default 100) from {@code mac} (default a locally administered
+   * one made from the team's name) and {@code source} (default 0.0.0.0, an RFC 5227 probe), tagged
+   * with {@code vlan} when given; a member is down after {@code misses} (default 3) intervals
+   * without a reply received on it.
+   */
+  public record Probe(
+      String target, String source, Integer intervalMs, Integer misses, String mac, Integer vlan) {
+    public Probe {
+      intervalMs = intervalMs == null ? Integer.valueOf(100) : intervalMs;
+      misses = misses == null ? Integer.valueOf(3) : misses;
     }
   }
 

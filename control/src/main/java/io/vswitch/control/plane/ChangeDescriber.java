@@ -89,6 +89,7 @@ public final class ChangeDescriber {
           case "acls" -> "acl";
           case "mirrors" -> "mirror";
           case "security-groups" -> "security-group";
+          case "teams" -> "team";
           default -> path;
         };
     for (var e : before.entrySet()) {

@@ -57,7 +57,26 @@ public final class ConfigEdits {
         without.securityGroups(),
         without.etcd(),
         without.ipfix(),
-        without.overlay());
+        without.overlay(),
+        without.teams().stream().map(t -> withoutMember(t, name)).toList());
+  }
+
+  /** A team without port {@code name} (a team left empty is refused by validation). */
+  private static SwitchConfig.Team withoutMember(SwitchConfig.Team t, String name) {
+    if (!t.members().contains(name)) {
+      return t;
+    }
+    return new SwitchConfig.Team(
+        t.name(),
+        t.members().stream().filter(m -> !m.equals(name)).toList(),
+        t.portGroup(),
+        t.policy(),
+        t.active().stream().filter(m -> !m.equals(name)).toList(),
+        t.standby().stream().filter(m -> !m.equals(name)).toList(),
+        t.failback(),
+        t.detection(),
+        t.probe(),
+        t.notifySwitches());
   }
 
   private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {

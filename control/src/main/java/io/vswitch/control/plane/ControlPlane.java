@@ -362,7 +362,10 @@ public final class ControlPlane {
     }
     for (SwitchConfig.StaticEntry e : wanted) {
       if (!old.contains(e)) {
-        l2.fdb().addStatic(e.vlan(), MacAddress.parse(e.mac()), runtime.port(e.port()).index());
+        Map<String, Integer> index = new HashMap<>();
+        runtime.ports().forEach(p -> index.put(p.name(), p.index()));
+        l2.fdb()
+            .addStatic(e.vlan(), MacAddress.parse(e.mac()), L2Compiler.slotOf(to, e.port(), index));
       }
     }
   }

@@ -50,6 +50,9 @@ class MetricsServerTest {
         ports:
           - {name: "a", devargs: "net_null_msta,no-rx=1", port-group: v10}
           - {name: "b.2", devargs: "net_null_mstb,no-rx=1", port-group: v10}
+          - {name: "c", devargs: "net_null_mstc,no-rx=1"}
+          - {name: "d", devargs: "net_null_mstd,no-rx=1"}
+        teams: [{name: up, members: [c, d], port-group: v10}]
         """;
     SwitchConfig config = ConfigValidator.validate(ConfigLoader.parse(yaml, "test"));
     running = SwitchLauncher.open(config, dir.resolve("counters"));

@@ -120,6 +120,10 @@ public final class BurstContext {
   private int dropMask;
 
   int ingressPort;
+
+  /** The port the burst was received on: {@link #ingressPort}, or the team member under it. */
+  int rxPort;
+
   CounterSlot ingressCounters;
 
   /** The burst's port's policy, and the tables it comes from. */
@@ -178,6 +182,7 @@ public final class BurstContext {
   /** Starts a burst of {@code count} packets received on {@code port} (tests of one stage). */
   public void begin(int port, int count, CounterSlot counters) {
     this.ingressPort = port;
+    this.rxPort = port;
     this.count = count;
     this.ingressCounters = counters;
     java.util.Arrays.fill(drop, 0, count, (byte) 0);
@@ -203,6 +208,11 @@ public final class BurstContext {
 
   public int ingressPort() {
     return ingressPort;
+  }
+
+  /** Says the burst came in on {@code port}, a member of the team it is switched as. */
+  public void receivedOn(int port) {
+    this.rxPort = port;
   }
 
   /** Sets what the agent's {@link #begin} would: for tests and benches that run single stages. */

@@ -15,7 +15,7 @@ public final class EgressFilterStage extends Stage {
   @Override
   public void run(BurstContext ctx) {
     L2Tables tables = ctx.tables;
-    long present = ctx.tx.present();
+    long present = ctx.tx.present() | tables.teamMask(); // TeamTxStage checks the member
     long filtered = tables.macFilterMask();
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);

@@ -36,6 +36,11 @@ public enum Feature {
   SECURITY(r -> new IngressSecurityStage(), (p, t) -> !p.ingressSecurityOff()),
   /** Exactly one VLAN per frame, from the port's access or trunk mode, or a drop. */
   VLAN_CLASSIFY(r -> new VlanClassifyStage(), Feature::always),
+  /**
+   * Uplink team, ingress (a team's list only): ARP replies to the team's probe consumed, group
+   * frames taken from one member only and never when they are our own reflected back.
+   */
+  TEAM_RX(r -> new TeamRxStage(r.fdb()), (p, t) -> t.isTeam(p.index)),
   /** Port mirroring, ingress: copies of the frames as received, before any ACL or rewrite. */
   MIRROR_IN(r -> new MirrorInStage(r.pool()), (p, t) -> t.mirrorsIn(p.index).length != 0),
   /** The classifier key of every frame, once, when any port has an ACL. */
@@ -72,6 +77,8 @@ public enum Feature {
   REPLICATE(r -> new ReplicateStage(r.pool()), Feature::always),
   /** VLAN push, pop or rewrite and PCP, in place, for the original and the copy. */
   EGRESS_REWRITE(r -> new EgressRewriteStage(), Feature::always),
+  /** Uplink teams, egress: a team's bit becomes the one member its selection table picks. */
+  TEAM_TX(r -> new TeamTxStage(), (p, t) -> t.teamMask() != 0),
   /** Live capture of frames leaving the armed port, as rewritten (while one is armed). */
   CAPTURE_OUT(r -> new CaptureOutStage(r.worker()), (p, t) -> t.taps().captureOutMask() != 0),
   /** Onto each egress port's transmit buffer: MTU, shaper, tx burst; egress mirrors' copies. */

@@ -163,6 +163,9 @@ public final class L2Agent implements ReplannableAgent {
     }
     TxSet tx = current.tx;
     int work = tx.release(tsc);
+    if (worker == 0) {
+      work += l2.injector().drain(tx);
+    }
     for (int q = 0; q < current.queues.length; q++) {
       work += switchBurst(current, q, tables, clock);
     }
@@ -210,12 +213,13 @@ public final class L2Agent implements ReplannableAgent {
       return 0;
     }
     CounterSlot counters = current.rxCounters[q];
-    PortPolicy port = tables.port(in.port().index());
+    PortPolicy port = tables.ingress(in.port().index()); // a team member's: the team's
     if (port == null) { // the port is being added or removed: tables and plan disagree briefly
       notReady(counters, received);
       return received;
     }
     ctx.begin(tables, port, in.queue(), received, counters, current.tx, clock);
+    ctx.receivedOn(in.port().index());
     for (Stage stage : pipelines[port.index]) {
       stage.run(ctx);
     }
@@ -288,6 +292,9 @@ public final class L2Agent implements ReplannableAgent {
 
   @Override
   public void onClose() {
+    if (worker == 0) {
+      l2.injector().discard();
+    }
     plan.tx.discard();
     ctx.batch().freeAll();
     arena.close();

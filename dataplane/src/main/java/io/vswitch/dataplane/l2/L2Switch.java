@@ -15,6 +15,7 @@ public final class L2Switch implements AutoCloseable {
   private final io.vswitch.dataplane.flow.FlowExport flows;
   private final AtomicReference<L2Tables> tables;
   private Taps taps = Taps.NONE;
+  private final TxInjector injector = new TxInjector();
 
   public L2Switch(Fdb fdb, L2Tables initial) {
     this(fdb, null, initial);
@@ -57,6 +58,11 @@ public final class L2Switch implements AutoCloseable {
     return flows;
   }
 
+  /** Frames the control thread sends (team probes, notifications); worker 0 transmits them. */
+  public TxInjector injector() {
+    return injector;
+  }
+
   /** The tables workers use now. */
   public L2Tables tables() {
     return tables.get();
@@ -67,6 +73,16 @@ public final class L2Switch implements AutoCloseable {
    * stays armed across a config change: the new tables carry it too.
    */
   public synchronized void publish(L2Tables next) {
+    L2Tables current = tables.get();
+    if (current != null) {
+      for (Team team : next.teams()) { // a config change keeps a team's health and failovers
+        for (Team old : current.teams()) {
+          if (old.name.equals(team.name)) {
+            team.inherit(old);
+          }
+        }
+      }
+    }
     tables.set(next.taps() == taps ? next : next.withTaps(taps));
   }
 

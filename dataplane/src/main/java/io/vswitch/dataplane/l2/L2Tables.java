@@ -40,6 +40,13 @@ public final class L2Tables {
 
   private final VxlanOverlay overlay;
 
+  /** Uplink teams, their logical slots and their members' slots (see {@link Team}). */
+  private final List<Team> teamList;
+
+  private final Team[] teamBySlot = new Team[MAX_PORTS];
+  private final long teamMask;
+  private final long teamMembers;
+
   /** Policies of ports 0..n-1, every slot filled. */
   public L2Tables(List<PortPolicy> policies) {
     this(policies.toArray(PortPolicy[]::new));
@@ -67,14 +74,55 @@ public final class L2Tables {
    * and the VLAN has no members for ordinary frames; only mirrored copies reach them.
    */
   public L2Tables(PortPolicy[] policiesByIndex, List<MirrorSession> mirrors, Taps taps) {
-    this(policiesByIndex, mirrors, taps, VxlanOverlay.NONE);
+    this(policiesByIndex, mirrors, taps, VxlanOverlay.NONE, List.of());
   }
 
   /** With an overlay: its tunnel ports are slots of {@code policiesByIndex} like any other. */
   public L2Tables(
       PortPolicy[] policiesByIndex, List<MirrorSession> mirrors, Taps taps, VxlanOverlay overlay) {
+    this(policiesByIndex, mirrors, taps, overlay, List.of());
+  }
+
+  /** With uplink teams and no overlay. */
+  public L2Tables(
+      PortPolicy[] policiesByIndex, List<MirrorSession> mirrors, Taps taps, List<Team> teams) {
+    this(policiesByIndex, mirrors, taps, VxlanOverlay.NONE, teams);
+  }
+
+  /**
+   * With an overlay and uplink teams: each team's slot holds its policy (it is the port the VLANs,
+   * the FDB and floods see); its members' slots hold their own policies (MTU) but are in no VLAN,
+   * and what they receive runs the team's feature list ({@link #ingress}).
+   */
+  public L2Tables(
+      PortPolicy[] policiesByIndex,
+      List<MirrorSession> mirrors,
+      Taps taps,
+      VxlanOverlay overlay,
+      List<Team> teams) {
     this.overlay = overlay;
     this.taps = taps;
+    this.teamList = List.copyOf(teams);
+    long logical = 0;
+    long memberPorts = 0;
+    for (Team t : teams) {
+      if (t.index >= policiesByIndex.length || policiesByIndex[t.index] == null) {
+        throw new IllegalArgumentException(t + " has no policy in slot " + t.index);
+      }
+      if ((memberPorts & t.memberMask()) != 0 || (t.memberMask() & (1L << t.index)) != 0) {
+        throw new IllegalArgumentException(t + ": a member is in another team or is the team");
+      }
+      teamBySlot[t.index] = t;
+      for (int m = 0; m < t.size(); m++) {
+        if (t.slot(m) >= 0) {
+          teamBySlot[t.slot(m)] = t;
+        }
+      }
+      logical |= 1L << t.index;
+      memberPorts |= t.memberMask();
+    }
+    this.teamMask = logical;
+    this.teamMembers = memberPorts;
     this.mirrorSessions = List.copyOf(mirrors);
     if (policiesByIndex.length > MAX_PORTS) {
       throw new IllegalArgumentException("at most " + MAX_PORTS + " port slots");
@@ -114,8 +162,8 @@ public final class L2Tables {
         promiscuous[vlan] = NONE;
         continue;
       }
-      members[vlan] = without(portsWhere(vlan, false), localDestinations);
-      promiscuous[vlan] = without(portsWhere(vlan, true), localDestinations);
+      members[vlan] = without(portsWhere(vlan, false), localDestinations | memberPorts);
+      promiscuous[vlan] = without(portsWhere(vlan, true), localDestinations | memberPorts);
       memberMask[vlan] = mask(members[vlan]);
       promiscuousMask[vlan] = mask(promiscuous[vlan]);
       for (int p : members[vlan]) {
@@ -156,6 +204,17 @@ public final class L2Tables {
       mirrorsIn[p] = in.isEmpty() ? NO_MIRRORS : in.toArray(MirrorSession[]::new);
       mirrorsOut[p] = out.isEmpty() ? NO_MIRRORS : out.toArray(MirrorSession[]::new);
       egressMirrored |= out.isEmpty() || ports[p] == null ? 0 : 1L << p;
+    }
+    // A team's frames leave through a member (TeamTxStage runs before TRANSMIT): its egress
+    // sessions are its members'.
+    for (Team t : teams) {
+      for (int m = 0; m < t.size(); m++) {
+        int s = t.slot(m);
+        if (s >= 0 && s < ports.length && mirrorsOut[t.index].length != 0) {
+          mirrorsOut[s] = mirrorsOut[t.index];
+          egressMirrored |= 1L << s;
+        }
+      }
     }
     this.mirroredEgress = egressMirrored;
     this.features = new Feature[ports.length][];
@@ -199,12 +258,48 @@ public final class L2Tables {
 
   /** The same tables with other taps: for arming or ending a trace or capture. */
   public L2Tables withTaps(Taps next) {
-    return new L2Tables(ports, mirrorSessions, next, overlay);
+    return new L2Tables(ports, mirrorSessions, next, overlay, teamList);
   }
 
   /** The VXLAN overlay, or {@link VxlanOverlay#NONE}. */
   public VxlanOverlay overlay() {
     return overlay;
+  }
+
+  /** The uplink teams. */
+  public List<Team> teams() {
+    return teamList;
+  }
+
+  /** Slots of the teams (logical ports), as a mask. */
+  public long teamMask() {
+    return teamMask;
+  }
+
+  /** Slots of every team's members, as a mask. */
+  public long teamMembers() {
+    return teamMembers;
+  }
+
+  /** The team whose slot or member slot {@code slot} is, or null. */
+  public Team team(int slot) {
+    return slot >= 0 && slot < MAX_PORTS ? teamBySlot[slot] : null;
+  }
+
+  /** Whether {@code slot} is a team's logical slot. */
+  public boolean isTeam(int slot) {
+    return slot >= 0 && slot < MAX_PORTS && (teamMask & (1L << slot)) != 0;
+  }
+
+  /**
+   * The policy a burst received on port {@code slot} is switched by: its team's for a member (the
+   * frame comes in on the team), else its own; null if there is none.
+   */
+  public PortPolicy ingress(int slot) {
+    if ((teamMembers & (1L << slot)) != 0) {
+      return ports[teamBySlot[slot].index];
+    }
+    return slot < ports.length ? ports[slot] : null;
   }
 
   /** The trace and capture these tables carry ({@link Taps#NONE} when nothing is watched). */

@@ -29,7 +29,7 @@ public final class PoliceStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
-    Policer[] byQueue = policers[ctx.ingressPort];
+    Policer[] byQueue = policers[ctx.rxPort]; // a team member's own queues
     Policer policer = byQueue == null ? null : byQueue[ctx.rxQueue];
     if (policer == null) {
       return; // the tables have a policer the worker has not adopted yet
@@ -54,7 +54,7 @@ public final class PoliceStage extends Stage {
   public void adopt(L2Tables tables, RxQueue[] queues, long tsc) {
     for (RxQueue in : queues) {
       int p = in.port().index();
-      PortPolicy policy = p < tables.portCount() ? tables.port(p) : null;
+      PortPolicy policy = p < tables.portCount() ? tables.ingress(p) : null;
       PolicerSpec spec = policy == null ? null : policy.policer();
       if (spec == null) {
         if (policers[p] != null) {

@@ -117,7 +117,21 @@ public enum DropReason {
    */
   VXLAN_SPLIT_HORIZON("vxlan_split_horizon"),
   /** Not a fault: an ARP reply to the VTEP, taken by its neighbour cache instead of switched. */
-  VTEP_ARP_REPLY("vtep_arp_reply");
+  VTEP_ARP_REPLY("vtep_arp_reply"),
+  /** An ARP reply to an uplink team's probe: consumed by the probe, never switched. */
+  TEAM_PROBE("team_probe"),
+  /**
+   * Broadcast or multicast received on a team member other than the one that receives the team's
+   * group frames (ESXi takes them from one uplink, or the upstream's flood arrives twice).
+   */
+  TEAM_GROUP_FILTERED("team_group_filtered"),
+  /**
+   * Broadcast or multicast received on a team whose source MAC is learned on a local port: our own
+   * frame, reflected by the upstream from one member to another (ESXi's reverse filter).
+   */
+  TEAM_REFLECTED("team_reflected"),
+  /** To a team with no healthy member (every uplink down). */
+  TEAM_NO_UPLINK("team_no_uplink");
 
   private final String label;
 

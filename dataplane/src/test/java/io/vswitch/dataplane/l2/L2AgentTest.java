@@ -109,6 +109,63 @@ class L2AgentTest {
     }
   }
 
+  /**
+   * Two teams: the generator is team "in"'s only member (so every burst runs TEAM_RX: the group
+   * filter and the reflection lookup), trunk and access are team "out"'s members by source MAC
+   * (every frame to KNOWN and every flood goes through TEAM_TX's selection), and worker 0 looks at
+   * the (empty) injector every pass.
+   */
+  @Test
+  void pipelineWithTeamsAllocatesNothingPerPacket() {
+    PortPolicy[] p = new PortPolicy[L2Tables.MAX_PORTS];
+    p[0] = PortPolicy.access(0, 10).build();
+    p[1] = PortPolicy.trunk(1, 10, 20).build();
+    p[2] = PortPolicy.access(2, 10).build();
+    p[63] = PortPolicy.access(63, 10).build();
+    p[62] = PortPolicy.trunk(62, 10, 20).build();
+    Team in =
+        new Team(
+            "in",
+            63,
+            Team.Policy.FAILOVER,
+            new String[] {"gen"},
+            new int[] {0},
+            1,
+            true,
+            null,
+            true);
+    Team out =
+        new Team(
+            "out",
+            62,
+            Team.Policy.SRC_MAC,
+            new String[] {"trunk", "access"},
+            new int[] {1, 2},
+            2,
+            true,
+            null,
+            true);
+    L2Tables tables = new L2Tables(p, List.of(), Taps.NONE, List.of(in, out));
+    try (L2Switch l2 = new L2Switch(new Fdb(1 << 16, 300), tables);
+        SwitchRuntime runtime = open("l2teamalloc", l2)) {
+      l2.fdb().addStatic(10, MacAddress.parse(KNOWN), 62);
+      runtime.start();
+      WorkerAllocation.assertAllocationFree(runtime, () -> received(runtime), 3_000_000);
+      var c = runtime.counters();
+      long trunk = c.sum(1, PortCounter.TX_PACKETS);
+      long access = c.sum(2, PortCounter.TX_PACKETS);
+      java.util.Set<Integer> members = new java.util.HashSet<>();
+      for (int i = 0; i < 4; i++) {
+        long mac = MacAddress.parse(String.format("02:00:00:00:01:%02x", i));
+        members.add(out.carrierOf(out.bucket(0, mac)));
+      }
+      assertEquals(members.contains(1), trunk > 0, "trunk sends iff a source MAC hashes to it");
+      assertEquals(members.contains(2), access > 0, "access sends iff a source MAC hashes to it");
+      assertTrue(trunk + access > 1_000_000, "every frame left the team by one member");
+      assertEquals(0, c.sum(0, DropReason.TEAM_NO_UPLINK));
+    }
+  }
+
   /** 1,000 rules whose last allows everything; the frames here are not IP, so it decides. */
   static Acl thousandRules() {
     List<AclRule> rules = new ArrayList<>();

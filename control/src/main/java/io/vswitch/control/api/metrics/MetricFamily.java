@@ -69,6 +69,28 @@ public enum MetricFamily {
       Type.GAUGE,
       "1 when the port's link is up, 0 when down (DPDK ports only).",
       "port"),
+  TEAM_MEMBER_UP(
+      "vswitch_team_member_up",
+      Type.GAUGE,
+      "1 when an uplink team's member is healthy (link, and probe replies with detection arp).",
+      "team",
+      "member"),
+  TEAM_MEMBER_CARRYING(
+      "vswitch_team_member_carrying",
+      Type.GAUGE,
+      "1 when an uplink team's member carries traffic now (its selection has it).",
+      "team",
+      "member"),
+  TEAM_FAILOVERS(
+      "vswitch_team_failovers_total",
+      Type.COUNTER,
+      "Times an uplink team moved traffic off a member that went down.",
+      "team"),
+  TEAM_FAILBACKS(
+      "vswitch_team_failbacks_total",
+      Type.COUNTER,
+      "Times an uplink team moved traffic back to a preferred member that recovered.",
+      "team"),
   FDB_ENTRIES(
       "vswitch_fdb_entries",
       Type.GAUGE,

@@ -1,0 +1,178 @@
+package io.vswitch.control.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vswitch.control.L2Compiler;
+import io.vswitch.control.plane.ConfigJson;
+import io.vswitch.dataplane.l2.Feature;
+import io.vswitch.dataplane.l2.L2Tables;
+import io.vswitch.dataplane.l2.Team;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The teams section: defaults, refusals (one line each, by name), and what it compiles to. */
+class TeamConfigTest {
+  private static final String SWITCH =
+      """
+      port-groups:
+        - {name: web, vlan: {mode: access, id: 10}}
+        - {name: up, vlan: {mode: trunk, allowed: [10, 20]}}
+      ports:
+        - {name: vm1, devargs: net_null0, port-group: web}
+        - {name: vm2, devargs: net_null1, port-group: web}
+        - {name: nic0, devargs: net_null2, mtu: 9000}
+        - {name: nic1, devargs: net_null3}
+        - {name: nic2, devargs: net_null4}
+      """;
+
+  private static SwitchConfig valid(String rest) {
+    return ConfigValidator.validate(ConfigLoader.parse(SWITCH + rest, "test.yaml"));
+  }
+
+  private static String refused(String rest) {
+    ConfigException e = assertThrows(ConfigException.class, () -> valid(rest));
+    assertEquals(-1, e.getMessage().indexOf('\n'), "one line: " + e.getMessage());
+    return e.getMessage();
+  }
+
+  @Test
+  void failoverDefaultsToTheFirstMemberActiveTheRestStandbyAndLinkDetection() {
+    SwitchConfig c = valid("teams: [{name: uplink, members: [nic0, nic1], port-group: up}]\n");
+    SwitchConfig.Team t = c.teams().get(0);
+    assertEquals("failover", t.policy());
+    assertEquals(List.of("nic0"), t.active());
+    assertEquals(List.of("nic1"), t.standby());
+    assertTrue(t.failback());
+    assertEquals("link", t.detection());
+    assertEquals(c, ConfigJson.read(ConfigJson.write(c), "journal"), "journal round trip");
+    SwitchConfig lb =
+        valid(
+            """
+            teams:
+              - {name: uplink, members: [nic0, nic1], port-group: up, policy: src-mac,
+                 probe: {target: 10.0.0.254}}
+            """);
+    assertEquals(List.of("nic0", "nic1"), lb.teams().get(0).active());
+    assertEquals("arp", lb.teams().get(0).detection(), "a probe means arp detection");
+    assertEquals(100, lb.teams().get(0).probe().intervalMs());
+    assertEquals(3, lb.teams().get(0).probe().misses());
+  }
+
+  @Test
+  void theTeamIsOnePortOfTheTablesAndItsMembersAreInNoVlan() {
+    SwitchConfig c =
+        valid(
+            """
+            teams: [{name: uplink, members: [nic0, nic1], port-group: up, active: [nic1]}]
+            fdb: {static: [{mac: "02:00:00:00:00:99", vlan: 20, port: uplink}]}
+            mirrors: [{name: m, sources: [uplink], destination: vm2}]
+            """);
+    L2Tables t =
+        L2Compiler.compile(
+            c, java.util.Map.of("vm1", 0, "vm2", 1, "nic0", 2, "nic1", 3, "nic2", 4), 60);
+    int slot = TeamSpecs.slot(0);
+    assertEquals(63, slot);
+    Team team = t.teams().get(0);
+    assertEquals(slot, team.index);
+    assertEquals("nic1", team.memberName(0), "active first");
+    assertEquals(3, team.slot(0));
+    assertEquals(2, team.slot(1));
+    assertEquals(3, team.carrierOf(0));
+    assertEquals(1L << slot, t.memberMask(20));
+    assertEquals((1L << slot) | 1L, t.memberMask(10), "vm1 and the team (vm2 is a destination)");
+    assertTrue(Arrays.asList(t.features(slot)).contains(Feature.TEAM_RX));
+    assertTrue(Arrays.asList(t.features(0)).contains(Feature.TEAM_TX));
+    assertEquals(t.port(slot), t.ingress(2));
+    assertEquals((1L << 2) | (1L << 3) | (1L << slot), t.mirroredEgress(), "out of a member");
+    assertEquals(slot, L2Compiler.slotOf(c, "uplink", java.util.Map.of()));
+  }
+
+  @Test
+  void removingAMemberTakesItOutOfItsTeamAndTheLastOneIsRefused() {
+    SwitchConfig c =
+        valid("teams: [{name: uplink, members: [nic0, nic1], port-group: up, active: [nic0]}]\n");
+    SwitchConfig one =
+        ConfigValidator.validate(io.vswitch.control.plane.ConfigEdits.withoutPort(c, "nic1"));
+    assertEquals(List.of("nic0"), one.teams().get(0).members());
+    assertEquals(List.of(), one.teams().get(0).standby());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigValidator.validate(
+                    io.vswitch.control.plane.ConfigEdits.withoutPort(one, "nic0")));
+    assertTrue(e.getMessage().contains("has no members"), e.getMessage());
+  }
+
+  @Test
+  void refusalsNameWhatIsWrong() {
+    assertTrue(refused("teams: [{name: t, members: []}]\n").contains("team 't': has no members"));
+    assertTrue(refused("teams: [{name: t, members: [nicx]}]\n").contains("unknown member 'nicx'"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0, nic0]}]\n")
+            .contains("member 'nic0' is listed twice"));
+    assertTrue(
+        refused("teams: [{name: a, members: [nic0, nic1]}, {name: b, members: [nic1, nic2]}]\n")
+            .contains("port 'nic1' is a member of teams 'a' and 'b'"));
+    assertTrue(
+        refused("teams: [{name: t, members: [vm1, nic0]}]\n")
+            .contains("port 'vm1' is a member of team 't', which gives it its port group"));
+    assertTrue(refused("teams: [{name: vm1, members: [nic0]}]\n").contains("a port has that name"));
+    assertTrue(
+        refused(
+                "teams: [{name: t, members: [nic0]}]\n"
+                    + "fdb: {static: [{mac: \"02:00:00:00:00:99\", vlan: 1, port: nic0}]}\n")
+            .contains("port 'nic0' is a member of team 't': name the team"));
+    assertTrue(
+        refused(
+                "teams: [{name: t, members: [nic0]}]\n"
+                    + "mirrors: [{name: m, sources: [nic0], destination: vm1}]\n")
+            .contains("port 'nic0' is a member of team 't': name the team"));
+    assertTrue(
+        refused(
+                "teams: [{name: t, members: [nic0]}]\n"
+                    + "mirrors: [{name: m, sources: [vm1], destination: t}]\n")
+            .contains("destination 't' is a team"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0], policy: lacp}]\n")
+            .contains("policy 'lacp' is unknown"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0, nic1], active: [nic2]}]\n")
+            .contains("active 'nic2' is not a member"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0, nic1], active: [nic0], standby: [nic0]}]\n")
+            .contains("'nic0' is both active and standby"));
+    assertTrue(
+        refused(
+                "teams: [{name: t, members: [nic0, nic1, nic2], active: [nic0], standby: [nic1]}]\n")
+            .contains("member 'nic2' is neither active nor standby"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0], detection: beacon}]\n")
+            .contains("detection beacon is not supported"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0], detection: arp}]\n")
+            .contains("detection arp needs probe.target"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0], probe: {target: 10.0.0.300}}]\n")
+            .contains("probe.target"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0], probe: {target: 10.0.0.1, interval-ms: 1}}]\n")
+            .contains("probe.interval-ms must be in 10..10000"));
+    assertTrue(
+        refused(
+                "teams: [{name: t, members: [nic0], port-group: up, probe: {target: 10.0.0.1, vlan: 30}}]\n")
+            .contains("probe.vlan 30 is not a VLAN of the team"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0], port-group: nope}]\n")
+            .contains("unknown port group 'nope'"));
+    assertTrue(
+        refused("teams: [{name: t, members: [nic0], detection: link, probe: {target: 10.0.0.1}}]\n")
+            .contains("a probe needs detection: arp"));
+    assertFalse(
+        refused("teams: [{name: 'a b', members: [nic0]}]\n").isEmpty(), "names are checked too");
+  }
+}
