@@ -106,6 +106,9 @@ class PrometheusScrapeTest {
           - {name: in, type: pcap-file, rx-file: %s, acl: {ingress: tracked}}
           - {name: out1, devargs: "net_null_prs1,no-rx=1"}
           - {name: out2, devargs: "net_null_prs2,no-rx=1"}
+          - {name: up1, devargs: "net_null_prs3,no-rx=1"}
+          - {name: up2, devargs: "net_null_prs4,no-rx=1"}
+        teams: [{name: up, members: [up1, up2]}]   # the dashboard's team panels need a team
         """
             .formatted(in);
     String metrics = "127.0.0.1:" + freePort();
