@@ -111,49 +111,6 @@ public record SwitchConfig(
     }
   }
 
-  /** The config before the distributed switch's section existed (null: not distributed). */
-  public SwitchConfig(
-      Eal eal,
-      Workers workers,
-      List<PortGroup> portGroups,
-      List<Port> ports,
-      Fdb fdb,
-      List<List<String>> crossConnect,
-      List<Acl> acls,
-      List<Mirror> mirrors,
-      Conntrack conntrack) {
-    this(eal, workers, portGroups, ports, fdb, crossConnect, acls, mirrors, conntrack, List.of());
-  }
-
-  /** The config of a switch outside a distributed switch (no etcd section). */
-  public SwitchConfig(
-      Eal eal,
-      Workers workers,
-      List<PortGroup> portGroups,
-      List<Port> ports,
-      Fdb fdb,
-      List<List<String>> crossConnect,
-      List<Acl> acls,
-      List<Mirror> mirrors,
-      Conntrack conntrack,
-      List<SecurityGroup> securityGroups) {
-    this(
-        eal,
-        workers,
-        portGroups,
-        ports,
-        fdb,
-        crossConnect,
-        acls,
-        mirrors,
-        conntrack,
-        securityGroups,
-        null,
-        null,
-        null,
-        List.of());
-  }
-
   public SwitchConfig {
     teams = teams == null ? List.of() : List.copyOf(teams);
     mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
