@@ -3,12 +3,24 @@ package io.vswitch.dataplane.acl;
 /**
  * One worker's exact-match cache in front of the ACL trees, as OVS puts its EMC in front of the
  * megaflow classifier: (ACL, whole key, TCP flags) → rule, in {@link #SETS} sets of two ways. A hit
- * costs a hash of the key, a compare of the stored hash, and one compare of the key; a miss walks
+ * costs a hash of the key, a compare of the stored tag, and one compare of the key; a miss walks
  * the tree and takes the set's older way. Two ways rather than one slot: with a thousand flows a
  * direct-mapped table of 4,096 slots had a fifth of them evicting each other, and each such miss is
  * a tree walk. Correct by construction: an ACL is immutable, so the verdict for an exact key never
  * changes, and an entry of another ACL (a republished one, or another port's) never matches because
- * the ACL's id is part of the entry.
+ * the ACL's id is part of the entry's tag.
+ *
+ * <p>Layout: one {@code long[]}, a set's words together, so a hit touches the set's first line
+ * (both ways' tags, flags and rules, which way is newer) and the lines of one key, where separate
+ * arrays per field cost six or seven cache lines a lookup and, with 4,096 flows, most of them
+ * missed the core's L2:
+ *
+ * <pre>
+ *   +0 tag way 0   +1 tag way 1     tag:  hash:32 | ACL id:32 (an ACL id is never 0: 0 is empty)
+ *   +2 rule way 0  +3 rule way 1    rule: TCP/ct flags:32 | rule index:32
+ *   +4 the newer way (0 or 1)
+ *   +5 .. +15 key way 0, +16 .. +26 key way 1   ({@link AclFields#COUNT} words each)
+ * </pre>
  *
  * <p>Primitive arrays only, one writer (its worker): no locks, no allocation.
  */
@@ -18,14 +30,13 @@ public final class AclFlowCache {
   private static final int SET_MASK = SETS - 1;
   private static final int MISS = -1;
 
-  private final long[] cached = new long[SIZE * AclFields.COUNT];
-  private final int[] hashes = new int[SIZE];
-  private final int[] flags = new int[SIZE];
-  private final int[] acls = new int[SIZE]; // Acl.id(); 0: empty
-  private final int[] rules = new int[SIZE];
+  private static final int TAG = 0;
+  private static final int RULE = 2;
+  private static final int NEWER = 4;
+  private static final int KEY = 5;
+  private static final int SET_WORDS = KEY + 2 * AclFields.COUNT;
 
-  /** Per set, the way used last: a miss replaces the other one. */
-  private final byte[] newest = new byte[SETS];
+  private final long[] sets = new long[SETS * SET_WORDS];
 
   private final int[] hashOf = new int[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
   private final byte[] walk = new byte[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
@@ -48,7 +59,7 @@ public final class AclFlowCache {
       hashOf[i] = h;
       int s = find(id, k, base, keys.tcpFlags[i], h);
       if (s != MISS) {
-        result[i] = rules[s];
+        result[i] = rule(s);
         walk[i] = 1;
       } else {
         walk[i] = 0;
@@ -72,43 +83,58 @@ public final class AclFlowCache {
     int h = hash(k, base, tcpFlags);
     int s = find(id, k, base, tcpFlags, h);
     if (s != MISS) {
-      return rules[s];
+      return rule(s);
     }
     int rule = acl.tree().classify(k, base, tcpFlags);
     store(id, k, base, tcpFlags, h, rule);
     return rule;
   }
 
-  /** The slot holding this (ACL, key, flags), or {@link #MISS}; a hit makes its way the newest. */
+  /**
+   * Where this (ACL, key, flags) sits: the index of its way's tag word in {@link #sets}, or {@link
+   * #MISS}. A hit makes its way the newer one.
+   */
   private int find(int id, long[] k, int base, int tcpFlags, int h) {
-    int set = h & SET_MASK;
+    int set = (h & SET_MASK) * SET_WORDS;
+    long tag = tag(h, id);
+    long[] t = sets;
     for (int way = 0; way < 2; way++) {
-      int s = set * 2 + way;
-      if (hashes[s] == h && acls[s] == id && flags[s] == tcpFlags && sameKey(k, base, s)) {
-        newest[set] = (byte) way;
-        return s;
+      if (t[set + TAG + way] == tag
+          && (int) (t[set + RULE + way] >>> 32) == tcpFlags
+          && sameKey(k, base, set + KEY + way * AclFields.COUNT)) {
+        if (t[set + NEWER] != way) {
+          t[set + NEWER] = way; // written only on a change: a hit normally stores nothing
+        }
+        return set + way;
       }
     }
     return MISS;
   }
 
-  /** Puts a verdict in the older way of its set. */
-  private void store(int id, long[] k, int base, int tcpFlags, int h, int rule) {
-    int set = h & SET_MASK;
-    int way = 1 - newest[set];
-    newest[set] = (byte) way;
-    int s = set * 2 + way;
-    System.arraycopy(k, base, cached, s * AclFields.COUNT, AclFields.COUNT);
-    hashes[s] = h;
-    flags[s] = tcpFlags;
-    rules[s] = rule;
-    acls[s] = id;
+  /** The rule of the way whose tag word is at {@code at}. */
+  private int rule(int at) {
+    return (int) sets[at + RULE];
   }
 
-  private boolean sameKey(long[] k, int base, int s) {
-    int at = s * AclFields.COUNT;
+  /** Puts a verdict in the older way of its set. */
+  private void store(int id, long[] k, int base, int tcpFlags, int h, int rule) {
+    int set = (h & SET_MASK) * SET_WORDS;
+    long[] t = sets;
+    int way = 1 - (int) t[set + NEWER];
+    t[set + NEWER] = way;
+    System.arraycopy(k, base, t, set + KEY + way * AclFields.COUNT, AclFields.COUNT);
+    t[set + RULE + way] = ((long) tcpFlags << 32) | (rule & 0xFFFF_FFFFL);
+    t[set + TAG + way] = tag(h, id);
+  }
+
+  private static long tag(int h, int id) {
+    return ((long) h << 32) | (id & 0xFFFF_FFFFL);
+  }
+
+  private boolean sameKey(long[] k, int base, int at) {
+    long[] t = sets;
     for (int d = 0; d < AclFields.COUNT; d++) {
-      if (cached[at + d] != k[base + d]) {
+      if (t[at + d] != k[base + d]) {
         return false;
       }
     }

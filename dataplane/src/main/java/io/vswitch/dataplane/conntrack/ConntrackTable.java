@@ -145,7 +145,9 @@ public final class ConntrackTable implements AutoCloseable {
       default:
         return CtResult.INVALID;
     }
-    key(p, zone, p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
+    if (p.keyedZone != zone + 1) {
+      key(p, zone, p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
+    }
     CtSnapshot s = p.snapshot;
     for (; ; ) {
       int e = find(p, s);
@@ -164,14 +166,15 @@ public final class ConntrackTable implements AutoCloseable {
    * the entry it points to, without using them. On a large table each lookup misses the caches two
    * or three times, and a packet's commit (a CAS) keeps the CPU from overlapping those misses with
    * the next packet's; a pass over the whole burst first lets the 32 lookups' misses overlap, and
-   * {@link #track} then finds its lines in cache. Returns what it read, for the caller to sum into
-   * a value it uses, so the loads stay.
+   * {@link #track} then finds its lines in cache (and the key computed here). Returns what it read,
+   * for the caller to sum into a value it uses, so the loads stay.
    */
   public long prefetch(int zone, CtPacket p) {
     if (p.kind != CtPacket.TUPLE) {
       return 0;
     }
     key(p, zone, p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
+    p.keyedZone = zone + 1;
     long v = slotAt(p.hash & mask);
     return v == EMPTY || v == TOMBSTONE ? v : v + entries.touch((int) v - 1);
   }
@@ -658,6 +661,7 @@ public final class ConntrackTable implements AutoCloseable {
     int portA = fromB ? dPort : sPort;
     int portB = fromB ? sPort : dPort;
     p.fromB = fromB;
+    p.keyedZone = 0;
     p.k0 =
         KEY_MARK
             | (p.ipv6 ? KEY_V6 : 0)

@@ -96,6 +96,13 @@ public final class CtPacket {
   long hash;
   boolean fromB;
 
+  /**
+   * 1 + the zone whose key of this packet's own tuple is in k0..k4 (set by the table's prefetch, so
+   * the lookup after it need not normalise and hash again); 0: none. Any other key, and each parse,
+   * clears it.
+   */
+  int keyedZone;
+
   /** The decoded entry a per-packet update works on. */
   final CtSnapshot snapshot = new CtSnapshot();
 
@@ -159,6 +166,7 @@ public final class CtPacket {
     boolean v6 = src.contains(":");
     tuple(src, dst, v6 ? ICMPV6 : ICMP, 0, 0);
     kind = ICMP_ERROR;
+    keyedZone = 0;
     icmpType = type;
     icmpCode = code;
     long[] a = address(qsrc);
@@ -183,6 +191,7 @@ public final class CtPacket {
     long[] a = address(src);
     long[] b = address(dst);
     kind = TUPLE;
+    keyedZone = 0;
     ipv6 = src.contains(":");
     srcHi = a[0];
     srcLo = a[1];

@@ -32,6 +32,7 @@ public final class CtParser {
    */
   public void parse(CtPacket p, long l3, int readable, int etherType) {
     p.kind = CtPacket.TUPLE;
+    p.keyedZone = 0;
     p.tcpFlags = 0;
     p.payload = 0;
     p.windowScale = -1;
