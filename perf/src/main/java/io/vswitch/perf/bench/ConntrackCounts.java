@@ -56,19 +56,35 @@ record ConntrackCounts(long connections, long established, long created) {
     return new ConntrackCounts(live, established, created);
   }
 
-  /** Scrapes {@code url} (the switch's --metrics listener). */
+  /**
+   * Scrapes {@code url} (the switch's --metrics listener); three tries, as a scrape walks the whole
+   * table on the switch's control agent, which shares the main core with the generator.
+   */
   static ConntrackCounts scrape(String url) {
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        return scrapeOnce(url);
+      } catch (IllegalStateException e) {
+        last = e;
+        TestpmdRunner.sleep(1000);
+      }
+    }
+    throw last;
+  }
+
+  private static ConntrackCounts scrapeOnce(String url) {
     try {
       HttpResponse<String> r =
           HTTP.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
               HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new IllegalStateException(url + ": HTTP " + r.statusCode());
       }
       return ofScrape(r.body());
     } catch (IOException e) {
-      throw new IllegalStateException(url + ": " + e.getMessage(), e);
+      throw new IllegalStateException(url + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);

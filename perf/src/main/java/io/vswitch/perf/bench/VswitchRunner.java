@@ -107,7 +107,8 @@ public final class VswitchRunner {
     }
     cmd.add("--duration");
     // a connection row waits (up to 60 s) for its table to fill before the window
-    cmd.add(Integer.toString(s.warmupSeconds() + s.seconds() + (gen == null ? 2 : 75)));
+    boolean fills = gen != null && gen.sinkDevargs() != null;
+    cmd.add(Integer.toString(s.warmupSeconds() + s.seconds() + (fills ? 62 : 2)));
     Path log = s.logDir().resolve("vswitch-" + name + ".log");
     try (ChildProcess sw = ChildProcess.start("vswitch-" + name, cmd, log)) {
       String running = sw.awaitLine(l -> l.startsWith("vswitch: running"), 90_000);
@@ -159,7 +160,7 @@ public final class VswitchRunner {
       }
       // The switch's shutdown hook halts the JVM, so JFR's dump-on-exit never runs: dump now.
       dumpRecording(s, sw.pid(), jfr);
-      int code = sw.waitFor(60_000);
+      int code = sw.waitFor(fills ? 150_000 : 60_000);
       if (code != 0) {
         String error = sw.firstLine(l -> l.startsWith("vswitch: error:"));
         return Measurement.failed(
