@@ -33,24 +33,37 @@ final class FlowGenerator implements AutoCloseable {
     this.replies = replies;
   }
 
-  /** Starts the generator of {@code entry}'s traffic ({@code conns}). */
+  /**
+   * Starts the generator of {@code entry}'s traffic ({@code conns}) with {@code queues} queue pairs
+   * per memif port: as many as the client opens, since a memif server refuses a client ring beyond
+   * its queues (OVS opens one tx queue per polling thread, PMD and non-PMD: 2 here) and a server
+   * queue no client ring backs is not usable. Each rx queue of a capture port replays its own part
+   * of the frames (connections c mod queues), so the frames are the same whatever the split.
+   */
   static FlowGenerator start(
-      String name, BenchSettings s, BenchEntry entry, BenchEntry.Connections conns) {
+      String name, BenchSettings s, BenchEntry entry, BenchEntry.Connections conns, int queues) {
     return start(
         name,
         s,
         new ConnectionTraffic(
-            s.frameSize(), conns.count(), entry.traffic().flows(), conns.replies()));
+            s.frameSize(), conns.count(), entry.traffic().flows(), conns.replies()),
+        queues);
   }
 
   /** Starts the generator for {@code traffic} and waits until it forwards. */
-  static FlowGenerator start(String name, BenchSettings s, ConnectionTraffic traffic) {
-    Path fwd = traffic.writeForward(s.workDir());
-    Path reply = traffic.replies() ? traffic.writeReplies(s.workDir()) : null;
+  static FlowGenerator start(String name, BenchSettings s, ConnectionTraffic traffic, int queues) {
+    StringBuilder fwd = new StringBuilder();
+    StringBuilder reply = traffic.replies() ? new StringBuilder() : null;
+    for (int q = 0; q < queues; q++) {
+      fwd.append(",rx_pcap=").append(traffic.writeForward(s.workDir(), q, queues));
+      if (reply != null) {
+        reply.append(",rx_pcap=").append(traffic.writeReplies(s.workDir(), q, queues));
+      }
+    }
     String socketBase = "/tmp/" + FILE_PREFIX + "-" + (++instances);
     int pcaps = traffic.replies() ? 2 : 1;
     // infinite_rx holds every frame of the files, memif rx rings and caches the rest
-    long mbufs = (long) traffic.connections() * pcaps + 65536;
+    long mbufs = (long) traffic.connections() * pcaps + 65536L * queues;
     int dataRoom = 128 + ((traffic.frameSize() + 63) / 64) * 64;
     long memoryMb = mbufs * (dataRoom + 256) / (1 << 20) + 64L * pcaps + 256;
     List<String> cmd = new ArrayList<>();
@@ -67,16 +80,18 @@ final class FlowGenerator implements AutoCloseable {
     cmd.add("--no-telemetry");
     cmd.add("--file-prefix=" + FILE_PREFIX);
     cmd.add("--log-level=warning");
-    cmd.add("--vdev=net_pcap0,rx_pcap=" + fwd + ",infinite_rx=1");
+    cmd.add("--vdev=net_pcap0" + fwd + ",infinite_rx=1");
     cmd.add("--vdev=net_memif0,role=server,id=0,socket=" + socketBase + "-gen.sock");
     if (reply != null) {
-      cmd.add("--vdev=net_pcap1,rx_pcap=" + reply + ",infinite_rx=1");
+      cmd.add("--vdev=net_pcap1" + reply + ",infinite_rx=1");
       cmd.add("--vdev=net_memif1,role=server,id=0,socket=" + socketBase + "-sink.sock");
     }
     cmd.add("--");
     cmd.add("--forward-mode=io");
     cmd.add("--nb-cores=1");
     cmd.add("--burst=32");
+    cmd.add("--rxq=" + queues);
+    cmd.add("--txq=" + queues);
     cmd.add("--total-num-mbufs=" + mbufs);
     cmd.add("--mbuf-size=" + dataRoom);
     cmd.add("--stats-period=5");

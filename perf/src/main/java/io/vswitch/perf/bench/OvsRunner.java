@@ -77,7 +77,8 @@ public final class OvsRunner {
     if (conns == null || unavailable() != null) {
       return measure(entry, s, pcap, tscHz, null);
     }
-    try (FlowGenerator gen = FlowGenerator.start(entry.name(), s, entry, conns)) {
+    try (FlowGenerator gen =
+        FlowGenerator.start(entry.name(), s, entry, conns, CONNECTION_QUEUES)) {
       return measure(entry, s, pcap, tscHz, gen);
     } catch (IllegalStateException e) {
       return Measurement.failed(entry.name(), e.getMessage());
@@ -174,6 +175,9 @@ public final class OvsRunner {
       // port (whose traffic starts the moment it is added) exists.
       boolean replies = gen != null && gen.sinkDevargs() != null;
       addPort(ovs, "sink", "trunks=10,20", replies ? gen.sinkDevargs() : BenchSettings.sink(0));
+      if (replies) {
+        check(ovs.vsctl("set", "Interface", "sink", "options:n_rxq=" + CONNECTION_QUEUES), "n_rxq");
+      }
       List<String> notes = new ArrayList<>();
       if (entry.ovs().staticFdb()) {
         notes.add(addStaticFdb(ovs));
@@ -189,6 +193,9 @@ public final class OvsRunner {
       }
       addPort(
           ovs, "gen", "tag=10", gen != null ? gen.genDevargs() : BenchSettings.generator(0, pcap));
+      if (gen != null) {
+        check(ovs.vsctl("set", "Interface", "gen", "options:n_rxq=" + CONNECTION_QUEUES), "n_rxq");
+      }
       TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
       java.util.function.Supplier<ConntrackCounts> ct =
           () ->
@@ -326,6 +333,12 @@ public final class OvsRunner {
     }
     return BenchEntry.Ovs.CONNTRACK_FLOWS.size() + " ct() flows (commit new, pass est/rel)";
   }
+
+  /**
+   * Queue pairs of a connection row's memif ports: OVS opens one tx queue per polling thread (the
+   * PMD and the non-PMD one), and gets as many rx queues (options:n_rxq) so every ring is backed.
+   */
+  static final int CONNECTION_QUEUES = 2;
 
   /** The flow whose packets are the connections OVS commits (ct_state +new). */
   static final String NEW_FLOW = "table=1,ip,ct_state=+trk+new";

@@ -54,7 +54,7 @@ public final class VswitchRunner {
       BenchEntry entry, BenchSettings s, Map<String, Path> pcaps, double tscHz, Window window) {
     String name = entry.name();
     BenchEntry.Connections conns = entry.traffic().connections();
-    try (FlowGenerator gen = conns == null ? null : FlowGenerator.start(name, s, entry, conns)) {
+    try (FlowGenerator gen = conns == null ? null : FlowGenerator.start(name, s, entry, conns, 1)) {
       return measure(entry, s, pcaps, tscHz, window, gen);
     } catch (IllegalStateException e) {
       return Measurement.failed(name, e.getMessage());
@@ -108,7 +108,9 @@ public final class VswitchRunner {
     cmd.add("--duration");
     // a connection row waits (up to 60 s) for its table to fill before the window
     boolean fills = gen != null && gen.sinkDevargs() != null;
-    cmd.add(Integer.toString(s.warmupSeconds() + s.seconds() + (fills ? 62 : 2)));
+    // and its scrapes (each walks the table) take time on the shared main core
+    cmd.add(
+        Integer.toString(s.warmupSeconds() + s.seconds() + (gen == null ? 2 : fills ? 92 : 30)));
     Path log = s.logDir().resolve("vswitch-" + name + ".log");
     try (ChildProcess sw = ChildProcess.start("vswitch-" + name, cmd, log)) {
       String running = sw.awaitLine(l -> l.startsWith("vswitch: running"), 90_000);
@@ -160,7 +162,7 @@ public final class VswitchRunner {
       }
       // The switch's shutdown hook halts the JVM, so JFR's dump-on-exit never runs: dump now.
       dumpRecording(s, sw.pid(), jfr);
-      int code = sw.waitFor(fills ? 150_000 : 60_000);
+      int code = sw.waitFor(gen != null ? 150_000 : 60_000);
       if (code != 0) {
         String error = sw.firstLine(l -> l.startsWith("vswitch: error:"));
         return Measurement.failed(

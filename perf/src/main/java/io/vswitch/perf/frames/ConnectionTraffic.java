@@ -111,21 +111,49 @@ public record ConnectionTraffic(int frameSize, int connections, int hosts, boole
     }
   }
 
-  private String fileName(String direction) {
-    return "conns-" + frameSize + "b-" + connections + "x" + hosts + "-" + direction + ".pcap";
+  private String fileName(String direction, int part, int parts) {
+    return "conns-"
+        + frameSize
+        + "b-"
+        + connections
+        + "x"
+        + hosts
+        + "-"
+        + direction
+        + "-"
+        + part
+        + "of"
+        + parts
+        + ".pcap";
   }
 
   /** Writes the host-to-server capture under {@code dir} unless it is there; returns its path. */
   public Path writeForward(Path dir) {
-    return write(dir.resolve(fileName("fwd")), false);
+    return writeForward(dir, 0, 1);
   }
 
   /** Writes the replies' capture under {@code dir} unless it is there; returns its path. */
   public Path writeReplies(Path dir) {
-    return write(dir.resolve(fileName("reply")), true);
+    return writeReplies(dir, 0, 1);
   }
 
-  private Path write(Path file, boolean reply) {
+  /**
+   * Part {@code part} of {@code parts} of the host-to-server frames (connections c with c mod parts
+   * = part), one capture per rx queue of a generator port.
+   */
+  public Path writeForward(Path dir, int part, int parts) {
+    return write(dir.resolve(fileName("fwd", part, parts)), false, part, parts);
+  }
+
+  /** Part {@code part} of {@code parts} of the replies. */
+  public Path writeReplies(Path dir, int part, int parts) {
+    return write(dir.resolve(fileName("reply", part, parts)), true, part, parts);
+  }
+
+  private Path write(Path file, boolean reply, int part, int parts) {
+    if (parts < 1 || part < 0 || part >= parts) {
+      throw new IllegalArgumentException("part " + part + " of " + parts);
+    }
     if (Files.isRegularFile(file)) {
       return file;
     }
@@ -136,7 +164,7 @@ public record ConnectionTraffic(int frameSize, int connections, int hosts, boole
       header.putInt(65535).putInt(1);
       out.write(header.array());
       ByteBuffer record = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-      for (int c = 0; c < connections; c++) {
+      for (int c = part; c < connections; c += parts) {
         byte[] frame = reply ? reply(c) : forward(c);
         record.clear();
         record.putInt(c / 1_000_000).putInt(c % 1_000_000).putInt(frame.length);
