@@ -125,7 +125,7 @@ public final class VswitchRunner {
       double mpps;
       double cores;
       String connectionNote = null;
-      double newPerSecond = Double.NaN;
+      double newMillionsPerSecond = Double.NaN;
       long windowStart;
       long windowEnd;
       try (CounterFile file = CounterFile.open(counters)) {
@@ -157,7 +157,8 @@ public final class VswitchRunner {
               ConntrackCounts.note(ct0, ct1, (t1 - t0) / 1e9)
                   + String.format(
                       Locale.ROOT, "; %.2f Mpps forwarded; generator cpu %.2f", mpps, genCores);
-          newPerSecond = (ct1.created() - ct0.created()) * 1e3 / (t1 - t0);
+          // created per microsecond: millions per second
+          newMillionsPerSecond = (ct1.created() - ct0.created()) * 1e3 / (t1 - t0);
         }
       }
       // The switch's shutdown hook halts the JVM, so JFR's dump-on-exit never runs: dump now.
@@ -172,7 +173,7 @@ public final class VswitchRunner {
           JfrAllocation.bytesPerPacket(jfr, "vswitch-worker", windowStart, windowEnd, mpps * 1e6);
       if (connectionNote != null) {
         // a new-connections row's rate is connections/s (in millions), its cycles per connection
-        double rate = entry.traffic().connections().newConnections() ? newPerSecond / 1e6 : mpps;
+        double rate = entry.traffic().connections().newConnections() ? newMillionsPerSecond : mpps;
         return Measurement.ok(
                 name, rate, bytesPerPacket, entry.description() + " [" + connectionNote + "]")
             .withCpu(cores, tscHz)

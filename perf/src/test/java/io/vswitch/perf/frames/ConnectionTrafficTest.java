@@ -68,6 +68,17 @@ class ConnectionTrafficTest {
       assertEquals(24 + 1000 * (16 + 60), b.capacity());
     }
     assertEquals(fwd, t.writeForward(dir), "written once, reused");
+    // split over two rx queues: the same 1,000 frames, c mod 2 in each part
+    long total = 0;
+    for (int part = 0; part < 2; part++) {
+      Path p = t.writeForward(dir, part, 2);
+      total += (Files.size(p) - 24) / (16 + 60);
+      ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(p));
+      assertEquals(ByteBuffer.wrap(t.forward(part)), b.slice(24 + 16, 60), "first frame");
+      assertEquals(ByteBuffer.wrap(t.forward(part + 2)), b.slice(24 + 2 * 16 + 60, 60));
+    }
+    assertEquals(1000, total);
+    assertThrows(IllegalArgumentException.class, () -> t.writeForward(dir, 2, 2));
   }
 
   @Test
