@@ -78,7 +78,8 @@ perf_report_dir() {
 }
 
 # One harness run (scripts/bench.sh, scripts/profile.sh): a temp work dir and a report dir
-# (globals work, report), hugepages reserved when $1 is "on", and an exit trap that stops the Java
+# (globals work, report), hugepages reserved when $1 is "on" (PERF_HUGEPAGES 2 MiB pages, default
+# 1100), and an exit trap that stops the Java
 # process, keeps its logs in the report, removes the work dir and gives the hugepages back.
 perf_harness_session() {
   work=$(mktemp -d "/tmp/vswitch-$2.XXXXXX")
@@ -87,7 +88,7 @@ perf_harness_session() {
   trap perf_harness_cleanup EXIT
   trap 'exit 130' INT TERM
   if [ "$1" = on ]; then
-    perf_reserve_hugepages 1100
+    perf_reserve_hugepages "${PERF_HUGEPAGES:-1100}"
   fi
 }
 

@@ -46,7 +46,8 @@ if [ "$with_ovs" = yes ] && [ ! -x /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd
 fi
 perf_ensure_built
 
-perf_harness_session "$hugepages" bench
+# the switch or OVS (1 GiB each, one at a time) and the connection rows' generator (~1.4 GiB)
+PERF_HUGEPAGES=1800 perf_harness_session "$hugepages" bench
 perf_harness_java io.vswitch.perf.bench.EndToEndBench \
   --work-dir "$work" --hugepages "$hugepages" --report "$report/table.txt" "${args[@]}"
 note "report and logs in $report"

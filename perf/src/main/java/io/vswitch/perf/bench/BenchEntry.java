@@ -30,11 +30,51 @@ public record BenchEntry(
     String versus,
     Ovs ovs) {
 
-  /** What each generator port replays. */
-  public record Traffic(Integer flows, String dst) {
+  /**
+   * What each generator port replays.
+   *
+   * @param connections set: the frames come from {@link FlowGenerator} instead, {@code flows} being
+   *     the number of source hosts (MACs)
+   */
+  public record Traffic(Integer flows, String dst, Connections connections) {
     public Traffic {
       flows = flows == null ? 1 : flows;
       dst = dst == null ? "unicast" : dst;
+      if (connections != null && !dst.equals("known")) {
+        throw new IllegalArgumentException("traffic.connections needs dst: known");
+      }
+    }
+  }
+
+  /**
+   * The connection-tracking rows' traffic ({@link io.vswitch.perf.frames.ConnectionTraffic}):
+   * {@code count} distinct UDP connections, one frame each, replayed by {@link FlowGenerator}.
+   *
+   * @param replies each connection's reply too, on the sink (the connections become established)
+   * @param rate {@code packets} (default): the row's rate is packets forwarded; {@code
+   *     new-connections}: connections created per second, from the switch's own counter
+   * @param udpTimeout seconds an unreplied UDP connection lives (the OVS row's zone timeout policy;
+   *     the switch row says it in its own conntrack config), null: the switch's default
+   */
+  public record Connections(Integer count, Boolean replies, String rate, Integer udpTimeout) {
+    public Connections {
+      if (count == null
+          || count < 1
+          || count > io.vswitch.perf.frames.ConnectionTraffic.MAX_CONNECTIONS) {
+        throw new IllegalArgumentException(
+            "traffic.connections.count must be 1.."
+                + io.vswitch.perf.frames.ConnectionTraffic.MAX_CONNECTIONS);
+      }
+      replies = replies != null && replies;
+      rate = rate == null ? "packets" : rate;
+      if (!rate.equals("packets") && !rate.equals("new-connections")) {
+        throw new IllegalArgumentException(
+            "traffic.connections.rate is packets or new-connections, not " + rate);
+      }
+    }
+
+    public boolean newConnections() {
+      return rate.equals("new-connections");
     }
   }
 
@@ -85,7 +125,7 @@ public record BenchEntry(
           "bench entry '" + name + "' is an OVS row: it takes no config, measure or versus");
     }
     description = description == null ? "" : description;
-    traffic = traffic == null ? new Traffic(null, null) : traffic;
+    traffic = traffic == null ? new Traffic(null, null, null) : traffic;
     measure = measure == null || measure.isEmpty() ? List.of("sink") : List.copyOf(measure);
     versus = ovs != null ? null : versus == null ? ResultTable.OVS : versus;
   }

@@ -16,10 +16,25 @@ final class IssueTargets {
   static final String OVS_L2 = "ovs-l2-fair";
   static final String OVS_ACL300 = "ovs-l2-fair-acl300";
   static final String XCONNECT = "xconnect";
+  static final String CT_1M = "l2-ct-1m";
+  static final String OVS_CT_1M = "ovs-l2-ct-1m";
+  static final String CT_NEW = "l2-ct-new";
+  static final String OVS_CT_NEW = "ovs-l2-ct-new";
 
   /** The rows the targets read: every name above plus testpmd io. */
   static final List<String> ROWS =
-      List.of(L2, L2_ACL300, L2_ACL10K, OVS_L2, OVS_ACL300, XCONNECT, ResultTable.TESTPMD_IO);
+      List.of(
+          L2,
+          L2_ACL300,
+          L2_ACL10K,
+          OVS_L2,
+          OVS_ACL300,
+          XCONNECT,
+          ResultTable.TESTPMD_IO,
+          CT_1M,
+          OVS_CT_1M,
+          CT_NEW,
+          OVS_CT_NEW);
 
   /** A B/pkt that prints as 0.00 is none: JFR's per-thread totals are exact to the byte. */
   static final double ZERO_BYTES = 0.005;
@@ -78,9 +93,48 @@ final class IssueTargets {
     return out;
   }
 
+  /**
+   * Issue 13's: the connection rows against OVS ct(commit) on the same traffic (ratios, the issue
+   * names no number), and no allocation on their workers.
+   */
+  static List<Result> evaluateConntrack(List<Measurement> rows) {
+    List<Result> out = new ArrayList<>();
+    out.add(
+        atLeast(
+            rows, "established forwarding with 1M connections vs OVS ct", CT_1M, OVS_CT_1M, 1.0));
+    out.add(atLeast(rows, "new connections/s vs OVS ct", CT_NEW, OVS_CT_NEW, 1.0));
+    String target = "0 B/packet on the workers, connection rows";
+    List<Measurement> ct = new ArrayList<>();
+    for (String name : List.of(CT_1M, CT_NEW)) {
+      Measurement m = ResultTable.row(rows, name);
+      if (m != null && m.measured() && !Double.isNaN(m.bytesPerPacket())) {
+        ct.add(m);
+      }
+    }
+    if (ct.isEmpty()) {
+      out.add(missing(target, CT_1M, CT_NEW));
+    } else {
+      Measurement worst = ct.get(0);
+      for (Measurement m : ct) {
+        worst = m.bytesPerPacket() > worst.bytesPerPacket() ? m : worst;
+      }
+      out.add(
+          new Result(
+              target,
+              String.format(
+                  Locale.ROOT, "at most %.2f B/pkt (%s)", worst.bytesPerPacket(), worst.name()),
+              worst.bytesPerPacket() < ZERO_BYTES));
+    }
+    return out;
+  }
+
   static String format(List<Measurement> rows) {
     StringBuilder out = new StringBuilder("Issue 12 targets (this run):\n");
     for (Result r : evaluate(rows)) {
+      out.append(r.line()).append('\n');
+    }
+    out.append("Issue 13 targets (this run; the ratio is the target, >= 1.0x is ahead):\n");
+    for (Result r : evaluateConntrack(rows)) {
       out.append(r.line()).append('\n');
     }
     return out.toString();

@@ -73,6 +73,20 @@ public final class OvsRunner {
   }
 
   public static Measurement measure(BenchEntry entry, BenchSettings s, Path pcap, double tscHz) {
+    BenchEntry.Connections conns = entry.traffic().connections();
+    if (conns == null || unavailable() != null) {
+      return measure(entry, s, pcap, tscHz, null);
+    }
+    try (FlowGenerator gen =
+        FlowGenerator.start(entry.name(), s, entry, conns, CONNECTION_QUEUES)) {
+      return measure(entry, s, pcap, tscHz, gen);
+    } catch (IllegalStateException e) {
+      return Measurement.failed(entry.name(), e.getMessage());
+    }
+  }
+
+  private static Measurement measure(
+      BenchEntry entry, BenchSettings s, Path pcap, double tscHz, FlowGenerator gen) {
     String name = entry.name();
     String why = unavailable();
     if (why != null) {
@@ -159,7 +173,11 @@ public final class OvsRunner {
           "add-br");
       // The sink first: its static entries and the drop flows are in place before the generator
       // port (whose traffic starts the moment it is added) exists.
-      addPort(ovs, "sink", "trunks=10,20", BenchSettings.sink(0));
+      boolean replies = gen != null && gen.sinkDevargs() != null;
+      addPort(ovs, "sink", "trunks=10,20", replies ? gen.sinkDevargs() : BenchSettings.sink(0));
+      if (replies) {
+        check(ovs.vsctl("set", "Interface", "sink", "options:n_rxq=" + CONNECTION_QUEUES), "n_rxq");
+      }
       List<String> notes = new ArrayList<>();
       if (entry.ovs().staticFdb()) {
         notes.add(addStaticFdb(ovs));
@@ -170,17 +188,49 @@ public final class OvsRunner {
       if (entry.ovs().conntrack()) {
         notes.add(addConntrackFlows(ovs, entry.ovs().dropRules(), dir));
       }
-      addPort(ovs, "gen", "tag=10", BenchSettings.generator(0, pcap));
+      if (gen != null) {
+        notes.add(setUpConnections(ovs, entry));
+      }
+      addPort(
+          ovs, "gen", "tag=10", gen != null ? gen.genDevargs() : BenchSettings.generator(0, pcap));
+      if (gen != null) {
+        check(ovs.vsctl("set", "Interface", "gen", "options:n_rxq=" + CONNECTION_QUEUES), "n_rxq");
+      }
       TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
+      java.util.function.Supplier<ConntrackCounts> ct =
+          () ->
+              ConntrackCounts.ofOvs(
+                  check(ovs.appctl(ovs.ctl(), "dpctl/ct-get-nconns"), "ct-get-nconns"),
+                  check(ovs.ofctl("dump-flows", "br0", NEW_FLOW), "dump-flows " + NEW_FLOW));
+      if (replies) {
+        ConntrackCounts.awaitAtLeast(ct, entry.traffic().connections().count(), 60);
+      }
+      ConntrackCounts ct0 = gen == null ? null : ct.get();
+      ThreadCpu.Sample g0 = gen == null ? null : gen.cpu();
       String pinning = ThreadAffinity.problem(vswitchd.pid(), s.mainCore(), s.workerCore());
       check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-clear"), "pmd-stats-clear");
       ThreadCpu.Sample c0 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
       long t0 = System.nanoTime();
-      long p0 = txPackets(ovs);
+      long p0 = txPackets(ovs) + (replies ? txPackets(ovs, "gen") : 0);
       TestpmdRunner.sleep(s.seconds() * 1000L);
-      long p1 = txPackets(ovs);
+      long p1 = txPackets(ovs) + (replies ? txPackets(ovs, "gen") : 0);
       long t1 = System.nanoTime();
       ThreadCpu.Sample c1 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
+      double rate = (p1 - p0) * 1e3 / (t1 - t0);
+      if (gen != null) {
+        double genCores = gen.cpu().coresSince(g0);
+        ConntrackCounts ct1 = ct.get();
+        notes.add(
+            ConntrackCounts.note(ct0, ct1, (t1 - t0) / 1e9)
+                + String.format(
+                    java.util.Locale.ROOT,
+                    "; %.2f Mpps forwarded; generator cpu %.2f",
+                    rate,
+                    genCores));
+        if (entry.traffic().connections().newConnections()) {
+          rate = (ct1.created() - ct0.created()) * 1e3 / (t1 - t0);
+        }
+      }
       OvsOutput.PmdStats pmd =
           OvsOutput.PmdStats.parse(check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-show"), ""));
       notes.add(datapathFlows(ovs, s.logDir().resolve(name + "-dpctl-dump-flows.txt")));
@@ -190,10 +240,7 @@ public final class OvsRunner {
       notes.add(pmd.summary());
       notes.add(pinning == null ? "non-PMD threads on core " + main : "NOT PINNED: " + pinning);
       return Measurement.ok(
-              name,
-              (p1 - p0) * 1e3 / (t1 - t0),
-              Double.NaN,
-              entry.description() + " [" + String.join("; ", notes) + "]")
+              name, rate, Double.NaN, entry.description() + " [" + String.join("; ", notes) + "]")
           .withCpu(c1.coresSince(c0), tscHz);
     } catch (IllegalStateException e) {
       return Measurement.failed(name, e.getMessage());
@@ -287,6 +334,62 @@ public final class OvsRunner {
     return BenchEntry.Ovs.CONNTRACK_FLOWS.size() + " ct() flows (commit new, pass est/rel)";
   }
 
+  /**
+   * Queue pairs of a connection row's memif ports: OVS opens one tx queue per polling thread (the
+   * PMD and the non-PMD one), and gets as many rx queues (options:n_rxq) so every ring is backed.
+   */
+  static final int CONNECTION_QUEUES = 2;
+
+  /** The flow whose packets are the connections OVS commits (ct_state +new). */
+  static final String NEW_FLOW = "table=1,ip,ct_state=+trk+new";
+
+  /**
+   * A connection row's conntrack: room for its connections ({@code ct-set-maxconns}; a
+   * new-connections row's live ones are its rate times the timeout, expired ones until the sweeper
+   * frees them) and, when the entry sets udp-timeout, zone 10's timeout policy (udp_first,
+   * udp_single, udp_multiple), listed back by list-zone-tp.
+   */
+  private static String setUpConnections(Ovs ovs, BenchEntry entry) {
+    if (!entry.ovs().conntrack()) {
+      throw new IllegalStateException("a connections row needs ovs: {conntrack: true}");
+    }
+    BenchEntry.Connections conns = entry.traffic().connections();
+    long max = Math.max(3_000_000L, 2L * conns.count() + 1_000_000L);
+    check(ovs.appctl(ovs.ctl(), "dpctl/ct-set-maxconns", Long.toString(max)), "ct-set-maxconns");
+    String note = "ct maxconns " + max;
+    if (conns.udpTimeout() != null) {
+      String t = Integer.toString(conns.udpTimeout());
+      check(
+          ovs.vsctl(
+              "--",
+              "--id=@dp",
+              "create",
+              "Datapath",
+              "datapath_version=0",
+              "--",
+              "set",
+              "Open_vSwitch",
+              ".",
+              "datapaths:netdev=@dp"),
+          "create Datapath netdev");
+      check(
+          ovs.vsctl(
+              "add-zone-tp",
+              "netdev",
+              "zone=10",
+              "udp_first=" + t,
+              "udp_single=" + t,
+              "udp_multiple=" + t),
+          "add-zone-tp");
+      String listed = check(ovs.vsctl("list-zone-tp", "netdev"), "list-zone-tp").trim();
+      if (!listed.contains("udp_first=" + t)) {
+        throw new IllegalStateException("zone 10's timeout policy is not there: " + listed);
+      }
+      note += "; zone 10 udp timeouts " + t + " s (" + listed.replace('\n', ' ') + ")";
+    }
+    return note;
+  }
+
   /** Saves the datapath's flows (the megaflow cache) and says how many there are. */
   private static String datapathFlows(Ovs ovs, Path keep) {
     String dump = check(ovs.appctl(ovs.ctl(), "dpctl/dump-flows"), "dpctl/dump-flows");
@@ -300,8 +403,11 @@ public final class OvsRunner {
 
   /** The sink's live tx counter (ovsdb's statistics column is refreshed only every 5 s). */
   private static long txPackets(Ovs ovs) {
-    return OvsOutput.txPackets(
-        check(ovs.ofctl("dump-ports", "br0", "sink"), "ovs-ofctl dump-ports"));
+    return txPackets(ovs, "sink");
+  }
+
+  private static long txPackets(Ovs ovs, String port) {
+    return OvsOutput.txPackets(check(ovs.ofctl("dump-ports", "br0", port), "ovs-ofctl dump-ports"));
   }
 
   /** del-br, then exit --cleanup (removes the taps), then the database; signals if they hang. */

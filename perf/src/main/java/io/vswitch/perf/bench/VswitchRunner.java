@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -51,13 +53,38 @@ public final class VswitchRunner {
   public static Measurement measure(
       BenchEntry entry, BenchSettings s, Map<String, Path> pcaps, double tscHz, Window window) {
     String name = entry.name();
+    BenchEntry.Connections conns = entry.traffic().connections();
+    try (FlowGenerator gen = conns == null ? null : FlowGenerator.start(name, s, entry, conns, 1)) {
+      return measure(entry, s, pcaps, tscHz, window, gen);
+    } catch (IllegalStateException e) {
+      return Measurement.failed(name, e.getMessage());
+    }
+  }
+
+  private static Measurement measure(
+      BenchEntry entry,
+      BenchSettings s,
+      Map<String, Path> pcaps,
+      double tscHz,
+      Window window,
+      FlowGenerator gen) {
+    String name = entry.name();
     Path dir = s.workDir().resolve("switch-" + name);
     Path config = dir.resolve("switch.yaml");
     Path counters = dir.resolve("counters");
     Path jfr = dir.resolve("alloc.jfr");
+    Map<String, String> values = new HashMap<>(placeholders(entry, s, pcaps));
+    String metrics = null;
+    if (gen != null) {
+      values.put("gen", gen.genDevargs());
+      if (gen.sinkDevargs() != null) {
+        values.put("sink", gen.sinkDevargs());
+      }
+      metrics = "127.0.0.1:" + ConntrackCounts.freePort();
+    }
     try {
       Files.createDirectories(dir);
-      Files.writeString(config, entry.render(placeholders(entry, s, pcaps)));
+      Files.writeString(config, entry.render(values));
       Files.writeString(dir.resolve("alloc.jfc"), JfrAllocation.SETTINGS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -74,8 +101,16 @@ public final class VswitchRunner {
     cmd.add(config.toString());
     cmd.add("--counters");
     cmd.add(counters.toString());
+    if (metrics != null) {
+      cmd.add("--metrics");
+      cmd.add(metrics);
+    }
     cmd.add("--duration");
-    cmd.add(Integer.toString(s.warmupSeconds() + s.seconds() + 2));
+    // a connection row waits (up to 60 s) for its table to fill before the window
+    boolean fills = gen != null && gen.sinkDevargs() != null;
+    // and its scrapes (each walks the table) take time on the shared main core
+    cmd.add(
+        Integer.toString(s.warmupSeconds() + s.seconds() + (gen == null ? 2 : fills ? 92 : 30)));
     Path log = s.logDir().resolve("vswitch-" + name + ".log");
     try (ChildProcess sw = ChildProcess.start("vswitch-" + name, cmd, log)) {
       String running = sw.awaitLine(l -> l.startsWith("vswitch: running"), 90_000);
@@ -89,11 +124,20 @@ public final class VswitchRunner {
       }
       double mpps;
       double cores;
+      String connectionNote = null;
+      double newMillionsPerSecond = Double.NaN;
       long windowStart;
       long windowEnd;
       try (CounterFile file = CounterFile.open(counters)) {
         int[] ports = portIndexes(file, entry.measure());
         TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
+        String url = "http://" + metrics + "/metrics";
+        if (gen != null && entry.traffic().connections().replies()) {
+          ConntrackCounts.awaitAtLeast(
+              () -> ConntrackCounts.scrape(url), entry.traffic().connections().count(), 60);
+        }
+        ConntrackCounts ct0 = gen == null ? null : ConntrackCounts.scrape(url);
+        ThreadCpu.Sample g0 = gen == null ? null : gen.cpu();
         window.opened(sw.pid());
         ThreadCpu.Sample c0 = ThreadCpu.sample(sw.pid(), ThreadCpu.VSWITCH_WORKERS);
         long t0 = System.nanoTime();
@@ -106,10 +150,20 @@ public final class VswitchRunner {
         cores = ThreadCpu.sample(sw.pid(), ThreadCpu.VSWITCH_WORKERS).coresSince(c0);
         window.closed(sw.pid());
         mpps = (p1 - p0) * 1e3 / (t1 - t0);
+        if (gen != null) {
+          double genCores = gen.cpu().coresSince(g0);
+          ConntrackCounts ct1 = ConntrackCounts.scrape(url);
+          connectionNote =
+              ConntrackCounts.note(ct0, ct1, (t1 - t0) / 1e9)
+                  + String.format(
+                      Locale.ROOT, "; %.2f Mpps forwarded; generator cpu %.2f", mpps, genCores);
+          // created per microsecond: millions per second
+          newMillionsPerSecond = (ct1.created() - ct0.created()) * 1e3 / (t1 - t0);
+        }
       }
       // The switch's shutdown hook halts the JVM, so JFR's dump-on-exit never runs: dump now.
       dumpRecording(s, sw.pid(), jfr);
-      int code = sw.waitFor(60_000);
+      int code = sw.waitFor(gen != null ? 150_000 : 60_000);
       if (code != 0) {
         String error = sw.firstLine(l -> l.startsWith("vswitch: error:"));
         return Measurement.failed(
@@ -117,6 +171,14 @@ public final class VswitchRunner {
       }
       double bytesPerPacket =
           JfrAllocation.bytesPerPacket(jfr, "vswitch-worker", windowStart, windowEnd, mpps * 1e6);
+      if (connectionNote != null) {
+        // a new-connections row's rate is connections/s (in millions), its cycles per connection
+        double rate = entry.traffic().connections().newConnections() ? newMillionsPerSecond : mpps;
+        return Measurement.ok(
+                name, rate, bytesPerPacket, entry.description() + " [" + connectionNote + "]")
+            .withCpu(cores, tscHz)
+            .versus(entry.versus());
+      }
       return Measurement.ok(name, mpps, bytesPerPacket, entry.description())
           .withCpu(cores, tscHz)
           .versus(entry.versus());

@@ -106,4 +106,30 @@ class BenchEntryTest {
                 + " (line 3)",
             cfg));
   }
+
+  /** The connection rows: generator traffic, their OVS rows conntrack ones, sane settings. */
+  @Test
+  void connectionRowsAreGeneratorTrafficAgainstOvsCt() {
+    Map<String, BenchEntry> byName = new HashMap<>();
+    BenchEntry.load(Path.of("bench/configurations.yaml")).forEach(e -> byName.put(e.name(), e));
+    BenchEntry est = byName.get(IssueTargets.CT_1M);
+    assertEquals(1 << 20, est.traffic().connections().count());
+    assertTrue(est.traffic().connections().replies());
+    assertEquals(List.of("gen", "sink"), est.measure());
+    BenchEntry fresh = byName.get(IssueTargets.CT_NEW);
+    assertTrue(fresh.traffic().connections().newConnections());
+    assertEquals(1, fresh.traffic().connections().udpTimeout());
+    assertTrue(fresh.config().contains("udp-unreplied: 1"));
+    for (String ovs : List.of(IssueTargets.OVS_CT_1M, IssueTargets.OVS_CT_NEW)) {
+      assertTrue(byName.get(ovs).ovs().conntrack(), ovs);
+    }
+    assertThrows(
+        IllegalArgumentException.class, () -> new BenchEntry.Connections(0, null, null, null));
+    assertThrows(
+        IllegalArgumentException.class, () -> new BenchEntry.Connections(10, null, "bytes", null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new BenchEntry.Traffic(1, "unicast", new BenchEntry.Connections(10, null, null, null)));
+  }
 }

@@ -60,4 +60,26 @@ class IssueTargetsTest {
     String text = IssueTargets.format(List.of());
     assertTrue(text.contains("n/a"), text);
   }
+
+  @Test
+  void connectionTargetsAreRatiosAgainstOvsCt() {
+    List<IssueTargets.Result> r =
+        IssueTargets.evaluateConntrack(
+            List.of(
+                row(IssueTargets.CT_1M, 3.0, 0),
+                row(IssueTargets.OVS_CT_1M, 2.0, Double.NaN),
+                row(IssueTargets.CT_NEW, 0.4, 0.25),
+                row(IssueTargets.OVS_CT_NEW, 0.5, Double.NaN)));
+    assertEquals(3, r.size());
+    assertEquals(true, r.get(0).pass(), r.get(0).actual());
+    assertTrue(r.get(0).actual().startsWith("1.50x"), r.get(0).actual());
+    assertEquals(false, r.get(1).pass(), r.get(1).actual());
+    assertTrue(r.get(1).actual().startsWith("0.80x"), r.get(1).actual());
+    assertEquals(false, r.get(2).pass(), "0.25 B/pkt is not 0");
+    assertTrue(r.get(2).actual().contains("(l2-ct-new)"), r.get(2).actual());
+    for (IssueTargets.Result each : IssueTargets.evaluateConntrack(List.of())) {
+      assertNull(each.pass(), each.target());
+    }
+    assertTrue(IssueTargets.format(List.of()).contains("Issue 13 targets"));
+  }
 }
