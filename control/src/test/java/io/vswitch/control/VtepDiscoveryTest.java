@@ -233,6 +233,21 @@ class VtepDiscoveryTest {
             () -> remoteVteps(homeA).isEmpty());
         assertTrue(swA.output().contains("tunnel ports closed: " + TUNNEL_TO_B), swA.output());
         assertTrue(members(groups(homeA), "db").isEmpty(), "and b left db");
+
+        // remote-vteps change live (a tunnel port opened, listed this time); a VNI does not.
+        ObjectNode runningA = (ObjectNode) tree(ctl(homeA, "--json", "show").out());
+        ObjectNode segment = (ObjectNode) runningA.path("overlay").path("segments").get(0);
+        segment.putArray("remote-vteps").add(B_VTEP);
+        Cli.Result listed = ctl(homeA, "apply", file("listed.json", ConfigJson.write(runningA)));
+        assertEquals(0, listed.code(), listed.out() + listed.err());
+        JsonNode now = remoteVteps(homeA);
+        assertEquals(1, now.size(), now.toString());
+        assertFalse(now.get(0).path("discovered").asBoolean(), now.toString());
+        segment.put("vni", 5102);
+        Cli.Result vni = ctl(homeA, "apply", file("vni.json", ConfigJson.write(runningA)));
+        assertTrue(vni.code() != 0, vni.out());
+        assertTrue(vni.err().contains("only the segments' remote-vteps change live"), vni.err());
+        assertEquals(1, vni.err().strip().lines().count(), vni.err());
         assertEquals(0, swA.stop(), swA.output());
       }
     }
