@@ -5,6 +5,7 @@ import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Overlay;
 import io.vswitch.control.config.OverlaySpecs;
 import io.vswitch.control.config.QosSpecs;
+import io.vswitch.control.config.RemoteFacts;
 import io.vswitch.control.config.SecurityGroups;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.config.TeamSpecs;
@@ -74,10 +75,19 @@ public final class L2Compiler {
    * slot (not opened yet, or on its way out) gets no policy, so nothing is sent to it.
    */
   public static L2Tables compile(SwitchConfig config, Map<String, Integer> indexOf, int slots) {
+    return compile(config, RemoteFacts.NONE, indexOf, slots);
+  }
+
+  /**
+   * As {@link #compile(SwitchConfig, Map, int)}, with what the distributed switch's other hosts
+   * published: their ports in the security groups, their VTEPs as tunnel ports.
+   */
+  public static L2Tables compile(
+      SwitchConfig config, RemoteFacts remote, Map<String, Integer> indexOf, int slots) {
     Map<String, SwitchConfig.PortGroup> groups = new HashMap<>();
     config.portGroups().forEach(g -> groups.put(g.name(), g));
     int workers = config.workers().cores().size();
-    SecurityGroups securityGroups = SecurityGroups.resolve(config);
+    SecurityGroups securityGroups = SecurityGroups.resolve(config, remote);
     Map<String, Acl> acls = new HashMap<>();
     Map<CompiledKey, Acl> compiled = new HashMap<>();
     Map<String, Map<Object, Long>> carry = new HashMap<>();
@@ -147,7 +157,11 @@ public final class L2Compiler {
       teams.add(team(t, slot, indexOf));
     }
     return new L2Tables(
-        policies, mirrors(config, withTeams), Taps.NONE, overlay(config, indexOf, policies), teams);
+        policies,
+        mirrors(config, withTeams),
+        Taps.NONE,
+        overlay(config, remote, indexOf, policies),
+        teams);
   }
 
   /**
@@ -156,7 +170,10 @@ public final class L2Compiler {
    * the uplink's MTU less the 50 bytes of encapsulation.
    */
   private static VxlanOverlay overlay(
-      SwitchConfig config, Map<String, Integer> indexOf, PortPolicy[] policies) {
+      SwitchConfig config,
+      RemoteFacts remote,
+      Map<String, Integer> indexOf,
+      PortPolicy[] policies) {
     Overlay o = config.overlay();
     if (o == null) {
       return VxlanOverlay.NONE;
@@ -167,7 +184,7 @@ public final class L2Compiler {
     int mtu = OverlaySpecs.tunnelMtu(config);
     List<VxlanTunnel> tunnels = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
-    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config)) {
+    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config, remote)) {
       Integer index = indexOf.get(t.name());
       if (index == null) {
         continue;

@@ -22,7 +22,6 @@ import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.PortPolicy;
 import io.vswitch.dataplane.l2.VtepNeighbors;
 import io.vswitch.dataplane.l2.VxlanPort;
-import io.vswitch.dataplane.l2.VxlanTunnel;
 import io.vswitch.dataplane.port.DpdkPort;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.port.PortRegistry;
@@ -65,21 +64,7 @@ public final class SwitchLauncher {
     List<PortSpec> ports = new ArrayList<>();
     config.ports().stream().map(SwitchLauncher::portSpec).forEach(ports::add);
     for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config)) {
-      // After the configured ports: their slots follow, as ports(config) gives them.
-      ports.add(
-          new PortSpec(
-              t.name(),
-              "vni="
-                  + t.vni()
-                  + ",segment="
-                  + t.segment()
-                  + ",remote="
-                  + OverlaySpecs.dotted(t.remote()),
-              1,
-              1,
-              1,
-              OverlaySpecs.tunnelMtu(config),
-              OverlaySpecs.PORT_KIND));
+      ports.add(OverlaySpecs.portSpec(config, t)); // after the configured ports, as ports(config)
     }
     // The last slots of the tables are the teams' (TeamSpecs.slot): no port or tunnel gets them.
     int capacity = config.crossConnectMode() ? 0 : TeamSpecs.PORT_SLOTS;
@@ -190,13 +175,12 @@ public final class SwitchLauncher {
     }
     Map<String, Port> opened = new ConcurrentHashMap<>();
     String uplink = config.overlay().vtep().port();
-    Map<String, VxlanTunnel> tunnels = new HashMap<>();
-    int localIp = OverlaySpecs.localIp(config.overlay());
-    long localMac = OverlaySpecs.localMac(config.overlay());
-    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config)) {
-      tunnels.put(t.name(), L2Compiler.tunnel(config.overlay(), t, localIp, localMac));
-    }
-    VtepNeighbors neighbors = OverlaySpecs.neighbors(config.overlay());
+    // The VTEP is restart-only, so this overlay's VTEP is the switch's for its life; a tunnel port
+    // opened later (a discovered or newly listed remote VTEP) finds its tunnel in its own spec.
+    io.vswitch.control.config.Overlay overlay = config.overlay();
+    int localIp = OverlaySpecs.localIp(overlay);
+    long localMac = OverlaySpecs.localMac(overlay);
+    VtepNeighbors neighbors = OverlaySpecs.neighbors(overlay);
     return PortRegistry.DEFAULT
         .with(
             PortSpec.KIND_DPDK,
@@ -212,7 +196,11 @@ public final class SwitchLauncher {
                     spec.name(),
                     index,
                     workers,
-                    tunnels.get(spec.name()),
+                    L2Compiler.tunnel(
+                        overlay,
+                        OverlaySpecs.tunnelOf(overlay, spec.name(), spec.devargs()),
+                        localIp,
+                        localMac),
                     neighbors,
                     () -> opened.get(uplink),
                     pool.segment()));

@@ -45,8 +45,10 @@ final class AclApi {
     return out;
   }
 
-  static List<Map<String, Object>> groups(SwitchConfig config) {
-    SecurityGroups groups = SecurityGroups.resolve(config);
+  /** Members on this host and, in a distributed switch, on the others ({@code host/port}). */
+  static List<Map<String, Object>> groups(
+      SwitchConfig config, io.vswitch.control.config.RemoteFacts remote) {
+    SecurityGroups groups = SecurityGroups.resolve(config, remote);
     List<Map<String, Object>> out = new ArrayList<>();
     for (String name : groups.names()) {
       Map<String, Object> g = new LinkedHashMap<>();

@@ -229,7 +229,8 @@ public final class ApiServer implements AutoCloseable {
       case "GET /v1/teams" -> Response.json(teams());
       case "GET /v1/history" -> Response.json(history());
       case "GET /v1/acls" -> Response.json(AclApi.acls(plane.running(), null));
-      case "GET /v1/security-groups" -> Response.json(AclApi.groups(plane.running()));
+      case "GET /v1/security-groups" ->
+          Response.json(AclApi.groups(plane.running(), plane.remote()));
       case "GET /v1/overlay" -> Response.json(OverlayApi.show(plane));
       default -> itemRoute(method, path, body, source);
     };

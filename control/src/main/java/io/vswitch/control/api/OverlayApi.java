@@ -74,7 +74,7 @@ final class OverlayApi {
     Map<String, Map<String, Object>> segments = new LinkedHashMap<>();
     Map<String, Overlay.Segment> byName = new HashMap<>();
     o.segments().forEach(s -> byName.put(s.name(), s));
-    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config)) {
+    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(config, plane.remote())) {
       Map<String, Object> s =
           segments.computeIfAbsent(
               t.segment(),
@@ -91,6 +91,7 @@ final class OverlayApi {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("address", OverlaySpecs.dotted(t.remote()));
       r.put("port", t.name());
+      r.put("discovered", OverlaySpecs.isDiscovered(config, t));
       r.put("next-hop", OverlaySpecs.dotted(neighbors.ip(t.hop())));
       r.put("resolved", neighbors.mac(t.hop()) != 0);
       Integer index = indexOf.get(t.name());

@@ -63,6 +63,16 @@ public final class ConfigValidator {
    * serves it), so they apply to the ports being opened only; everything else is checked whole.
    */
   public static SwitchConfig validate(SwitchConfig config, Predicate<String> opening) {
+    return validate(config, opening, RemoteFacts.NONE);
+  }
+
+  /**
+   * As {@link #validate(SwitchConfig, Predicate)}, with what the distributed switch's other hosts
+   * published: their ports join security groups here, so the ACLs are compiled (and their size
+   * checked) over those members too.
+   */
+  public static SwitchConfig validate(
+      SwitchConfig config, Predicate<String> opening, RemoteFacts remote) {
     validateEal(config.eal());
     validateWorkers(config.workers());
     validateEtcd(config.etcd());
@@ -84,7 +94,7 @@ public final class ConfigValidator {
       validateCrossConnect(config.crossConnect(), ports);
     } else {
       Map<String, SwitchConfig.PortGroup> groups = validatePortGroups(config.portGroups());
-      SecurityGroups securityGroups = SecurityGroups.resolve(config);
+      SecurityGroups securityGroups = SecurityGroups.resolve(config, remote);
       Set<String> acls =
           validateAcls(config.acls(), config.workers().cores().size(), securityGroups);
       for (SwitchConfig.PortGroup group : config.portGroups()) {

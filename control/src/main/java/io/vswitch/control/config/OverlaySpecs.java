@@ -36,26 +36,105 @@ public final class OverlaySpecs {
 
   /** The tunnel ports, in segment then remote-VTEP order; none without an overlay. */
   public static List<Tunnel> tunnels(SwitchConfig config) {
+    return tunnels(config, RemoteFacts.NONE);
+  }
+
+  /**
+   * The tunnel ports: each segment's {@code remote-vteps}, then the VTEPs other hosts published for
+   * its VNI (discovered, by address) that are not listed already, as long as the switch's port
+   * limit leaves room (the rest are left out, in address order: {@link #leftOut}). A discovered
+   * VTEP off the subnet needs {@code overlay.vtep.gateway}, and one claiming this VTEP's address is
+   * ignored.
+   */
+  public static List<Tunnel> tunnels(SwitchConfig config, RemoteFacts remote) {
     Overlay o = config.overlay();
     if (o == null) {
       return List.of();
     }
     Map<String, SwitchConfig.PortGroup> groups = new HashMap<>();
     config.portGroups().forEach(g -> groups.put(g.name(), g));
-    List<Integer> hops = hops(o);
+    VtepNeighbors neighbors = neighbors(o);
     int[] subnet = subnet(o.vtep().address(), "overlay.vtep.address");
     int gateway = o.vtep().gateway() == null ? 0 : ConfigValidator.ipv4(o.vtep().gateway(), "");
     List<Tunnel> tunnels = new ArrayList<>();
     for (Overlay.Segment s : o.segments()) {
       int vlan = groups.get(s.portGroups().get(0)).vlan().id();
-      for (String remote : s.remoteVteps()) {
-        int ip = ConfigValidator.ipv4(remote, "");
-        int hop = hops.indexOf(onLink(ip, subnet) ? ip : gateway);
+      for (String listed : s.remoteVteps()) {
+        int ip = ConfigValidator.ipv4(listed, "");
+        int hop = neighbors.add(onLink(ip, subnet) ? ip : gateway);
         tunnels.add(
-            new Tunnel(TUNNEL_PREFIX + s.name() + "." + remote, s.name(), s.vni(), vlan, ip, hop));
+            new Tunnel(TUNNEL_PREFIX + s.name() + "." + listed, s.name(), s.vni(), vlan, ip, hop));
+      }
+    }
+    int room = ConfigLimits.MAX_PORTS - config.ports().size() - tunnels.size();
+    for (Overlay.Segment s : o.segments()) {
+      int vlan = groups.get(s.portGroups().get(0)).vlan().id();
+      for (int ip : discovered(o, s, remote, subnet)) {
+        if (room <= 0) {
+          break;
+        }
+        int hop;
+        try {
+          hop = neighbors.add(onLink(ip, subnet) ? ip : gateway);
+        } catch (IllegalStateException e) {
+          continue; // no next-hop slot left: left out, as over the port limit
+        }
+        String address = dotted(ip);
+        tunnels.add(
+            new Tunnel(TUNNEL_PREFIX + s.name() + "." + address, s.name(), s.vni(), vlan, ip, hop));
+        room--;
       }
     }
     return tunnels;
+  }
+
+  /**
+   * The discovered VTEPs the port limit leaves out, as "segment/address" (for logs and the API).
+   */
+  public static List<String> leftOut(SwitchConfig config, RemoteFacts remote) {
+    Overlay o = config.overlay();
+    if (o == null) {
+      return List.of();
+    }
+    Set<String> made = new HashSet<>();
+    tunnels(config, remote).forEach(t -> made.add(t.name()));
+    int[] subnet = subnet(o.vtep().address(), "overlay.vtep.address");
+    List<String> out = new ArrayList<>();
+    for (Overlay.Segment s : o.segments()) {
+      for (int ip : discovered(o, s, remote, subnet)) {
+        if (!made.contains(TUNNEL_PREFIX + s.name() + "." + dotted(ip))) {
+          out.add(s.name() + "/" + dotted(ip));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether tunnel {@code t} was discovered (not in its segment's {@code remote-vteps}). */
+  public static boolean isDiscovered(SwitchConfig config, Tunnel t) {
+    for (Overlay.Segment s : config.overlay().segments()) {
+      if (s.name().equals(t.segment())) {
+        return !s.remoteVteps().contains(dotted(t.remote()));
+      }
+    }
+    return true;
+  }
+
+  /** The remote VTEPs serving segment s's VNI that its remote-vteps do not list, ascending. */
+  private static List<Integer> discovered(
+      Overlay o, Overlay.Segment s, RemoteFacts remote, int[] subnet) {
+    Set<Integer> listed = new HashSet<>();
+    s.remoteVteps().forEach(r -> listed.add(ConfigValidator.ipv4(r, "")));
+    java.util.TreeSet<Integer> found = new java.util.TreeSet<>(Integer::compareUnsigned);
+    for (RemoteFacts.RemoteVtep v : remote.vteps()) {
+      if (v.vnis().contains(s.vni())
+          && v.address() != subnet[0]
+          && !listed.contains(v.address())
+          && (onLink(v.address(), subnet) || o.vtep().gateway() != null)) {
+        found.add(v.address());
+      }
+    }
+    return List.copyOf(found);
   }
 
   /** The distinct next hops, in first-use order. */
@@ -80,15 +159,23 @@ public final class OverlaySpecs {
   private static volatile Cached cached;
 
   /**
-   * The switch's next-hop cache: one per overlay config, kept across table publishes (the overlay
-   * is restart-only, so a running switch has exactly one).
+   * The switch's next-hop cache: one per VTEP (the overlay but its remote VTEPs, which change
+   * live), kept across table publishes so learned MACs stay; hops are appended as tunnels need
+   * them.
    */
-  public static VtepNeighbors neighbors(Overlay o) {
+  public static synchronized VtepNeighbors neighbors(Overlay o) {
+    Overlay key = withoutRemotes(o);
     Cached c = cached;
-    if (c != null && c.overlay.equals(o)) {
+    if (c != null && c.overlay.equals(key)) {
       return c.neighbors;
     }
     List<Integer> hops = hops(o);
+    for (Overlay.Neighbor n : o.neighbors()) {
+      int ip = ConfigValidator.ipv4(n.address(), "");
+      if (!hops.contains(ip)) {
+        hops.add(ip); // a static MAC for a VTEP that will be discovered
+      }
+    }
     int[] ips = hops.stream().mapToInt(Integer::intValue).toArray();
     long[] macs = new long[ips.length];
     for (Overlay.Neighbor n : o.neighbors()) {
@@ -96,8 +183,49 @@ public final class OverlaySpecs {
       macs[h] = MacAddress.parse(n.mac());
     }
     VtepNeighbors made = new VtepNeighbors(ips, macs);
-    cached = new Cached(o, made);
+    cached = new Cached(key, made);
     return made;
+  }
+
+  /** The overlay with every segment's remote-vteps left out: its restart-only part. */
+  static Overlay withoutRemotes(Overlay o) {
+    List<Overlay.Segment> segments = new ArrayList<>();
+    for (Overlay.Segment s : o.segments()) {
+      segments.add(new Overlay.Segment(s.name(), s.vni(), s.portGroups(), List.of()));
+    }
+    return new Overlay(o.vtep(), o.udpPort(), o.ttl(), segments, o.neighbors());
+  }
+
+  /**
+   * A tunnel port's spec for the port registry: after the configured ports, named by its segment
+   * and remote address, with the uplink's MTU less the 50 bytes.
+   */
+  public static io.vswitch.dataplane.port.PortSpec portSpec(SwitchConfig config, Tunnel t) {
+    return new io.vswitch.dataplane.port.PortSpec(
+        t.name(),
+        "vni=" + t.vni() + ",segment=" + t.segment() + ",remote=" + dotted(t.remote()),
+        1,
+        1,
+        1,
+        tunnelMtu(config),
+        PORT_KIND);
+  }
+
+  /**
+   * The tunnel a registry spec ({@link #portSpec}) describes, its next hop taken (or appended) in
+   * the overlay's cache: how a tunnel port opened live finds its encapsulation.
+   */
+  public static Tunnel tunnelOf(Overlay o, String name, String devargs) {
+    Map<String, String> args = new HashMap<>();
+    for (String kv : devargs.split(",")) {
+      String[] p = kv.split("=", 2);
+      args.put(p[0], p.length == 2 ? p[1] : "");
+    }
+    int ip = ConfigValidator.ipv4(args.get("remote"), "remote");
+    int[] subnet = subnet(o.vtep().address(), "overlay.vtep.address");
+    int gateway = o.vtep().gateway() == null ? 0 : ConfigValidator.ipv4(o.vtep().gateway(), "");
+    int hop = neighbors(o).add(onLink(ip, subnet) ? ip : gateway);
+    return new Tunnel(name, args.get("segment"), Integer.parseInt(args.get("vni")), 0, ip, hop);
   }
 
   public static int localIp(Overlay o) {
@@ -254,19 +382,26 @@ public final class OverlaySpecs {
     for (Overlay.Neighbor n : o.neighbors()) {
       int ip = ConfigValidator.ipv4(n.address(), "overlay.neighbors.address");
       require(
-          hops.contains(ip),
+          hops.contains(ip) || (onLink(ip, subnet) && ip != local),
           "overlay.neighbors: "
               + n.address()
-              + " is not a next hop (an on-link remote VTEP or the gateway)");
+              + " is not a next hop (an address on the VTEP's subnet, or the gateway)");
       require(staticHops.add(ip), "overlay.neighbors: " + n.address() + " is listed twice");
       require(n.mac() != null, "overlay.neighbors: " + n.address() + " needs a mac");
       ConfigValidator.requireUnicastMac(n.mac(), "overlay.neighbors." + n.address());
     }
   }
 
-  /** The restart-only parts: the whole overlay and the VTEP port's device. */
+  /**
+   * The restart-only parts: the overlay but its segments' remote-vteps (which change live: tunnel
+   * ports opened and closed), and the VTEP port's device.
+   */
   public static boolean sameAtRunTime(SwitchConfig a, SwitchConfig b) {
-    if (!Objects.equals(a.overlay(), b.overlay())) {
+    if ((a.overlay() == null) != (b.overlay() == null)) {
+      return false;
+    }
+    if (a.overlay() != null
+        && !Objects.equals(withoutRemotes(a.overlay()), withoutRemotes(b.overlay()))) {
       return false;
     }
     if (a.overlay() == null) {

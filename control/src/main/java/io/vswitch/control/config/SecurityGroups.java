@@ -53,6 +53,16 @@ public final class SecurityGroups {
 
   /** Validates the ports' tags and addresses and the groups, and resolves every group. */
   public static SecurityGroups resolve(SwitchConfig config) {
+    return resolve(config, RemoteFacts.NONE);
+  }
+
+  /**
+   * As {@link #resolve(SwitchConfig)}, with the ports of the distributed switch's other hosts as
+   * members too (by port group, tag or nested group; {@code ports:} names this host's ports). A
+   * remote member is named {@code host/port}; one without addresses adds nothing (it is another
+   * host's to refuse), and remote facts were checked when they were read.
+   */
+  public static SecurityGroups resolve(SwitchConfig config, RemoteFacts remote) {
     Map<String, List<String>> addressesOf = new HashMap<>();
     for (SwitchConfig.Port port : config.ports()) {
       addressesOf.put(port.name(), portAddresses(port));
@@ -106,14 +116,21 @@ public final class SecurityGroups {
                 + byName.keySet());
       }
     }
+    Map<String, List<String>> remoteAddresses = new HashMap<>();
+    remote.ports().forEach(p -> remoteAddresses.put(p.host() + "/" + p.name(), p.addresses()));
     Map<String, List<String>> members = new LinkedHashMap<>();
     Map<String, List<String>> prefixes = new LinkedHashMap<>();
     for (SwitchConfig.SecurityGroup g : declared) {
       Map<String, String> why = new LinkedHashMap<>(); // member port -> how it is one
-      collect(g, byName, config, new ArrayList<>(), why);
+      collect(g, byName, config, remote, new ArrayList<>(), why);
       Set<String> ips = new LinkedHashSet<>();
       for (Map.Entry<String, String> m : why.entrySet()) {
         List<String> own = addressesOf.get(m.getKey());
+        if (own == null) { // another host's port: its addresses as published
+          own = remoteAddresses.getOrDefault(m.getKey(), List.of());
+          ips.addAll(own);
+          continue;
+        }
         require(
             !own.isEmpty(),
             "security group '"
@@ -136,6 +153,7 @@ public final class SecurityGroups {
       SwitchConfig.SecurityGroup g,
       Map<String, SwitchConfig.SecurityGroup> byName,
       SwitchConfig config,
+      RemoteFacts remote,
       List<String> path,
       Map<String, String> out) {
     if (path.contains(g.name())) {
@@ -168,8 +186,21 @@ public final class SecurityGroups {
         }
       }
     }
+    for (RemoteFacts.RemotePort port : remote.ports()) {
+      String id = port.host() + "/" + port.name();
+      if (port.portGroup() != null && g.portGroups().contains(port.portGroup())) {
+        out.putIfAbsent(id, "port group " + port.portGroup() + " on " + port.host() + via);
+      } else {
+        for (String tag : port.tags()) {
+          if (g.tags().contains(tag)) {
+            out.putIfAbsent(id, "tag " + tag + " on " + port.host() + via);
+            break;
+          }
+        }
+      }
+    }
     for (String nested : g.groups()) {
-      collect(byName.get(nested), byName, config, path, out);
+      collect(byName.get(nested), byName, config, remote, path, out);
     }
     path.remove(path.size() - 1);
   }
@@ -207,7 +238,7 @@ public final class SecurityGroups {
   }
 
   /** "10.0.1.1" -> "10.0.1.1/32", "FD00::0/64" -> "fd00:0:0:0:0:0:0:0/64"; host bits refused. */
-  static String canonical(String text, String what) {
+  public static String canonical(String text, String what) {
     require(text != null, what + " is empty");
     String[] parts = text.split("/", -1); // not stripped: "10.0.0.1\n" is no address
     require(parts.length <= 2, what + " " + Names.quote(text) + " is not an address or prefix");

@@ -67,6 +67,7 @@ public final class DistributedSwitch implements AutoCloseable {
   private final LinkedBlockingQueue<Update> updates = new LinkedBlockingQueue<>();
   private final AtomicLong refused = new AtomicLong();
   private final long started = System.currentTimeMillis();
+  private final RemoteHosts remoteHosts; // the other hosts' records: groups' members, VTEPs
 
   private volatile boolean connected;
   private volatile long appliedRevision;
@@ -96,6 +97,7 @@ public final class DistributedSwitch implements AutoCloseable {
     this.hostKey = EtcdStore.hostsPrefix(settings.switchName()) + settings.host();
     this.appliedRevision = readAppliedRevision();
     this.seenRevision = appliedRevision;
+    this.remoteHosts = new RemoteHosts(settings.host(), log);
     this.thread = Thread.ofPlatform().daemon().name("vswitch-etcd").unstarted(this::run);
     plane.guardLocalChanges(this::refuseLocalChangeOfShared);
   }
@@ -209,6 +211,7 @@ public final class DistributedSwitch implements AutoCloseable {
       status = "ok"; // it runs the revision etcd has (restored from the journal)
     }
     publish();
+    remoteHosts.refresh(store, EtcdStore.hostsPrefix(settings.switchName()), agent, plane);
   }
 
   /** Once a second: the key read again (a missed or broken watch cannot leave this host behind). */
@@ -224,6 +227,7 @@ public final class DistributedSwitch implements AutoCloseable {
       leaseRenewedNanos = System.nanoTime();
     }
     publish();
+    remoteHosts.refresh(store, EtcdStore.hostsPrefix(settings.switchName()), agent, plane);
   }
 
   /**
@@ -313,6 +317,7 @@ public final class DistributedSwitch implements AutoCloseable {
         port.put("port-group", p.portGroup());
       }
     }
+    RemoteHosts.describe(plane.running(), record); // tags, addresses, VTEP and VNIs
     String json = ConfigJson.write(record);
     if (!json.equals(published)) {
       store.put(hostKey, json, lease);

@@ -13,17 +13,18 @@ import java.util.List;
 
 /**
  * The part of a switch's config that a distributed switch shares across its hosts: one JSON
- * document in etcd holding only the {@link #SECTIONS} (port groups, ACLs), in the config file's
- * kebab-case keys. Everything else (EAL, workers, ports, FDB, mirrors, the journal) stays in each
- * host's own file. A host's running config is its local config with these sections replaced by the
- * document's, validated whole; a section the document leaves out is empty on every host.
+ * document in etcd holding only the {@link #SECTIONS} (port groups, ACLs, security groups), in the
+ * config file's kebab-case keys. Everything else (EAL, workers, ports, FDB, mirrors, the journal)
+ * stays in each host's own file. A host's running config is its local config with these sections
+ * replaced by the document's, validated whole; a section the document leaves out is empty on every
+ * host.
  *
  * <p>A new shared section (segments, security groups) is one more entry in {@link #SECTIONS}: the
  * split and the merge work on the JSON tree, so nothing else changes.
  */
 public final class SharedConfig {
   /** The config's top-level keys that belong to the distributed switch, not to one host. */
-  public static final List<String> SECTIONS = List.of("port-groups", "acls");
+  public static final List<String> SECTIONS = List.of("port-groups", "acls", "security-groups");
 
   private SharedConfig() {}
 

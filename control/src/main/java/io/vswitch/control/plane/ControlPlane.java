@@ -7,7 +7,9 @@ import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.ConntrackSpecs;
 import io.vswitch.control.config.HostChecks;
+import io.vswitch.control.config.OverlaySpecs;
 import io.vswitch.control.config.PortTypes;
+import io.vswitch.control.config.RemoteFacts;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.config.VethSegmentation;
 import io.vswitch.dataplane.SwitchRuntime;
@@ -42,6 +44,7 @@ public final class ControlPlane {
   private long sequence; // of the change that made {@code running}: the API's ETag
   private LocalChangeGuard guard; // null: every section is this host's to change
   private boolean distributing; // the change in progress is the distributed switch's
+  private RemoteFacts remote = RemoteFacts.NONE; // what the other hosts published (not journaled)
 
   /**
    * Refuses a local change (API, CLI) to what this host does not own: the sections a distributed
@@ -143,6 +146,33 @@ public final class ControlPlane {
     return running;
   }
 
+  /** What the distributed switch's other hosts published, as the tables use it now. */
+  public synchronized RemoteFacts remote() {
+    return remote;
+  }
+
+  /**
+   * Takes new facts from the other hosts of a distributed switch (a host record appeared, changed
+   * or expired): the running config is validated whole with them (so a remote host cannot make an
+   * ACL too big to compile), then the difference is applied as for a change: tunnel ports opened or
+   * closed, the tables recompiled (only the ACLs whose groups' addresses changed are rebuilt) and
+   * published. Not journaled: these are facts about other hosts, not this host's config.
+   *
+   * @return whether anything changed
+   * @throws ConfigException the running config is not valid with these facts; the old ones stay
+   * @throws ApplyException a tunnel port could not be opened; the old facts stay
+   */
+  public synchronized boolean applyRemote(RemoteFacts next) {
+    if (l2 == null || next.equals(remote)) {
+      return false;
+    }
+    l2.fdb().requireControlThread("change");
+    ConfigValidator.validate(running, port -> false, next);
+    applyDifference(running, remote, running, next);
+    remote = next;
+    return true;
+  }
+
   public SwitchRuntime runtime() {
     return runtime;
   }
@@ -167,7 +197,7 @@ public final class ControlPlane {
     if (l2 != null) {
       l2.fdb().requireControlThread("change"); // before anything moves, not half-way through
     }
-    ConfigValidator.validate(desired, opening(running, desired));
+    ConfigValidator.validate(desired, opening(running, desired), remote);
     confinement.checkChange(running, desired);
     if (guard != null && !distributing) {
       guard.check(running, desired);
@@ -176,12 +206,12 @@ public final class ControlPlane {
       return null;
     }
     requireRunTimeChangeable(desired);
-    applyDifference(running, desired);
+    applyDifference(running, remote, desired, remote);
     ChangeRecord record;
     try {
       record = journal(desired, source, description);
     } catch (RuntimeException e) {
-      applyDifference(desired, running); // not journaled, so not acknowledged: undo
+      applyDifference(desired, remote, running, remote); // not journaled, so not acknowledged
       throw new ApplyException("cannot journal the change, so it was undone: " + e, e);
     }
     running = desired;
@@ -211,7 +241,8 @@ public final class ControlPlane {
   }
 
   /** Moves the data plane from {@code from} to {@code to}, or leaves it at {@code from}. */
-  private void applyDifference(SwitchConfig from, SwitchConfig desired) {
+  private void applyDifference(
+      SwitchConfig from, RemoteFacts fromFacts, SwitchConfig desired, RemoteFacts toFacts) {
     Map<String, SwitchConfig.Port> before = byName(from.ports());
     Map<String, SwitchConfig.Port> after = byName(desired.ports());
     List<SwitchConfig.Port> added = new ArrayList<>();
@@ -227,12 +258,31 @@ public final class ControlPlane {
     Set<String> leaving = new HashSet<>(before.keySet());
     leaving.removeAll(after.keySet());
     replaced.forEach(p -> leaving.add(p.name()));
+    // Tunnel ports: one per (segment, remote VTEP), listed or discovered; a name is one tunnel.
+    Set<String> tunnelsBefore = new HashSet<>();
+    OverlaySpecs.tunnels(from, fromFacts).forEach(t -> tunnelsBefore.add(t.name()));
+    List<OverlaySpecs.Tunnel> tunnelsAdded = new ArrayList<>();
+    Set<String> tunnelsAfter = new HashSet<>();
+    for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(desired, toFacts)) {
+      tunnelsAfter.add(t.name());
+      if (!tunnelsBefore.contains(t.name())) {
+        tunnelsAdded.add(t);
+      }
+    }
+    tunnelsBefore.removeAll(tunnelsAfter);
+    leaving.addAll(tunnelsBefore);
 
     openPorts(added);
-    publishTables(desired);
+    try {
+      openTunnels(desired, tunnelsAdded);
+    } catch (ApplyException e) {
+      closePorts(new HashSet<>(added.stream().map(SwitchConfig.Port::name).toList()));
+      throw e;
+    }
+    publishTables(desired, toFacts);
     closePorts(leaving);
-    reopenReplaced(replaced, before, from);
-    publishTables(desired);
+    reopenReplaced(replaced, before, from, fromFacts);
+    publishTables(desired, toFacts);
     syncStaticEntries(from, desired);
     l2.fdb().setAgingSeconds(desired.fdb().agingSeconds());
     if (l2.conntrack() != null) {
@@ -263,10 +313,11 @@ public final class ControlPlane {
     if (running.ipfix() != null) {
       requireSame(running.ipfix().cacheSize(), desired.ipfix().cacheSize(), "ipfix.cache-size");
     }
-    if (!io.vswitch.control.config.OverlaySpecs.sameAtRunTime(running, desired)) {
+    if (!OverlaySpecs.sameAtRunTime(running, desired)) {
       throw new ConfigException(
-          "overlay (and its VTEP port's device and MTU) take effect at restart only: restart"
-              + " vswitch to change");
+          "overlay (its vtep, udp-port, ttl, segments and neighbors, and the VTEP port's device and"
+              + " MTU) take effect at restart only: restart vswitch to change; only the segments'"
+              + " remote-vteps change live");
     }
     if (desired.usesCtState() && l2.conntrack() == null) {
       throw new ConfigException(
@@ -303,6 +354,19 @@ public final class ControlPlane {
     }
   }
 
+  /** Opens tunnel ports; if one fails, closes those opened before it and reports why. */
+  private void openTunnels(SwitchConfig config, List<OverlaySpecs.Tunnel> tunnels) {
+    List<Port> opened = new ArrayList<>();
+    try {
+      for (OverlaySpecs.Tunnel t : tunnels) {
+        opened.add(runtime.addPort(OverlaySpecs.portSpec(config, t)));
+      }
+    } catch (RuntimeException e) {
+      opened.forEach(p -> runtime.removePort(p.index()));
+      throw new ApplyException("cannot open tunnel port: " + e.getMessage(), e);
+    }
+  }
+
   private void closePorts(Set<String> names) {
     for (String name : names) {
       Port port = runtime.port(name);
@@ -322,7 +386,10 @@ public final class ControlPlane {
    * one is put back so that the switch ends as it was, and the change is refused.
    */
   private void reopenReplaced(
-      List<SwitchConfig.Port> replaced, Map<String, SwitchConfig.Port> before, SwitchConfig from) {
+      List<SwitchConfig.Port> replaced,
+      Map<String, SwitchConfig.Port> before,
+      SwitchConfig from,
+      RemoteFacts fromFacts) {
     for (SwitchConfig.Port port : replaced) {
       try {
         VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
@@ -331,7 +398,7 @@ public final class ControlPlane {
         VethSegmentation.release(port.name());
         VethSegmentation.prepare(port.name(), PortTypes.devargs(before.get(port.name())));
         runtime.addPort(SwitchLauncher.portSpec(before.get(port.name())));
-        publishTables(from);
+        publishTables(from, fromFacts);
         throw new ApplyException(
             "cannot open the new device of port '"
                 + port.name()
@@ -344,12 +411,12 @@ public final class ControlPlane {
   }
 
   /** Compiles tables for the ports that exist right now and publishes them. */
-  private void publishTables(SwitchConfig config) {
+  private void publishTables(SwitchConfig config, RemoteFacts facts) {
     Map<String, Integer> index = new HashMap<>();
     for (Port port : runtime.ports()) {
       index.put(port.name(), port.index());
     }
-    l2.publish(L2Compiler.compile(config, index, runtime.portCapacity()));
+    l2.publish(L2Compiler.compile(config, facts, index, runtime.portCapacity()));
   }
 
   private void syncStaticEntries(SwitchConfig from, SwitchConfig to) {

@@ -149,7 +149,10 @@ class OverlayConfigTest {
     assertTrue(with("name: green", "name: blue").contains("used twice"));
     assertTrue(with("name: green", "name: \"a b\"").contains("segment"), "segment names are names");
     assertTrue(
-        with("address: 192.0.2.254, mac", "address: 192.0.2.99, mac").contains("not a next hop"));
+        with("address: 192.0.2.254, mac", "address: 203.0.113.9, mac").contains("not a next hop"));
+    // An on-link address may be given a MAC before its VTEP is listed or discovered.
+    assertNotNull(
+        valid((SWITCH + OVERLAY).replace("address: 192.0.2.254, mac", "address: 192.0.2.99, mac")));
     assertTrue(with("\"52:54:00:00:00:fe\"", "\"01:00:5e:00:00:01\"").contains("multicast MAC"));
     assertTrue(
         refused(

@@ -9,34 +9,70 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * static MAC from the config is set once and never learned over. Lock-free: one MAC and one
  * last-seen second per hop, opaque stores; racing workers write the same value. A learn that
  * changes nothing and is less than a second newer writes nothing, so the cache line is not bounced
- * by every received frame. Made once per switch (the overlay is restart-only).
+ * by every received frame. Made once per switch (the VTEP is restart-only); remote VTEPs come and
+ * go live (discovery through etcd, a live {@code remote-vteps} edit), so hops are appended by the
+ * control thread ({@link #add}) up to a fixed capacity and never removed: a worker on older tables
+ * may still hold a hop's index, and a departed VTEP's slot is taken again by its address only.
  */
 public final class VtepNeighbors {
   /** Seconds after which a learned MAC is asked for again (still used until the answer). */
   public static final int REFRESH_SECONDS = 30;
 
+  /** Next hops a switch may have over its life: tunnels are at most 64 ports, plus the gateway. */
+  public static final int CAPACITY = 128;
+
   private final int[] ips;
   private final boolean[] fixed;
   private final AtomicLongArray macs;
   private final AtomicLongArray seen;
+  private volatile int count; // hops [0, count) are set; written by the control thread only
 
   /**
    * @param ips the next hops' IPv4 addresses
    * @param staticMacs a MAC per hop, or 0 to resolve it by ARP
    */
   public VtepNeighbors(int[] ips, long[] staticMacs) {
-    this.ips = ips.clone();
-    this.fixed = new boolean[ips.length];
-    this.macs = new AtomicLongArray(ips.length);
-    this.seen = new AtomicLongArray(ips.length);
+    int capacity = Math.max(CAPACITY, ips.length);
+    this.ips = new int[capacity];
+    this.fixed = new boolean[capacity];
+    this.macs = new AtomicLongArray(capacity);
+    this.seen = new AtomicLongArray(capacity);
     for (int h = 0; h < ips.length; h++) {
+      this.ips[h] = ips[h];
       fixed[h] = staticMacs[h] != 0;
       macs.set(h, staticMacs[h]);
     }
+    count = ips.length;
   }
 
   public int size() {
+    return count;
+  }
+
+  /** The most hops this cache holds (what a worker sizes per-hop state by). */
+  public int capacity() {
     return ips.length;
+  }
+
+  /**
+   * The hop of {@code ip}, appended (resolved by ARP) when it is new: on the control thread, before
+   * the tables that use it are published (the volatile count publishes the slot).
+   *
+   * @throws IllegalStateException all {@link #capacity()} hops are taken
+   */
+  public synchronized int add(int ip) {
+    int h = hop(ip);
+    if (h >= 0) {
+      return h;
+    }
+    int n = count;
+    if (n == ips.length) {
+      throw new IllegalStateException(
+          "the overlay has its " + ips.length + " next hops already (a hop is never reused)");
+    }
+    ips[n] = ip;
+    count = n + 1;
+    return n;
   }
 
   public int ip(int hop) {
@@ -45,7 +81,7 @@ public final class VtepNeighbors {
 
   /** The hop with address {@code ip}, or -1. */
   public int hop(int ip) {
-    for (int h = 0; h < ips.length; h++) {
+    for (int h = 0, n = count; h < n; h++) {
       if (ips[h] == ip) {
         return h;
       }

@@ -30,7 +30,7 @@ public final class VxlanEgressStage extends Stage {
   @Override
   public void adopt(L2Tables tables, RxQueue[] queues, long tsc) {
     VtepNeighbors neighbors = tables.overlay().neighbors;
-    int hops = neighbors == null ? 0 : neighbors.size();
+    int hops = neighbors == null ? 0 : neighbors.capacity(); // hops are appended live
     if (asked.length != hops) {
       asked = new long[hops];
     }

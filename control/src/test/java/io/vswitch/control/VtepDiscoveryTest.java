@@ -1,0 +1,437 @@
+package io.vswitch.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.control.distributed.EtcdStore;
+import io.vswitch.control.plane.ConfigJson;
+import io.vswitch.control.testing.Cli;
+import io.vswitch.control.testing.EtcdServer;
+import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.control.testing.Underlay;
+import io.vswitch.dataplane.testing.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A distributed switch of two hosts on a real etcd, their VTEPs joined by an underlay veth pair,
+ * one segment and no {@code remote-vteps} anywhere: each host finds the other's VTEP in its etcd
+ * record and opens the tunnel port by itself.
+ *
+ * <pre>
+ *   a 10.61.0.1 [tag web] -- host A, VTEP 192.0.2.31 == veth == VTEP 192.0.2.32, host B -- b 10.61.0.2 [tag db]
+ * </pre>
+ *
+ * Then the shared security groups: A's ACL allows {@code web -> db tcp 5432} and nothing else, and
+ * b is in {@code db} only by the tag host B publishes: 5432 opens, 5433 and ping do not; B's tag
+ * changed locally closes 5432 on A, and back opens it. An invalid shared revision is refused by
+ * both hosts (they keep the last good one); hostile host records (not JSON, a forged huge address
+ * list, one claiming A's VTEP) change nothing. Host B killed -9: its tunnel port leaves A when its
+ * lease runs out.
+ */
+class VtepDiscoveryTest {
+  private static final String SWITCH = "vd1";
+  private static final int TTL = 4;
+  private static final String A_VTEP = "192.0.2.31";
+  private static final String B_VTEP = "192.0.2.32";
+  private static final String TUNNEL_TO_B = "vxlan.blue." + B_VTEP;
+
+  /** Listens on argv[1] at each of the ports argv[2:], accepting and closing. */
+  private static final String SERVER =
+      """
+      import socket, sys, threading
+      def serve(port):
+          s = socket.socket()
+          s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+          s.bind((sys.argv[1], port))
+          s.listen(16)
+          while True:
+              c, _ = s.accept()
+              c.sendall(b"hi")
+              c.close()
+      for p in sys.argv[2:]:
+          threading.Thread(target=serve, args=(int(p),)).start()
+      """;
+
+  /** Connects once to argv[1]:argv[2] within argv[3] s: prints open, refused or timeout. */
+  private static final String PROBE =
+      """
+      import socket, sys
+      try:
+          c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=float(sys.argv[3]))
+          print("open" if c.recv(2) == b"hi" else "closed")
+      except ConnectionRefusedError:
+          print("refused")
+      except OSError:
+          print("timeout")
+      """;
+
+  @TempDir Path dir;
+  private EtcdServer etcd;
+
+  @Test
+  void tunnelsAndGroupMembersComeFromTheOtherHostsRecords() throws Exception {
+    Assumptions.assumeTrue(EtcdServer.available(), "needs /usr/bin/etcd (scripts/install-deps.sh)");
+    Assumptions.assumeTrue(NetnsHost.available(), "needs root and iproute2");
+    String tag = "vd" + (ProcessHandle.current().pid() % 1000);
+    try (EtcdServer server = EtcdServer.start(23810, 23819);
+        Underlay underlay = Underlay.create(tag + "ua", tag + "ub");
+        NetnsHost a = vm(tag + "a", "10.61.0.1/24", "02:00:00:61:00:01");
+        NetnsHost b = vm(tag + "b", "10.61.0.2/24", "02:00:00:61:00:02")) {
+      etcd = server;
+      Path homeA = Files.createDirectories(dir.resolve("A"));
+      Path homeB = Files.createDirectories(dir.resolve("B"));
+      try (SwitchProcess swA =
+              host(
+                  homeA,
+                  "hostA",
+                  a.switchInterface(),
+                  "web",
+                  "web",
+                  "10.61.0.1",
+                  underlay.a(),
+                  A_VTEP);
+          SwitchProcess swB =
+              host(
+                  homeB,
+                  "hostB",
+                  b.switchInterface(),
+                  "dbg",
+                  "db",
+                  "10.61.0.2",
+                  underlay.b(),
+                  B_VTEP)) {
+        swA.awaitRunning();
+        swB.awaitRunning();
+        String both = "\nA:\n" + swA.output() + "\nB:\n" + swB.output();
+
+        // Discovery alone: no remote-vteps in either config.
+        Await.until(
+            "a to reach b through the discovered tunnel" + both,
+            Duration.ofSeconds(60),
+            () -> a.ping("10.61.0.2", 1));
+        assertTrue(b.ping("10.61.0.1", 3), "b to a");
+        JsonNode remotes = remoteVteps(homeA);
+        assertEquals(1, remotes.size(), remotes.toString());
+        assertEquals(B_VTEP, remotes.get(0).path("address").asText());
+        assertEquals(TUNNEL_TO_B, remotes.get(0).path("port").asText());
+        assertTrue(remotes.get(0).path("discovered").asBoolean(), remotes.toString());
+        assertEquals(A_VTEP, remoteVteps(homeB).get(0).path("address").asText());
+        assertTrue(swA.output().contains("tunnel ports opened: " + TUNNEL_TO_B), swA.output());
+        JsonNode record = dvsHosts().path("hostB");
+        assertEquals(B_VTEP, record.path("vtep").asText(), record.toString());
+        assertEquals(5101, record.path("vnis").get(0).asInt());
+        assertEquals("db", record.path("ports").get(0).path("tags").get(0).asText());
+
+        // The shared policy: web -> db tcp 5432 only; b is in db by B's published tag.
+        b.background("python3", "-c", SERVER, "10.61.0.2", "5432", "5433");
+        long v1 = set(policy());
+        awaitMetric(homeA, "vswitch_etcd_config_revision", v1, swA);
+        awaitMetric(homeB, "vswitch_etcd_config_revision", v1, swB);
+        assertEquals("open", probe(a, 5432, 20), "web -> db 5432 by B's tag" + both);
+        assertEquals("timeout", probe(a, 5433, 2), "5433 has no rule");
+        assertFalse(a.ping("10.61.0.2", 2), "nor ICMP");
+        JsonNode groups = groups(homeA);
+        assertEquals(List.of("hostB/vm"), members(groups, "db"), groups.toString());
+        assertEquals(List.of("10.61.0.2/32"), strings(group(groups, "db").path("addresses")));
+
+        // An invalid shared revision (groups nesting in a cycle), written past vswitchctl's check:
+        // both hosts refuse it and keep the policy of v1.
+        ObjectNode cyclic = policy();
+        ArrayNode sgs = (ArrayNode) cyclic.path("security-groups");
+        ((ObjectNode) sgs.get(0)).putArray("groups").add("db");
+        ((ObjectNode) sgs.get(1)).putArray("groups").add("web");
+        Cli.Result refusedByCli =
+            dvs("config", "set", file("cyclic.json", ConfigJson.write(cyclic)));
+        assertEquals(2, refusedByCli.code(), refusedByCli.err());
+        assertTrue(refusedByCli.err().contains("cycle"), refusedByCli.err());
+        try (EtcdStore store = new EtcdStore(List.of(server.endpoint()))) {
+          assertTrue(
+              store
+                  .putIfRevision(EtcdStore.configKey(SWITCH), ConfigJson.write(cyclic), v1)
+                  .isPresent());
+        }
+        awaitMetric(homeA, "vswitch_etcd_refused_revisions_total", 1, swA);
+        awaitMetric(homeB, "vswitch_etcd_refused_revisions_total", 1, swB);
+        assertTrue(swA.output().contains("cycle"), swA.output());
+        assertEquals(v1, metric(homeA, "vswitch_etcd_config_revision"));
+        assertEquals("open", probe(a, 5432, 10), "A kept revision " + v1);
+        assertEquals("timeout", probe(a, 5433, 2), "and its deny");
+
+        // Hostile records under leases of their own: not JSON, a forged huge address list, one
+        // claiming A's own VTEP, one whose port names a bogus address. Nothing changes.
+        try (EtcdStore store = new EtcdStore(List.of(server.endpoint()))) {
+          long lease = store.grant(6);
+          String prefix = EtcdStore.hostsPrefix(SWITCH);
+          store.put(prefix + "evil", "{\"ports\": [ {\"name\": ", lease);
+          StringBuilder huge = new StringBuilder("{\"ports\":[{\"name\":\"x\",\"tags\":[\"db\"],");
+          huge.append("\"addresses\":[");
+          for (int i = 0; i < 5000; i++) {
+            huge.append(i == 0 ? "" : ",").append("\"10.").append(i / 250).append('.');
+            huge.append(i % 250).append(".1\"");
+          }
+          store.put(prefix + "huge", huge.append("]}]}").toString(), lease);
+          store.put(prefix + "mirror", "{\"vtep\":\"" + A_VTEP + "\",\"vnis\":[5101]}", lease);
+          store.put(
+              prefix + "liar",
+              "{\"ports\":[{\"name\":\"y\",\"tags\":[\"db\"],\"addresses\":[\"10.0.0.1\\n\"]}],"
+                  + "\"vtep\":\"300.1.1.1\",\"vnis\":[5101]}",
+              lease);
+          Await.until(
+              "A to log the bad records" + swA.output(),
+              Duration.ofSeconds(15),
+              () ->
+                  swA.output().contains("ignoring host 'evil'")
+                      && swA.output().contains("ignoring host 'huge'")
+                      && swA.output().contains("ignoring host 'liar'"));
+          Thread.sleep(2000);
+          assertEquals(List.of("hostB/vm"), members(groups(homeA), "db"));
+          assertEquals(1, remoteVteps(homeA).size(), "no tunnel to itself or to 300.1.1.1");
+          assertEquals("open", probe(a, 5432, 10), "still");
+          assertFalse(a.ping("10.61.0.2", 1), "and still no ICMP");
+          assertTrue(swB.output().contains("ignoring host 'evil'"), swB.output());
+          assertEquals(1, count(swA.output(), "ignoring host 'evil'"), "logged once");
+        }
+
+        // B's tag changed on B (a host-local change): A's rule no longer admits b.
+        Cli.Result retag = ctl(homeB, "set-port-tags", "vm", "other");
+        assertEquals(0, retag.code(), retag.out() + retag.err());
+        Await.until(
+            "A to drop b from db" + swA.output(),
+            Duration.ofSeconds(15),
+            () -> members(groups(homeA), "db").isEmpty());
+        assertEquals("timeout", probe(a, 5432, 3), "b is no db any more");
+        assertEquals(1, metric(homeA, "vswitch_etcd_refused_revisions_total"), "nothing refused");
+        Cli.Result back = ctl(homeB, "set-port-tags", "vm", "db");
+        assertEquals(0, back.code(), back.err());
+        Await.until(
+            "A to take b back into db",
+            Duration.ofSeconds(15),
+            () -> members(groups(homeA), "db").equals(List.of("hostB/vm")));
+        assertEquals("open", probe(a, 5432, 10), "b is db again");
+        Cli.Result history = ctl(homeA, "history");
+        assertFalse(history.out().contains("hostB"), "remote facts are not journaled");
+
+        // B killed -9: its record expires with its lease, and A closes the tunnel.
+        swB.kill();
+        Await.until(
+            "A to close the tunnel to B after its " + TTL + " s lease" + swA.output(),
+            Duration.ofSeconds(TTL + 15),
+            () -> remoteVteps(homeA).isEmpty());
+        assertTrue(swA.output().contains("tunnel ports closed: " + TUNNEL_TO_B), swA.output());
+        assertTrue(members(groups(homeA), "db").isEmpty(), "and b left db");
+
+        // remote-vteps change live (a tunnel port opened, listed this time); a VNI does not.
+        ObjectNode runningA = (ObjectNode) tree(ctl(homeA, "--json", "show").out());
+        ObjectNode segment = (ObjectNode) runningA.path("overlay").path("segments").get(0);
+        segment.putArray("remote-vteps").add(B_VTEP);
+        Cli.Result listed = ctl(homeA, "apply", file("listed.json", ConfigJson.write(runningA)));
+        assertEquals(0, listed.code(), listed.out() + listed.err());
+        JsonNode now = remoteVteps(homeA);
+        assertEquals(1, now.size(), now.toString());
+        assertFalse(now.get(0).path("discovered").asBoolean(), now.toString());
+        segment.put("vni", 5102);
+        Cli.Result vni = ctl(homeA, "apply", file("vni.json", ConfigJson.write(runningA)));
+        assertTrue(vni.code() != 0, vni.out());
+        assertTrue(vni.err().contains("only the segments' remote-vteps change live"), vni.err());
+        assertEquals(1, vni.err().strip().lines().count(), vni.err());
+        assertEquals(0, swA.stop(), swA.output());
+      }
+    }
+  }
+
+  private static NetnsHost vm(String tag, String cidr, String mac) {
+    NetnsHost host = NetnsHost.createWithDefaultOffloads(tag, cidr);
+    host.setMac(mac);
+    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag, "mtu", "1450"));
+    return host;
+  }
+
+  private SwitchProcess host(
+      Path home,
+      String name,
+      String vmIface,
+      String group,
+      String tag,
+      String address,
+      String uplink,
+      String vtep) {
+    String config =
+        """
+        workers: {cores: [-1], idle: backoff}
+        port-groups:
+          - {name: web, vlan: {mode: access, id: 100}}
+          - {name: dbg, vlan: {mode: access, id: 100}}
+          - {name: underlay, vlan: {mode: access, id: 1}}
+        ports:
+          - {name: vm, type: afxdp, iface: %s, port-group: %s, tags: [%s], addresses: ["%s"]}
+          - {name: up, type: afxdp, iface: %s, port-group: underlay}
+        overlay:
+          vtep: {port: up, address: %s/24}
+          segments:
+            - {name: blue, vni: 5101, port-groups: [web, dbg]}
+        """
+            .formatted(vmIface, group, tag, address, uplink, vtep);
+    return SwitchProcess.start(
+        home,
+        config,
+        "--state-dir",
+        home.resolve("state").toString(),
+        "--etcd",
+        etcd.endpoint(),
+        "--switch",
+        SWITCH,
+        "--host",
+        name,
+        "--etcd-lease-ttl",
+        Integer.toString(TTL));
+  }
+
+  /** The shared config: the three groups, web's ingress ACL, the security groups web and db. */
+  private static ObjectNode policy() {
+    ObjectNode doc = ConfigJson.MAPPER.createObjectNode();
+    ArrayNode groups = doc.putArray("port-groups");
+    ObjectNode web = groups.addObject().put("name", "web");
+    web.putObject("vlan").put("mode", "access").put("id", 100);
+    web.putObject("acl").put("ingress", "web-out");
+    groups.addObject().put("name", "dbg").putObject("vlan").put("mode", "access").put("id", 100);
+    groups.addObject().put("name", "underlay").putObject("vlan").put("mode", "access").put("id", 1);
+    ArrayNode sgs = doc.putArray("security-groups");
+    sgs.addObject().put("name", "web").putArray("tags").add("web");
+    sgs.addObject().put("name", "db").putArray("tags").add("db");
+    ObjectNode acl = doc.putArray("acls").addObject().put("name", "web-out").put("default", "deny");
+    ArrayNode rules = acl.putArray("rules");
+    rules.addObject().put("priority", 10).put("action", "allow").put("ether-type", "arp");
+    rules
+        .addObject()
+        .put("priority", 20)
+        .put("action", "allow")
+        .put("src-group", "web")
+        .put("dst-group", "db")
+        .put("protocol", "tcp")
+        .put("dst-port", "5432");
+    return doc;
+  }
+
+  private static String probe(NetnsHost from, int port, int seconds) {
+    String last = "";
+    // The first SYN may meet an unresolved path (ARP through the tunnel); a few tries, each short.
+    for (int i = 0; i < Math.max(1, seconds / 2); i++) {
+      last = from.output("python3", "-c", PROBE, "10.61.0.2", Integer.toString(port), "2").strip();
+      if (last.equals("open")) {
+        return last;
+      }
+    }
+    return last;
+  }
+
+  private long set(JsonNode doc) {
+    Cli.Result r =
+        dvs("config", "set", file("shared-" + System.nanoTime() + ".json", ConfigJson.write(doc)));
+    assertEquals(0, r.code(), r.out() + r.err());
+    return Long.parseLong(r.out().trim().replaceAll(".*revision ", ""));
+  }
+
+  private JsonNode dvsHosts() {
+    Cli.Result r = dvs("--json", "hosts");
+    assertEquals(0, r.code(), r.err());
+    return tree(r.out());
+  }
+
+  private Cli.Result dvs(String... args) {
+    return Cli.run(List.of("--etcd", etcd.endpoint(), "--switch", SWITCH), args);
+  }
+
+  private static Cli.Result ctl(Path host, String... args) {
+    return Cli.run(List.of("--state-dir", host.resolve("state").toString()), args);
+  }
+
+  private static JsonNode remoteVteps(Path host) {
+    Cli.Result r = ctl(host, "--json", "overlay");
+    assertEquals(0, r.code(), r.err());
+    JsonNode segments = tree(r.out()).path("segments");
+    return segments.size() == 0
+        ? ConfigJson.MAPPER.createArrayNode()
+        : segments.get(0).path("remote-vteps");
+  }
+
+  private static JsonNode groups(Path host) {
+    Cli.Result r = ctl(host, "--json", "security-groups");
+    assertEquals(0, r.code(), r.err());
+    return tree(r.out());
+  }
+
+  private static JsonNode group(JsonNode groups, String name) {
+    for (JsonNode g : groups) {
+      if (g.path("name").asText().equals(name)) {
+        return g;
+      }
+    }
+    throw new AssertionError("no group " + name + " in " + groups);
+  }
+
+  private static List<String> members(JsonNode groups, String name) {
+    return strings(group(groups, name).path("members"));
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  private static long metric(Path host, String name) {
+    Cli.Result r = ctl(host, "metrics");
+    assertEquals(0, r.code(), r.err());
+    return r.out()
+        .lines()
+        .filter(l -> l.startsWith(name + " "))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(name.length() + 1).trim()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " not in\n" + r.out()));
+  }
+
+  private static void awaitMetric(Path host, String name, long value, SwitchProcess sw) {
+    Await.until(
+        name + " = " + value + " on " + host.getFileName() + "; output:\n" + sw.output(),
+        Duration.ofSeconds(30),
+        () -> metric(host, name) == value);
+  }
+
+  private static int count(String text, String what) {
+    int n = 0;
+    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  private String file(String name, String content) {
+    try {
+      return Files.writeString(dir.resolve(name), content).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode tree(String json) {
+    try {
+      return ConfigJson.MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + json, e);
+    }
+  }
+}
