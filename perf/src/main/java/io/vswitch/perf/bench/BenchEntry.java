@@ -30,11 +30,21 @@ public record BenchEntry(
     String versus,
     Ovs ovs) {
 
-  /** What each generator port replays. */
-  public record Traffic(Integer flows, String dst) {
+  /**
+   * What each generator port replays.
+   *
+   * @param encap {@code vxlan}: each frame VXLAN-encapsulated from the remote VTEP to the switch's
+   *     VTEP ({@link io.vswitch.perf.frames.TrafficSpec.Encapsulation}); default {@code none}
+   */
+  public record Traffic(Integer flows, String dst, String encap) {
     public Traffic {
       flows = flows == null ? 1 : flows;
       dst = dst == null ? "unicast" : dst;
+      encap = encap == null ? "none" : encap;
+    }
+
+    public Traffic(Integer flows, String dst) {
+      this(flows, dst, null);
     }
   }
 
@@ -46,8 +56,10 @@ public record BenchEntry(
    * @param dropRules that many {@link FiveTupleAcl} drop flows above NORMAL
    * @param conntrack IP through {@code ct()} in zone 10 first: new connections committed, new and
    *     established ones to NORMAL, the rest dropped ({@link #CONNTRACK_FLOWS})
+   * @param vxlan {@code encap} or {@code decap}: instead of br0, OVS's userspace VXLAN tunnel
+   *     between an integration bridge and a physical one ({@link OvsVxlan})
    */
-  public record Ovs(Boolean staticFdb, Integer dropRules, Boolean conntrack) {
+  public record Ovs(Boolean staticFdb, Integer dropRules, Boolean conntrack, String vxlan) {
     /**
      * The stateful pipeline of a conntrack row, as an OVS user writes "allow established, allow and
      * commit new, drop the rest" (the switch's rows say it with ct-state rules, zone = VLAN).
@@ -60,7 +72,14 @@ public record BenchEntry(
             "table=1,priority=10,ip,ct_state=+trk+rel,actions=NORMAL",
             "table=1,priority=0,actions=drop");
 
+    public Ovs(Boolean staticFdb, Integer dropRules, Boolean conntrack) {
+      this(staticFdb, dropRules, conntrack, null);
+    }
+
     public Ovs {
+      if (vxlan != null && !vxlan.equals("encap") && !vxlan.equals("decap")) {
+        throw new IllegalArgumentException("ovs.vxlan must be encap or decap, not " + vxlan);
+      }
       staticFdb = staticFdb != null && staticFdb;
       conntrack = conntrack != null && conntrack;
       dropRules = dropRules == null ? 0 : dropRules;

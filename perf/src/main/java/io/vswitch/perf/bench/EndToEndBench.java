@@ -158,7 +158,10 @@ public final class EndToEndBench {
     for (BenchEntry e : entries) {
       TrafficSpec traffic =
           new TrafficSpec(
-              frameSize, e.traffic().flows(), TrafficSpec.Destination.parse(e.traffic().dst()));
+              frameSize,
+              e.traffic().flows(),
+              TrafficSpec.Destination.parse(e.traffic().dst()),
+              TrafficSpec.Encapsulation.parse(e.traffic().encap()));
       pcaps.put(e.name(), traffic.writeUnder(workDir));
     }
     return pcaps;

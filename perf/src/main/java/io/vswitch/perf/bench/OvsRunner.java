@@ -30,7 +30,7 @@ public final class OvsRunner {
   static final Path VSWITCHD = Path.of("/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk");
   static final Path SCHEMA = Path.of("/usr/share/openvswitch/vswitch.ovsschema");
   private static final String FILE_PREFIX = "vswitch-bench-ovs-" + ProcessHandle.current().pid();
-  private static final List<String> TAPS = List.of("ovs-netdev", "br0");
+  private static final List<String> TAPS = List.of("ovs-netdev", "br0", "br-int", "br-phy");
   private static final Path OVS_RUN = Path.of("/var/run/openvswitch");
 
   private OvsRunner() {}
@@ -48,7 +48,7 @@ public final class OvsRunner {
   }
 
   /** The commands and files of one OVS instance. */
-  private record Ovs(Path dir, Map<String, String> env, String db) {
+  record Ovs(Path dir, Map<String, String> env, String db) {
     Path ctl() {
       return dir.resolve("ovs-vswitchd.ctl");
     }
@@ -140,27 +140,34 @@ public final class OvsRunner {
               "other_config:dpdk-socket-mem=" + s.memoryMb(),
               "other_config:dpdk-extra=\"" + extra + "\""),
           "ovs-vsctl set other_config");
+      // A VXLAN row's OVS runs in a network namespace of its own (its taps and VTEP address too).
+      List<String> launch = new ArrayList<>(OvsVxlan.launcher(entry.ovs()));
+      launch.addAll(
+          List.of(
+              "taskset",
+              "-c",
+              main,
+              VSWITCHD.toString(),
+              ovs.db(),
+              "--unixctl=" + ovs.ctl(),
+              "--log-file=" + dir.resolve("ovs-vswitchd.log")));
       vswitchd =
           ChildProcess.start(
-              "ovs-vswitchd",
-              List.of(
-                  "taskset",
-                  "-c",
-                  main,
-                  VSWITCHD.toString(),
-                  ovs.db(),
-                  "--unixctl=" + ovs.ctl(),
-                  "--log-file=" + dir.resolve("ovs-vswitchd.log")),
-              s.logDir().resolve(name + "-ovs-vswitchd.out"),
-              ovs.env());
+              "ovs-vswitchd", launch, s.logDir().resolve(name + "-ovs-vswitchd.out"), ovs.env());
       awaitControlSocket(vswitchd, ovs.ctl(), 60_000);
-      check(
-          ovs.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"),
-          "add-br");
-      // The sink first: its static entries and the drop flows are in place before the generator
-      // port (whose traffic starts the moment it is added) exists.
-      addPort(ovs, "sink", "trunks=10,20", BenchSettings.sink(0));
       List<String> notes = new ArrayList<>();
+      // The bridge whose sink port is counted.
+      String measured = "br0";
+      if (entry.ovs().vxlan() != null) {
+        measured = OvsVxlan.build(ovs, entry.ovs().vxlan(), pcap, notes);
+      } else {
+        check(
+            ovs.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"),
+            "add-br");
+        // The sink first: its static entries and the drop flows are in place before the generator
+        // port (whose traffic starts the moment it is added) exists.
+        addPort(ovs, "sink", "trunks=10,20", BenchSettings.sink(0));
+      }
       if (entry.ovs().staticFdb()) {
         notes.add(addStaticFdb(ovs));
       }
@@ -170,20 +177,25 @@ public final class OvsRunner {
       if (entry.ovs().conntrack()) {
         notes.add(addConntrackFlows(ovs, entry.ovs().dropRules(), dir));
       }
-      addPort(ovs, "gen", "tag=10", BenchSettings.generator(0, pcap));
+      if (entry.ovs().vxlan() == null) {
+        addPort(ovs, "gen", "tag=10", BenchSettings.generator(0, pcap));
+      }
       TestpmdRunner.sleep(s.warmupSeconds() * 1000L);
       String pinning = ThreadAffinity.problem(vswitchd.pid(), s.mainCore(), s.workerCore());
       check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-clear"), "pmd-stats-clear");
       ThreadCpu.Sample c0 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
       long t0 = System.nanoTime();
-      long p0 = txPackets(ovs);
+      long p0 = txPackets(ovs, measured);
       TestpmdRunner.sleep(s.seconds() * 1000L);
-      long p1 = txPackets(ovs);
+      long p1 = txPackets(ovs, measured);
       long t1 = System.nanoTime();
       ThreadCpu.Sample c1 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
       OvsOutput.PmdStats pmd =
           OvsOutput.PmdStats.parse(check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-show"), ""));
       notes.add(datapathFlows(ovs, s.logDir().resolve(name + "-dpctl-dump-flows.txt")));
+      if (entry.ovs().vxlan() != null) {
+        notes.add(OvsVxlan.verify(ovs, entry.ovs().vxlan()));
+      }
       if (p1 <= p0) {
         return Measurement.failed(name, "OVS forwarded nothing; see " + name + "-ovs-vswitchd.log");
       }
@@ -199,6 +211,7 @@ public final class OvsRunner {
       return Measurement.failed(name, e.getMessage());
     } finally {
       stop(ovs, vswitchd, dbServer);
+      OvsVxlan.removeNetns(entry.ovs());
       copyLogs(dir, s.logDir(), name);
       deleteTree(dir);
       deleteTree(Path.of("/var/run/dpdk", FILE_PREFIX));
@@ -209,10 +222,15 @@ public final class OvsRunner {
   }
 
   private static void addPort(Ovs ovs, String port, String vlan, String devargs) {
+    addPort(ovs, "br0", port, vlan, devargs);
+  }
+
+  /** A DPDK port on {@code bridge}; {@code vlan} is its tag= or trunks= column. */
+  static void addPort(Ovs ovs, String bridge, String port, String vlan, String devargs) {
     check(
         ovs.vsctl(
             "add-port",
-            "br0",
+            bridge,
             port,
             vlan,
             "--",
@@ -299,16 +317,18 @@ public final class OvsRunner {
   }
 
   /** The sink's live tx counter (ovsdb's statistics column is refreshed only every 5 s). */
-  private static long txPackets(Ovs ovs) {
+  private static long txPackets(Ovs ovs, String bridge) {
     return OvsOutput.txPackets(
-        check(ovs.ofctl("dump-ports", "br0", "sink"), "ovs-ofctl dump-ports"));
+        check(ovs.ofctl("dump-ports", bridge, "sink"), "ovs-ofctl dump-ports"));
   }
 
   /** del-br, then exit --cleanup (removes the taps), then the database; signals if they hang. */
   private static void stop(Ovs ovs, ChildProcess vswitchd, ChildProcess dbServer) {
     if (vswitchd != null) {
       if (vswitchd.isAlive()) {
-        ovs.vsctl("--if-exists", "del-br", "br0");
+        for (String bridge : List.of("br0", "br-int", "br-phy")) {
+          ovs.vsctl("--if-exists", "del-br", bridge);
+        }
         ovs.appctl(ovs.ctl(), "exit", "--cleanup");
         vswitchd.waitFor(20_000);
       }
@@ -329,7 +349,7 @@ public final class OvsRunner {
     }
   }
 
-  private static String check(ChildProcess.Result r, String what) {
+  static String check(ChildProcess.Result r, String what) {
     if (!r.ok()) {
       throw new IllegalStateException(
           (what.isEmpty() ? "" : what + ": ") + r.output().trim().replace('\n', ' '));
