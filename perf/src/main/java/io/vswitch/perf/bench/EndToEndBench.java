@@ -97,6 +97,7 @@ public final class EndToEndBench {
         rows.add(Measurement.skipped(e.name(), OvsRunner.unavailable()));
       }
     }
+    rows = VxlanFigures.annotate(rows);
     String table =
         ResultTable.format(rows)
             + "\n"
