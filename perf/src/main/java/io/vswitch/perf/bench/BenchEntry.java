@@ -35,14 +35,28 @@ public record BenchEntry(
    *
    * @param connections set: the frames come from {@link FlowGenerator} instead, {@code flows} being
    *     the number of source hosts (MACs)
+   * @param encap {@code vxlan}: each frame VXLAN-encapsulated from the remote VTEP to the switch's
+   *     VTEP ({@link io.vswitch.perf.frames.TrafficSpec.Encapsulation}); default {@code none}
    */
-  public record Traffic(Integer flows, String dst, Connections connections) {
+  public record Traffic(Integer flows, String dst, Connections connections, String encap) {
     public Traffic {
       flows = flows == null ? 1 : flows;
       dst = dst == null ? "unicast" : dst;
+      encap = encap == null ? "none" : encap;
       if (connections != null && !dst.equals("known")) {
         throw new IllegalArgumentException("traffic.connections needs dst: known");
       }
+      if (connections != null && !encap.equals("none")) {
+        throw new IllegalArgumentException("traffic.connections and traffic.encap do not combine");
+      }
+    }
+
+    public Traffic(Integer flows, String dst, Connections connections) {
+      this(flows, dst, connections, null);
+    }
+
+    public Traffic(Integer flows, String dst) {
+      this(flows, dst, null, null);
     }
   }
 
@@ -86,8 +100,10 @@ public record BenchEntry(
    * @param dropRules that many {@link FiveTupleAcl} drop flows above NORMAL
    * @param conntrack IP through {@code ct()} in zone 10 first: new connections committed, new and
    *     established ones to NORMAL, the rest dropped ({@link #CONNTRACK_FLOWS})
+   * @param vxlan {@code encap} or {@code decap}: instead of br0, OVS's userspace VXLAN tunnel
+   *     between an integration bridge and a physical one ({@link OvsVxlan})
    */
-  public record Ovs(Boolean staticFdb, Integer dropRules, Boolean conntrack) {
+  public record Ovs(Boolean staticFdb, Integer dropRules, Boolean conntrack, String vxlan) {
     /**
      * The stateful pipeline of a conntrack row, as an OVS user writes "allow established, allow and
      * commit new, drop the rest" (the switch's rows say it with ct-state rules, zone = VLAN).
@@ -100,7 +116,14 @@ public record BenchEntry(
             "table=1,priority=10,ip,ct_state=+trk+rel,actions=NORMAL",
             "table=1,priority=0,actions=drop");
 
+    public Ovs(Boolean staticFdb, Integer dropRules, Boolean conntrack) {
+      this(staticFdb, dropRules, conntrack, null);
+    }
+
     public Ovs {
+      if (vxlan != null && !vxlan.equals("encap") && !vxlan.equals("decap")) {
+        throw new IllegalArgumentException("ovs.vxlan must be encap or decap, not " + vxlan);
+      }
       staticFdb = staticFdb != null && staticFdb;
       conntrack = conntrack != null && conntrack;
       dropRules = dropRules == null ? 0 : dropRules;

@@ -97,6 +97,7 @@ public final class EndToEndBench {
         rows.add(Measurement.skipped(e.name(), OvsRunner.unavailable()));
       }
     }
+    rows = VxlanFigures.annotate(rows);
     String table =
         ResultTable.format(rows)
             + "\n"
@@ -158,7 +159,10 @@ public final class EndToEndBench {
     for (BenchEntry e : entries) {
       TrafficSpec traffic =
           new TrafficSpec(
-              frameSize, e.traffic().flows(), TrafficSpec.Destination.parse(e.traffic().dst()));
+              frameSize,
+              e.traffic().flows(),
+              TrafficSpec.Destination.parse(e.traffic().dst()),
+              TrafficSpec.Encapsulation.parse(e.traffic().encap()));
       pcaps.put(e.name(), traffic.writeUnder(workDir));
     }
     return pcaps;

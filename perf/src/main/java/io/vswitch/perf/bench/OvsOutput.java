@@ -13,7 +13,8 @@ final class OvsOutput {
 
   /** The datapath (megaflow) flows of a dpctl/dump-flows answer. */
   static long megaflows(String dump) {
-    return dump.lines().filter(l -> l.startsWith("recirc_id(")).count();
+    // a flow after a tunnel pop starts with its tunnel(...) match
+    return dump.lines().filter(l -> l.startsWith("recirc_id(") || l.startsWith("tunnel(")).count();
   }
 
   /** The OpenFlow flow count of an ovs-ofctl dump-aggregate answer. */

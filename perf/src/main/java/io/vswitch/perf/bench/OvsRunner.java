@@ -30,7 +30,7 @@ public final class OvsRunner {
   static final Path VSWITCHD = Path.of("/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk");
   static final Path SCHEMA = Path.of("/usr/share/openvswitch/vswitch.ovsschema");
   private static final String FILE_PREFIX = "vswitch-bench-ovs-" + ProcessHandle.current().pid();
-  private static final List<String> TAPS = List.of("ovs-netdev", "br0");
+  private static final List<String> TAPS = List.of("ovs-netdev", "br0", "br-int", "br-phy");
   private static final Path OVS_RUN = Path.of("/var/run/openvswitch");
 
   private OvsRunner() {}
@@ -48,7 +48,7 @@ public final class OvsRunner {
   }
 
   /** The commands and files of one OVS instance. */
-  private record Ovs(Path dir, Map<String, String> env, String db) {
+  record Ovs(Path dir, Map<String, String> env, String db) {
     Path ctl() {
       return dir.resolve("ovs-vswitchd.ctl");
     }
@@ -154,31 +154,39 @@ public final class OvsRunner {
               "other_config:dpdk-socket-mem=" + s.memoryMb(),
               "other_config:dpdk-extra=\"" + extra + "\""),
           "ovs-vsctl set other_config");
+      // A VXLAN row's OVS runs in a network namespace of its own (its taps and VTEP address too).
+      List<String> launch = new ArrayList<>(OvsVxlan.launcher(entry.ovs()));
+      launch.addAll(
+          List.of(
+              "taskset",
+              "-c",
+              main,
+              VSWITCHD.toString(),
+              ovs.db(),
+              "--unixctl=" + ovs.ctl(),
+              "--log-file=" + dir.resolve("ovs-vswitchd.log")));
       vswitchd =
           ChildProcess.start(
-              "ovs-vswitchd",
-              List.of(
-                  "taskset",
-                  "-c",
-                  main,
-                  VSWITCHD.toString(),
-                  ovs.db(),
-                  "--unixctl=" + ovs.ctl(),
-                  "--log-file=" + dir.resolve("ovs-vswitchd.log")),
-              s.logDir().resolve(name + "-ovs-vswitchd.out"),
-              ovs.env());
+              "ovs-vswitchd", launch, s.logDir().resolve(name + "-ovs-vswitchd.out"), ovs.env());
       awaitControlSocket(vswitchd, ovs.ctl(), 60_000);
-      check(
-          ovs.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"),
-          "add-br");
-      // The sink first: its static entries and the drop flows are in place before the generator
-      // port (whose traffic starts the moment it is added) exists.
       boolean replies = gen != null && gen.sinkDevargs() != null;
-      addPort(ovs, "sink", "trunks=10,20", replies ? gen.sinkDevargs() : BenchSettings.sink(0));
-      if (replies) {
-        check(ovs.vsctl("set", "Interface", "sink", "options:n_rxq=" + CONNECTION_QUEUES), "n_rxq");
-      }
       List<String> notes = new ArrayList<>();
+      // The bridge whose sink port is counted.
+      String measured = "br0";
+      if (entry.ovs().vxlan() != null) {
+        measured = OvsVxlan.build(ovs, entry.ovs().vxlan(), pcap, notes);
+      } else {
+        check(
+            ovs.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"),
+            "add-br");
+        // The sink first: its static entries and the drop flows are in place before the generator
+        // port (whose traffic starts the moment it is added) exists.
+        addPort(ovs, "sink", "trunks=10,20", replies ? gen.sinkDevargs() : BenchSettings.sink(0));
+        if (replies) {
+          check(
+              ovs.vsctl("set", "Interface", "sink", "options:n_rxq=" + CONNECTION_QUEUES), "n_rxq");
+        }
+      }
       if (entry.ovs().staticFdb()) {
         notes.add(addStaticFdb(ovs));
       }
@@ -191,8 +199,13 @@ public final class OvsRunner {
       if (gen != null) {
         notes.add(setUpConnections(ovs, entry));
       }
-      addPort(
-          ovs, "gen", "tag=10", gen != null ? gen.genDevargs() : BenchSettings.generator(0, pcap));
+      if (entry.ovs().vxlan() == null) {
+        addPort(
+            ovs,
+            "gen",
+            "tag=10",
+            gen != null ? gen.genDevargs() : BenchSettings.generator(0, pcap));
+      }
       if (gen != null) {
         check(ovs.vsctl("set", "Interface", "gen", "options:n_rxq=" + CONNECTION_QUEUES), "n_rxq");
       }
@@ -211,9 +224,9 @@ public final class OvsRunner {
       check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-clear"), "pmd-stats-clear");
       ThreadCpu.Sample c0 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
       long t0 = System.nanoTime();
-      long p0 = txPackets(ovs) + (replies ? txPackets(ovs, "gen") : 0);
+      long p0 = txPackets(ovs, measured, "sink") + (replies ? txPackets(ovs, "br0", "gen") : 0);
       TestpmdRunner.sleep(s.seconds() * 1000L);
-      long p1 = txPackets(ovs) + (replies ? txPackets(ovs, "gen") : 0);
+      long p1 = txPackets(ovs, measured, "sink") + (replies ? txPackets(ovs, "br0", "gen") : 0);
       long t1 = System.nanoTime();
       ThreadCpu.Sample c1 = ThreadCpu.sample(vswitchd.pid(), ThreadCpu.OVS_PMDS);
       double rate = (p1 - p0) * 1e3 / (t1 - t0);
@@ -234,6 +247,9 @@ public final class OvsRunner {
       OvsOutput.PmdStats pmd =
           OvsOutput.PmdStats.parse(check(ovs.appctl(ovs.ctl(), "dpif-netdev/pmd-stats-show"), ""));
       notes.add(datapathFlows(ovs, s.logDir().resolve(name + "-dpctl-dump-flows.txt")));
+      if (entry.ovs().vxlan() != null) {
+        notes.add(OvsVxlan.verify(ovs, entry.ovs().vxlan()));
+      }
       if (p1 <= p0) {
         return Measurement.failed(name, "OVS forwarded nothing; see " + name + "-ovs-vswitchd.log");
       }
@@ -246,6 +262,7 @@ public final class OvsRunner {
       return Measurement.failed(name, e.getMessage());
     } finally {
       stop(ovs, vswitchd, dbServer);
+      OvsVxlan.removeNetns(entry.ovs());
       copyLogs(dir, s.logDir(), name);
       deleteTree(dir);
       deleteTree(Path.of("/var/run/dpdk", FILE_PREFIX));
@@ -256,10 +273,15 @@ public final class OvsRunner {
   }
 
   private static void addPort(Ovs ovs, String port, String vlan, String devargs) {
+    addPort(ovs, "br0", port, vlan, devargs);
+  }
+
+  /** A DPDK port on {@code bridge}; {@code vlan} is its tag= or trunks= column. */
+  static void addPort(Ovs ovs, String bridge, String port, String vlan, String devargs) {
     check(
         ovs.vsctl(
             "add-port",
-            "br0",
+            bridge,
             port,
             vlan,
             "--",
@@ -401,20 +423,22 @@ public final class OvsRunner {
     return OvsOutput.megaflows(dump) + " datapath flows";
   }
 
-  /** The sink's live tx counter (ovsdb's statistics column is refreshed only every 5 s). */
-  private static long txPackets(Ovs ovs) {
-    return txPackets(ovs, "sink");
-  }
-
-  private static long txPackets(Ovs ovs, String port) {
-    return OvsOutput.txPackets(check(ovs.ofctl("dump-ports", "br0", port), "ovs-ofctl dump-ports"));
+  /**
+   * Packets {@code port} of {@code bridge} sent: its live counter (ovsdb's statistics column is
+   * refreshed only every 5 s).
+   */
+  private static long txPackets(Ovs ovs, String bridge, String port) {
+    return OvsOutput.txPackets(
+        check(ovs.ofctl("dump-ports", bridge, port), "ovs-ofctl dump-ports"));
   }
 
   /** del-br, then exit --cleanup (removes the taps), then the database; signals if they hang. */
   private static void stop(Ovs ovs, ChildProcess vswitchd, ChildProcess dbServer) {
     if (vswitchd != null) {
       if (vswitchd.isAlive()) {
-        ovs.vsctl("--if-exists", "del-br", "br0");
+        for (String bridge : List.of("br0", "br-int", "br-phy")) {
+          ovs.vsctl("--if-exists", "del-br", bridge);
+        }
         ovs.appctl(ovs.ctl(), "exit", "--cleanup");
         vswitchd.waitFor(20_000);
       }
@@ -435,7 +459,7 @@ public final class OvsRunner {
     }
   }
 
-  private static String check(ChildProcess.Result r, String what) {
+  static String check(ChildProcess.Result r, String what) {
     if (!r.ok()) {
       throw new IllegalStateException(
           (what.isEmpty() ? "" : what + ": ") + r.output().trim().replace('\n', ' '));

@@ -70,6 +70,59 @@ public final class Frames {
     return b.array();
   }
 
+  /** Outer Ethernet, IPv4 (no options), UDP and VXLAN headers in front of a VXLAN frame. */
+  public static final int VXLAN_HEADERS = ETH + IPV4 + UDP + 8;
+
+  /** IANA's VXLAN UDP port (RFC 7348 section 5). */
+  public static final int VXLAN_PORT = 4789;
+
+  /**
+   * {@code inner} (a whole Ethernet frame) VXLAN-encapsulated as a VTEP sends it (RFC 7348 section
+   * 5): outer Ethernet {@code srcMac} to {@code dstMac}, IPv4 {@code srcIp} to {@code dstIp} (DF,
+   * TTL 64, header checksum), UDP from {@code sourcePort} to 4789 with checksum 0 (allowed over
+   * IPv4), VXLAN with the I flag and {@code vni}. The result is {@link #VXLAN_HEADERS} bytes
+   * longer.
+   */
+  public static byte[] vxlan(
+      byte[] inner, long srcMac, long dstMac, int srcIp, int dstIp, int sourcePort, int vni) {
+    if (vni < 1 || vni > 0xFF_FFFF || sourcePort < 1 || sourcePort > 0xFFFF) {
+      throw new IllegalArgumentException("VNI " + vni + " or UDP port " + sourcePort);
+    }
+    ByteBuffer b = ByteBuffer.allocate(VXLAN_HEADERS + inner.length);
+    putMac(b, dstMac);
+    putMac(b, srcMac);
+    b.putShort((short) 0x0800);
+    int ipStart = b.position();
+    int ipLength = IPV4 + UDP + 8 + inner.length;
+    b.put((byte) 0x45).put((byte) 0).putShort((short) ipLength);
+    b.putShort((short) 0).putShort((short) 0x4000); // id 0, don't fragment
+    b.put((byte) 64).put((byte) 17).putShort((short) 0);
+    b.putInt(srcIp).putInt(dstIp);
+    b.putShort(ipStart + 10, ipChecksum(b.array(), ipStart));
+    b.putShort((short) sourcePort).putShort((short) VXLAN_PORT);
+    b.putShort((short) (ipLength - IPV4)).putShort((short) 0);
+    b.putInt(0x0800_0000).putInt(vni << 8); // I flag; VNI, reserved
+    b.put(inner);
+    return b.array();
+  }
+
+  /**
+   * The outer UDP source port a VTEP picks for {@code inner}: a hash of its MACs, IPv4 addresses
+   * and UDP ports folded into 49152..65535 (RFC 7348 section 5), so each inner flow keeps one port
+   * and different flows spread over the underlay's ECMP paths.
+   */
+  public static int vxlanSourcePort(byte[] inner) {
+    int h = 0x9E37_79B9;
+    int[][] fields = {{0, 12}, {ETH + 12, ETH + IPV4 + 4}}; // MACs; IPv4 src, dst, UDP ports
+    for (int[] range : fields) {
+      for (int i = range[0]; i < Math.min(range[1], inner.length); i++) {
+        h = (h ^ (inner[i] & 0xFF)) * 0x0100_0193;
+      }
+    }
+    h ^= h >>> 16;
+    return 49152 | (h & 0x3FFF);
+  }
+
   /** Offset of the UDP payload in frames built by {@link #udp}: where timestamps go. */
   public static final int PAYLOAD_OFFSET = ETH + IPV4 + UDP;
 

@@ -27,7 +27,7 @@ class IssueTargetsTest {
   @Test
   void eachTargetHasItsRatioAndVerdict() {
     List<IssueTargets.Result> r = IssueTargets.evaluate(rows);
-    assertEquals(6, r.size());
+    assertEquals(7, r.size());
     assertEquals(true, r.get(0).pass(), r.get(0).actual());
     assertTrue(r.get(0).actual().startsWith("4.00x"), r.get(0).actual());
     assertEquals(false, r.get(1).pass(), r.get(1).actual());
