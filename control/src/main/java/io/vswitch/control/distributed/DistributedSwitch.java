@@ -74,6 +74,24 @@ public final class DistributedSwitch implements AutoCloseable {
   private volatile String detail = "";
   private volatile boolean stopping;
   private String apiAddress = "";
+  private volatile HostRecords hostRecords;
+
+  /**
+   * Another part of this host that adds to its record and reads the others' ({@link PortMobility}):
+   * called on the etcd thread, {@code observe} once a second with every host's record (key to
+   * JSON), this host's included.
+   */
+  public interface HostRecords {
+    void contribute(ObjectNode record);
+
+    void observe(java.util.Map<String, String> records);
+  }
+
+  /** Before {@link #start}: who else writes to and reads the host records. */
+  public DistributedSwitch observeHosts(HostRecords records) {
+    this.hostRecords = records;
+    return this;
+  }
 
   // The etcd thread's own.
   private Boolean reachable; // null until the first attempt: logged once per change
@@ -209,6 +227,14 @@ public final class DistributedSwitch implements AutoCloseable {
       status = "ok"; // it runs the revision etcd has (restored from the journal)
     }
     publish();
+    observeHosts();
+  }
+
+  private void observeHosts() {
+    HostRecords h = hostRecords;
+    if (h != null) {
+      h.observe(store.list(EtcdStore.hostsPrefix(settings.switchName())));
+    }
   }
 
   /** Once a second: the key read again (a missed or broken watch cannot leave this host behind). */
@@ -224,6 +250,7 @@ public final class DistributedSwitch implements AutoCloseable {
       leaseRenewedNanos = System.nanoTime();
     }
     publish();
+    observeHosts();
   }
 
   /**
@@ -312,6 +339,10 @@ public final class DistributedSwitch implements AutoCloseable {
       if (p.portGroup() != null) {
         port.put("port-group", p.portGroup());
       }
+    }
+    HostRecords h = hostRecords;
+    if (h != null) {
+      h.contribute(record);
     }
     String json = ConfigJson.write(record);
     if (!json.equals(published)) {
