@@ -57,7 +57,12 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   public static EtcdServer start() {
-    for (int port = 23790; port < 23799; port += 2) {
+    return start(23790, 23799);
+  }
+
+  /** As {@link #start()}, on a free pair of ports in [{@code first}, {@code last}]. */
+  public static EtcdServer start(int first, int last) {
+    for (int port = first; port < last; port += 2) {
       if (free(port) && free(port + 1)) {
         try {
           Path dir = Files.createTempDirectory("etc-etcd-");
@@ -70,7 +75,7 @@ public final class EtcdServer implements AutoCloseable {
         }
       }
     }
-    throw new AssertionError("no free port pair in 23790-23799 for etcd");
+    throw new AssertionError("no free port pair in " + first + "-" + last + " for etcd");
   }
 
   public String endpoint() {
