@@ -250,6 +250,15 @@ class VmotionTest {
         "host " + other + ": " + there);
   }
 
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Lost replies of a ping run as "transmitted received". */
   private static int[] pingCounts(String output) {
     Matcher x = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(output);
@@ -327,7 +336,25 @@ class VmotionTest {
     assertTrue(a.ping(M_IP, 2) && b.ping(M_IP, 2), "m reachable on A again");
 
     // Moves 3 and 4: back to B and home to A again.
-    move(m, "A", "B", swA, swB);
+    // and a, on the old host, sees each of B's RARPs for m come out of the tunnel: the schedule's
+    // count, with m's MAC as source and target (RFC 903 request reverse).
+    String rarps =
+        a.captureText(
+            "ether proto 0x8035",
+            "-e",
+            () -> {
+              move(m, "A", "B", swA, swB);
+              sleep(1500); // the last RARP goes 1 s after the port appeared
+            });
+    assertEquals(
+        RarpAnnouncer.SCHEDULE_MS.length,
+        rarps
+            .lines()
+            .filter(
+                l -> l.contains(M_MAC + " > ff:ff:ff:ff:ff:ff") && l.contains("Reverse Request"))
+            .count(),
+        rarps);
+    assertEquals(RarpAnnouncer.SCHEDULE_MS.length, rarps.lines().count(), rarps);
     assertTrue(a.ping(M_IP, 2) && b.ping(M_IP, 2), "m reachable on B (second time)");
     move(m, "B", "A", swB, swA);
     assertTrue(a.ping(M_IP, 2) && b.ping(M_IP, 2), "m reachable on A (second time)");
