@@ -160,6 +160,11 @@ class VmotionTest {
 
   /** Where host {@code host}'s FDB has m's MAC: the port names (empty: nowhere). */
   private List<String> portsOfM(String host) {
+    return portsOf(host, M_MAC);
+  }
+
+  /** Where host {@code host}'s FDB has {@code mac}: the port names (empty: nowhere). */
+  private List<String> portsOf(String host, String mac) {
     Cli.Result r =
         Cli.run(
             List.of("--state-dir", dir.resolve(host).resolve("state").toString(), "--json"),
@@ -168,7 +173,7 @@ class VmotionTest {
     List<String> ports = new ArrayList<>();
     try {
       for (JsonNode e : ConfigJson.MAPPER.readTree(r.out())) {
-        if (e.path("mac").asText().equalsIgnoreCase(M_MAC)) {
+        if (e.path("mac").asText().equalsIgnoreCase(mac)) {
           ports.add(e.path("port").asText());
         }
       }
@@ -404,6 +409,38 @@ class VmotionTest {
     assertEquals(0, ctl("B", "del-port", "clone").code());
     assertTrue(m.ping("10.61.0.1", 2), "m speaks: A learns it back on its port");
     assertTrue(a.ping(M_IP, 2) && b.ping(M_IP, 2), "m reachable after the clone went");
+
+    // The etcd path alone (as if every RARP were lost): a record of a host C appears, listing a's
+    // MAC behind C's VTEP. B drops its entry for it (behind the tunnel to A, not to C) before any
+    // frame says so; A, where a is configured, keeps its entry and reports the duplicate.
+    String aMac = "02:00:00:61:00:01";
+    assertTrue(a.ping("10.61.0.2", 1));
+    assertEquals(List.of(TUNNEL_TO.get("A")), portsOf("B", aMac));
+    try (io.vswitch.control.distributed.EtcdStore store =
+        new io.vswitch.control.distributed.EtcdStore(List.of(etcd.endpoint()))) {
+      long lease = store.grant(30);
+      store.put(
+          io.vswitch.control.distributed.EtcdStore.hostsPrefix(SWITCH) + "hostC",
+          "{\"host\":\"hostC\",\"ports\":[{\"name\":\"a\",\"mac\":\""
+              + aMac
+              + "\",\"port-group\":\"web\"}],\"mobility\":{\"vtep\":\"192.0.2.99\"}}",
+          lease);
+      Await.until(
+          "B to drop a's entry behind A's tunnel:\n" + swB.output(),
+          Duration.ofSeconds(5),
+          () -> portsOf("B", aMac).isEmpty());
+      assertTrue(
+          swB.output().contains("mobility: " + aMac + " moved to host hostC (port a): removed its"),
+          swB.output());
+      Await.until(
+          "A to report a's MAC on two hosts:\n" + swA.output(),
+          Duration.ofSeconds(5),
+          () -> swA.output().contains("mobility: " + aMac + " is on host hostC (port a)"));
+      assertEquals(List.of("a"), portsOf("A", aMac), "A keeps the entry of its own port");
+      store.revoke(lease); // host C gone
+    }
+    assertTrue(b.ping("10.61.0.1", 2), "b reaches a again (flooded, then learned)");
+    assertEquals(List.of(TUNNEL_TO.get("A")), portsOf("B", aMac));
     assertTrue(swA.errorLines().isEmpty(), swA.output());
     assertTrue(swB.errorLines().isEmpty(), swB.output());
   }
