@@ -31,10 +31,11 @@ import java.util.function.Supplier;
  * tunnel ports (so each remote host learns MAC -&gt; this host's VTEP). This host's own FDB takes
  * the MAC on the new port at once (a stale entry behind the tunnel to the old host is replaced).
  *
- * <p>The MAC is the port's configured {@code mac:}; a port without one is announced with the first
- * source MAC the workers learn on it (looked for during {@link #LEARN_WINDOW_NANOS}). The RARP goes
- * out {@link #SCHEDULE_MS}: 0, 100, 300 and 1000 ms after the port appeared, so one lost frame, or
- * a tunnel whose next hop this host had not resolved yet, does not leave a remote FDB stale.
+ * <p>The MAC is the port's configured {@code mac:}; a port added live without one is announced with
+ * the first source MAC the workers learn on it (looked for during {@link #LEARN_WINDOW_NANOS}; at
+ * start only configured MACs are announced). The RARP goes out {@link #SCHEDULE_MS}: 0, 100, 300
+ * and 1000 ms after the port appeared, so one lost frame, or a tunnel whose next hop this host had
+ * not resolved yet, does not leave a remote FDB stale.
  *
  * <p>Runs on the control agent every {@link #TICK_MS} ms (the thread TeamMonitor runs on: the
  * {@link io.vswitch.dataplane.l2.TxInjector} ring has one producer). Frames reach the wire through
@@ -59,20 +60,25 @@ final class RarpAnnouncer {
   /** Ports seen (by identity: a port removed and added again is a new object), and their state. */
   private final Map<Port, Announcement> seen = new IdentityHashMap<>();
 
+  /** False until the first poll: the ports the switch started with. */
+  private boolean started;
+
   private long announced;
   private long framesSent;
   private long injectFailures;
 
   private static final class Announcement {
     final long appearedNanos;
+    final boolean atStart;
     long mac = MacAddress.NONE;
     int vlan = -1;
     int sent;
     boolean done;
     long lastLookNanos;
 
-    Announcement(long now) {
+    Announcement(long now, boolean atStart) {
       this.appearedNanos = now;
+      this.atStart = atStart;
     }
   }
 
@@ -99,7 +105,7 @@ final class RarpAnnouncer {
         if (!candidate(port, tables, vtepPort)) {
           continue;
         }
-        a = new Announcement(now);
+        a = new Announcement(now, !started);
         seen.put(port, a);
       }
       if (a.done) {
@@ -132,6 +138,7 @@ final class RarpAnnouncer {
       }
       a.done = a.sent == SCHEDULE_MS.length;
     }
+    started = true;
   }
 
   private static java.util.Set<Port> identitySet(List<Port> ports) {
@@ -169,7 +176,9 @@ final class RarpAnnouncer {
       a.vlan = policy.vlans().nextSetBit(0);
       return true;
     }
-    if (now - a.lastLookNanos < LEARN_LOOK_NANOS) {
+    if (a.atStart || now - a.lastLookNanos < LEARN_LOOK_NANOS) {
+      // A port the switch started with is announced only by its configured MAC: what it learns
+      // at start is traffic of a switch that just came up, not a VM that just arrived.
       return false;
     }
     a.lastLookNanos = now;
