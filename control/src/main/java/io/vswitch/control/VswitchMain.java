@@ -10,6 +10,7 @@ import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.distributed.DistributedSwitch;
+import io.vswitch.control.distributed.PortMobility;
 import io.vswitch.control.ipfix.IpfixExporter;
 import io.vswitch.control.ipfix.IpfixWriter;
 import io.vswitch.control.plane.ChangeRecord;
@@ -378,7 +379,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
                 () -> plane.running().ipfix(),
                 IpfixWriter.DEFAULT_MESSAGE_SIZE,
                 err);
-    ControlAgent agent = startControlAgent(running, links, ipfix);
+    ControlAgent agent = startControlAgent(running, links, ipfix, plane);
     DistributedSwitch dvs =
         dvsSettings == null
             ? null
@@ -401,6 +402,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
       throw e;
     }
     if (dvs != null) {
+      if (running.l2() != null) {
+        dvs.observeHosts(new PortMobility(dvsSettings.host(), plane, agent, out));
+      }
       dvs.start(apiServer == null ? "" : apiServer.addresses());
     }
     HousekeepingAffinity.confine(runtime, err);
@@ -488,7 +492,7 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
    * watch; the FDB refuses control operations from any other thread from now on.
    */
   private ControlAgent startControlAgent(
-      SwitchLauncher.Running running, LinkWatcher links, IpfixExporter ipfix) {
+      SwitchLauncher.Running running, LinkWatcher links, IpfixExporter ipfix, ControlPlane plane) {
     ControlAgent agent = new ControlAgent(64, err);
     if (running.l2() != null) {
       running.l2().fdb().bindControlThread(agent.thread());
@@ -506,6 +510,8 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     if (running.l2() != null) {
       TeamMonitor teams = new TeamMonitor(running.runtime(), running.l2(), out);
       agent.every(Duration.ofMillis(TeamMonitor.TICK_MS), "team watch", teams::poll);
+      RarpAnnouncer rarps = new RarpAnnouncer(running.runtime(), running.l2(), plane::running, out);
+      agent.every(Duration.ofMillis(RarpAnnouncer.TICK_MS), "rarp announce", rarps::poll);
     }
     return agent.start();
   }

@@ -75,6 +75,24 @@ public final class DistributedSwitch implements AutoCloseable {
   private volatile String detail = "";
   private volatile boolean stopping;
   private String apiAddress = "";
+  private volatile HostRecords hostRecords;
+
+  /**
+   * Another part of this host that adds to its record and reads the others' ({@link PortMobility}):
+   * called on the etcd thread, {@code observe} once a second with every host's record (key to
+   * JSON), this host's included.
+   */
+  public interface HostRecords {
+    void contribute(ObjectNode record);
+
+    void observe(java.util.Map<String, String> records);
+  }
+
+  /** Before {@link #start}: who else writes to and reads the host records. */
+  public DistributedSwitch observeHosts(HostRecords records) {
+    this.hostRecords = records;
+    return this;
+  }
 
   // The etcd thread's own.
   private Boolean reachable; // null until the first attempt: logged once per change
@@ -211,7 +229,18 @@ public final class DistributedSwitch implements AutoCloseable {
       status = "ok"; // it runs the revision etcd has (restored from the journal)
     }
     publish();
-    remoteHosts.refresh(store, EtcdStore.hostsPrefix(settings.switchName()), agent, plane);
+    observeHosts();
+  }
+
+  /** The other hosts' records, read once, to what follows them: remote facts, port mobility. */
+  private void observeHosts() {
+    java.util.Map<String, String> records =
+        store.list(EtcdStore.hostsPrefix(settings.switchName()));
+    remoteHosts.refresh(records, agent, plane);
+    HostRecords h = hostRecords;
+    if (h != null) {
+      h.observe(records);
+    }
   }
 
   /** Once a second: the key read again (a missed or broken watch cannot leave this host behind). */
@@ -227,7 +256,7 @@ public final class DistributedSwitch implements AutoCloseable {
       leaseRenewedNanos = System.nanoTime();
     }
     publish();
-    remoteHosts.refresh(store, EtcdStore.hostsPrefix(settings.switchName()), agent, plane);
+    observeHosts();
   }
 
   /**
@@ -318,6 +347,10 @@ public final class DistributedSwitch implements AutoCloseable {
       }
     }
     RemoteHosts.describe(plane.running(), record); // tags, addresses, VTEP and VNIs
+    HostRecords h = hostRecords;
+    if (h != null) {
+      h.contribute(record);
+    }
     String json = ConfigJson.write(record);
     if (!json.equals(published)) {
       store.put(hostKey, json, lease);

@@ -107,8 +107,8 @@ public final class RemoteHosts {
    *
    * @throws EtcdStore.EtcdException etcd cannot be reached (the caller reconnects)
    */
-  void refresh(EtcdStore store, String prefix, ControlAgent agent, ControlPlane plane) {
-    RemoteFacts facts = read(store.list(prefix));
+  void refresh(Map<String, String> records, ControlAgent agent, ControlPlane plane) {
+    RemoteFacts facts = read(records);
     if (facts.equals(offered)) {
       return;
     }

@@ -1,0 +1,294 @@
+package io.vswitch.control;
+
+import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.dataplane.SwitchRuntime;
+import io.vswitch.dataplane.l2.Fdb;
+import io.vswitch.dataplane.l2.FdbClock;
+import io.vswitch.dataplane.l2.L2Switch;
+import io.vswitch.dataplane.l2.L2Tables;
+import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.l2.PortPolicy;
+import io.vswitch.dataplane.l2.Team;
+import io.vswitch.dataplane.l2.TeamFrames;
+import io.vswitch.dataplane.l2.VlanMode;
+import io.vswitch.dataplane.l2.VxlanPort;
+import io.vswitch.dataplane.port.Port;
+import io.vswitch.ffm.Mbuf;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * ESXi's "notify switches" for a port that appears (vMotion's arrival, a live {@code add-port}, a
+ * config apply, the switch's start): the port's MAC goes out as a RARP (RFC 903 request-reverse,
+ * source = the VM's MAC, to broadcast) flooded into the port's VLAN as if the VM had sent it, out
+ * of every other port of the flood domain: local ports, uplinks and teams (the team's member that
+ * carries that MAC, so the physical switches learn it on the right link) and the segment's VXLAN
+ * tunnel ports (so each remote host learns MAC -&gt; this host's VTEP). This host's own FDB takes
+ * the MAC on the new port at once (a stale entry behind the tunnel to the old host is replaced).
+ *
+ * <p>The MAC is the port's configured {@code mac:}; a port added live without one is announced with
+ * the first source MAC the workers learn on it (looked for during {@link #LEARN_WINDOW_NANOS}; at
+ * start only configured MACs are announced). The RARP goes out {@link #SCHEDULE_MS}: 0, 100, 300
+ * and 1000 ms after the port appeared, so one lost frame, or a tunnel whose next hop this host had
+ * not resolved yet, does not leave a remote FDB stale.
+ *
+ * <p>Runs on the control agent every {@link #TICK_MS} ms (the thread TeamMonitor runs on: the
+ * {@link io.vswitch.dataplane.l2.TxInjector} ring has one producer). Frames reach the wire through
+ * that ring, which worker 0 drains onto its transmit buffers; nothing is added to the data plane.
+ */
+final class RarpAnnouncer {
+  static final int TICK_MS = 20;
+
+  /** When each RARP of an announcement goes out, after the port appeared. */
+  static final int[] SCHEDULE_MS = {0, 100, 300, 1000};
+
+  /** How long a port without a configured MAC is watched for its first learned one. */
+  static final long LEARN_WINDOW_NANOS = 60_000_000_000L;
+
+  private static final long LEARN_LOOK_NANOS = 200_000_000L;
+
+  private final SwitchRuntime runtime;
+  private final L2Switch l2;
+  private final Supplier<SwitchConfig> config;
+  private final PrintStream log;
+
+  /** Ports seen (by identity: a port removed and added again is a new object), and their state. */
+  private final Map<Port, Announcement> seen = new IdentityHashMap<>();
+
+  /** False until the first poll: the ports the switch started with. */
+  private boolean started;
+
+  private long announced;
+  private long framesSent;
+  private long injectFailures;
+
+  private static final class Announcement {
+    final long appearedNanos;
+    final boolean atStart;
+    long mac = MacAddress.NONE;
+    int vlan = -1;
+    int sent;
+    boolean done;
+    long lastLookNanos;
+
+    Announcement(long now, boolean atStart) {
+      this.appearedNanos = now;
+      this.atStart = atStart;
+    }
+  }
+
+  RarpAnnouncer(
+      SwitchRuntime runtime, L2Switch l2, Supplier<SwitchConfig> config, PrintStream log) {
+    this.runtime = runtime;
+    this.l2 = l2;
+    this.config = config;
+    this.log = log;
+  }
+
+  /** One look at the ports. Control thread. */
+  void poll() {
+    L2Tables tables = l2.tables();
+    SwitchConfig cfg = config.get();
+    long now = System.nanoTime();
+    List<Port> ports = runtime.ports();
+    seen.keySet().retainAll(identitySet(ports));
+    String vtepPort =
+        cfg.overlay() == null || cfg.overlay().vtep() == null ? null : cfg.overlay().vtep().port();
+    for (Port port : ports) {
+      Announcement a = seen.get(port);
+      if (a == null) {
+        if (!candidate(port, tables, vtepPort)) {
+          continue;
+        }
+        a = new Announcement(now, !started);
+        seen.put(port, a);
+      }
+      if (a.done) {
+        continue;
+      }
+      PortPolicy policy = tables.port(port.index());
+      if (policy == null) {
+        continue; // tables and runtime disagree for a moment (being added or removed)
+      }
+      if (a.mac == MacAddress.NONE && !identify(a, port, policy, cfg, now)) {
+        if (now - a.appearedNanos > LEARN_WINDOW_NANOS) {
+          a.done = true; // no traffic from it: nothing to announce
+        }
+        continue;
+      }
+      while (a.sent < SCHEDULE_MS.length
+          && now - a.appearedNanos >= SCHEDULE_MS[a.sent] * 1_000_000L) {
+        if (a.sent == 0) {
+          adoptLocally(tables, port, policy, a);
+        }
+        int frames = flood(tables, port.index(), a.vlan, a.mac);
+        if (a.sent == 0) {
+          announced++;
+          log.printf(
+              "vswitch: announced %s on port %s (vlan %d) with a RARP out of %d ports%n",
+              MacAddress.format(a.mac), port.name(), a.vlan, frames);
+          log.flush();
+        }
+        a.sent++;
+      }
+      a.done = a.sent == SCHEDULE_MS.length;
+    }
+    started = true;
+  }
+
+  private static java.util.Set<Port> identitySet(List<Port> ports) {
+    java.util.Set<Port> set = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    set.addAll(ports);
+    return set;
+  }
+
+  /** A VM-facing port: not a tunnel, not an uplink team or its member, not the VTEP's uplink. */
+  private static boolean candidate(Port port, L2Tables tables, String vtepPort) {
+    if (port instanceof VxlanPort || port.name().equals(vtepPort)) {
+      return false;
+    }
+    long bit = 1L << port.index();
+    return port.index() < L2Tables.MAX_PORTS
+        && ((tables.teamMask() | tables.teamMembers()) & bit) == 0
+        && !tables.isMirrorDestination(port.index());
+  }
+
+  /**
+   * The MAC (and VLAN) to announce: the configured one on an access port; otherwise (no {@code
+   * mac:}, or a trunk, whose VLAN the MAC lives in only the FDB tells) the first entry learned on
+   * the port, looked for at most every {@link #LEARN_LOOK_NANOS}.
+   */
+  private boolean identify(
+      Announcement a, Port port, PortPolicy policy, SwitchConfig cfg, long now) {
+    long configured = MacAddress.NONE;
+    for (SwitchConfig.Port p : cfg.ports()) {
+      if (p.name().equals(port.name()) && p.mac() != null) {
+        configured = MacAddress.parse(p.mac());
+      }
+    }
+    if (configured != MacAddress.NONE && policy.mode() == VlanMode.ACCESS) {
+      a.mac = configured;
+      a.vlan = policy.vlans().nextSetBit(0);
+      return true;
+    }
+    if (a.atStart || now - a.lastLookNanos < LEARN_LOOK_NANOS) {
+      // A port the switch started with is announced only by its configured MAC: what it learns
+      // at start is traffic of a switch that just came up, not a VM that just arrived.
+      return false;
+    }
+    a.lastLookNanos = now;
+    long want = configured;
+    long[] found = {MacAddress.NONE, -1};
+    l2.fdb()
+        .forEach(
+            FdbClock.nowSeconds(),
+            (vlan, mac, p, age) -> {
+              if (p == port.index()
+                  && age >= 0
+                  && found[0] == MacAddress.NONE
+                  && (want == MacAddress.NONE || mac == want)) {
+                found[0] = mac;
+                found[1] = vlan;
+              }
+            });
+    if (found[0] == MacAddress.NONE) {
+      return false;
+    }
+    a.mac = found[0];
+    a.vlan = (int) found[1];
+    return true;
+  }
+
+  /** This host's FDB takes the MAC on the new port now, not at the VM's next frame. */
+  private void adoptLocally(L2Tables tables, Port port, PortPolicy policy, Announcement a) {
+    Fdb fdb = l2.fdb();
+    long key = Fdb.key(a.vlan, a.mac);
+    int before = fdb.lookup(key, FdbClock.nowSeconds());
+    fdb.learn(key, port.index(), FdbClock.nowSeconds());
+    int after = fdb.lookup(key, FdbClock.nowSeconds());
+    if (after != port.index()) {
+      log.printf(
+          "vswitch: warning: %s stays on port #%d in this host's FDB (a static entry, or the"
+              + " table is full): frames for it will not reach port %s%n",
+          MacAddress.format(a.mac), after, port.name());
+    } else if (before != Fdb.MISS && before != port.index()) {
+      log.printf(
+          "vswitch: %s moved to port %s from port #%d%n",
+          MacAddress.format(a.mac), port.name(), before);
+    }
+  }
+
+  /**
+   * One RARP per port of the VLAN's flood domain but {@code source}; returns how many were queued.
+   */
+  private int flood(L2Tables tables, int source, int vlan, long mac) {
+    int queued = 0;
+    long members = tables.memberMask(vlan) & ~(1L << source);
+    List<int[]> out = new ArrayList<>();
+    for (long m = members; m != 0; m &= m - 1) {
+      int p = Long.numberOfTrailingZeros(m);
+      PortPolicy policy = tables.port(p);
+      if (policy == null || tables.isMirrorDestination(p)) {
+        continue;
+      }
+      int slot = p;
+      if (tables.isTeam(p)) {
+        Team team = tables.team(p);
+        slot = team.carrierOf(team.bucket(source, mac));
+        if (slot < 0) {
+          continue; // no member is up
+        }
+      }
+      out.add(new int[] {slot, policy.egressTagged(vlan) ? vlan : -1});
+    }
+    for (int[] o : out) {
+      if (send(o[0], mac, o[1])) {
+        queued++;
+      }
+    }
+    framesSent += queued;
+    return queued;
+  }
+
+  private boolean send(int slot, long mac, int tag) {
+    MemorySegment pool = runtime.pool().segment();
+    long mbuf = Mbuf.alloc(pool);
+    if (mbuf == 0) {
+      injectFailures++;
+      return false;
+    }
+    long at = Mbuf.append(mbuf, TeamFrames.MAX_LENGTH);
+    if (at == 0) {
+      Mbuf.free(mbuf);
+      injectFailures++;
+      return false;
+    }
+    Mbuf.setLength(mbuf, TeamFrames.rarp(at, mac, tag));
+    if (!l2.injector().offer(slot, mbuf)) {
+      Mbuf.free(mbuf);
+      injectFailures++;
+      return false;
+    }
+    return true;
+  }
+
+  /** Ports announced since start. */
+  long announced() {
+    return announced;
+  }
+
+  /** RARPs queued since start. */
+  long framesSent() {
+    return framesSent;
+  }
+
+  /** RARPs that could not be made or queued (no mbuf, ring full). */
+  long injectFailures() {
+    return injectFailures;
+  }
+}
