@@ -1,14 +1,8 @@
 package io.vswitch.perf.frames;
 
-import java.io.BufferedOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The traffic of the connection-tracking rows (issue 13): {@code connections} distinct UDP
@@ -157,29 +151,9 @@ public record ConnectionTraffic(int frameSize, int connections, int hosts, boole
     if (Files.isRegularFile(file)) {
       return file;
     }
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-      ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-      header.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0);
-      header.putInt(65535).putInt(1);
-      out.write(header.array());
-      ByteBuffer record = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-      for (int c = part; c < connections; c += parts) {
-        byte[] frame = reply ? reply(c) : forward(c);
-        record.clear();
-        record.putInt(c / 1_000_000).putInt(c % 1_000_000).putInt(frame.length);
-        record.putInt(frame.length);
-        out.write(record.array());
-        out.write(frame);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
-    try {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
+    // Connections part, part + parts, ...: frame i of this capture is connection part + i * parts.
+    int count = (connections - part + parts - 1) / parts;
+    PcapWriter.write(file, count, i -> reply ? reply(part + i * parts) : forward(part + i * parts));
     return file;
   }
 }

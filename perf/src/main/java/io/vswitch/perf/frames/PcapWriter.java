@@ -20,20 +20,28 @@ public final class PcapWriter {
 
   /** Writes {@code frames} to {@code file} atomically (a temporary file, then a rename). */
   public static void write(Path file, List<byte[]> frames) {
+    write(file, frames.size(), frames::get);
+  }
+
+  /**
+   * Writes {@code count} frames, frame {@code i} made by {@code frame} as it is written (a capture
+   * of millions of frames never held in memory whole), to {@code file} atomically.
+   */
+  public static void write(Path file, int count, java.util.function.IntFunction<byte[]> frame) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
       ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
       header.putInt(MAGIC).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0);
       header.putInt(65535).putInt(LINKTYPE_ETHERNET);
       out.write(header.array());
       ByteBuffer record = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-      for (int i = 0; i < frames.size(); i++) {
-        byte[] frame = frames.get(i);
+      for (int i = 0; i < count; i++) {
+        byte[] bytes = frame.apply(i);
         record.clear();
-        record.putInt(i / 1_000_000).putInt(i % 1_000_000).putInt(frame.length);
-        record.putInt(frame.length);
+        record.putInt(i / 1_000_000).putInt(i % 1_000_000).putInt(bytes.length);
+        record.putInt(bytes.length);
         out.write(record.array());
-        out.write(frame);
+        out.write(bytes);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
