@@ -105,18 +105,7 @@ class TeamNetnsTest {
   }
 
   private static void sh(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + ": " + out);
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    io.vswitch.control.testing.Commands.run(command);
   }
 
   /** Cuts member 0's link at the upstream end (its routes go with it), or restores it. */

@@ -74,18 +74,7 @@ class VxlanNetnsTest {
   }
 
   private static void run(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + ": " + out);
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    io.vswitch.control.testing.Commands.run(command);
   }
 
   /** A kernel VXLAN device with {@code vni} made in kv, moved into its own tenant namespace. */

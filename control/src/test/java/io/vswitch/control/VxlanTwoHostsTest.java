@@ -91,18 +91,7 @@ class VxlanTwoHostsTest {
   }
 
   private static void run(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + ": " + out);
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    io.vswitch.control.testing.Commands.run(command);
   }
 
   private NetnsHost vm(String name, String cidr, String mac) {

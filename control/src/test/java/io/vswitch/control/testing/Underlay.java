@@ -1,7 +1,5 @@
 package io.vswitch.control.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -38,18 +36,7 @@ public final class Underlay implements AutoCloseable {
   }
 
   static void run(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + ": " + out);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    io.vswitch.control.testing.Commands.run(command);
   }
 
   @Override

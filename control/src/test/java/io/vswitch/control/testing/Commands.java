@@ -1,0 +1,25 @@
+package io.vswitch.control.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Host commands of the netns tests (ip, sysctl, ethtool) that must succeed. */
+public final class Commands {
+  private Commands() {}
+
+  /** Runs {@code command}; a non-zero exit is an exception carrying the command's output. */
+  public static void run(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException(String.join(" ", command) + ": " + out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
