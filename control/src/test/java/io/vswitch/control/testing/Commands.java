@@ -3,7 +3,7 @@ package io.vswitch.control.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Host commands of the netns tests (ip, sysctl, ethtool) that must succeed. */
+/** Host commands of the netns tests (ip, sysctl, ethtool) that must succeed, and cleanup. */
 public final class Commands {
   private Commands() {}
 
@@ -20,6 +20,18 @@ public final class Commands {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Removes {@code dir} and everything below it, if it is there (best effort: cleanup). */
+  public static void deleteTree(java.nio.file.Path dir) {
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // gone meanwhile
     }
   }
 }

@@ -92,6 +92,16 @@ public final class SwitchProcess implements AutoCloseable {
   public void kill() {
     process.destroyForcibly();
     waitForExit();
+    // What a switch removes at a clean exit and a killed one cannot: its EAL runtime dir (the
+    // default --file-prefix vswitch-PID) and the counters it keeps in /dev/shm without a state dir.
+    long pid = process.pid();
+    Commands.deleteTree(java.nio.file.Path.of("/var/run/dpdk", "vswitch-" + pid));
+    try {
+      java.nio.file.Files.deleteIfExists(
+          java.nio.file.Path.of("/dev/shm", "vswitch-" + pid + ".counters"));
+    } catch (java.io.IOException e) {
+      // not there or not ours: nothing to clean
+    }
   }
 
   /** SIGTERM, then the exit code. */

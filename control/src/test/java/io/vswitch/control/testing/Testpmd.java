@@ -88,15 +88,7 @@ public final class Testpmd implements AutoCloseable {
       stopProcess();
     } finally {
       // testpmd leaves its runtime directory behind; the test made it, the test removes it.
-      deleteTree(Path.of("/var/run/dpdk", filePrefix));
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (var paths = java.nio.file.Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (java.io.IOException | java.io.UncheckedIOException e) {
-      // already gone
+      Commands.deleteTree(Path.of("/var/run/dpdk", filePrefix));
     }
   }
 
