@@ -1,5 +1,10 @@
 package io.vswitch.control;
 
+import static io.vswitch.control.testing.HostCli.awaitMetric;
+import static io.vswitch.control.testing.HostCli.count;
+import static io.vswitch.control.testing.HostCli.ctl;
+import static io.vswitch.control.testing.HostCli.metric;
+import static io.vswitch.control.testing.HostCli.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -404,10 +409,6 @@ class DistributedSwitchTest {
     return Cli.run(List.of("--etcd", etcd.endpoint(), "--switch", SWITCH), args);
   }
 
-  private static Cli.Result ctl(Path host, String... args) {
-    return Cli.run(List.of("--state-dir", host.resolve("state").toString()), args);
-  }
-
   private static JsonNode running(Path host) {
     Cli.Result r = ctl(host, "--json", "show");
     assertEquals(0, r.code(), r.err());
@@ -421,24 +422,6 @@ class DistributedSwitchTest {
       }
     }
     throw new AssertionError("no port group " + name + " in " + config);
-  }
-
-  private static long metric(Path host, String name) {
-    Cli.Result r = ctl(host, "metrics");
-    assertEquals(0, r.code(), r.err());
-    return r.out()
-        .lines()
-        .filter(l -> l.startsWith(name + " "))
-        .mapToLong(l -> (long) Double.parseDouble(l.substring(name.length() + 1).trim()))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError(name + " not in\n" + r.out()));
-  }
-
-  private static void awaitMetric(Path host, String name, long value, SwitchProcess sw) {
-    Await.until(
-        name + " = " + value + " on " + host.getFileName() + "; output:\n" + sw.output(),
-        Duration.ofSeconds(30),
-        () -> metric(host, name) == value);
   }
 
   private static void awaitRevision(Path host, long revision, SwitchProcess sw) {
@@ -455,27 +438,11 @@ class DistributedSwitchTest {
     return false;
   }
 
-  private static int count(String text, String what) {
-    int n = 0;
-    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-      n++;
-    }
-    return n;
-  }
-
   private String file(String name, String content) {
     try {
       return Files.writeString(dir.resolve(name), content).toString();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static JsonNode tree(String json) {
-    try {
-      return ConfigJson.MAPPER.readTree(json);
-    } catch (IOException e) {
-      throw new AssertionError("not JSON: " + json, e);
     }
   }
 }
