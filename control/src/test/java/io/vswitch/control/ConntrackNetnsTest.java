@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.NetnsHost;
 import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.control.testing.UdpPeers;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.DropReason;
 import java.nio.file.Path;
@@ -65,32 +66,6 @@ class ConntrackNetnsTest {
           c, _ = s.accept()
           c.sendall(b"echo:" + c.recv(100))
           c.close()
-      """;
-
-  private static final String UDP_CLIENT =
-      """
-      import socket, sys
-      s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-      s.settimeout(1)
-      for attempt in range(int(sys.argv[3])):
-          s.sendto(b"hello", (sys.argv[1], int(sys.argv[2])))
-          try:
-              print(s.recv(100).decode())
-              break
-          except OSError:
-              pass
-      else:
-          sys.exit(2)
-      """;
-
-  private static final String UDP_SERVER =
-      """
-      import socket, sys
-      s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-      s.bind((sys.argv[1], int(sys.argv[2])))
-      while True:
-          data, peer = s.recvfrom(100)
-          s.sendto(b"echo:" + data, peer)
       """;
 
   /**
@@ -372,8 +347,8 @@ class ConntrackNetnsTest {
 
   @Test
   void theListingShowsTheTrafficsConnectionsAndAFlushRemovesThem() {
-    b.background("python3", "-c", UDP_SERVER, B, "5001");
-    assertEquals("echo:hello", a.output("python3", "-c", UDP_CLIENT, B, "5001", "20").strip());
+    b.background("python3", "-c", UdpPeers.ECHO_SERVER, B, "5001");
+    assertEquals("echo:hello", a.output("python3", "-c", UdpPeers.CLIENT, B, "5001", "20").strip());
     Cli.Result listed = ctl("conntrack", "list", "--port", "a");
     assertEquals(0, listed.code(), listed.err());
     String line =
@@ -409,13 +384,14 @@ class ConntrackNetnsTest {
 
   @Test
   void udpRequestAndReplyPassAndANewFlowFromBIsRefused() {
-    b.background("python3", "-c", UDP_SERVER, B, "5001");
-    String reply = a.output("python3", "-c", UDP_CLIENT, B, "5001", "20").strip();
+    b.background("python3", "-c", UdpPeers.ECHO_SERVER, B, "5001");
+    String reply = a.output("python3", "-c", UdpPeers.CLIENT, B, "5001", "20").strip();
     assertEquals("echo:hello", reply, "b's reply passes as established");
 
-    a.background("python3", "-c", UDP_SERVER, A, "5001");
+    a.background("python3", "-c", UdpPeers.ECHO_SERVER, A, "5001");
     long deniedBefore = drops(1, DropReason.ACL_INGRESS_DENY);
-    assertNotEquals(0, b.exec("python3", "-c", UDP_CLIENT, A, "5001", "3"), "b gets no answer");
+    assertNotEquals(
+        0, b.exec("python3", "-c", UdpPeers.CLIENT, A, "5001", "3"), "b gets no answer");
     assertTrue(drops(1, DropReason.ACL_INGRESS_DENY) > deniedBefore, "b's datagrams denied");
   }
 

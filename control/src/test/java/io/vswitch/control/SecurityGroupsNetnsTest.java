@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.NetnsHost;
 import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.control.testing.UdpPeers;
 import io.vswitch.dataplane.stats.DropReason;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -90,33 +91,6 @@ class SecurityGroupsNetnsTest {
           except OSError:
               print("timeout", flush=True)
               break
-      """;
-
-  /** Sends "hello" until an answer comes (argv[3] tries of 1 s); prints it, or exits 2. */
-  private static final String UDP_CLIENT =
-      """
-      import socket, sys
-      s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
-      s.settimeout(1)
-      for attempt in range(int(sys.argv[3])):
-          s.sendto(b"hello", (sys.argv[1], int(sys.argv[2])))
-          try:
-              print(s.recv(100).decode())
-              break
-          except OSError:
-              pass
-      else:
-          sys.exit(2)
-      """;
-
-  private static final String UDP_SERVER =
-      """
-      import socket, sys
-      s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
-      s.bind((sys.argv[1], int(sys.argv[2])))
-      while True:
-          data, peer = s.recvfrom(100)
-          s.sendto(b"echo:" + data, peer)
       """;
 
   @TempDir Path dir;
@@ -292,14 +266,14 @@ class SecurityGroupsNetnsTest {
     assertEquals("exit 2", once(db, WEB1, 3), "db -> web is a new connection nobody allows");
     assertTrue(drops(2, DropReason.ACL_INGRESS_DENY) > deniedBefore, "db's SYNs denied on db");
 
-    db.background("python3", "-c", UDP_SERVER, DB, "5001");
-    web1.background("python3", "-c", UDP_SERVER, WEB1, "5001");
+    db.background("python3", "-c", UdpPeers.ECHO_SERVER, DB, "5001");
+    web1.background("python3", "-c", UdpPeers.ECHO_SERVER, WEB1, "5001");
     assertEquals(
         "echo:hello",
-        web1.output("python3", "-c", UDP_CLIENT, DB, "5001", "20").strip(),
+        web1.output("python3", "-c", UdpPeers.CLIENT, DB, "5001", "20").strip(),
         "web -> db udp 5001, the reply with no rule");
     assertNotEquals(
-        0, db.exec("python3", "-c", UDP_CLIENT, WEB1, "5001", "3"), "db -> web udp refused");
+        0, db.exec("python3", "-c", UdpPeers.CLIENT, WEB1, "5001", "3"), "db -> web udp refused");
 
     Session open = Session.open(web2, DB, 40);
     clients.add(open.process);
