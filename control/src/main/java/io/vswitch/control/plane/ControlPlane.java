@@ -259,18 +259,28 @@ public final class ControlPlane {
     leaving.removeAll(after.keySet());
     replaced.forEach(p -> leaving.add(p.name()));
     // Tunnel ports: one per (segment, remote VTEP), listed or discovered; a name is one tunnel.
-    Set<String> tunnelsBefore = new HashSet<>();
-    OverlaySpecs.tunnels(from, fromFacts).forEach(t -> tunnelsBefore.add(t.name()));
+    // One whose VNI or VLAN changed (its segment's) is closed and opened again: its encapsulation
+    // is fixed when it opens, and the remote MACs learned on it belong to the old segment.
+    Map<String, OverlaySpecs.Tunnel> tunnelsBefore = new HashMap<>();
+    OverlaySpecs.tunnels(from, fromFacts).forEach(t -> tunnelsBefore.put(t.name(), t));
     List<OverlaySpecs.Tunnel> tunnelsAdded = new ArrayList<>();
+    List<OverlaySpecs.Tunnel> tunnelsReplaced = new ArrayList<>();
     Set<String> tunnelsAfter = new HashSet<>();
     for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(desired, toFacts)) {
       tunnelsAfter.add(t.name());
-      if (!tunnelsBefore.contains(t.name())) {
+      OverlaySpecs.Tunnel old = tunnelsBefore.get(t.name());
+      if (old == null) {
         tunnelsAdded.add(t);
+      } else if (old.vni() != t.vni() || old.vlan() != t.vlan()) {
+        tunnelsReplaced.add(t);
       }
     }
-    tunnelsBefore.removeAll(tunnelsAfter);
-    leaving.addAll(tunnelsBefore);
+    Set<String> replacedTunnels = new HashSet<>();
+    tunnelsReplaced.forEach(t -> replacedTunnels.add(t.name()));
+    Set<String> tunnelsLeaving = new HashSet<>(tunnelsBefore.keySet());
+    tunnelsLeaving.removeAll(tunnelsAfter);
+    leaving.addAll(tunnelsLeaving);
+    leaving.addAll(replacedTunnels);
 
     openPorts(added);
     try {
@@ -279,9 +289,13 @@ public final class ControlPlane {
       closePorts(new HashSet<>(added.stream().map(SwitchConfig.Port::name).toList()));
       throw e;
     }
-    publishTables(desired, toFacts);
+    // Workers see the old tables, then the new ones without the reopened tunnels (their
+    // (segment, VTEP) drops for a moment), then the new ones whole: never a tunnel of the old
+    // segment in the new tables.
+    publishTables(desired, toFacts, replacedTunnels);
     closePorts(leaving);
     reopenReplaced(replaced, before, from, fromFacts);
+    reopenTunnels(desired, tunnelsReplaced, from, fromFacts);
     publishTables(desired, toFacts);
     syncStaticEntries(from, desired);
     l2.fdb().setAgingSeconds(desired.fdb().agingSeconds());
@@ -315,9 +329,9 @@ public final class ControlPlane {
     }
     if (!OverlaySpecs.sameAtRunTime(running, desired)) {
       throw new ConfigException(
-          "overlay (its vtep, udp-port, ttl, segments and neighbors, and the VTEP port's device and"
-              + " MTU) take effect at restart only: restart vswitch to change; only the segments'"
-              + " remote-vteps change live");
+          "overlay.vtep, udp-port, ttl and neighbors (and the VTEP port's device and MTU) take"
+              + " effect at restart only: restart vswitch to change them; overlay.segments change"
+              + " live");
     }
     if (desired.usesCtState() && l2.conntrack() == null) {
       throw new ConfigException(
@@ -410,11 +424,44 @@ public final class ControlPlane {
     }
   }
 
+  /**
+   * Tunnel ports whose segment's VNI or VLAN changed were closed above; open them with their new
+   * encapsulation. Should that fail, those reopened are closed, the old ones put back, and the
+   * change refused.
+   */
+  private void reopenTunnels(
+      SwitchConfig desired,
+      List<OverlaySpecs.Tunnel> tunnels,
+      SwitchConfig from,
+      RemoteFacts fromFacts) {
+    if (tunnels.isEmpty()) {
+      return;
+    }
+    try {
+      openTunnels(desired, tunnels);
+    } catch (ApplyException e) {
+      Map<String, OverlaySpecs.Tunnel> old = new HashMap<>();
+      OverlaySpecs.tunnels(from, fromFacts).forEach(t -> old.put(t.name(), t));
+      List<OverlaySpecs.Tunnel> back = new ArrayList<>();
+      tunnels.forEach(t -> back.add(old.get(t.name())));
+      openTunnels(from, back);
+      publishTables(from, fromFacts);
+      throw e;
+    }
+  }
+
   /** Compiles tables for the ports that exist right now and publishes them. */
   private void publishTables(SwitchConfig config, RemoteFacts facts) {
+    publishTables(config, facts, Set.of());
+  }
+
+  /** As {@link #publishTables(SwitchConfig, RemoteFacts)}, with the ports {@code without} out. */
+  private void publishTables(SwitchConfig config, RemoteFacts facts, Set<String> without) {
     Map<String, Integer> index = new HashMap<>();
     for (Port port : runtime.ports()) {
-      index.put(port.name(), port.index());
+      if (!without.contains(port.name())) {
+        index.put(port.name(), port.index());
+      }
     }
     l2.publish(L2Compiler.compile(config, facts, index, runtime.portCapacity()));
   }
