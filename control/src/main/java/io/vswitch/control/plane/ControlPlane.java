@@ -275,29 +275,47 @@ public final class ControlPlane {
         tunnelsReplaced.add(t);
       }
     }
-    Set<String> replacedTunnels = new HashSet<>();
-    tunnelsReplaced.forEach(t -> replacedTunnels.add(t.name()));
-    Set<String> tunnelsLeaving = new HashSet<>(tunnelsBefore.keySet());
-    tunnelsLeaving.removeAll(tunnelsAfter);
-    leaving.addAll(tunnelsLeaving);
-    leaving.addAll(replacedTunnels);
+    Set<String> tunnelsOut = new HashSet<>(tunnelsBefore.keySet());
+    tunnelsOut.removeAll(tunnelsAfter);
+    tunnelsReplaced.forEach(t -> tunnelsOut.add(t.name()));
+    List<OverlaySpecs.Tunnel> tunnelsIn = new ArrayList<>(tunnelsAdded);
+    tunnelsIn.addAll(tunnelsReplaced);
 
-    openPorts(added);
+    // Tunnels break before they make (unlike ports): a segment's VNI change reopens all its
+    // tunnels, which could not all be open twice within the port slots. Workers see the old
+    // tables without them (their (segment, VTEP) drops for a moment), then the new tables whole:
+    // never a tunnel of the old segment in the new tables.
+    if (!tunnelsOut.isEmpty()) {
+      publishTables(from, fromFacts, tunnelsOut);
+      closePorts(tunnelsOut);
+    }
     try {
-      openTunnels(desired, tunnelsAdded);
+      openPorts(added);
+      try {
+        openTunnels(desired, tunnelsIn);
+      } catch (ApplyException e) {
+        closePorts(new HashSet<>(added.stream().map(SwitchConfig.Port::name).toList()));
+        throw e;
+      }
     } catch (ApplyException e) {
-      closePorts(new HashSet<>(added.stream().map(SwitchConfig.Port::name).toList()));
+      List<OverlaySpecs.Tunnel> back = new ArrayList<>();
+      for (String name : tunnelsOut) {
+        back.add(tunnelsBefore.get(name));
+      }
+      openTunnels(from, back);
+      publishTables(from, fromFacts);
       throw e;
     }
-    // Workers see the old tables, then the new ones without the reopened tunnels (their
-    // (segment, VTEP) drops for a moment), then the new ones whole: never a tunnel of the old
-    // segment in the new tables.
-    publishTables(desired, toFacts, replacedTunnels);
+    publishTables(desired, toFacts);
     closePorts(leaving);
     reopenReplaced(replaced, before, from, fromFacts);
-    reopenTunnels(desired, tunnelsReplaced, from, fromFacts);
     publishTables(desired, toFacts);
-    syncStaticEntries(from, desired);
+    // Reopened ports and tunnels lost their static entries with their learned ones (and may sit
+    // in another slot now): theirs are added again.
+    Set<String> reopened = new HashSet<>();
+    replaced.forEach(p -> reopened.add(p.name()));
+    tunnelsReplaced.forEach(t -> reopened.add(t.name()));
+    syncStaticEntries(from, desired, reopened);
     l2.fdb().setAgingSeconds(desired.fdb().agingSeconds());
     if (l2.conntrack() != null) {
       ConntrackSpecs.apply(desired.conntrack(), l2.conntrack());
@@ -424,32 +442,6 @@ public final class ControlPlane {
     }
   }
 
-  /**
-   * Tunnel ports whose segment's VNI or VLAN changed were closed above; open them with their new
-   * encapsulation. Should that fail, those reopened are closed, the old ones put back, and the
-   * change refused.
-   */
-  private void reopenTunnels(
-      SwitchConfig desired,
-      List<OverlaySpecs.Tunnel> tunnels,
-      SwitchConfig from,
-      RemoteFacts fromFacts) {
-    if (tunnels.isEmpty()) {
-      return;
-    }
-    try {
-      openTunnels(desired, tunnels);
-    } catch (ApplyException e) {
-      Map<String, OverlaySpecs.Tunnel> old = new HashMap<>();
-      OverlaySpecs.tunnels(from, fromFacts).forEach(t -> old.put(t.name(), t));
-      List<OverlaySpecs.Tunnel> back = new ArrayList<>();
-      tunnels.forEach(t -> back.add(old.get(t.name())));
-      openTunnels(from, back);
-      publishTables(from, fromFacts);
-      throw e;
-    }
-  }
-
   /** Compiles tables for the ports that exist right now and publishes them. */
   private void publishTables(SwitchConfig config, RemoteFacts facts) {
     publishTables(config, facts, Set.of());
@@ -466,7 +458,7 @@ public final class ControlPlane {
     l2.publish(L2Compiler.compile(config, facts, index, runtime.portCapacity()));
   }
 
-  private void syncStaticEntries(SwitchConfig from, SwitchConfig to) {
+  private void syncStaticEntries(SwitchConfig from, SwitchConfig to, Set<String> reopened) {
     Set<SwitchConfig.StaticEntry> old = new HashSet<>(from.fdb().entries());
     Set<SwitchConfig.StaticEntry> wanted = new HashSet<>(to.fdb().entries());
     for (SwitchConfig.StaticEntry e : old) {
@@ -475,7 +467,7 @@ public final class ControlPlane {
       }
     }
     for (SwitchConfig.StaticEntry e : wanted) {
-      if (!old.contains(e)) {
+      if (!old.contains(e) || reopened.contains(e.port())) {
         Map<String, Integer> index = new HashMap<>();
         runtime.ports().forEach(p -> index.put(p.name(), p.index()));
         l2.fdb()
