@@ -113,10 +113,12 @@ class SharedSegmentsTest {
         ObjectNode moved = shared();
         segment(moved, "a", 6001, "ta");
         segment(moved, "b", 6003, "tb");
+        CompletableFuture<String> aPings = pingInBackground(a1, 20);
         long v3 = set(moved);
         awaitRevision(v3, homeA, swA, homeB, swB);
         awaitTunnels(homeA, List.of("a/6001/" + B_VTEP, "b/6003/" + B_VTEP));
         awaitTunnels(homeB, List.of("a/6001/" + A_VTEP, "b/6003/" + A_VTEP));
+        assertNoLoss(aPings, "a while b's VNI changed");
         Await.until(
             "b1 to reach b2 on VNI 6003" + both, Duration.ofSeconds(20), () -> b1.ping(VM2, 1));
         assertTrue(a1.ping(VM2, 2), "a through the change");
@@ -170,9 +172,11 @@ class SharedSegmentsTest {
         assertTrue(
             fdbOnTunnels(homeA, "vxlan.b.").contains("200/" + MAC2),
             "b2's MAC learned behind b's tunnel: " + fdbOnTunnels(homeA, "vxlan."));
+        aPings = pingInBackground(a1, 15);
         Cli.Result del = dvs("del-segment", "b");
         assertEquals(0, del.code(), del.out() + del.err());
         awaitRevision(revisionOf(del), homeA, swA, homeB, swB);
+        assertNoLoss(aPings, "a while b was removed");
         assertEquals(List.of("a/6001/" + B_VTEP), tunnels(homeA));
         assertEquals(List.of("a/6001/" + A_VTEP), tunnels(homeB));
         for (Path h : List.of(homeA, homeB)) {
@@ -199,10 +203,7 @@ class SharedSegmentsTest {
         swA.awaitRunning();
         swB.awaitRunning();
         Await.until("a1 to a2 again", Duration.ofSeconds(20), () -> a1.ping(VM2, 1));
-        CompletableFuture<String> pinging =
-            CompletableFuture.supplyAsync(
-                () -> a1.output("ping", "-c", "25", "-i", "0.2", "-W", "1", "-q", VM2));
-        Thread.sleep(1000);
+        CompletableFuture<String> pinging = pingInBackground(a1, 25);
         ObjectNode config = (ObjectNode) tree(ctl(localA, "--json", "show").out());
         ObjectNode b = ((ArrayNode) config.path("overlay").path("segments")).addObject();
         b.put("name", "b").put("vni", 6002).putArray("port-groups").add("tb");
@@ -217,8 +218,7 @@ class SharedSegmentsTest {
                     + A_VTEP
                     + "\"]}");
         assertEquals(0, added.code(), added.out() + added.err());
-        String ping = pinging.get();
-        assertTrue(ping.contains(" 0% packet loss"), "a lost nothing while b was added: " + ping);
+        assertNoLoss(pinging, "a while b was added locally");
         Await.until("b1 to reach b2", Duration.ofSeconds(20), () -> b1.ping(VM2, 1));
         assertIsolated(a1, a2, b1, b2, localB);
         assertTrue(ctl(localA, "history").out().contains("segment"), "journaled");
@@ -244,6 +244,24 @@ class SharedSegmentsTest {
     assertEquals(0, onB2, "no frame of a's reaches b's VM");
     assertTrue(tunnelRx(homeB, "a") - aAfter >= 5, "a's came in on a's");
     assertTrue(aAfter - aIn < 5, "b's 5 pings did not enter by a's tunnel");
+  }
+
+  /** {@code count} pings from {@code vm} to VM2, 0.2 s apart, started (and running) on return. */
+  private static CompletableFuture<String> pingInBackground(NetnsHost vm, int count) {
+    CompletableFuture<String> ping =
+        CompletableFuture.supplyAsync(
+            () -> vm.output("ping", "-c", "" + count, "-i", "0.2", "-W", "1", "-q", VM2));
+    try {
+      Thread.sleep(600);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return ping;
+  }
+
+  private static void assertNoLoss(CompletableFuture<String> ping, String what) {
+    String summary = ping.join();
+    assertTrue(summary.contains(" 0% packet loss"), what + " lost pings: " + summary);
   }
 
   private static NetnsHost vm(String tag, String address, String mac) {
