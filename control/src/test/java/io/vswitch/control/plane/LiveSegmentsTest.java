@@ -265,4 +265,77 @@ class LiveSegmentsTest {
     plane.apply(with(A.formatted(remote(1))), "test", "known");
     assertEquals(List.of("vxlan.a." + remote(1)), tunnelNames());
   }
+
+  /**
+   * What a worker sees while a segment's VNI flips back and forth: every published table's tunnel
+   * slots hold a tunnel port that encapsulates with the VNI the table decapsulates by, and the
+   * segment's tunnels never mix two VNIs. A checker thread reads the tables, the ports and the
+   * tables again (a publish in between: read again), as a worker's burst would.
+   */
+  @Test
+  void aWorkersViewIsAlwaysOneWholeConfigWhileTheVniFlips() throws Exception {
+    String two = remote(1) + ", " + remote(2);
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<String> bad =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicLong views = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong withTunnels =
+        new java.util.concurrent.atomic.AtomicLong();
+    Thread checker =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  while (!stop.get() && bad.get() == null) {
+                    L2Tables t = running.l2().tables();
+                    List<Port> ports = running.runtime().ports();
+                    if (running.l2().tables() != t) {
+                      continue;
+                    }
+                    java.util.Set<Integer> vnis = new java.util.HashSet<>();
+                    long seen = 0;
+                    for (Port p : ports) {
+                      if (!t.overlay().isTunnel(p.index())) {
+                        continue;
+                      }
+                      seen |= 1L << p.index();
+                      int vni = t.overlay().tunnel(p.index()).vni;
+                      vnis.add(vni);
+                      if (!(p instanceof VxlanPort v) || v.tunnel().vni != vni) {
+                        bad.set(
+                            "slot "
+                                + p.index()
+                                + ": the tables say VNI "
+                                + vni
+                                + ", its port "
+                                + p.name());
+                      }
+                    }
+                    if (seen != t.overlay().tunnelMask()) {
+                      bad.set("a tunnel slot without its port: mask " + t.overlay().tunnelMask());
+                    }
+                    if (vnis.size() > 1) {
+                      bad.set("segment a's tunnels on two VNIs at once: " + vnis);
+                    }
+                    if (!vnis.isEmpty()) {
+                      withTunnels.incrementAndGet();
+                    }
+                    views.incrementAndGet();
+                  }
+                });
+    try {
+      for (int i = 0; i < 40 && bad.get() == null; i++) {
+        String vni = i % 2 == 0 ? "5001" : "5003";
+        plane.apply(with(A.formatted(two).replace("5001", vni)), "test", "flip " + i);
+        Thread.sleep(2); // let the checker see the whole state too, not only the transitions
+      }
+    } finally {
+      stop.set(true);
+      checker.join();
+    }
+    assertNull(bad.get(), bad.get());
+    assertTrue(withTunnels.get() > 0, "the checker saw tunnels in " + views.get() + " views");
+    assertEquals(2, tunnelNames().size());
+    assertEquals(5003, tunnel("vxlan.a." + remote(1)).tunnel().vni);
+  }
 }
