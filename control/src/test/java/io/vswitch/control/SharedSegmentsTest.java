@@ -105,6 +105,8 @@ class SharedSegmentsTest {
         awaitRevision(v2, homeA, swA, homeB, swB);
         Await.until("b1 to reach b2" + both, Duration.ofSeconds(30), () -> b1.ping(VM2, 1));
         assertEquals(List.of(6001, 6002), vnis("hostB"), "B republished its VNIs");
+        Cli.Result table = dvs("hosts");
+        assertTrue(table.out().contains("vtep " + B_VTEP + " vnis 6001,6002"), table.out());
         awaitTunnels(homeA, List.of("a/6001/" + B_VTEP, "b/6002/" + B_VTEP));
         assertTrue(a1.ping(VM2, 2), "a still works beside b");
         assertIsolated(a1, a2, b1, b2, homeB);

@@ -272,6 +272,15 @@ final class DistributedCommands {
               VswitchCtl.printable(r.path("status").asText()),
               VswitchCtl.printable(r.path("api").asText()),
               VswitchCtl.printable(ports.toString()));
+          if (r.has("vtep")) {
+            StringBuilder vnis = new StringBuilder();
+            r.path("vnis").forEach(v -> vnis.append(vnis.isEmpty() ? "" : ",").append(v.asText()));
+            out.println(
+                "  vtep "
+                    + VswitchCtl.printable(r.path("vtep").asText())
+                    + " vnis "
+                    + (vnis.isEmpty() ? "none" : VswitchCtl.printable(vnis.toString())));
+          }
           if (r.has("detail")) {
             out.println("  " + VswitchCtl.printable(r.path("detail").asText()));
           }
