@@ -53,6 +53,7 @@ class LiveSegmentsTest {
           - {name: ta, vlan: {mode: access, id: 10}}
           - {name: tb, vlan: {mode: access, id: 20}}
           - {name: tb2, vlan: {mode: access, id: 20}}
+          - {name: tc, vlan: {mode: access, id: 30}}
           - {name: underlay, vlan: {mode: access, id: 1}}
         ports:
           - {name: a, devargs: "net_null_%sa,no-rx=1", port-group: ta}
@@ -170,17 +171,29 @@ class LiveSegmentsTest {
         "b grows");
     assertEquals(bBefore, tunnel(tb), "same VNI and VLAN: the tunnel stays");
 
+    // b's port groups move to VLAN 30: its tunnel is reopened on that VLAN, its MACs flushed.
+    plane.apply(
+        with(A.formatted(r).replace("5001", "5003") + B.formatted(r).replace("[tb]", "[tc]")),
+        "test",
+        "b to VLAN 30");
+    assertNotEquals(bBefore, tunnel(tb), "reopened on the new VLAN");
+    slotB = running.runtime().port(tb).index();
+    assertTrue(
+        running.l2().tables().carries(slotB, 30) && !running.l2().tables().carries(slotB, 20));
+    assertTrue(fdb.lookup(key(20, 0x02_00_00_00_00_bbL), now) < 0, "VLAN 20's remote MAC gone");
+    fdb.learn(key(30, 0x02_00_00_00_00_bbL), slotB, now);
+
     // b removed: its tunnel closes and the MACs behind it go.
     plane.apply(with(A.formatted(r).replace("5001", "5003")), "test", "drop b");
     assertEquals(List.of(ta), tunnelNames());
-    assertTrue(fdb.lookup(key(20, 0x02_00_00_00_00_bbL), now) < 0, "b's remote MAC flushed");
+    assertTrue(fdb.lookup(key(30, 0x02_00_00_00_00_bbL), now) < 0, "b's remote MAC flushed");
     assertTrue(!running.l2().tables().overlay().isTunnel(slotB) || slotB == slotA);
 
     // And all segments gone: no tunnel, the overlay idle, the VTEP still there.
     plane.apply(ConfigLoader.parse(base(), "none"), "test", "none");
     assertEquals(List.of(), tunnelNames());
     assertTrue(!running.l2().tables().overlay().active());
-    assertEquals(6, journal.history().size(), "each change journaled");
+    assertEquals(7, journal.history().size(), "each change journaled");
     assertEquals(0, running.runtime().pool().inUse(), "no mbufs held by the closed tunnels");
   }
 
