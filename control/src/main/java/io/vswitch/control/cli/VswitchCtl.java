@@ -611,6 +611,11 @@ public final class VswitchCtl {
         "segment", "vni", "vlan", "remote-vtep", "resolved", "rx", "tx", "macs");
     for (Object s : list(view.get("segments"))) {
       Map<?, ?> segment = map(s);
+      if (list(segment.get("remote-vteps")).isEmpty()) { // no tunnel yet: no other host serves it
+        out.printf(
+            "%-16s %9s %5s  %-15s%n",
+            printable(str(segment.get("name"))), str(segment.get("vni")), "-", "-");
+      }
       for (Object r : list(segment.get("remote-vteps"))) {
         Map<?, ?> remote = map(r);
         out.printf(
@@ -627,6 +632,13 @@ public final class VswitchCtl {
                 : String.join(
                     " ", list(remote.get("macs")).stream().map(VswitchCtl::str).toList()));
       }
+    }
+    if (view.get("left-out") != null && !list(view.get("left-out")).isEmpty()) {
+      out.println(
+          "left out (the switch's port or next-hop limit): "
+              + printable(
+                  String.join(
+                      " ", list(view.get("left-out")).stream().map(VswitchCtl::str).toList())));
     }
   }
 
