@@ -285,6 +285,7 @@ class SharedSegmentsTest {
       String segments) {
     String config =
         """
+        eal: {hugepages: "off"}   # hugepages are shared with other runs on a test machine
         workers: {cores: [-1], idle: backoff}
         port-groups:
           - {name: ta, vlan: {mode: access, id: 100}}
