@@ -105,6 +105,13 @@ class SharedSegmentsTest {
         awaitRevision(v2, homeA, swA, homeB, swB);
         Await.until("b1 to reach b2" + both, Duration.ofSeconds(30), () -> b1.ping(VM2, 1));
         assertEquals(List.of(6001, 6002), vnis("hostB"), "B republished its VNIs");
+        Cli.Result got = dvs("--json", "config", "get");
+        JsonNode sharedSegments = tree(got.out()).path("config").path("overlay").path("segments");
+        assertEquals(2, sharedSegments.size(), got.out());
+        assertEquals(6002, sharedSegments.get(1).path("vni").asInt(), got.out());
+        assertEquals(v2, tree(got.out()).path("revision").asLong());
+        Cli.Result dup = dvs("add-segment", "{\"name\":\"c\",\"vni\":6002,\"port-groups\":[]}");
+        assertEquals(2, dup.code(), "refused before it is written: " + dup.out() + dup.err());
         Cli.Result table = dvs("hosts");
         assertTrue(table.out().contains("vtep " + B_VTEP + " vnis 6001,6002"), table.out());
         awaitTunnels(homeA, List.of("a/6001/" + B_VTEP, "b/6002/" + B_VTEP));
