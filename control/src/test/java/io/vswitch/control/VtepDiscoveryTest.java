@@ -239,20 +239,33 @@ class VtepDiscoveryTest {
         assertTrue(swA.output().contains("tunnel ports closed: " + TUNNEL_TO_B), swA.output());
         assertTrue(members(groups(homeA), "db").isEmpty(), "and b left db");
 
-        // remote-vteps change live (a tunnel port opened, listed this time); a VNI does not.
-        ObjectNode runningA = (ObjectNode) tree(ctl(homeA, "--json", "show").out());
-        ObjectNode segment = (ObjectNode) runningA.path("overlay").path("segments").get(0);
-        segment.putArray("remote-vteps").add(B_VTEP);
-        Cli.Result listed = ctl(homeA, "apply", file("listed.json", ConfigJson.write(runningA)));
-        assertEquals(0, listed.code(), listed.out() + listed.err());
+        // The segments are the distributed switch's: listed in etcd with every host's VTEP, A
+        // leaves out its own and opens the tunnel to B (listed this time). Locally they are
+        // refused, and the VTEP's UDP port is restart-only.
+        ObjectNode listedDoc = policy();
+        ((ObjectNode) listedDoc.path("overlay").path("segments").get(0))
+            .putArray("remote-vteps")
+            .add(A_VTEP)
+            .add(B_VTEP);
+        long v2 = set(listedDoc);
+        awaitMetric(homeA, "vswitch_etcd_config_revision", v2, swA);
         JsonNode now = remoteVteps(homeA);
         assertEquals(1, now.size(), now.toString());
+        assertEquals(B_VTEP, now.get(0).path("address").asText(), now.toString());
         assertFalse(now.get(0).path("discovered").asBoolean(), now.toString());
+        ObjectNode runningA = (ObjectNode) tree(ctl(homeA, "--json", "show").out());
+        ObjectNode segment = (ObjectNode) runningA.path("overlay").path("segments").get(0);
         segment.put("vni", 5102);
         Cli.Result vni = ctl(homeA, "apply", file("vni.json", ConfigJson.write(runningA)));
         assertTrue(vni.code() != 0, vni.out());
-        assertTrue(vni.err().contains("only the segments' remote-vteps change live"), vni.err());
+        assertTrue(vni.err().contains("overlay.segments belong to the distributed"), vni.err());
         assertEquals(1, vni.err().strip().lines().count(), vni.err());
+        segment.put("vni", 5101);
+        ((ObjectNode) runningA.path("overlay")).put("udp-port", 4790);
+        Cli.Result udp = ctl(homeA, "apply", file("udp.json", ConfigJson.write(runningA)));
+        assertTrue(udp.code() != 0, udp.out());
+        assertTrue(udp.err().contains("take effect at restart only"), udp.err());
+        assertEquals(1, udp.err().strip().lines().count(), udp.err());
         assertEquals(0, swA.stop(), swA.output());
       }
     }
@@ -320,6 +333,9 @@ class VtepDiscoveryTest {
     ObjectNode acl = doc.putArray("acls").addObject().put("name", "web-out").put("default", "deny");
     ArrayNode rules = acl.putArray("rules");
     rules.addObject().put("priority", 10).put("action", "allow").put("ether-type", "arp");
+    // The segment is shared too: a revision without it would leave both hosts with none.
+    ObjectNode blue = doc.putObject("overlay").putArray("segments").addObject();
+    blue.put("name", "blue").put("vni", 5101).putArray("port-groups").add("web").add("dbg");
     rules
         .addObject()
         .put("priority", 20)

@@ -67,6 +67,8 @@ import java.util.function.Function;
  * DELETE /v1/acls/{acl}/rules/{priority} remove a rule
  * PUT    /v1/port-groups/{group}/qos     set a port group's QoS (JSON body)
  * DELETE /v1/port-groups/{group}/qos     remove it
+ * POST   /v1/overlay/segments            add an overlay segment (JSON body), live
+ * DELETE /v1/overlay/segments/{name}     remove one, live (its tunnel ports close)
  * GET    /v1/fdb                         the forwarding database
  * GET    /v1/teams                       uplink teams: members, health, carriers, failovers
  * GET    /v1/history                     the journal: every accepted change, in words
@@ -329,6 +331,19 @@ public final class ApiServer implements AutoCloseable {
       }
       if (method.equals("DELETE")) {
         return changed(plane.edit(running -> ConfigEdits.withQos(running, group, null), source));
+      }
+    }
+    if (path.length >= 4
+        && path[1].equals("v1")
+        && path[2].equals("overlay")
+        && path[3].equals("segments")) {
+      if (method.equals("POST") && path.length == 4) {
+        String segment = body;
+        return changed(plane.edit(running -> ConfigEdits.withSegment(running, segment), source));
+      }
+      if (method.equals("DELETE") && path.length == 5) {
+        String segment = Names.check("segment", path[4]);
+        return changed(plane.edit(running -> ConfigEdits.withoutSegment(running, segment), source));
       }
     }
     Response tap = tapRoute(method, path, body);

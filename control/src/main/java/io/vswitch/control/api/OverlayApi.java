@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * {@code GET /v1/overlay}: the VTEP (address, MAC, the MTU its segments get), its next hops and
  * whether their MACs are resolved, and per segment its VNI, VLAN, port groups and remote VTEPs,
- * each with its tunnel port, counters and the remote MACs the FDB learned behind it. On the agent.
+ * each with its tunnel port, counters and the remote MACs the FDB learned behind it, and the
+ * discovered VTEPs the switch's limits leave out ("segment/address"). On the agent.
  */
 final class OverlayApi {
   private OverlayApi() {}
@@ -118,6 +119,8 @@ final class OverlayApi {
       }
     }
     view.put("segments", new ArrayList<>(segments.values()));
+    // Discovered VTEPs the switch's limits (32 ports, 128 next hops for its life) leave out.
+    view.put("left-out", OverlaySpecs.leftOut(config, plane.remote()));
     return view;
   }
 }

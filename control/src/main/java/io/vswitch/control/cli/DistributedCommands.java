@@ -97,12 +97,22 @@ final class DistributedCommands {
           args.end();
           yield edit(store, c -> ConfigEdits.withQos(c, group, qos.equals("none") ? null : qos));
         }
+        case "add-segment" -> {
+          String segment = args.next("the segment (JSON: {name, vni, port-groups})");
+          args.end();
+          yield edit(store, c -> ConfigEdits.withSegment(c, segment));
+        }
+        case "del-segment" -> {
+          String segment = args.next("the segment's name");
+          args.end();
+          yield edit(store, c -> ConfigEdits.withoutSegment(c, segment));
+        }
         default ->
             throw new VswitchCtl.UsageException(
                 "unknown command '"
                     + command
                     + "' with --etcd (config get|set FILE, hosts, add-acl-rule, del-acl-rule,"
-                    + " set-qos)");
+                    + " set-qos, add-segment, del-segment)");
       };
     } catch (EtcdStore.EtcdException e) {
       err.println("vswitchctl: " + e.getMessage());
@@ -262,6 +272,15 @@ final class DistributedCommands {
               VswitchCtl.printable(r.path("status").asText()),
               VswitchCtl.printable(r.path("api").asText()),
               VswitchCtl.printable(ports.toString()));
+          if (r.has("vtep")) {
+            StringBuilder vnis = new StringBuilder();
+            r.path("vnis").forEach(v -> vnis.append(vnis.isEmpty() ? "" : ",").append(v.asText()));
+            out.println(
+                "  vtep "
+                    + VswitchCtl.printable(r.path("vtep").asText())
+                    + " vnis "
+                    + (vnis.isEmpty() ? "none" : VswitchCtl.printable(vnis.toString())));
+          }
           if (r.has("detail")) {
             out.println("  " + VswitchCtl.printable(r.path("detail").asText()));
           }

@@ -58,6 +58,9 @@ public final class VswitchCtl {
                                             egress-shaper, mark), or none
         dump-fdb                            the forwarding database
         overlay                             VXLAN: the VTEP, segments, remote VTEPs, learned MACs
+        add-segment SEGMENT                 add an overlay segment, live (JSON, e.g. '{"name":"b",
+                                            "vni":5002,"port-groups":["tenant-b"]}')
+        del-segment NAME                    remove one, live: its tunnel ports close
         team-status                         uplink teams: members, health, active, failovers
         conntrack list|flush [--zone VLAN] [--port PORT]
                                             tracked connections (at most 10,000 listed), or
@@ -76,12 +79,13 @@ public final class VswitchCtl {
                                             port N, vlan N, ether host MAC, joined by 'and'
       The distributed switch (its shared config in etcd, not one host):
       vswitchctl --etcd URL[,URL] --switch NAME [--json] COMMAND
-        config get                          the shared config (port groups, ACLs); its revision
-                                            on stderr
+        config get                          the shared config (port groups, ACLs, security
+                                            groups, overlay segments); its revision on stderr
         config set FILE [--if-revision N]   validate FILE here, then write it if the config is
                                             still at the revision read (or N): compare-and-set
         hosts                               the hosts alive in it: revision, status, ports
-        add-acl-rule ACL RULE, del-acl-rule ACL PRIORITY, set-qos GROUP QOS|none
+        add-acl-rule ACL RULE, del-acl-rule ACL PRIORITY, set-qos GROUP QOS|none,
+        add-segment SEGMENT, del-segment NAME
                                             as for one host, on the shared config (read, edit,
                                             compare-and-set; redone when another writer won)
       Exit: 0 done, 1 failed or unreachable (or a concurrent change came first), 2 refused or
@@ -257,6 +261,10 @@ public final class VswitchCtl {
             ? change(args, "DELETE", path, null)
             : change(args, "PUT", path, qos);
       }
+      case "add-segment" ->
+          change(args, "POST", "/v1/overlay/segments", args.next("the segment (JSON)"));
+      case "del-segment" ->
+          change(args, "DELETE", "/v1/overlay/segments/" + name(args, "the segment name"), null);
       case "dump-fdb" -> read(args, "/v1/fdb", this::fdbTable);
       case "team-status" -> read(args, "/v1/teams", this::teamTable);
       case "conntrack" -> conntrack(args);
@@ -603,6 +611,11 @@ public final class VswitchCtl {
         "segment", "vni", "vlan", "remote-vtep", "resolved", "rx", "tx", "macs");
     for (Object s : list(view.get("segments"))) {
       Map<?, ?> segment = map(s);
+      if (list(segment.get("remote-vteps")).isEmpty()) { // no tunnel yet: no other host serves it
+        out.printf(
+            "%-16s %9s %5s  %-15s%n",
+            printable(str(segment.get("name"))), str(segment.get("vni")), "-", "-");
+      }
       for (Object r : list(segment.get("remote-vteps"))) {
         Map<?, ?> remote = map(r);
         out.printf(
@@ -619,6 +632,13 @@ public final class VswitchCtl {
                 : String.join(
                     " ", list(remote.get("macs")).stream().map(VswitchCtl::str).toList()));
       }
+    }
+    if (view.get("left-out") != null && !list(view.get("left-out")).isEmpty()) {
+      out.println(
+          "left out (the switch's port or next-hop limit): "
+              + printable(
+                  String.join(
+                      " ", list(view.get("left-out")).stream().map(VswitchCtl::str).toList())));
     }
   }
 

@@ -16,7 +16,9 @@ import java.util.Set;
  * The {@code overlay:} section: its validation (one-line errors) and what it compiles to. Each
  * (segment, remote VTEP) is one tunnel port, named {@code vxlan.<segment>.<address>}, which takes a
  * port slot of its own (so the FDB learns remote MACs against it, and {@code fdb.static} may point
- * at it); the segment's VLAN is that of its port groups. Restart-only.
+ * at it); the segment's VLAN is that of its port groups. The segments change live (a tunnel port
+ * opened, closed, or reopened when its VNI or VLAN changes); the VTEP, the UDP port, the TTL and
+ * the static neighbors are the switch's for its life ({@link #sameAtRunTime}).
  */
 public final class OverlaySpecs {
   /** The port kind of tunnel ports in the runtime's port registry. */
@@ -61,7 +63,12 @@ public final class OverlaySpecs {
       int vlan = groups.get(s.portGroups().get(0)).vlan().id();
       for (String listed : s.remoteVteps()) {
         int ip = ConfigValidator.ipv4(listed, "");
-        int hop = neighbors.add(onLink(ip, subnet) ? ip : gateway);
+        int hop;
+        try {
+          hop = neighbors.add(onLink(ip, subnet) ? ip : gateway);
+        } catch (IllegalStateException e) {
+          throw new ConfigException(hopsExhausted(neighbors, 1)); // validate checked: a race
+        }
         tunnels.add(
             new Tunnel(TUNNEL_PREFIX + s.name() + "." + listed, s.name(), s.vni(), vlan, ip, hop));
       }
@@ -137,7 +144,7 @@ public final class OverlaySpecs {
     return List.copyOf(found);
   }
 
-  /** The distinct next hops, in first-use order. */
+  /** The distinct next hops of the listed remote VTEPs, in first-use order. */
   private static List<Integer> hops(Overlay o) {
     int[] subnet = subnet(o.vtep().address(), "overlay.vtep.address");
     int gateway = o.vtep().gateway() == null ? 0 : ConfigValidator.ipv4(o.vtep().gateway(), "");
@@ -159,12 +166,12 @@ public final class OverlaySpecs {
   private static volatile Cached cached;
 
   /**
-   * The switch's next-hop cache: one per VTEP (the overlay but its remote VTEPs, which change
-   * live), kept across table publishes so learned MACs stay; hops are appended as tunnels need
-   * them.
+   * The switch's next-hop cache: one per VTEP (the overlay but its segments, which change live),
+   * kept across table publishes and segment changes so learned MACs stay; hops are appended as
+   * tunnels need them, never removed.
    */
   public static synchronized VtepNeighbors neighbors(Overlay o) {
-    Overlay key = withoutRemotes(o);
+    Overlay key = vtepPart(o);
     Cached c = cached;
     if (c != null && c.overlay.equals(key)) {
       return c.neighbors;
@@ -187,13 +194,25 @@ public final class OverlaySpecs {
     return made;
   }
 
-  /** The overlay with every segment's remote-vteps left out: its restart-only part. */
-  static Overlay withoutRemotes(Overlay o) {
-    List<Overlay.Segment> segments = new ArrayList<>();
-    for (Overlay.Segment s : o.segments()) {
-      segments.add(new Overlay.Segment(s.name(), s.vni(), s.portGroups(), List.of()));
-    }
-    return new Overlay(o.vtep(), o.udpPort(), o.ttl(), segments, o.neighbors());
+  /** The overlay without its segments: its restart-only part (the VTEP and how it sends). */
+  static Overlay vtepPart(Overlay o) {
+    return new Overlay(o.vtep(), o.udpPort(), o.ttl(), List.of(), o.neighbors());
+  }
+
+  /** The cache of this overlay's VTEP if one was made (the switch's), else null; makes none. */
+  private static synchronized VtepNeighbors madeNeighbors(Overlay o) {
+    Cached c = cached;
+    return c != null && c.overlay.equals(vtepPart(o)) ? c.neighbors : null;
+  }
+
+  private static String hopsExhausted(VtepNeighbors made, int more) {
+    return "overlay: the remote VTEPs need "
+        + more
+        + " next hop(s) more than the "
+        + (made.capacity() - made.size())
+        + " left of the switch's "
+        + made.capacity()
+        + " (each next-hop address taken since start stays taken): restart vswitch to free them";
   }
 
   /**
@@ -293,7 +312,7 @@ public final class OverlaySpecs {
     }
     require(o.udpPort() >= 1 && o.udpPort() <= 65535, "overlay.udp-port must be 1..65535");
     require(o.ttl() >= 1 && o.ttl() <= 255, "overlay.ttl must be 1..255");
-    require(!o.segments().isEmpty(), "overlay: needs at least one segment");
+    // No segments is valid: a VTEP that waits for its segments (a distributed switch's, from etcd).
     SwitchConfig.Port uplink = ports.get(v.port());
     SwitchConfig.Vlan uplinkVlan =
         uplink.portGroup() == null
@@ -378,6 +397,11 @@ public final class OverlaySpecs {
             + mtu
             + " bytes for segments (VXLAN takes 50); give it mtu >= 626");
     List<Integer> hops = hops(o);
+    VtepNeighbors made = madeNeighbors(o);
+    if (made != null) { // a running switch: its hops are never freed, so its limit is for life
+      int more = (int) hops.stream().filter(h -> made.hop(h) < 0).count();
+      require(made.size() + more <= made.capacity(), hopsExhausted(made, more));
+    }
     Set<Integer> staticHops = new HashSet<>();
     for (Overlay.Neighbor n : o.neighbors()) {
       int ip = ConfigValidator.ipv4(n.address(), "overlay.neighbors.address");
@@ -393,15 +417,16 @@ public final class OverlaySpecs {
   }
 
   /**
-   * The restart-only parts: the overlay but its segments' remote-vteps (which change live: tunnel
-   * ports opened and closed), and the VTEP port's device.
+   * The restart-only parts: the overlay but its segments (which change live: tunnel ports opened,
+   * closed and reopened), and the VTEP port's device and MTU. The VTEP's address and MAC, the UDP
+   * port and the TTL are in every tunnel port's encapsulation and the next-hop cache is made for
+   * them, so they stay for the switch's life.
    */
   public static boolean sameAtRunTime(SwitchConfig a, SwitchConfig b) {
     if ((a.overlay() == null) != (b.overlay() == null)) {
       return false;
     }
-    if (a.overlay() != null
-        && !Objects.equals(withoutRemotes(a.overlay()), withoutRemotes(b.overlay()))) {
+    if (a.overlay() != null && !Objects.equals(vtepPart(a.overlay()), vtepPart(b.overlay()))) {
       return false;
     }
     if (a.overlay() == null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vswitch.control.config.ConfigException;
+import io.vswitch.control.config.OverlaySpecs;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.distributed.EtcdStore.EtcdException;
 import io.vswitch.control.distributed.EtcdStore.Versioned;
@@ -292,7 +293,15 @@ public final class DistributedSwitch implements AutoCloseable {
                         + ": "
                         + ChangeDescriber.describe(running, desired);
                 var record = plane.applyDistributed(desired, source, description);
-                return record == null ? "no change here" : description;
+                if (record == null) {
+                  return "no change here";
+                }
+                List<String> leftOut = OverlaySpecs.leftOut(plane.running(), plane.remote());
+                return leftOut.isEmpty()
+                    ? description
+                    : description
+                        + "; discovered VTEPs left out (the switch's port or next-hop limit): "
+                        + String.join(", ", leftOut);
               });
       seenRevision = revision;
       appliedRevision = revision;

@@ -90,6 +90,7 @@ public final class ChangeDescriber {
           case "mirrors" -> "mirror";
           case "security-groups" -> "security-group";
           case "teams" -> "team";
+          case "overlay.segments" -> "segment";
           default -> path;
         };
     for (var e : before.entrySet()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vswitch.control.config.ConfigException;
+import io.vswitch.control.config.Overlay;
 import io.vswitch.control.config.SwitchConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -218,6 +219,56 @@ public final class ConfigEdits {
     return new ControlPlane.Change(
         edited,
         "port-group " + group + ": qos " + before[0] + " -> " + (qos == null ? "none" : qos));
+  }
+
+  /**
+   * Adds overlay segment {@code segmentJson} ({@code {name, vni, port-groups, remote-vteps}}); one
+   * of the same name is refused (delete it first: a VNI change is then two steps, each valid).
+   */
+  public static ControlPlane.Change withSegment(SwitchConfig config, String segmentJson) {
+    Overlay.Segment segment = ConfigJson.read(segmentJson, Overlay.Segment.class, "the segment");
+    if (segment.name() == null) {
+      throw new ConfigException("the segment needs a name: {\"name\":..,\"vni\":..,..}");
+    }
+    SwitchConfig edited =
+        edit(
+            config,
+            tree -> {
+              ArrayNode segments = segments(tree);
+              if (named(segments, segment.name()) != null) {
+                throw new ConfigException(
+                    "segment '" + segment.name() + "' exists already: del-segment it first");
+              }
+              segments.add(ConfigJson.MAPPER.<JsonNode>valueToTree(segment));
+            });
+    return new ControlPlane.Change(
+        edited,
+        "add segment "
+            + segment.name()
+            + " vni "
+            + segment.vni()
+            + " port-groups "
+            + segment.portGroups());
+  }
+
+  public static ControlPlane.Change withoutSegment(SwitchConfig config, String name) {
+    SwitchConfig edited =
+        edit(
+            config,
+            tree -> {
+              ArrayNode segments = segments(tree);
+              requireNamed(segments, name, "segment");
+              removeWhere(segments, "name", name);
+            });
+    return new ControlPlane.Change(edited, "delete segment " + name);
+  }
+
+  private static ArrayNode segments(ObjectNode tree) {
+    JsonNode overlay = tree.get("overlay");
+    if (overlay == null || !overlay.isObject()) {
+      throw new ConfigException("no overlay: segments need overlay.vtep in the config");
+    }
+    return ((ObjectNode) overlay).withArray("segments");
   }
 
   /** A rule in words: "deny tcp dst-port 80" (action, protocol, then each match field set). */

@@ -259,31 +259,63 @@ public final class ControlPlane {
     leaving.removeAll(after.keySet());
     replaced.forEach(p -> leaving.add(p.name()));
     // Tunnel ports: one per (segment, remote VTEP), listed or discovered; a name is one tunnel.
-    Set<String> tunnelsBefore = new HashSet<>();
-    OverlaySpecs.tunnels(from, fromFacts).forEach(t -> tunnelsBefore.add(t.name()));
+    // One whose VNI or VLAN changed (its segment's) is closed and opened again: its encapsulation
+    // is fixed when it opens, and the remote MACs learned on it belong to the old segment.
+    Map<String, OverlaySpecs.Tunnel> tunnelsBefore = new HashMap<>();
+    OverlaySpecs.tunnels(from, fromFacts).forEach(t -> tunnelsBefore.put(t.name(), t));
     List<OverlaySpecs.Tunnel> tunnelsAdded = new ArrayList<>();
+    List<OverlaySpecs.Tunnel> tunnelsReplaced = new ArrayList<>();
     Set<String> tunnelsAfter = new HashSet<>();
     for (OverlaySpecs.Tunnel t : OverlaySpecs.tunnels(desired, toFacts)) {
       tunnelsAfter.add(t.name());
-      if (!tunnelsBefore.contains(t.name())) {
+      OverlaySpecs.Tunnel old = tunnelsBefore.get(t.name());
+      if (old == null) {
         tunnelsAdded.add(t);
+      } else if (old.vni() != t.vni() || old.vlan() != t.vlan()) {
+        tunnelsReplaced.add(t);
       }
     }
-    tunnelsBefore.removeAll(tunnelsAfter);
-    leaving.addAll(tunnelsBefore);
+    Set<String> tunnelsOut = new HashSet<>(tunnelsBefore.keySet());
+    tunnelsOut.removeAll(tunnelsAfter);
+    tunnelsReplaced.forEach(t -> tunnelsOut.add(t.name()));
+    List<OverlaySpecs.Tunnel> tunnelsIn = new ArrayList<>(tunnelsAdded);
+    tunnelsIn.addAll(tunnelsReplaced);
 
-    openPorts(added);
+    // Tunnels break before they make (unlike ports): a segment's VNI change reopens all its
+    // tunnels, which could not all be open twice within the port slots. Workers see the old
+    // tables without them (their (segment, VTEP) drops for a moment), then the new tables whole:
+    // never a tunnel of the old segment in the new tables.
+    if (!tunnelsOut.isEmpty()) {
+      publishTables(from, fromFacts, tunnelsOut);
+      closePorts(tunnelsOut);
+    }
     try {
-      openTunnels(desired, tunnelsAdded);
+      openPorts(added);
+      try {
+        openTunnels(desired, tunnelsIn);
+      } catch (ApplyException e) {
+        closePorts(new HashSet<>(added.stream().map(SwitchConfig.Port::name).toList()));
+        throw e;
+      }
     } catch (ApplyException e) {
-      closePorts(new HashSet<>(added.stream().map(SwitchConfig.Port::name).toList()));
+      List<OverlaySpecs.Tunnel> back = new ArrayList<>();
+      for (String name : tunnelsOut) {
+        back.add(tunnelsBefore.get(name));
+      }
+      openTunnels(from, back);
+      publishTables(from, fromFacts);
       throw e;
     }
     publishTables(desired, toFacts);
     closePorts(leaving);
     reopenReplaced(replaced, before, from, fromFacts);
     publishTables(desired, toFacts);
-    syncStaticEntries(from, desired);
+    // Reopened ports and tunnels lost their static entries with their learned ones (and may sit
+    // in another slot now): theirs are added again.
+    Set<String> reopened = new HashSet<>();
+    replaced.forEach(p -> reopened.add(p.name()));
+    tunnelsReplaced.forEach(t -> reopened.add(t.name()));
+    syncStaticEntries(from, desired, reopened);
     l2.fdb().setAgingSeconds(desired.fdb().agingSeconds());
     if (l2.conntrack() != null) {
       ConntrackSpecs.apply(desired.conntrack(), l2.conntrack());
@@ -315,9 +347,9 @@ public final class ControlPlane {
     }
     if (!OverlaySpecs.sameAtRunTime(running, desired)) {
       throw new ConfigException(
-          "overlay (its vtep, udp-port, ttl, segments and neighbors, and the VTEP port's device and"
-              + " MTU) take effect at restart only: restart vswitch to change; only the segments'"
-              + " remote-vteps change live");
+          "overlay.vtep, udp-port, ttl and neighbors (and the VTEP port's device and MTU) take"
+              + " effect at restart only: restart vswitch to change them; overlay.segments change"
+              + " live");
     }
     if (desired.usesCtState() && l2.conntrack() == null) {
       throw new ConfigException(
@@ -412,14 +444,21 @@ public final class ControlPlane {
 
   /** Compiles tables for the ports that exist right now and publishes them. */
   private void publishTables(SwitchConfig config, RemoteFacts facts) {
+    publishTables(config, facts, Set.of());
+  }
+
+  /** As {@link #publishTables(SwitchConfig, RemoteFacts)}, with the ports {@code without} out. */
+  private void publishTables(SwitchConfig config, RemoteFacts facts, Set<String> without) {
     Map<String, Integer> index = new HashMap<>();
     for (Port port : runtime.ports()) {
-      index.put(port.name(), port.index());
+      if (!without.contains(port.name())) {
+        index.put(port.name(), port.index());
+      }
     }
     l2.publish(L2Compiler.compile(config, facts, index, runtime.portCapacity()));
   }
 
-  private void syncStaticEntries(SwitchConfig from, SwitchConfig to) {
+  private void syncStaticEntries(SwitchConfig from, SwitchConfig to, Set<String> reopened) {
     Set<SwitchConfig.StaticEntry> old = new HashSet<>(from.fdb().entries());
     Set<SwitchConfig.StaticEntry> wanted = new HashSet<>(to.fdb().entries());
     for (SwitchConfig.StaticEntry e : old) {
@@ -428,7 +467,7 @@ public final class ControlPlane {
       }
     }
     for (SwitchConfig.StaticEntry e : wanted) {
-      if (!old.contains(e)) {
+      if (!old.contains(e) || reopened.contains(e.port())) {
         Map<String, Integer> index = new HashMap<>();
         runtime.ports().forEach(p -> index.put(p.name(), p.index()));
         l2.fdb()

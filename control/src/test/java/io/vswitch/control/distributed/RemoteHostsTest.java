@@ -182,7 +182,7 @@ class RemoteHostsTest {
   }
 
   @Test
-  void theOverlaysRemoteVtepsChangeLiveTheRestDoesNot() {
+  void theOverlaysSegmentsChangeLiveTheVtepDoesNot() {
     SwitchConfig config = config();
     SwitchConfig more =
         ConfigValidator.validate(
@@ -191,7 +191,11 @@ class RemoteHostsTest {
     assertTrue(OverlaySpecs.sameAtRunTime(config, more));
     SwitchConfig vni =
         ConfigValidator.validate(ConfigLoader.parse(CONFIG.replace("5101", "5102"), "t"));
-    assertTrue(!OverlaySpecs.sameAtRunTime(config, vni));
+    assertTrue(OverlaySpecs.sameAtRunTime(config, vni), "a segment's VNI changes live");
+    SwitchConfig vtep =
+        ConfigValidator.validate(
+            ConfigLoader.parse(CONFIG.replace("192.0.2.31/24", "192.0.2.39/24"), "t"));
+    assertTrue(!OverlaySpecs.sameAtRunTime(config, vtep), "the VTEP's address does not");
   }
 
   @Test

@@ -112,4 +112,104 @@ class SharedConfigTest {
     assertEquals(canonical, SharedConfig.validate(canonical, "again"), "canonical is a fixpoint");
     assertTrue(canonical.startsWith("{\"port-groups\""), canonical);
   }
+
+  /** A host with a VTEP and no segments of its own, as a distributed switch's hosts are. */
+  private static final SwitchConfig VTEP_HOST =
+      ConfigJson.read(
+          """
+          port-groups:
+            - {name: ta, vlan: {mode: access, id: 10}}
+            - {name: tb, vlan: {mode: access, id: 20}}
+            - {name: underlay, vlan: {mode: access, id: 1}}
+          ports:
+            - {name: vm, devargs: "net_null_s1", port-group: ta}
+            - {name: up, devargs: "net_null_s2", port-group: underlay}
+          overlay:
+            vtep: {port: up, address: 192.0.2.1/24}
+            udp-port: 4790
+          """,
+          "host");
+
+  private static final String GROUPS =
+      "port-groups: [{name: ta, vlan: {mode: access, id: 10}},"
+          + " {name: tb, vlan: {mode: access, id: 20}},"
+          + " {name: underlay, vlan: {mode: access, id: 1}}]\n";
+
+  @Test
+  void sharedSegmentsGoIntoTheHostsOverlayWithoutItsOwnVtep() {
+    String doc =
+        GROUPS
+            + "overlay:\n  segments:\n"
+            + "    - {name: a, vni: 5001, port-groups: [ta], remote-vteps: [192.0.2.1, 192.0.2.2]}\n"
+            + "    - {name: b, vni: 5002, port-groups: [tb]}\n";
+    SwitchConfig merged = ConfigValidator.validate(SharedConfig.merge(VTEP_HOST, doc, "doc"));
+    assertEquals(2, merged.overlay().segments().size());
+    assertEquals(
+        List.of("192.0.2.2"),
+        merged.overlay().segments().get(0).remoteVteps(),
+        "this host's own VTEP left out");
+    assertEquals(VTEP_HOST.overlay().vtep(), merged.overlay().vtep(), "the VTEP is the host's");
+    assertEquals(4790, merged.overlay().udpPort(), "and so is its UDP port");
+    assertEquals(List.of("overlay.segments"), SharedConfig.differing(VTEP_HOST, merged));
+    assertTrue(SharedConfig.extract(merged).contains("\"overlay\":{\"segments\":["));
+    assertTrue(!SharedConfig.extract(merged).contains("\"vtep\""), "the VTEP is not shared");
+    // A document without segments leaves every host with none, as for the other sections.
+    SwitchConfig none = SharedConfig.merge(merged, GROUPS, "none");
+    assertEquals(List.of(), none.overlay().segments());
+    assertEquals(VTEP_HOST.overlay().vtep(), none.overlay().vtep());
+    assertEquals(List.of(), SharedConfig.differing(VTEP_HOST, none), "[] and absent are one");
+  }
+
+  @Test
+  void aHostWithoutAVtepRefusesSegmentsButTakesTheRest() {
+    String withSegments = GROUPS + "overlay: {segments: [{name: a, vni: 1, port-groups: [ta]}]}\n";
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> SharedConfig.merge(LOCAL, withSegments, "rev 7"));
+    assertTrue(e.getMessage().contains("no overlay.vtep"), e.getMessage());
+    assertEquals(-1, e.getMessage().indexOf('\n'));
+    assertEquals(null, SharedConfig.merge(LOCAL, GROUPS, "rev 8").overlay(), "no overlay made");
+  }
+
+  @Test
+  void segmentDocumentsEveryHostWouldRefuseAreRefusedBeforeTheyAreWritten() {
+    String ok = GROUPS + "overlay: {segments: [{name: a, vni: 5001, port-groups: [ta]}]}\n";
+    String canonical = SharedConfig.validate(ok, "doc");
+    assertEquals(canonical, SharedConfig.validate(canonical, "again"));
+    assertTrue(canonical.contains("\"vni\":5001") && !canonical.contains("validate-"), canonical);
+    // remote-vteps are kept whole in the document (each host leaves out its own).
+    String listed =
+        SharedConfig.validate(
+            ok.replace("port-groups: [ta]}", "port-groups: [ta], remote-vteps: [10.9.9.9]}"), "l");
+    assertTrue(listed.contains("10.9.9.9"), listed);
+    for (String bad :
+        List.of(
+            ok.replace("vni: 5001", "vni: 0"),
+            ok.replace("vni: 5001", "vni: 16777216"),
+            ok.replace("vni: 5001", "vni: \"x\""),
+            ok.replace("[ta]", "[nope]"),
+            ok.replace("[ta]", "[]"),
+            ok.replace("}]}", "}, {name: b, vni: 5001, port-groups: [tb]}]}"),
+            ok.replace("}]}", "}, {name: b, vni: 5002, port-groups: [ta]}]}"),
+            ok.replace("}]}", "}, {name: a, vni: 5002, port-groups: [tb]}]}"),
+            ok.replace("[ta]", "[ta, tb]"),
+            ok.replace("[ta]", "[underlay]"),
+            ok.replace("[ta]}", "[ta], remote-vteps: [192.0.2.300]}"),
+            ok.replace("[ta]}", "[ta], remote-vteps: [10.0.0.2, 10.0.0.2]}"),
+            ok.replace("overlay: {segments:", "overlay: {udp-port: 4790, segments:"),
+            ok.replace(
+                "overlay: {segments:",
+                "overlay: {vtep: {port: up, address: 1.2.3.4/24}," + " segments:"),
+            ok.replace("name: a,", "name: \"a b\","),
+            ok.replace("vni: 5001,", "vni: 5001, vnii: 3,"))) {
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> SharedConfig.validate(bad, "doc"), bad);
+      assertEquals(-1, e.getMessage().indexOf('\n'), e.getMessage());
+    }
+    assertTrue(
+        assertThrows(
+                ConfigException.class,
+                () -> SharedConfig.validate(ok.replace("overlay: {", "overlay: {ttl: 9, "), "d"))
+            .getMessage()
+            .contains("'overlay.ttl' is host-local"));
+  }
 }
