@@ -59,6 +59,41 @@ public final class CtEntryView {
   /** TCP: the tracker's per-direction flags (window scale and SACK offered, FIN seen and acked). */
   public final int[] tcpFlags = new int[2];
 
+  /** A copy of this view, to keep beyond {@link ConntrackTable.Visitor#visit}. */
+  public CtEntryView copy() {
+    CtEntryView c = new CtEntryView();
+    c.entry = entry;
+    c.zone = zone;
+    c.ipv6 = ipv6;
+    c.protocol = protocol;
+    c.srcHi = srcHi;
+    c.srcLo = srcLo;
+    c.dstHi = dstHi;
+    c.dstLo = dstLo;
+    c.srcPort = srcPort;
+    c.dstPort = dstPort;
+    c.state = state;
+    c.port = port;
+    c.ageSeconds = ageSeconds;
+    c.expiresInSeconds = expiresInSeconds;
+    c.originalPackets = originalPackets;
+    c.originalBytes = originalBytes;
+    c.replyPackets = replyPackets;
+    c.replyBytes = replyBytes;
+    c.stateCode = stateCode;
+    c.replied = replied;
+    c.embryonic = embryonic;
+    c.expiresInMillis = expiresInMillis;
+    for (int d = 0; d < 2; d++) {
+      c.tcpEnd[d] = tcpEnd[d];
+      c.tcpMaxEnd[d] = tcpMaxEnd[d];
+      c.tcpMaxWindow[d] = tcpMaxWindow[d];
+      c.tcpScale[d] = tcpScale[d];
+      c.tcpFlags[d] = tcpFlags[d];
+    }
+    return c;
+  }
+
   /** An address half-pair as text (IPv4 for a mapped address of an IPv4 entry). */
   public String address(long hi, long lo) {
     byte[] b = new byte[ipv6 ? 16 : 4];

@@ -41,36 +41,7 @@ class ConntrackImportTest {
   }
 
   static CtEntryView copy(CtEntryView v) {
-    CtEntryView c = new CtEntryView();
-    c.zone = v.zone;
-    c.ipv6 = v.ipv6;
-    c.protocol = v.protocol;
-    c.srcHi = v.srcHi;
-    c.srcLo = v.srcLo;
-    c.dstHi = v.dstHi;
-    c.dstLo = v.dstLo;
-    c.srcPort = v.srcPort;
-    c.dstPort = v.dstPort;
-    c.state = v.state;
-    c.stateCode = v.stateCode;
-    c.replied = v.replied;
-    c.embryonic = v.embryonic;
-    c.port = v.port;
-    c.ageSeconds = v.ageSeconds;
-    c.expiresInMillis = v.expiresInMillis;
-    c.expiresInSeconds = v.expiresInSeconds;
-    c.originalPackets = v.originalPackets;
-    c.originalBytes = v.originalBytes;
-    c.replyPackets = v.replyPackets;
-    c.replyBytes = v.replyBytes;
-    for (int d = 0; d < 2; d++) {
-      c.tcpEnd[d] = v.tcpEnd[d];
-      c.tcpMaxEnd[d] = v.tcpMaxEnd[d];
-      c.tcpMaxWindow[d] = v.tcpMaxWindow[d];
-      c.tcpScale[d] = v.tcpScale[d];
-      c.tcpFlags[d] = v.tcpFlags[d];
-    }
-    return c;
+    return v.copy();
   }
 
   private static List<String> listing(ConntrackTable t, long now) {
