@@ -162,6 +162,9 @@ public final class ConnectionMobility implements AutoCloseable {
           }
         });
     int found = mine.size();
+    if (found == 0) {
+      return; // nothing to move: no record (the new host looks for one a while, and finds none)
+    }
     if (found > CtRecord.MAX_CONNECTIONS) {
       // Established ones first, then those with the most time left: what a VM would miss most.
       mine.sort(
