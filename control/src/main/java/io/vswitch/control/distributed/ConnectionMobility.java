@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -89,6 +90,7 @@ public final class ConnectionMobility implements AutoCloseable {
 
   // Control agent's.
   private final Set<Port> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Map<Port, Wanted> waiting = new IdentityHashMap<>();
   private boolean started;
 
   private final AtomicLong exported = new AtomicLong();
@@ -105,6 +107,9 @@ public final class ConnectionMobility implements AutoCloseable {
     final long mac;
     final long deadlineNanos;
     long lastRevision;
+
+    /** Set by the control agent when the port leaves: its own export is no record for it. */
+    volatile boolean gone;
 
     Wanted(Port port, String name, long mac, long deadlineNanos) {
       this.port = port;
@@ -141,6 +146,7 @@ public final class ConnectionMobility implements AutoCloseable {
       return;
     }
     long mac = MacAddress.parse(port.mac());
+    forget(p -> p.index() == index); // a look still running for it would find its own export
     if (policy.mode() != VlanMode.ACCESS) {
       return; // a trunk's VM has no one zone: not moved
     }
@@ -190,6 +196,17 @@ public final class ConnectionMobility implements AutoCloseable {
     }
   }
 
+  /** The ports {@code which} picks are no longer waited for. */
+  private void forget(java.util.function.Predicate<Port> which) {
+    for (Iterator<Map.Entry<Port, Wanted>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Port, Wanted> e = it.next();
+      if (which.test(e.getKey())) {
+        e.getValue().gone = true;
+        it.remove();
+      }
+    }
+  }
+
   private static CtRecord.Identity identity(SwitchConfig.Port port) {
     List<String> prefixes = new ArrayList<>();
     for (String a : port.addresses()) {
@@ -208,18 +225,22 @@ public final class ConnectionMobility implements AutoCloseable {
     Set<Port> now = Collections.newSetFromMap(new IdentityHashMap<>());
     now.addAll(ports);
     seen.retainAll(now);
+    forget(p -> !now.contains(p));
+    waiting.values().removeIf(w -> System.nanoTime() - w.deadlineNanos > 0);
     for (Port p : ports) {
       if (!seen.add(p) || !started) {
         continue;
       }
       SwitchConfig.Port cfg = configOf(p.name());
       if (cfg != null && cfg.mac() != null) {
-        arrivals.add(
+        Wanted w =
             new Wanted(
                 p,
                 p.name(),
                 MacAddress.parse(cfg.mac()),
-                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS)));
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS));
+        waiting.put(p, w);
+        arrivals.add(w);
       }
     }
     started = true;
@@ -378,7 +399,7 @@ public final class ConnectionMobility implements AutoCloseable {
   private void look(EtcdStore store, List<Wanted> wanted) {
     for (Iterator<Wanted> it = wanted.iterator(); it.hasNext(); ) {
       Wanted w = it.next();
-      if (System.nanoTime() - w.deadlineNanos > 0) {
+      if (w.gone || System.nanoTime() - w.deadlineNanos > 0) {
         it.remove();
         continue;
       }
