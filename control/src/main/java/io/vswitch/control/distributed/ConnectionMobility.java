@@ -357,6 +357,9 @@ public final class ConnectionMobility implements AutoCloseable {
           look(store, wanted);
           failing = false;
         } catch (EtcdException e) {
+          if (stopping) {
+            break;
+          }
           if (!failing) {
             say("vswitch: warning: vmotion: %s; retrying", e.getMessage());
           }
