@@ -270,8 +270,13 @@ class VmotionConntrackTest {
 
   /** The session is listed on {@code host}, established, on port m, and its packets go on. */
   private void assertSessionGoesOn(String host, SwitchProcess sw) {
+    String others =
+        switches.stream()
+            .filter(o -> o != sw)
+            .map(SwitchProcess::output)
+            .reduce("", String::concat);
     Await.until(
-        "host " + host + " to list m's session established on port m:\n" + sw.output(),
+        "host " + host + " to list m's session established on port m:\n" + sw.output() + others,
         Duration.ofSeconds(10),
         () -> {
           JsonNode c = session(host);
@@ -362,8 +367,18 @@ class VmotionConntrackTest {
 
       // Move 2, B -> A the other way round, as ESXi orders it: the destination's port is added
       // while the source still has it; the state follows when the source lets go.
+      // A claims m's connections; B answers with them at once, its port staying. (Here both
+      // switches share m's veth meanwhile, which its XDP hook does not allow: the traffic goes
+      // through A only once B lets go.)
       addM("A", m);
-      Thread.sleep(300);
+      Await.until(
+          "B to answer A's claim:\n" + swB.output(),
+          Duration.ofSeconds(5),
+          () -> swB.output().contains("of " + M_MAC + " (port m, claimed by host hostA)"));
+      Await.until(
+          "A to import B's answer:\n" + swA.output(),
+          Duration.ofSeconds(5),
+          () -> session("A") != null);
       assertEquals(0, ctl("B", "del-port", "m").code());
       assertSessionGoesOn("A", swA);
       assertTrue(
@@ -390,9 +405,11 @@ class VmotionConntrackTest {
             Duration.ofSeconds(5),
             () -> store.getLeased(key) == null);
       }
-      assertEquals(
-          2,
-          HostCli.count(swA.output(), "vswitch: vmotion: connections of " + M_MAC + " from host"),
+      assertTrue(
+          swA.output()
+              .lines()
+              .filter(l -> l.contains("vmotion: connections of " + M_MAC + " from host hostB"))
+              .allMatch(l -> l.contains(" imported into zone 100")),
           swA.output());
       assertEquals("timeout", probeM(s), "A again: new inbound connections to m are refused");
     } finally {

@@ -1,8 +1,10 @@
 package io.vswitch.control.distributed;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vswitch.control.config.SecurityGroups;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.distributed.EtcdStore.EtcdException;
+import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.plane.ControlAgent;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.conntrack.ConntrackTable;
@@ -65,6 +67,12 @@ public final class ConnectionMobility implements AutoCloseable {
   private static final long LOOK_MILLIS = 100;
   private static final long RETRY_MILLIS = 1_000;
 
+  /** Claims are read every this many rounds (of {@link #LOOK_MILLIS}). */
+  private static final int CLAIM_ROUNDS = 2;
+
+  /** Claims answered and remembered at most (a flood of forged claims costs no more). */
+  private static final int MAX_CLAIMS = 1024;
+
   /** Why connections of a record were not imported (the metric's reasons). */
   public enum Refusal {
     IDENTITY("identity"),
@@ -111,6 +119,12 @@ public final class ConnectionMobility implements AutoCloseable {
     /** Set by the control agent when the port leaves: its own export is no record for it. */
     volatile boolean gone;
 
+    /** The lease of this host's claim on the MAC (0: none, or withdrawn). */
+    long claimLease;
+
+    /** When the port appeared (wall clock): a record this host wrote since is its own answer. */
+    final long appearedWallMillis = System.currentTimeMillis();
+
     Wanted(Port port, String name, long mac, long deadlineNanos) {
       this.port = port;
       this.name = name;
@@ -145,8 +159,34 @@ public final class ConnectionMobility implements AutoCloseable {
     if (table == null || port.mac() == null || policy == null) {
       return;
     }
-    long mac = MacAddress.parse(port.mac());
     forget(p -> p.index() == index); // a look still running for it would find its own export
+    snapshot(port, policy, "port " + port.name() + " removed");
+  }
+
+  /**
+   * Another host claims MAC {@code mac} (its port for it appeared while this host still has one):
+   * this host's connections of that VM are written now, the port staying (ESXi's order: the
+   * destination starts before the source stops). Control agent.
+   */
+  private void answer(long mac, String claimant) {
+    if (plane.l2() == null) {
+      return;
+    }
+    for (Port p : plane.runtime().ports()) {
+      SwitchConfig.Port cfg = configOf(p.name());
+      if (cfg != null && cfg.mac() != null && MacAddress.parse(cfg.mac()) == mac) {
+        snapshot(cfg, plane.l2().tables().port(p.index()), "claimed by host " + claimant);
+      }
+    }
+  }
+
+  /** The VM's connections of {@code port}, queued for etcd (nothing if it has none). */
+  private void snapshot(SwitchConfig.Port port, PortPolicy policy, String why) {
+    ConntrackTable table = plane.l2() == null ? null : plane.l2().conntrack();
+    if (table == null || port.mac() == null || policy == null) {
+      return;
+    }
+    long mac = MacAddress.parse(port.mac());
     if (policy.mode() != VlanMode.ACCESS) {
       return; // a trunk's VM has no one zone: not moved
     }
@@ -184,7 +224,7 @@ public final class ConnectionMobility implements AutoCloseable {
     exports.add(
         new Export(
             mac,
-            port.name(),
+            port.name() + ", " + why,
             json,
             mine.size(),
             System.nanoTime() + TimeUnit.SECONDS.toNanos(CtRecord.TTL_SECONDS)));
@@ -341,24 +381,41 @@ public final class ConnectionMobility implements AutoCloseable {
     EtcdStore store = new EtcdStore(settings.endpoints());
     List<Wanted> wanted = new ArrayList<>();
     List<Export> pending = new ArrayList<>();
+    Set<String> answered = new java.util.HashSet<>();
+    long rounds = 0;
     boolean failing = false;
     try {
       while (!stopping) {
         for (Export e; (e = exports.poll()) != null; ) {
           pending.add(e);
         }
-        for (Wanted w; (w = arrivals.poll()) != null; ) {
-          long mac = w.mac;
-          wanted.removeIf(o -> o.mac == mac); // the newest arrival of a MAC is the one
-          wanted.add(w);
-        }
         try {
+          for (Wanted w; (w = arrivals.peek()) != null; arrivals.poll()) {
+            long mac = w.mac;
+            for (Wanted o : wanted) {
+              if (o.mac == mac) {
+                withdraw(store, o);
+              }
+            }
+            wanted.removeIf(o -> o.mac == mac); // the newest arrival of a MAC is the one
+            claim(store, w);
+            wanted.add(w);
+          }
           publish(store, pending);
           look(store, wanted);
+          if (++rounds % CLAIM_ROUNDS == 0) {
+            answerClaims(store, answered);
+          }
           failing = false;
-        } catch (EtcdException e) {
+        } catch (RuntimeException e) {
           if (stopping) {
             break;
+          }
+          if (!(e instanceof EtcdException)) {
+            // A bug must not end vMotion's state moves for the switch's lifetime: said, retried.
+            say("vswitch: warning: vmotion: %s", e);
+            Thread.sleep(RETRY_MILLIS);
+            continue;
           }
           if (!failing) {
             say("vswitch: warning: vmotion: %s; retrying", e.getMessage());
@@ -399,10 +456,71 @@ public final class ConnectionMobility implements AutoCloseable {
     }
   }
 
+  /**
+   * Claims {@code w}'s MAC at {@code /vswitch/S/ct-claims/MAC} for as long as it is looked for: a
+   * host that still has a port with that MAC answers by writing its connections at once.
+   */
+  private void claim(EtcdStore store, Wanted w) {
+    long lease = store.grant(Math.max(1, WAIT_MILLIS / 1000));
+    ObjectNode c = ConfigJson.MAPPER.createObjectNode();
+    c.put("host", settings.host());
+    c.put("since", System.currentTimeMillis()); // a new claim is a new value: answered again
+    store.put(CtRecord.claimKey(settings.switchName(), w.mac), ConfigJson.write(c), lease);
+    w.claimLease = lease;
+  }
+
+  private void withdraw(EtcdStore store, Wanted w) {
+    if (w.claimLease != 0) {
+      try {
+        store.revoke(w.claimLease);
+      } catch (EtcdException e) {
+        // expired already: it goes by itself
+      }
+      w.claimLease = 0;
+    }
+  }
+
+  /** Other hosts' claims on MACs this host has a port for, each answered once. */
+  private void answerClaims(EtcdStore store, Set<String> answered) {
+    Map<String, String> claims = store.list(CtRecord.claimPrefix(settings.switchName()));
+    answered.retainAll(
+        claims.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList());
+    for (Map.Entry<String, String> e : claims.entrySet()) {
+      String id = e.getKey() + " " + e.getValue();
+      if (answered.contains(id) || answered.size() >= MAX_CLAIMS) {
+        continue;
+      }
+      long mac;
+      String claimant;
+      try {
+        mac = MacAddress.parse(e.getKey());
+        claimant = ConfigJson.MAPPER.readTree(e.getValue()).path("host").asText("");
+      } catch (Exception bad) {
+        answered.add(id); // not a claim this version writes: ignored, once
+        continue;
+      }
+      if (claimant.equals(settings.host()) || claimant.isEmpty() || claimant.length() > 253) {
+        answered.add(id);
+        continue;
+      }
+      try {
+        agent.submit(
+            () -> {
+              answer(mac, claimant);
+              return null;
+            });
+        answered.add(id);
+      } catch (RejectedExecutionException busy) {
+        // again next round
+      }
+    }
+  }
+
   private void look(EtcdStore store, List<Wanted> wanted) {
     for (Iterator<Wanted> it = wanted.iterator(); it.hasNext(); ) {
       Wanted w = it.next();
       if (w.gone || System.nanoTime() - w.deadlineNanos > 0) {
+        withdraw(store, w);
         it.remove();
         continue;
       }
@@ -429,6 +547,9 @@ public final class ConnectionMobility implements AutoCloseable {
             mac, found.modRevision(), bad.getMessage());
         continue;
       }
+      if (record.host().equals(settings.host()) && record.exported() >= w.appearedWallMillis) {
+        continue; // this host's own answer to another's claim, not state for this port
+      }
       Outcome outcome;
       try {
         outcome = agent.submit(() -> importHere(w, record, System.currentTimeMillis()));
@@ -438,6 +559,7 @@ public final class ConnectionMobility implements AutoCloseable {
       }
       if (outcome.used()) {
         store.deleteIfRevision(key, found.modRevision()); // used once
+        withdraw(store, w); // answered; a record the old host writes later is still taken
       }
       say(
           "vswitch: vmotion: connections of %s from host %s, port %s: %s",

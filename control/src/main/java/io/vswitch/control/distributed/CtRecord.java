@@ -88,6 +88,15 @@ public final class CtRecord {
     return "/vswitch/" + switchName + "/ct/";
   }
 
+  /** Where arriving hosts claim a MAC's connections from a host that still has the VM. */
+  public static String claimPrefix(String switchName) {
+    return "/vswitch/" + switchName + "/ct-claims/";
+  }
+
+  public static String claimKey(String switchName, long mac) {
+    return claimPrefix(switchName) + MacAddress.format(mac);
+  }
+
   public static String key(String switchName, long mac) {
     return prefix(switchName) + MacAddress.format(mac);
   }

@@ -919,10 +919,11 @@ public final class ConntrackTable implements AutoCloseable {
    * c}'s {@code embryonic} and {@code replied} are overwritten with what was used.
    *
    * @return {@link CtResult#NEW} (with the entry) once put in; {@link CtResult#ESTABLISHED} if the
-   *     table has a live connection of that tuple already (this host's is kept); {@link
-   *     CtResult#INVALID} for a state the table cannot hold (a TCP state out of range, a window
-   *     scale over 14, an IPv4 entry with an address outside ::ffff:0:0/96, no time left); a
-   *     REFUSED_* code when a limit or the room says no (not counted as a packet's refusal)
+   *     table has a live connection of that tuple already that has seen at least as many packets
+   *     (it is kept; one that has seen fewer is replaced by {@code c}); {@link CtResult#INVALID}
+   *     for a state the table cannot hold (a TCP state out of range, a window scale over 14, an
+   *     IPv4 entry with an address outside ::ffff:0:0/96, no time left); a REFUSED_* code when a
+   *     limit or the room says no (not counted as a packet's refusal)
    */
   public int importConnection(int zone, int port, CtEntryView c, long now) {
     requireControlThread("importConnection");
@@ -945,10 +946,13 @@ public final class ConntrackTable implements AutoCloseable {
         }
         if (v != TOMBSTONE && (int) (v >>> 32) == tag(p) && entries.read((int) v - 1, p, s)) {
           found = true;
-          if (s.expires - now > 0) {
-            return CtResult.ESTABLISHED;
+          if (s.expires - now > 0
+              && s.packets[0] + s.packets[1] >= c.originalPackets + c.replyPackets) {
+            return CtResult.ESTABLISHED; // ours has seen as much: it is at least as far along
           }
-          remove(slot, (int) v - 1, s); // an expired one not swept yet: ours replaces it
+          // Expired (not swept yet), or behind the record (an earlier export of the same move,
+          // when the old host answered a claim and then went on): the record's replaces it.
+          remove(slot, (int) v - 1, s);
           break;
         }
       }

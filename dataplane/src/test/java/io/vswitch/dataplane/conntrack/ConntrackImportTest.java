@@ -138,6 +138,17 @@ class ConntrackImportTest {
     assertEquals(0, b.portCount(2));
     assertEquals(1, b.portCount(PORT_B));
     assertEquals("REPLIED", export(b, 41_000).get(0).state);
+
+    // A later record of the same connection that has seen more packets (the old host went on
+    // after an earlier export) replaces the one imported from the earlier.
+    c.replyPackets = 5;
+    c.expiresInMillis = 150_000;
+    int r = b.importConnection(ZONE_B, PORT_B, c, 42_000);
+    assertEquals(CtResult.NEW, CtResult.verdict(r));
+    assertEquals(1, b.size());
+    assertEquals(5, export(b, 42_000).get(0).replyPackets);
+    assertEquals(CtResult.ESTABLISHED, b.importConnection(ZONE_B, PORT_B, c, 42_000), "same");
+    assertEquals(1, b.portCount(PORT_B));
   }
 
   @Test
