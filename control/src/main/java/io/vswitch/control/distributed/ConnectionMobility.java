@@ -44,11 +44,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Import: when a port with a configured MAC appears on this host (not one it started with), the
  * thread looks for that MAC's record for {@link #WAIT_MILLIS}, so both orders work: the old host
  * removed the port first (the record is there at once), or the new one was added first (ESXi starts
- * the destination before it stops the source): the record is taken as soon as the old host removes
- * its port. A record is read off the control agent and checked ({@link CtRecord#parse}); then, on
- * the agent, each connection that involves one of this port's configured addresses goes into the
- * table ({@link ConntrackTable#importConnection}) in this port's zone, as created on this port,
- * with the time it had left less the time since the export. The record is then deleted (if
+ * the destination before it stops the source): the new host then claims the MAC ({@link
+ * CtRecord#claimKey}, leased), the old one answers with a snapshot while its port stays, and its
+ * final record follows when the port goes (a connection that has seen more packets there replaces
+ * the earlier copy). A record is read off the control agent and checked ({@link CtRecord#parse});
+ * then, on the agent, each connection that involves one of this port's configured addresses goes
+ * into the table ({@link ConntrackTable#importConnection}) in this port's zone, as created on this
+ * port, with the time it had left less the time since the export. The record is then deleted (if
  * unchanged), so it is used once.
  *
  * <p>Refused and counted (one log line per record, never per connection): a record that is too big,
