@@ -9,6 +9,7 @@ import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.distributed.ConnectionMobility;
 import io.vswitch.control.distributed.DistributedSwitch;
 import io.vswitch.control.distributed.PortMobility;
 import io.vswitch.control.ipfix.IpfixExporter;
@@ -136,6 +137,8 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   Integer etcdLeaseTtl;
 
   private DistributedSwitch.Settings dvsSettings; // null: this switch is on its own
+  private RarpAnnouncer rarps; // null: no L2 switch
+  private ConnectionMobility ctMoves; // null: not distributed, or no connection tracking
 
   @Option(
       names = "--duration",
@@ -386,6 +389,10 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
             : new DistributedSwitch(dvsSettings, plane, agent, stateDir, err);
     PrometheusMetrics metrics =
         PrometheusMetrics.forDaemon(plane, agent, running.agedOut()::get, dvs, ipfix);
+    if (rarps != null) {
+      metrics.vmotion().rarps(rarps::announced, rarps::framesSent);
+    }
+    metrics.vmotion().connections(ctMoves);
     ApiServer apiServer = null;
     MetricsServer metricsServer;
     try {
@@ -403,7 +410,12 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     }
     if (dvs != null) {
       if (running.l2() != null) {
-        dvs.observeHosts(new PortMobility(dvsSettings.host(), plane, agent, out));
+        PortMobility mobility = new PortMobility(dvsSettings.host(), plane, agent, out);
+        metrics.vmotion().mobility(mobility::staleRemoved, mobility::duplicates);
+        dvs.observeHosts(mobility);
+      }
+      if (ctMoves != null) {
+        ctMoves.start();
       }
       dvs.start(apiServer == null ? "" : apiServer.addresses());
     }
@@ -421,6 +433,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     try {
       failure = waitForStop(running);
     } finally {
+      if (ctMoves != null) {
+        ctMoves.close();
+      }
       if (dvs != null) {
         dvs.close();
       }
@@ -510,8 +525,13 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     if (running.l2() != null) {
       TeamMonitor teams = new TeamMonitor(running.runtime(), running.l2(), out);
       agent.every(Duration.ofMillis(TeamMonitor.TICK_MS), "team watch", teams::poll);
-      RarpAnnouncer rarps = new RarpAnnouncer(running.runtime(), running.l2(), plane::running, out);
+      rarps = new RarpAnnouncer(running.runtime(), running.l2(), plane::running, out);
       agent.every(Duration.ofMillis(RarpAnnouncer.TICK_MS), "rarp announce", rarps::poll);
+      if (dvsSettings != null && running.l2().conntrack() != null) {
+        ctMoves = new ConnectionMobility(dvsSettings, plane, agent, out);
+        agent.every(
+            Duration.ofMillis(ConnectionMobility.TICK_MS), "vmotion arrivals", ctMoves::poll);
+      }
     }
     return agent.start();
   }

@@ -8,6 +8,7 @@ import io.vswitch.control.api.metrics.HttpMetrics;
 import io.vswitch.control.api.metrics.MetricFamily;
 import io.vswitch.control.api.metrics.MetricSource;
 import io.vswitch.control.api.metrics.PortMetrics;
+import io.vswitch.control.api.metrics.VmotionMetrics;
 import io.vswitch.control.api.metrics.WorkerMetrics;
 import io.vswitch.control.distributed.DistributedSwitch;
 import io.vswitch.control.plane.ControlAgent;
@@ -29,6 +30,7 @@ import java.util.function.LongSupplier;
 public final class PrometheusMetrics {
   private final List<MetricSource> sources = new ArrayList<>();
   private final HttpMetrics http = new HttpMetrics();
+  private final VmotionMetrics vmotion = new VmotionMetrics();
 
   private PrometheusMetrics() {}
 
@@ -80,9 +82,15 @@ public final class PrometheusMetrics {
               plane::running, () -> plane.l2().conntrack()));
     }
     metrics.sources.add(new DistributedMetrics(dvs));
+    metrics.sources.add(metrics.vmotion);
     metrics.sources.add(new io.vswitch.control.api.metrics.IpfixMetrics(ipfix));
     metrics.sources.add(metrics.http);
     return metrics;
+  }
+
+  /** Where the daemon's vMotion parts register their counters (zeros until they do). */
+  public VmotionMetrics vmotion() {
+    return vmotion;
   }
 
   /** Where the API's listeners register their response counts. */

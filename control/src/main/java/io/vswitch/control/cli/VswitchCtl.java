@@ -40,7 +40,7 @@ public final class VswitchCtl {
         show                                the running configuration
         add-port NAME (--type TYPE [--iface IF] [--socket PATH] [--mode client|server] [--pci ADDR]
                  [--rx-file F] [--tx-file F] [--loop] [--queues N] | --devargs DEVARGS)
-                 [--port-group G] [--mac MAC]
+                 [--port-group G] [--mac MAC] [--address IP[/LEN]]...
                                             add a port; TYPE: afxdp afpacket pcap pcap-file dpdk
                                             vhost-user virtio-user (as in the config file)
         del-port NAME                       remove a port
@@ -451,6 +451,12 @@ public final class VswitchCtl {
         port.put("queues", Long.parseLong(n));
       } else if (key.equals("loop")) {
         port.put("loop", true);
+      } else if (key.equals("address")) {
+        // The VM's address (or prefix), repeatable: its identity for security groups and vMotion.
+        @SuppressWarnings("unchecked")
+        List<Object> addresses =
+            (List<Object>) port.computeIfAbsent("addresses", k -> new ArrayList<Object>());
+        addresses.add(args.next("the value of --address"));
       } else {
         throw new UsageException("add-port: unknown option '" + option + "'");
       }

@@ -9,7 +9,9 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -116,6 +118,41 @@ public final class EtcdStore implements AutoCloseable {
     KeyValue kv = r.getKvs().get(0);
     return new Versioned(
         kv.getValue().toString(StandardCharsets.UTF_8), kv.getModRevision(), store);
+  }
+
+  /** A value with the revision that last changed it and the lease it lives under (0: none). */
+  public record Leased(String value, long modRevision, long lease) {}
+
+  /** The key's value with its lease, or null when it does not exist. */
+  public Leased getLeased(String key) {
+    GetResponse r = await(client.getKVClient().get(bytes(key)), "read " + key);
+    if (r.getKvs().isEmpty()) {
+      return null;
+    }
+    KeyValue kv = r.getKvs().get(0);
+    return new Leased(
+        kv.getValue().toString(StandardCharsets.UTF_8), kv.getModRevision(), kv.getLease());
+  }
+
+  /** Seconds the lease has left; 0 or less when it is gone (expired or revoked). */
+  public long leaseRemaining(long lease) {
+    return await(
+            client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT), "read lease " + lease)
+        .getTTL();
+  }
+
+  /** Deletes the key if its mod revision is still {@code expected}; whether it did. */
+  public boolean deleteIfRevision(String key, long expected) {
+    TxnResponse r =
+        await(
+            client
+                .getKVClient()
+                .txn()
+                .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.modRevision(expected)))
+                .Then(Op.delete(bytes(key), DeleteOption.DEFAULT))
+                .commit(),
+            "delete " + key);
+    return r.isSucceeded();
   }
 
   /** Every key under {@code prefix} (the prefix cut off) with its value, sorted by key. */

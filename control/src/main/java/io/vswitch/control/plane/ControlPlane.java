@@ -45,6 +45,7 @@ public final class ControlPlane {
   private LocalChangeGuard guard; // null: every section is this host's to change
   private boolean distributing; // the change in progress is the distributed switch's
   private RemoteFacts remote = RemoteFacts.NONE; // what the other hosts published (not journaled)
+  private PortLeaving portLeaving; // null: nobody wants a removed port's last state
 
   /**
    * Refuses a local change (API, CLI) to what this host does not own: the sections a distributed
@@ -120,6 +121,24 @@ public final class ControlPlane {
               + "): read it again and redo your edit");
     }
     return edit(edit, source);
+  }
+
+  /**
+   * Told of each port a change removes (not one whose device is replaced), on the control agent,
+   * before its FDB entries and connections are flushed: vMotion's export of a VM's connections.
+   */
+  @FunctionalInterface
+  public interface PortLeaving {
+    /**
+     * @param port the removed port's config
+     * @param index its port index (its connections' port, until the flush that follows)
+     * @param policy its VLAN policy while it was there (null if it had none)
+     */
+    void leaving(SwitchConfig.Port port, int index, io.vswitch.dataplane.l2.PortPolicy policy);
+  }
+
+  public synchronized void onPortLeaving(PortLeaving listener) {
+    this.portLeaving = listener;
   }
 
   /** From now on, local changes are checked by {@code guard} (see {@link LocalChangeGuard}). */
@@ -280,6 +299,13 @@ public final class ControlPlane {
     tunnelsReplaced.forEach(t -> tunnelsOut.add(t.name()));
     List<OverlaySpecs.Tunnel> tunnelsIn = new ArrayList<>(tunnelsAdded);
     tunnelsIn.addAll(tunnelsReplaced);
+    // The removed ports' policies as they were, for whoever wants their last state (vMotion).
+    Map<String, io.vswitch.dataplane.l2.PortPolicy> removed = new HashMap<>();
+    for (String name : before.keySet()) {
+      if (!after.containsKey(name) && runtime.port(name) != null) {
+        removed.put(name, l2.tables().port(runtime.port(name).index()));
+      }
+    }
 
     // Tunnels break before they make (unlike ports): a segment's VNI change reopens all its
     // tunnels, which could not all be open twice within the port slots. Workers see the old
@@ -307,7 +333,7 @@ public final class ControlPlane {
       throw e;
     }
     publishTables(desired, toFacts);
-    closePorts(leaving);
+    closePorts(leaving, removed, before);
     reopenReplaced(replaced, before, from, fromFacts);
     publishTables(desired, toFacts);
     // Reopened ports and tunnels lost their static entries with their learned ones (and may sit
@@ -399,11 +425,31 @@ public final class ControlPlane {
     }
   }
 
+  /** Closes ports (or tunnels) that no one follows: nothing of them is handed to a listener. */
   private void closePorts(Set<String> names) {
+    closePorts(names, Map.of(), Map.of());
+  }
+
+  /**
+   * Closes ports; those in {@code removed} (leaving the config for good) are first reported to the
+   * {@link PortLeaving} listener, with {@code configs} their config.
+   */
+  private void closePorts(
+      Set<String> names,
+      Map<String, io.vswitch.dataplane.l2.PortPolicy> removed,
+      Map<String, SwitchConfig.Port> configs) {
     for (String name : names) {
       Port port = runtime.port(name);
       runtime.removePort(port.index());
       VethSegmentation.release(name);
+      PortLeaving listener = portLeaving;
+      if (listener != null && removed.containsKey(name) && configs.containsKey(name)) {
+        try {
+          listener.leaving(configs.get(name), port.index(), removed.get(name));
+        } catch (RuntimeException e) {
+          // the listener's own failure (it logs it): the port goes all the same
+        }
+      }
       l2.fdb().flushPort(port.index());
       if (l2.conntrack() != null) {
         // Its connections go with it: their per-port count would otherwise pass to the next

@@ -131,6 +131,39 @@ class ControlPlaneTest {
   }
 
   @Test
+  void aPortLeavingIsToldWithItsLastPolicyOnlyWhenItLeavesForGood() {
+    List<String> told = new java.util.ArrayList<>();
+    int a = running.runtime().port("a").index();
+    plane.onPortLeaving(
+        (port, index, policy) -> told.add(port.name() + "#" + index + " vlan " + policy.vlans()));
+    // A device replaced is no leaving (the port stays, on its new device).
+    SwitchConfig moved =
+        edit(y -> y.replace("net_null_" + tag + "a,no-rx=1", "net_null_" + tag + "x,no-rx=1"));
+    plane.apply(moved, "test", "new device for a");
+    assertEquals(List.of(), told);
+    // A port group change neither.
+    plane.apply(ConfigEdits.withPortGroup(plane.running(), "a", "v20"), "test", "move a");
+    assertEquals(List.of(), told);
+    plane.apply(ConfigEdits.withoutPort(plane.running(), "a"), "test", "drop a");
+    assertEquals(List.of("a#" + a + " vlan {20}"), told);
+    // A listener that fails does not keep the port.
+    plane.onPortLeaving(
+        (port, index, policy) -> {
+          throw new IllegalStateException("listener bug");
+        });
+    SwitchConfig withC =
+        ConfigEdits.withPort(
+            plane.running(),
+            ConfigJson.read(
+                "{\"name\":\"c\",\"devargs\":\"net_null_" + tag + "c,no-rx=1\"}",
+                SwitchConfig.Port.class,
+                "port"));
+    plane.apply(withC, "test", "add c");
+    plane.apply(ConfigEdits.withoutPort(plane.running(), "c"), "test", "drop c");
+    assertEquals(List.of("b"), portNames());
+  }
+
+  @Test
   void sameConfigIsNoChange() {
     assertNull(plane.apply(plane.running(), "test", "nothing"));
     assertEquals(0, journal.history().size());

@@ -218,7 +218,7 @@ public final class ConntrackTable implements AutoCloseable {
         }
       }
       if (!found) {
-        r = insert(zone, port, p, s, now, home, slot);
+        r = insert(zone, port, p, s, now, home, slot, null);
       }
       if (r != RETRY) {
         if (CtResult.isRefused(r)) {
@@ -400,7 +400,15 @@ public final class ConntrackTable implements AutoCloseable {
    * No entry holds the tuple: take a free entry (limits first), fill it, and publish it in the
    * first EMPTY slot of its chain, from {@code slot} on.
    */
-  private int insert(int zone, int port, CtPacket p, CtSnapshot s, long now, long home, long slot) {
+  private int insert(
+      int zone,
+      int port,
+      CtPacket p,
+      CtSnapshot s,
+      long now,
+      long home,
+      long slot,
+      CtEntryView imported) {
     if (usedSlots.get() >= (mask + 1) / 4 * 3) {
       return CtResult.REFUSED_FULL; // tombstones pile up faster than sweeps give them back
     }
@@ -411,22 +419,31 @@ public final class ConntrackTable implements AutoCloseable {
       limits.releasePort(port);
       return CtResult.REFUSED_ZONE;
     }
-    if (!reserveEmbryonic(p, home, now)) {
+    // An imported connection never evicts one of this host's: it takes only free room.
+    boolean embryonic = imported == null || imported.embryonic;
+    if (embryonic
+        && !(imported == null ? reserveEmbryonic(p, home, now) : limits.reserveEmbryonic())) {
       limits.releasePort(port);
       limits.releaseZone(zone);
       return CtResult.REFUSED_EMBRYONIC;
     }
     int e = entries.allocate();
-    if (e < 0 && reclaim(p.spare, home, now, false)) {
+    if (e < 0 && imported == null && reclaim(p.spare, home, now, false)) {
       e = entries.allocate();
     }
     if (e < 0) {
       limits.releasePort(port);
       limits.releaseZone(zone);
-      limits.releaseEmbryonic();
+      if (embryonic) {
+        limits.releaseEmbryonic();
+      }
       return CtResult.REFUSED_FULL;
     }
-    init(s, p, port, now);
+    if (imported == null) {
+      init(s, p, port, now);
+    } else {
+      adopt(s, p, port, imported, now);
+    }
     entries.fill(e, p, s);
     limits.added();
     long value = ((p.hash >>> 32) << 32) | (e + 1L);
@@ -444,13 +461,13 @@ public final class ConntrackTable implements AutoCloseable {
       }
       if (v != TOMBSTONE && (int) (v >>> 32) == tag && entries.read((int) v - 1, p, other)) {
         // Another worker committed the same tuple first: ours goes back, theirs is updated.
-        release(p.k0, port, true);
+        release(p.k0, port, embryonic);
         entries.free(e); // never published: no reader can hold it
         return RETRY;
       }
       slot = (slot + 1) & mask;
     }
-    release(p.k0, port, true);
+    release(p.k0, port, embryonic);
     entries.free(e);
     return CtResult.REFUSED_FULL;
   }
@@ -856,8 +873,169 @@ public final class ConntrackTable implements AutoCloseable {
       out.originalBytes = s.bytes[0];
       out.replyPackets = s.packets[1];
       out.replyBytes = s.bytes[1];
+      out.stateCode = s.state;
+      out.replied = s.has(REPLIED);
+      out.embryonic = s.has(EMBRYONIC);
+      out.expiresInMillis = s.expires - now;
+      for (int d = 0; d < 2; d++) {
+        out.tcpEnd[d] = s.end[d];
+        out.tcpMaxEnd[d] = s.maxend[d];
+        out.tcpMaxWindow[d] = s.maxwin[d];
+        out.tcpScale[d] = s.scale[d];
+        out.tcpFlags[d] = s.dflags[d];
+      }
       visitor.visit(out);
     }
+  }
+
+  /**
+   * The code of state {@code name} ({@link CtEntryView#state}) for {@code protocol}, or -1: TCP's
+   * "SYN_SENT" .. "CLOSE", or "UNREPLIED"/"REPLIED" for the others.
+   */
+  public static int stateCode(int protocol, String name) {
+    if (protocol != CtPacket.TCP) {
+      return "UNREPLIED".equals(name) || "REPLIED".equals(name) ? OPEN : -1;
+    }
+    for (int st = TcpTracker.SYN_SENT; st <= TcpTracker.CLOSE; st++) {
+      if (TcpTracker.stateName(st).equals(name)) {
+        return st;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Puts a connection another host tracked (a VM's, moved here by vMotion) into {@code zone} as
+   * created on {@code port}, with its state, windows, counters and {@code c.expiresInMillis} left
+   * (cut to this table's timeout for its state). Control thread only: the same lock-free insert the
+   * workers' commits use (a CAS into an EMPTY slot, limits reserved first), so a worker that
+   * commits the same tuple meanwhile meets it as it would another worker's. It takes only free room
+   * (never evicts; an unestablished one needs the embryonic budget) and passes the zone and port
+   * limits like any other.
+   *
+   * <p>What it fixes itself rather than trusting: which end opened the connection (from the
+   * original direction's addresses, as a packet would), and whether it is established (TCP from its
+   * state, the others from {@code replied}; only a CLOSE connection keeps what it says). {@code
+   * c}'s {@code embryonic} and {@code replied} are overwritten with what was used.
+   *
+   * @return {@link CtResult#NEW} (with the entry) once put in; {@link CtResult#ESTABLISHED} if the
+   *     table has a live connection of that tuple already that has seen at least as many packets
+   *     (it is kept; one that has seen fewer is replaced by {@code c}); {@link CtResult#INVALID}
+   *     for a state the table cannot hold (a TCP state out of range, a window scale over 14, an
+   *     IPv4 entry with an address outside ::ffff:0:0/96, no time left); a REFUSED_* code when a
+   *     limit or the room says no (not counted as a packet's refusal)
+   */
+  public int importConnection(int zone, int port, CtEntryView c, long now) {
+    requireControlThread("importConnection");
+    if (zone < 0 || zone >= ZONES || port < 0 || port >= MAX_PORTS || !importable(c)) {
+      return CtResult.INVALID;
+    }
+    CtPacket p = controlKey;
+    p.ipv6 = c.ipv6;
+    CtSnapshot s = p.snapshot;
+    for (; ; ) {
+      key(p, zone, c.srcHi, c.srcLo, c.srcPort, c.dstHi, c.dstLo, c.dstPort, c.protocol);
+      long home = p.hash & mask;
+      long slot = home;
+      int r = RETRY;
+      boolean found = false;
+      for (long n = 0; n <= mask; n++, slot = (slot + 1) & mask) {
+        long v = slotAt(slot);
+        if (v == EMPTY && (v = crossing(slot)) == EMPTY) {
+          break;
+        }
+        if (v != TOMBSTONE && (int) (v >>> 32) == tag(p) && entries.read((int) v - 1, p, s)) {
+          found = true;
+          if (s.expires - now > 0
+              && s.packets[0] + s.packets[1] >= c.originalPackets + c.replyPackets) {
+            return CtResult.ESTABLISHED; // ours has seen as much: it is at least as far along
+          }
+          // Expired (not swept yet), or behind the record (an earlier export of the same move,
+          // when the old host answered a claim and then went on): the record's replaces it.
+          remove(slot, (int) v - 1, s);
+          break;
+        }
+      }
+      if (!found) {
+        r = insert(zone, port, p, s, now, home, slot, c);
+      }
+      if (r != RETRY) {
+        return r;
+      }
+    }
+  }
+
+  private static int tag(CtPacket p) {
+    return (int) (p.hash >>> 32);
+  }
+
+  /** Checks {@code c} against what an entry can hold, and fixes its derived flags. */
+  private static boolean importable(CtEntryView c) {
+    if (c.protocol < 0 || c.protocol > 255 || c.expiresInMillis <= 0) {
+      return false;
+    }
+    if ((c.srcPort & ~0xFFFF) != 0 || (c.dstPort & ~0xFFFF) != 0) {
+      return false;
+    }
+    if (!c.ipv6 && !(mapped(c.srcHi, c.srcLo) && mapped(c.dstHi, c.dstLo))) {
+      return false;
+    }
+    if (c.protocol != CtPacket.TCP) {
+      if (c.stateCode != OPEN) {
+        return false;
+      }
+      c.embryonic = !c.replied;
+      return true;
+    }
+    if (c.stateCode < TcpTracker.SYN_SENT || c.stateCode > TcpTracker.CLOSE) {
+      return false;
+    }
+    for (int d = 0; d < 2; d++) {
+      if (c.tcpScale[d] < 0 || c.tcpScale[d] > 14 || (c.tcpFlags[d] & ~0xF) != 0) {
+        return false;
+      }
+    }
+    if (c.stateCode != TcpTracker.CLOSE) {
+      c.embryonic = c.stateCode < TcpTracker.ESTABLISHED;
+      c.replied = c.stateCode >= TcpTracker.SYN_RECV;
+    }
+    return true;
+  }
+
+  private static boolean mapped(long hi, long lo) {
+    return hi == 0 && (lo >>> 32) == 0xFFFF;
+  }
+
+  /** An imported connection's state into {@code s} (see {@link #importConnection}). */
+  private void adopt(CtSnapshot s, CtPacket p, int port, CtEntryView c, long now) {
+    s.flags =
+        (c.embryonic ? EMBRYONIC : 0) | (c.replied ? REPLIED : 0) | (p.fromB ? INITIATOR_B : 0);
+    s.state = c.stateCode;
+    s.port = port;
+    s.createdSeconds = (int) (now / 1000 - Math.max(0, Math.min(c.ageSeconds, 1L << 30)));
+    boolean tcp = c.protocol == CtPacket.TCP;
+    for (int d = 0; d < 2; d++) {
+      s.end[d] = tcp ? c.tcpEnd[d] : 0;
+      s.maxend[d] = tcp ? c.tcpMaxEnd[d] : 0;
+      s.maxwin[d] = tcp ? c.tcpMaxWindow[d] : 0;
+      s.scale[d] = tcp ? c.tcpScale[d] : 0;
+      s.dflags[d] = tcp ? c.tcpFlags[d] : 0;
+    }
+    s.packets[0] = Math.max(0, c.originalPackets);
+    s.bytes[0] = Math.max(0, c.originalBytes);
+    s.packets[1] = Math.max(0, c.replyPackets);
+    s.bytes[1] = Math.max(0, c.replyBytes);
+    CtTimeouts t = timeouts;
+    long most =
+        tcp
+            ? t.tcpMillis(c.stateCode)
+            : 1000
+                * switch (c.protocol) {
+                  case CtPacket.UDP -> c.replied ? t.udpReplied() : t.udpUnreplied();
+                  case CtPacket.ICMP, CtPacket.ICMPV6 -> t.icmp();
+                  default -> t.generic();
+                };
+    s.expires = now + Math.min(c.expiresInMillis, most);
   }
 
   /** One listed connection; the view is reused, copy what you keep. */

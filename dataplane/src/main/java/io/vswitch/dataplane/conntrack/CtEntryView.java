@@ -29,6 +29,71 @@ public final class CtEntryView {
   public long replyPackets;
   public long replyBytes;
 
+  // The whole state, for moving a connection to another host (vMotion): what {@link
+  // ConntrackTable#forEach} reports and {@link ConntrackTable#importConnection} takes. Direction
+  // 0 is the original (the opener's), 1 the reply; the TCP fields are the tracker's windows.
+
+  /** {@link #state} as the table's code (see {@link ConntrackTable#stateCode}). */
+  public int stateCode;
+
+  /** A packet went the reply way. */
+  public boolean replied;
+
+  /** Not established yet: counts against the embryonic budget. */
+  public boolean embryonic;
+
+  public long expiresInMillis;
+
+  /** TCP: highest sequence sent plus its length (td_end), per direction. */
+  public final int[] tcpEnd = new int[2];
+
+  /** TCP: highest sequence the peer lets this side send (td_maxend). */
+  public final int[] tcpMaxEnd = new int[2];
+
+  /** TCP: largest window advertised, scaled (td_maxwin). */
+  public final int[] tcpMaxWindow = new int[2];
+
+  /** TCP: window scale shift (0..14). */
+  public final int[] tcpScale = new int[2];
+
+  /** TCP: the tracker's per-direction flags (window scale and SACK offered, FIN seen and acked). */
+  public final int[] tcpFlags = new int[2];
+
+  /** A copy of this view, to keep beyond {@link ConntrackTable.Visitor#visit}. */
+  public CtEntryView copy() {
+    CtEntryView c = new CtEntryView();
+    c.entry = entry;
+    c.zone = zone;
+    c.ipv6 = ipv6;
+    c.protocol = protocol;
+    c.srcHi = srcHi;
+    c.srcLo = srcLo;
+    c.dstHi = dstHi;
+    c.dstLo = dstLo;
+    c.srcPort = srcPort;
+    c.dstPort = dstPort;
+    c.state = state;
+    c.port = port;
+    c.ageSeconds = ageSeconds;
+    c.expiresInSeconds = expiresInSeconds;
+    c.originalPackets = originalPackets;
+    c.originalBytes = originalBytes;
+    c.replyPackets = replyPackets;
+    c.replyBytes = replyBytes;
+    c.stateCode = stateCode;
+    c.replied = replied;
+    c.embryonic = embryonic;
+    c.expiresInMillis = expiresInMillis;
+    for (int d = 0; d < 2; d++) {
+      c.tcpEnd[d] = tcpEnd[d];
+      c.tcpMaxEnd[d] = tcpMaxEnd[d];
+      c.tcpMaxWindow[d] = tcpMaxWindow[d];
+      c.tcpScale[d] = tcpScale[d];
+      c.tcpFlags[d] = tcpFlags[d];
+    }
+    return c;
+  }
+
   /** An address half-pair as text (IPv4 for a mapped address of an IPv4 entry). */
   public String address(long hi, long lo) {
     byte[] b = new byte[ipv6 ? 16 : 4];

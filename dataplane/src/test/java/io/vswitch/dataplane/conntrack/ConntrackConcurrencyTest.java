@@ -363,4 +363,82 @@ class ConntrackConcurrencyTest {
       assertTrue(bytes < 4096, bytes + " bytes allocated over " + packets + " packets");
     }
   }
+
+  @Test
+  void anImportRacingWorkersCommitsOfTheSameTuplesLeavesOneEntryEachAndTrueCounts()
+      throws Exception {
+    int tuples = 3000;
+    try (ConntrackTable source = new ConntrackTable(8192, 8192, CtTimeouts.DEFAULTS);
+        ConntrackTable table = new ConntrackTable(8192, 8192, CtTimeouts.DEFAULTS)) {
+      // What another host exported: replied UDP connections from 10.x to 192.168.0.1:53.
+      CtPacket q = new CtPacket();
+      for (int i = 0; i < tuples; i++) {
+        source.commit(ZONE, 1, q.udp(host(i), 1000, "192.168.0.1", 53), 10_000);
+        source.track(ZONE, 2, q.udp("192.168.0.1", 53, host(i), 1000), 10_000);
+      }
+      List<CtEntryView> moved = new ArrayList<>();
+      source.forEach(10_000, -1, v -> moved.add(v.copy()));
+      assertEquals(tuples, moved.size());
+      for (int round = 0; round < 5; round++) {
+        AtomicLong imported = new AtomicLong();
+        AtomicLong present = new AtomicLong();
+        Thread[] control = new Thread[1];
+        race(
+            () -> {
+              control[0] = Thread.currentThread();
+              table.bindControlThread(control[0]);
+              for (CtEntryView c : moved) {
+                int r = table.importConnection(ZONE, 7, c.copy(), 10_000);
+                if (CtResult.verdict(r) == CtResult.NEW) {
+                  imported.incrementAndGet();
+                } else {
+                  assertEquals(CtResult.ESTABLISHED, r, "only: already there");
+                  present.incrementAndGet();
+                }
+              }
+            },
+            () -> {
+              CtPacket p = new CtPacket();
+              for (int i = 0; i < tuples; i++) {
+                p.udp(host(i), 1000, "192.168.0.1", 53);
+                int r = table.track(ZONE, 3, p, 10_000);
+                if (CtResult.verdict(r) == CtResult.NEW && CtResult.entry(r) < 0) {
+                  table.commit(ZONE, 3, p, 10_000);
+                }
+              }
+            },
+            () -> {
+              CtPacket p = new CtPacket();
+              for (int i = 0; i < tuples; i++) {
+                table.commit(ZONE, 4, p.udp(host(i), 2000, "192.168.0.2", 53), 10_000);
+              }
+            });
+        table.bindControlThread(Thread.currentThread());
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        long[] unreplied = new long[1];
+        table.forEach(
+            10_000,
+            -1,
+            v -> {
+              seen.merge(v.address(v.srcHi, v.srcLo) + ":" + v.srcPort, 1, Integer::sum);
+              if (v.state.equals("UNREPLIED")) {
+                unreplied[0]++;
+              }
+            });
+        assertEquals(2 * tuples, seen.size(), "every tuple there");
+        assertTrue(seen.values().stream().allMatch(n -> n == 1), "no twin");
+        assertEquals(2 * tuples, table.size());
+        assertEquals(2 * tuples, table.zoneCount(ZONE));
+        assertEquals(tuples, imported.get() + table.portCount(3), "one of the two made each");
+        assertEquals(imported.get(), table.portCount(7));
+        assertEquals(tuples, table.portCount(4));
+        assertEquals(unreplied[0], table.embryonic(), "imported replied ones are not embryonic");
+        assertEquals(tuples - imported.get() + tuples, unreplied[0]);
+        table.flushAll();
+        table.sweep(1 << 17, 10_000); // the flush's tombstones back to EMPTY for the next round
+        assertEquals(0, table.size());
+        assertEquals(0, table.embryonic());
+      }
+    }
+  }
 }

@@ -231,7 +231,46 @@ public enum MetricFamily {
       "vswitch_etcd_refused_revisions_total",
       Type.COUNTER,
       "Revisions of the shared config this host refused (invalid here); it kept its last good"
-          + " one.");
+          + " one."),
+  VMOTION_ANNOUNCEMENTS(
+      "vswitch_vmotion_announcements_total",
+      Type.COUNTER,
+      "Ports announced as they appeared (a VM arriving by vMotion, a live add-port): each is a"
+          + " RARP burst for the VM's MAC out of its VLAN's flood domain."),
+  VMOTION_RARP_FRAMES(
+      "vswitch_vmotion_rarp_frames_total",
+      Type.COUNTER,
+      "RARP frames those announcements queued (ports times the 0/100/300/1000 ms schedule)."),
+  VMOTION_FDB_CLEANUPS(
+      "vswitch_vmotion_fdb_cleanups_total",
+      Type.COUNTER,
+      "Learned FDB entries this host removed because another host's etcd record started listing"
+          + " their MAC (the VM moved there)."),
+  VMOTION_DUPLICATE_MACS(
+      "vswitch_vmotion_duplicate_macs_total",
+      Type.COUNTER,
+      "Times a MAC another host listed was configured on a port of this host too (not removed"
+          + " here, or two VMs share it)."),
+  VMOTION_CT_EXPORTED(
+      "vswitch_vmotion_conntrack_exported_total",
+      Type.COUNTER,
+      "Connections of VMs that left this host written to etcd for their new host."),
+  VMOTION_CT_IMPORTED(
+      "vswitch_vmotion_conntrack_imported_total",
+      Type.COUNTER,
+      "Connections of VMs that arrived on this host put into its connection table."),
+  VMOTION_CT_REFUSED(
+      "vswitch_vmotion_conntrack_refused_total",
+      Type.COUNTER,
+      "Connections of arrived VMs' records not imported, by reason: identity (no end in the"
+          + " port's addresses), expired, invalid (a state the table cannot hold), limit (table"
+          + " room, embryonic budget, zone or port limit).",
+      "reason"),
+  VMOTION_CT_RECORDS_REFUSED(
+      "vswitch_vmotion_conntrack_records_refused_total",
+      Type.COUNTER,
+      "Connection records refused whole: too big, malformed, for another MAC, past their TTL, or"
+          + " under no live lease.");
 
   /** The Prometheus metric types the switch uses. */
   public enum Type {

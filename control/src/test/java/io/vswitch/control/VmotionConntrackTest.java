@@ -1,0 +1,494 @@
+package io.vswitch.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.control.distributed.CtRecord;
+import io.vswitch.control.distributed.EtcdStore;
+import io.vswitch.control.testing.Cli;
+import io.vswitch.control.testing.EtcdServer;
+import io.vswitch.control.testing.HostCli;
+import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.dataplane.conntrack.CtEntryView;
+import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.testing.Await;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * vMotion with connection state: VM m's port admits only connections m opens (and their replies):
+ * its ingress ACL allows new and established, its egress ACL only established/related. m holds a
+ * kernel TCP connection (default offloads) to server s on host A, a line each way every 50 ms,
+ * while m moves to host B and back. Without its connection state on the new host every segment of
+ * that connection would be judged INVALID there and the connection would die; with it, it goes on,
+ * the new host lists it ESTABLISHED on m's port, and a new connection from s to m is still refused.
+ *
+ * <pre>
+ *   s 10.62.0.1, m 10.62.0.3 -- A, VTEP 192.0.2.31 == underlay == VTEP 192.0.2.32, B (m moves here)
+ * </pre>
+ *
+ * Hostile: records forged in etcd for another arriving port (no lease, too big, stale, connections
+ * not of that VM) are refused and counted, importing nothing; the way back is done with the old
+ * host killed (-9) right after its export: the record lives on under its own lease and the new host
+ * imports it.
+ */
+class VmotionConntrackTest {
+  private static final String SWITCH = "ctmdvs";
+  private static final String S_IP = "10.62.0.1";
+  private static final String M_IP = "10.62.0.3";
+  private static final String M_MAC = "02:00:00:62:00:03";
+  private static final String X_MAC = "02:00:00:62:00:09";
+  private static final String VTEP_A = "192.0.2.31";
+  private static final String VTEP_B = "192.0.2.32";
+  private static final int CLIENT_PORT = 41234;
+
+  /** Echoes every connection (a thread each) on argv[1]:argv[2]. */
+  private static final String ECHO_SERVER =
+      """
+      import socket, sys, threading
+      srv = socket.socket()
+      srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+      srv.bind((sys.argv[1], int(sys.argv[2])))
+      srv.listen(16)
+      def echo(c):
+          with c:
+              while True:
+                  data = c.recv(4096)
+                  if not data:
+                      return
+                  c.sendall(data)
+      while True:
+          c, _ = srv.accept()
+          threading.Thread(target=echo, args=(c,), daemon=True).start()
+      """;
+
+  /**
+   * From port argv[3] to argv[1]:argv[2]: a line and its echo every 50 ms until file argv[4]
+   * exists; prints "ok LINES MAXGAP_MS" or "broken after LINES: WHY".
+   */
+  private static final String SESSION =
+      """
+      import os, socket, sys, time
+      for attempt in range(40):
+          c = socket.socket()
+          c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+          c.bind(("0.0.0.0", int(sys.argv[3])))
+          c.settimeout(2)
+          try:
+              c.connect((sys.argv[1], int(sys.argv[2])))
+              break
+          except OSError:
+              c.close()
+              time.sleep(0.25)
+      else:
+          print("no connection")
+          sys.exit(2)
+      c.settimeout(30)
+      n, gap, last = 0, 0.0, time.time()
+      try:
+          while not os.path.exists(sys.argv[4]):
+              line = b"line %06d\\n" % n
+              c.sendall(line)
+              got = b""
+              while len(got) < len(line):
+                  chunk = c.recv(100)
+                  if not chunk:
+                      raise OSError("closed by the peer")
+                  got += chunk
+              if got != line:
+                  raise OSError("echo mismatch")
+              now = time.time()
+              gap, last = max(gap, now - last), now
+              n += 1
+              time.sleep(0.05)
+          print("ok", n, int(gap * 1000))
+      except OSError as e:
+          print("broken after", n, ":", e)
+      """;
+
+  /** Connects to argv[1]:argv[2]: prints "connected", "refused" or "timeout" (2 s). */
+  private static final String PROBE =
+      """
+      import socket, sys
+      try:
+          socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2).close()
+          print("connected")
+      except ConnectionRefusedError:
+          print("refused")
+      except OSError:
+          print("timeout")
+      """;
+
+  /** Accepts (and closes) connections on argv[1]:argv[2]. */
+  private static final String LISTENER =
+      """
+      import socket, sys
+      srv = socket.socket()
+      srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+      srv.bind((sys.argv[1], int(sys.argv[2])))
+      srv.listen(16)
+      while True:
+          srv.accept()[0].close()
+      """;
+
+  @TempDir Path dir;
+  private final List<NetnsHost> vms = new ArrayList<>();
+  private final List<SwitchProcess> switches = new ArrayList<>();
+  private EtcdServer etcd;
+  private String underlayA;
+
+  @BeforeAll
+  static void needs() {
+    Assumptions.assumeTrue(NetnsHost.available(), "needs root and iproute2");
+    Assumptions.assumeTrue(EtcdServer.available(), "needs /usr/bin/etcd (scripts/install-deps.sh)");
+  }
+
+  private static String tag(String name) {
+    return "ctm" + (ProcessHandle.current().pid() % 1000) + name;
+  }
+
+  private static void run(String... command) {
+    io.vswitch.control.testing.Commands.run(command);
+  }
+
+  private NetnsHost vm(String name, String cidr, String mac) {
+    NetnsHost host = NetnsHost.createWithDefaultOffloads(tag(name), cidr);
+    vms.add(host);
+    host.setMac(mac);
+    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag(name), "mtu", "1450"));
+    host.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+    return host;
+  }
+
+  private SwitchProcess host(
+      String name, String ports, String underlay, String local, String remote)
+      throws java.io.IOException {
+    Path home = Files.createDirectories(dir.resolve(name));
+    String config =
+        """
+        workers: {cores: [-1], idle: backoff}
+        conntrack: {capacity: 4096}
+        acls:
+          - name: vm-out
+            default: deny
+            rules:
+              - {priority: 10, action: allow, ct-state: [established, related]}
+              - {priority: 20, action: allow, ct-state: [new]}
+              - {priority: 30, action: allow, ether-type: arp}
+          - name: vm-in
+            default: deny
+            rules:
+              - {priority: 10, action: allow, ct-state: [established, related]}
+              - {priority: 30, action: allow, ether-type: arp}
+        port-groups:
+          - {name: web, vlan: {mode: access, id: 100}}
+          - name: guarded
+            vlan: {mode: access, id: 100}
+            acl: {ingress: vm-out, egress: vm-in}
+          - {name: underlay, vlan: {mode: access, id: 1}}
+        ports:
+        %s
+          - {name: up, type: afxdp, iface: %s, port-group: underlay}
+        overlay:
+          vtep: {port: up, address: %s/24}
+          segments:
+            - {name: blue, vni: 5003, port-groups: [web, guarded], remote-vteps: [%s]}
+        etcd: {endpoints: ["%s"], switch: %s, host: host%s, lease-ttl: 5}
+        """
+            .formatted(ports, underlay, local, remote, etcd.endpoint(), SWITCH, name);
+    SwitchProcess sw =
+        SwitchProcess.start(home, config, "--state-dir", home.resolve("state").toString());
+    switches.add(sw);
+    return sw;
+  }
+
+  @AfterEach
+  void tearDown() {
+    switches.forEach(SwitchProcess::close);
+    vms.forEach(NetnsHost::close);
+    if (underlayA != null) {
+      try {
+        run("ip", "link", "del", underlayA);
+      } catch (IllegalStateException e) {
+        // already gone
+      }
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  private Cli.Result ctl(String host, String... args) {
+    return HostCli.ctl(dir.resolve(host), args);
+  }
+
+  private long metric(String host, String name) {
+    return HostCli.metric(dir.resolve(host), name);
+  }
+
+  /** Host {@code host}'s listed connection from m's client port, or null. */
+  private JsonNode session(String host) {
+    Cli.Result r = ctl(host, "--json", "conntrack", "list");
+    assertEquals(0, r.code(), r.err());
+    for (JsonNode c : HostCli.tree(r.out()).path("connections")) {
+      if (c.path("src").asText().equals(M_IP) && c.path("src-port").asInt() == CLIENT_PORT) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private void addM(String host, NetnsHost m) {
+    Cli.Result add =
+        ctl(
+            host,
+            "add-port",
+            "m",
+            "--type",
+            "afpacket",
+            "--iface",
+            m.switchInterface(),
+            "--port-group",
+            "guarded",
+            "--mac",
+            M_MAC,
+            "--address",
+            M_IP);
+    assertEquals(0, add.code(), add.err() + add.out());
+  }
+
+  /** The session is listed on {@code host}, established, on port m, and its packets go on. */
+  private void assertSessionGoesOn(String host, SwitchProcess sw) {
+    String others =
+        switches.stream()
+            .filter(o -> o != sw)
+            .map(SwitchProcess::output)
+            .reduce("", String::concat);
+    Await.until(
+        "host " + host + " to list m's session established on port m:\n" + sw.output() + others,
+        Duration.ofSeconds(10),
+        () -> {
+          JsonNode c = session(host);
+          return c != null
+              && c.path("state").asText().equals("ESTABLISHED")
+              && c.path("port").asText().equals("m")
+              && c.path("zone").asInt() == 100;
+        });
+    // A lost segment or two meanwhile put TCP into its retransmission backoff: give it time.
+    long before = session(host).path("packets").get(0).asLong();
+    Await.until(
+        "m's session to move on through host "
+            + host
+            + " (from "
+            + before
+            + " packets):\n"
+            + sw.output(),
+        Duration.ofSeconds(10),
+        () -> {
+          JsonNode c = session(host);
+          return c != null && c.path("packets").get(0).asLong() - before >= 10;
+        });
+  }
+
+  private String probeM(NetnsHost s) {
+    return s.output("python3", "-c", PROBE, M_IP, "6000").strip();
+  }
+
+  @Test
+  void anEstablishedConnectionMovesWithItsVmAndNewInboundOnesStayRefused() throws Exception {
+    etcd = EtcdServer.start(23830, 23839);
+    underlayA = tag("ua");
+    String underlayB = tag("ub");
+    run("ip", "link", "add", underlayA, "type", "veth", "peer", "name", underlayB);
+    for (String side : List.of(underlayA, underlayB)) {
+      run("sysctl", "-qw", "net.ipv6.conf." + side + ".disable_ipv6=1");
+      run("ip", "link", "set", side, "up");
+    }
+    NetnsHost s = vm("s", S_IP + "/24", "02:00:00:62:00:01");
+    NetnsHost m = vm("m", M_IP + "/24", M_MAC);
+    NetnsHost x = vm("x", "10.62.0.9/24", X_MAC);
+    String sPort =
+        "  - {name: s, type: afpacket, iface: %s, port-group: web}".formatted(s.switchInterface());
+    String mPort =
+        "  - {name: m, type: afpacket, iface: %s, port-group: guarded, mac: \"%s\", addresses: [%s]}"
+            .formatted(m.switchInterface(), M_MAC, M_IP);
+    SwitchProcess swA = host("A", sPort + "\n" + mPort, underlayA, VTEP_A, VTEP_B);
+    SwitchProcess swB = host("B", "", underlayB, VTEP_B, VTEP_A);
+    swA.awaitRunning();
+    swB.awaitRunning();
+    Await.until("m to reach s:\n" + swA.output(), Duration.ofSeconds(30), () -> m.ping(S_IP, 1));
+    s.background("python3", "-c", ECHO_SERVER, S_IP, "5000");
+    m.background("python3", "-c", LISTENER, M_IP, "6000");
+    Path stop = dir.resolve("stop");
+    CompletableFuture<String> client =
+        CompletableFuture.supplyAsync(
+            () ->
+                m.output("python3", "-c", SESSION, S_IP, "5000", "" + CLIENT_PORT, stop.toString())
+                    .strip());
+    try {
+      assertSessionGoesOn("A", swA);
+      assertEquals("timeout", probeM(s), "A: a connection s opens to m is refused");
+
+      // The move, A -> B: the session's state goes with m.
+      assertEquals(0, ctl("A", "del-port", "m").code());
+      addM("B", m);
+      assertSessionGoesOn("B", swB);
+      assertTrue(
+          swB.output()
+              .matches(
+                  "(?s).*vswitch: vmotion: connections of "
+                      + M_MAC
+                      + " from host hostA, port m: \\d+ of \\d+ imported into zone 100.*"),
+          swB.output());
+      assertTrue(metric("A", "vswitch_vmotion_conntrack_exported_total") >= 1);
+      assertTrue(metric("B", "vswitch_vmotion_conntrack_imported_total") >= 1);
+      assertEquals(1, metric("B", "vswitch_vmotion_announcements_total"), "m announced on B");
+      // Its RARPs out of the one tunnel, the last one 1 s after the port appeared.
+      HostCli.awaitMetric(
+          dir.resolve("B"),
+          "vswitch_vmotion_rarp_frames_total",
+          io.vswitch.control.RarpAnnouncer.SCHEDULE_MS.length,
+          swB);
+      assertEquals("timeout", probeM(s), "B: a connection s opens to m is still refused");
+      assertTrue(session("B") != null, "and the refused one did not disturb the session");
+
+      hostileRecords(swB, x);
+
+      // Move 2, B -> A the other way round, as ESXi orders it: the destination's port is added
+      // while the source still has it; the state follows when the source lets go.
+      // A claims m's connections; B answers with them at once, its port staying. (Here both
+      // switches share m's veth meanwhile, which its XDP hook does not allow: the traffic goes
+      // through A only once B lets go.)
+      addM("A", m);
+      Await.until(
+          "B to answer A's claim:\n" + swB.output(),
+          Duration.ofSeconds(5),
+          () -> swB.output().contains("of " + M_MAC + " (port m, claimed by host hostA)"));
+      Await.until(
+          "A to import B's answer:\n" + swA.output(),
+          Duration.ofSeconds(5),
+          () -> session("A") != null);
+      assertEquals(0, ctl("B", "del-port", "m").code());
+      assertSessionGoesOn("A", swA);
+      assertTrue(
+          swA.output().contains("vswitch: vmotion: connections of " + M_MAC + " from host hostB"),
+          swA.output());
+
+      // Move 3, A -> B once more; then move 4, the way back with B killed right after its
+      // export: the record outlives B.
+      assertEquals(0, ctl("A", "del-port", "m").code());
+      addM("B", m);
+      assertSessionGoesOn("B", swB);
+      String key = CtRecord.key(SWITCH, MacAddress.parse(M_MAC));
+      try (EtcdStore store = new EtcdStore(List.of(etcd.endpoint()))) {
+        assertEquals(0, ctl("B", "del-port", "m").code());
+        Await.until(
+            "B's record of m's connections in etcd:\n" + swB.output(),
+            Duration.ofSeconds(5),
+            () -> store.getLeased(key) != null);
+        swB.kill();
+        addM("A", m);
+        assertSessionGoesOn("A", swA);
+        Await.until(
+            "A to delete the record it used",
+            Duration.ofSeconds(5),
+            () -> store.getLeased(key) == null);
+      }
+      assertTrue(
+          swA.output()
+              .lines()
+              .filter(l -> l.contains("vmotion: connections of " + M_MAC + " from host hostB"))
+              .allMatch(l -> l.contains(" imported into zone 100")),
+          swA.output());
+      assertEquals("timeout", probeM(s), "A again: new inbound connections to m are refused");
+    } finally {
+      Files.writeString(stop, "stop");
+    }
+    String outcome = client.get();
+    System.out.println("vmotion-conntrack: session " + outcome);
+    assertTrue(outcome.startsWith("ok "), "the session lived through both moves: " + outcome);
+    assertTrue(swA.errorLines().isEmpty(), swA.output());
+  }
+
+  /** Records forged for port x, arriving on B: each refused and counted, nothing imported. */
+  private void hostileRecords(SwitchProcess swB, NetnsHost x) throws Exception {
+    long imported = metric("B", "vswitch_vmotion_conntrack_imported_total");
+    Cli.Result add =
+        ctl(
+            "B",
+            "add-port",
+            "x",
+            "--type",
+            "afpacket",
+            "--iface",
+            x.switchInterface(),
+            "--port-group",
+            "guarded",
+            "--mac",
+            X_MAC,
+            "--address",
+            "10.62.0.9");
+    assertEquals(0, add.code(), add.err() + add.out());
+    long mac = MacAddress.parse(X_MAC);
+    String key = CtRecord.key(SWITCH, mac);
+    // Not x's: 10.62.0.50 -> s. Under a lease and otherwise perfect.
+    CtEntryView other = new CtEntryView();
+    other.protocol = 17;
+    other.srcLo = 0x0000_FFFF_0A3E_0032L;
+    other.dstLo = 0x0000_FFFF_0A3E_0001L;
+    other.srcPort = 999;
+    other.dstPort = 53;
+    other.state = "REPLIED";
+    other.replied = true;
+    other.expiresInMillis = 100_000;
+    long now = System.currentTimeMillis();
+    String good = CtRecord.write("hostEvil", mac, now, 90, List.of(other));
+    String records = "vswitch_vmotion_conntrack_records_refused_total";
+    try (EtcdStore store = new EtcdStore(List.of(etcd.endpoint()))) {
+      long lease = store.grant(60);
+      store.put(key, good, 0); // no lease: hand-written, never expires
+      HostCli.awaitMetric(dir.resolve("B"), records, 1, swB);
+      store.put(key, "{\"version\":1,\"pad\":\"" + "x".repeat(CtRecord.MAX_CHARS) + "\"}", lease);
+      HostCli.awaitMetric(dir.resolve("B"), records, 2, swB);
+      store.put(key, CtRecord.write("hostEvil", mac, now - 100_000, 90, List.of(other)), lease);
+      HostCli.awaitMetric(dir.resolve("B"), records, 3, swB);
+      store.put(key, good.replace("\"REPLIED\"", "\"ESTABLISHED\""), lease);
+      HostCli.awaitMetric(dir.resolve("B"), records, 4, swB);
+      store.put(key, good, lease);
+      HostCli.awaitMetric(
+          dir.resolve("B"), "vswitch_vmotion_conntrack_refused_total{reason=\"identity\"}", 1, swB);
+      store.revoke(lease);
+    }
+    String out = swB.output();
+    for (String why :
+        List.of(
+            "under no lease",
+            "characters (most",
+            "past its 90 s",
+            "state ESTABLISHED is not one of protocol 17")) {
+      assertEquals(1, HostCli.count(out, why), why + " logged once:\n" + out);
+    }
+    assertTrue(
+        out.contains(
+            "connections of "
+                + X_MAC
+                + " from host hostEvil, port x: 0 of 1 imported into zone"
+                + " 100, 1 refused (identity)"),
+        out);
+    assertEquals(imported, metric("B", "vswitch_vmotion_conntrack_imported_total"));
+    Cli.Result list = ctl("B", "conntrack", "list");
+    assertTrue(!list.out().contains("10.62.0.50"), list.out());
+    assertEquals(0, ctl("B", "del-port", "x").code());
+  }
+}
