@@ -186,12 +186,18 @@ public final class ConntrackTable implements AutoCloseable {
    * again would count it twice. If another worker created it meanwhile, updates that one instead.
    * Returns NEW with the entry, INVALID for a packet that cannot open a connection, or a REFUSED_*
    * code (counted, see {@link #refusals}).
+   *
+   * <p>The key {@link #prefetch} computed is still in the packet after {@link #track} (a TUPLE's
+   * track only reads it), so a commit of the same burst normalises and hashes nothing again; fields
+   * of a packet written directly after its prefetch need a new prefetch (or a setter) first.
    */
   public int commit(int zone, int port, CtPacket p, long now) {
     if (p.kind != CtPacket.TUPLE) {
       return track(zone, port, p, now);
     }
-    key(p, zone, p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
+    if (p.keyedZone != zone + 1) { // the burst's prefetch keyed it, and track left the key there
+      key(p, zone, p.srcHi, p.srcLo, p.srcPort, p.dstHi, p.dstLo, p.dstPort, p.protocol);
+    }
     if (miss(p) != CtResult.NEW) {
       return CtResult.INVALID;
     }

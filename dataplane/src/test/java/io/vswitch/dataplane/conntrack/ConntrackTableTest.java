@@ -63,6 +63,38 @@ class ConntrackTableTest {
     assertEquals(0, table.embryonic());
   }
 
+  /**
+   * The stage's sequence (prefetch, track, commit) commits with the key the prefetch computed: the
+   * connection is the packet's own, in the prefetched zone, and its reply (from the B end, so the
+   * normalised key swaps the ends) finds it; a commit in another zone than the prefetch's keys
+   * again rather than reusing the prefetched zone.
+   */
+  @Test
+  void aCommitAfterThePrefetchUsesItsKeyOnlyForItsZone() {
+    CtPacket first = new CtPacket().udp("10.0.0.9", 4000, "10.0.0.2", 53);
+    table.prefetch(ZONE, first);
+    int r = table.track(ZONE, PORT, first, now);
+    assertEquals(CtResult.NEW, verdict(r));
+    int c = table.commit(ZONE, PORT, first, now);
+    assertEquals(CtResult.NEW, verdict(c));
+    assertTrue(CtResult.entry(c) >= 0);
+    CtPacket reply = new CtPacket().udp("10.0.0.2", 53, "10.0.0.9", 4000);
+    table.prefetch(ZONE, reply);
+    int back = table.track(ZONE, PORT, reply, now);
+    assertEquals(CtResult.ESTABLISHED, verdict(back));
+    assertEquals(CtResult.entry(c), CtResult.entry(back));
+
+    CtPacket other = new CtPacket().udp("10.0.0.2", 53, "10.0.0.7", 4000); // from the B end
+    table.prefetch(ZONE, other);
+    assertEquals(CtResult.NEW, verdict(table.track(ZONE + 1, PORT, other, now)));
+    int elsewhere = table.commit(ZONE + 1, PORT, other, now);
+    assertEquals(CtResult.NEW, verdict(elsewhere));
+    CtPacket otherReply = new CtPacket().udp("10.0.0.7", 4000, "10.0.0.2", 53);
+    assertEquals(CtResult.ESTABLISHED, verdict(table.track(ZONE + 1, PORT, otherReply, now)));
+    assertEquals(-1, CtResult.entry(table.track(ZONE, PORT, otherReply, now)), "not in ZONE");
+    assertEquals(2, table.size());
+  }
+
   @Test
   void aPrefetchPassChangesNothing() {
     send(p.udp("10.0.0.1", 5353, "10.0.0.2", 53));
