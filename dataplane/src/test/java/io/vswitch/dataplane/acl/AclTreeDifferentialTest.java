@@ -210,7 +210,7 @@ class AclTreeDifferentialTest {
     LinearClassifier linearA = new LinearClassifier(a.rules());
     LinearClassifier linearB = new LinearClassifier(b.rules());
     // A pool of flows seen again and again (hits), more than the cache holds (evictions).
-    int flows = 6000;
+    int flows = 40_000;
     long[][] pool = new long[flows][AclFields.COUNT];
     int[] poolFlags = new int[flows];
     for (int f = 0; f < flows; f++) {
