@@ -47,15 +47,13 @@ public final class ConntrackStage extends Stage {
       return;
     }
     long now = ctx.ctNow;
-    long sum = 0;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
-      CtPacket p = ctx.ctPacket[i];
       int l3 = ctx.l3Offset[i];
-      parser.parse(p, ctx.frame[i] + l3, Math.max(0, ctx.readable[i] - l3), ctx.aclKeys, i);
-      sum += table.prefetch(ctx.vlan[i], p);
+      parser.parse(
+          ctx.ctPacket[i], ctx.frame[i] + l3, Math.max(0, ctx.readable[i] - l3), ctx.aclKeys, i);
     }
-    prefetched += sum;
+    prefetched += table.prefetch(ctx.ctPacket, ctx.vlan, ctx.live());
     int port = ctx.ingressPort;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
