@@ -1,5 +1,10 @@
 package io.vswitch.dataplane.acl;
 
+import io.vswitch.ffm.LargeTables;
+import io.vswitch.ffm.NativeMemory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
  * One worker's exact-match cache in front of the ACL trees, as OVS puts its EMC in front of the
  * megaflow classifier: (ACL, whole key, TCP flags) → rule, in {@link #SETS} sets of two ways. A hit
@@ -10,54 +15,98 @@ package io.vswitch.dataplane.acl;
  * changes, and an entry of another ACL (a republished one, or another port's) never matches because
  * the ACL's id is part of the entry's tag.
  *
- * <p>Layout: one {@code long[]}, a set's words together, so a hit touches the set's first line
- * (both ways' tags, flags and rules, which way is newer) and the lines of one key, where separate
- * arrays per field cost six or seven cache lines a lookup and, with 4,096 flows, most of them
- * missed the core's L2:
+ * <p>An ACL whose tree is one leaf (at most four rules, such as a stateful "established, new,
+ * untracked" set) bypasses the cache: its scan reads a few lines every packet shares, while the
+ * cache reads two lines per flow, which with thousands of flows miss (on {@code l2-fair-ct}'s 4,096
+ * connections the cache's lookup of a 3-rule ACL cost over 200 cycles per packet).
+ *
+ * <p>Layout: off-heap, one 2 MiB table on a transparent huge page ({@code LargeTables}), so the
+ * whole cache is one TLB entry (on the heap it spanned over 200 small pages, and with a thousand
+ * flows each lookup missed the first-level TLB), and 64-byte aligned, so a way is exactly two cache
+ * lines: a hit in way 0, where a set's only flow lives, reads those two lines and nothing else.
+ * Each way is 16 words:
  *
  * <pre>
- *   +0 tag way 0   +1 tag way 1     tag:  hash:32 | ACL id:32 (an ACL id is never 0: 0 is empty)
- *   +2 rule way 0  +3 rule way 1    rule: TCP/ct flags:32 | rule index:32
- *   +4 the newer way (0 or 1)
- *   +5 .. +15 key way 0, +16 .. +26 key way 1   ({@link AclFields#COUNT} words each)
+ *   +0 tag    hash:32 | ACL id:32 (an ACL id is never 0: 0 is empty)
+ *   +1 rule   TCP/ct flags:32 | rule index:32
+ *   +2 (way 0 only) the older way, the one a miss replaces (0 at first: a set fills way 0 first)
+ *   +3 .. +13 key ({@link AclFields#COUNT} words)          +14, +15 unused
  * </pre>
  *
- * <p>Primitive arrays only, one writer (its worker): no locks, no allocation.
+ * <p>One writer (its worker): no locks, no allocation.
  */
 public final class AclFlowCache {
-  static final int SETS = 4096;
+  static final int SETS = 8192;
   static final int SIZE = SETS * 2;
   private static final int SET_MASK = SETS - 1;
   private static final int MISS = -1;
 
-  private static final int TAG = 0;
-  private static final int RULE = 2;
-  private static final int NEWER = 4;
-  private static final int KEY = 5;
-  private static final int SET_WORDS = KEY + 2 * AclFields.COUNT;
+  private static final long TAG = 0;
+  private static final long RULE = 8;
+  private static final long OLDER = 16;
+  private static final long KEY = 24;
+  private static final long WAY_BYTES = 128;
+  private static final long SET_BYTES = 2 * WAY_BYTES;
 
-  private final long[] sets = new long[SETS * SET_WORDS];
+  static {
+    if (KEY + 8L * AclFields.COUNT > WAY_BYTES) {
+      throw new ExceptionInInitializerError("a way's key must fit its two lines");
+    }
+  }
+
+  /** The table, freed when the cache is unreachable (its arena is automatic). */
+  private final MemorySegment table = LargeTables.allocate(Arena.ofAuto(), SETS * SET_BYTES);
+
+  private final long address = table.address();
 
   private final int[] hashOf = new int[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
   private final byte[] walk = new byte[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
+
+  /** What the burst's first pass read, kept so its loads are not optimised away. */
+  private long prefetched;
+
+  /** The sum of the first passes' loads (never read for its value). */
+  long prefetched() {
+    return prefetched;
+  }
 
   /**
    * Classifies packets {@code 0..count-1} of {@code keys} whose {@code skip} entry is 0 against
    * {@code acl}: cached verdicts first, then one burst walk of the tree for the misses.
    */
   public void classify(Acl acl, AclKeys keys, int count, byte[] skip, int[] result) {
+    if (acl.tree().isLeaf()) {
+      acl.tree().classify(keys, count, skip, result);
+      return;
+    }
     int id = acl.id();
     long[] k = keys.key;
     boolean misses = false;
+    // Every packet's hash first, then a tight loop of loads of each set's first line that nothing
+    // waits on: a few instructions per packet, so the CPU's window holds the whole burst's loads
+    // and their cache misses overlap (interleaved with the hashing, two or three at most would);
+    // then the lookups find their lines in cache.
+    for (int i = 0; i < count; i++) {
+      if (skip[i] == 0) {
+        hashOf[i] = hash(k, i * AclFields.COUNT, keys.tcpFlags[i]);
+      }
+    }
+    long sum = 0;
+    for (int i = 0; i < count; i++) {
+      if (skip[i] == 0) {
+        long way0 = set(hashOf[i]);
+        sum += NativeMemory.getLong(way0 + TAG) + NativeMemory.getLong(way0 + KEY + 40);
+      }
+    }
+    prefetched += sum;
     for (int i = 0; i < count; i++) {
       if (skip[i] != 0) {
         walk[i] = 1;
         continue;
       }
       int base = i * AclFields.COUNT;
-      int h = hash(k, base, keys.tcpFlags[i]);
-      hashOf[i] = h;
-      int s = find(id, k, base, keys.tcpFlags[i], h);
+      int h = hashOf[i];
+      long s = find(id, k, base, keys.tcpFlags[i], h);
       if (s != MISS) {
         result[i] = rule(s);
         walk[i] = 1;
@@ -79,9 +128,12 @@ public final class AclFlowCache {
 
   /** One packet (the egress ACL of a unicast or of a flood's member port). */
   public int classify(Acl acl, long[] k, int base, int tcpFlags) {
+    if (acl.tree().isLeaf()) {
+      return acl.tree().classify(k, base, tcpFlags);
+    }
     int id = acl.id();
     int h = hash(k, base, tcpFlags);
-    int s = find(id, k, base, tcpFlags, h);
+    long s = find(id, k, base, tcpFlags, h);
     if (s != MISS) {
       return rule(s);
     }
@@ -90,51 +142,57 @@ public final class AclFlowCache {
     return rule;
   }
 
+  /** The address of the set of hash {@code h} (its way 0). */
+  private long set(int h) {
+    return address + (h & SET_MASK) * SET_BYTES;
+  }
+
   /**
-   * Where this (ACL, key, flags) sits: the index of its way's tag word in {@link #sets}, or {@link
-   * #MISS}. A hit makes its way the newer one.
+   * Where this (ACL, key, flags) sits: the address of its way, or {@link #MISS}. A hit makes the
+   * other way the older one.
    */
-  private int find(int id, long[] k, int base, int tcpFlags, int h) {
-    int set = (h & SET_MASK) * SET_WORDS;
+  private long find(int id, long[] k, int base, int tcpFlags, int h) {
+    long set = set(h);
     long tag = tag(h, id);
-    long[] t = sets;
     for (int way = 0; way < 2; way++) {
-      if (t[set + TAG + way] == tag
-          && (int) (t[set + RULE + way] >>> 32) == tcpFlags
-          && sameKey(k, base, set + KEY + way * AclFields.COUNT)) {
-        if (t[set + NEWER] != way) {
-          t[set + NEWER] = way; // written only on a change: a hit normally stores nothing
+      long at = set + way * WAY_BYTES;
+      if (NativeMemory.getLong(at + TAG) == tag
+          && (int) (NativeMemory.getLong(at + RULE) >>> 32) == tcpFlags
+          && sameKey(k, base, at + KEY)) {
+        if (NativeMemory.getLong(set + OLDER) == way) {
+          NativeMemory.putLong(set + OLDER, 1 - way); // written only on a change
         }
-        return set + way;
+        return at;
       }
     }
     return MISS;
   }
 
-  /** The rule of the way whose tag word is at {@code at}. */
-  private int rule(int at) {
-    return (int) sets[at + RULE];
+  /** The rule of the way at {@code at}. */
+  private static int rule(long at) {
+    return (int) NativeMemory.getLong(at + RULE);
   }
 
-  /** Puts a verdict in the older way of its set. */
+  /** Puts a verdict in the older way of its set, which becomes the newer. */
   private void store(int id, long[] k, int base, int tcpFlags, int h, int rule) {
-    int set = (h & SET_MASK) * SET_WORDS;
-    long[] t = sets;
-    int way = 1 - (int) t[set + NEWER];
-    t[set + NEWER] = way;
-    System.arraycopy(k, base, t, set + KEY + way * AclFields.COUNT, AclFields.COUNT);
-    t[set + RULE + way] = ((long) tcpFlags << 32) | (rule & 0xFFFF_FFFFL);
-    t[set + TAG + way] = tag(h, id);
+    long set = set(h);
+    long way = NativeMemory.getLong(set + OLDER);
+    NativeMemory.putLong(set + OLDER, 1 - way);
+    long at = set + way * WAY_BYTES;
+    for (int d = 0; d < AclFields.COUNT; d++) {
+      NativeMemory.putLong(at + KEY + 8L * d, k[base + d]);
+    }
+    NativeMemory.putLong(at + RULE, ((long) tcpFlags << 32) | (rule & 0xFFFF_FFFFL));
+    NativeMemory.putLong(at + TAG, tag(h, id));
   }
 
   private static long tag(int h, int id) {
     return ((long) h << 32) | (id & 0xFFFF_FFFFL);
   }
 
-  private boolean sameKey(long[] k, int base, int at) {
-    long[] t = sets;
+  private static boolean sameKey(long[] k, int base, long at) {
     for (int d = 0; d < AclFields.COUNT; d++) {
-      if (t[at + d] != k[base + d]) {
+      if (NativeMemory.getLong(at + 8L * d) != k[base + d]) {
         return false;
       }
     }

@@ -40,6 +40,17 @@ public final class AclKeys {
   public final int[] tcpFlags = new int[PacketBatch.MAX_BURST];
   public final byte[] l4 = new byte[PacketBatch.MAX_BURST];
 
+  /**
+   * Where the walk found the L4 header, in bytes from the L3 header (IPv4 options, IPv6 extension
+   * headers skipped); meaningful when {@link #l4} is {@link #L4_OK} and the packet is IP. Kept so
+   * that conntrack ({@code CtParser.parse(CtPacket, long, int, AclKeys, int)}) does not walk the
+   * same headers again.
+   */
+  public final int[] l4Offset = new int[PacketBatch.MAX_BURST];
+
+  /** The IP packet's length by its header (IPv4 total length, IPv6 40 + payload); 0 if not IP. */
+  public final int[] ipLength = new int[PacketBatch.MAX_BURST];
+
   private static final int IPV4 = 0x0800;
   private static final int IPV6 = 0x86dd;
   private static final int HOP_BY_HOP = 0;
@@ -55,6 +66,7 @@ public final class AclKeys {
   private int protocol;
   private long l4At;
   private int l4Length;
+  private int ipTotal;
   private boolean firstFragment;
   private byte status;
 
@@ -80,6 +92,8 @@ public final class AclKeys {
     long l3 = frame + l3Offset;
     protocol = -1;
     l4Length = 0;
+    l4At = l3;
+    ipTotal = 0;
     firstFragment = false;
     status = L4_OK;
     if (etherType == IPV4) {
@@ -104,12 +118,15 @@ public final class AclKeys {
       k[b + AclFields.DST_LO] = 0;
     }
     transport(k, b, i);
+    l4Offset[i] = (int) (l4At - l3);
+    ipLength[i] = ipTotal;
   }
 
   /** IPv4: the L4 header follows the options unless this is a non-first fragment (RFC 791). */
   private void ipv4(long l3, int readable) {
     int ihl = (NativeMemory.getByte(l3) & 0x0F) * 4;
     protocol = NativeMemory.getByte(l3 + 9) & 0xFF;
+    ipTotal = NativeMemory.getShortBE(l3 + 2);
     int fragment = NativeMemory.getShortBE(l3 + 6);
     int offset = fragment & 0x1FFF;
     if (offset != 0) {
@@ -118,7 +135,7 @@ public final class AclKeys {
     }
     firstFragment = (fragment & 0x2000) != 0;
     l4At = l3 + ihl;
-    l4Length = Math.min(NativeMemory.getShortBE(l3 + 2), readable) - ihl;
+    l4Length = Math.min(ipTotal, readable) - ihl;
   }
 
   /**
@@ -127,7 +144,8 @@ public final class AclKeys {
    * first segment) or does not end in time is {@link #L4_UNKNOWN}.
    */
   private void ipv6(long l3, int readable) {
-    int end = Math.min(40 + NativeMemory.getShortBE(l3 + 4), readable);
+    ipTotal = 40 + NativeMemory.getShortBE(l3 + 4);
+    int end = Math.min(ipTotal, readable);
     int next = NativeMemory.getByte(l3 + 6) & 0xFF;
     int at = 40;
     for (int n = 0; isExtension(next); n++) {
@@ -213,5 +231,7 @@ public final class AclKeys {
     System.arraycopy(fields, 0, key, i * AclFields.COUNT, AclFields.COUNT);
     tcpFlags[i] = flags;
     l4[i] = L4_OK;
+    l4Offset[i] = 0;
+    ipLength[i] = 0;
   }
 }

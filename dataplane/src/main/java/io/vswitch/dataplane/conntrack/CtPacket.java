@@ -103,6 +103,9 @@ public final class CtPacket {
    */
   int keyedZone;
 
+  /** What the burst prefetch read in the key's home index slot (a hint for its next loop only). */
+  long homeSlot;
+
   /** The decoded entry a per-packet update works on. */
   final CtSnapshot snapshot = new CtSnapshot();
 

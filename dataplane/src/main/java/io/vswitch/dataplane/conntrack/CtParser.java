@@ -1,5 +1,7 @@
 package io.vswitch.dataplane.conntrack;
 
+import io.vswitch.dataplane.acl.AclFields;
+import io.vswitch.dataplane.acl.AclKeys;
 import io.vswitch.ffm.NativeMemory;
 
 /**
@@ -7,12 +9,13 @@ import io.vswitch.ffm.NativeMemory;
  * options, ICMP echo identifiers, and for ICMP errors the tuple of the packet they quote. One per
  * worker (plain scratch fields, no allocation).
  *
- * <p>It walks IPv6 extension headers as {@code AclKeys} does (same bound, same rule for fragments),
- * but also has to parse the IP header inside an ICMP error, which AclKeys never sees, and needs
- * more of TCP than the flags; so it reads the packet itself rather than AclKeys' key. The stage
- * calls it with the same L3 offset and first-segment bound the ACL stage uses. Every read is
- * bounded by {@code readable} and by the IP lengths; what is not there is {@link
- * CtPacket#MALFORMED}, never a guess.
+ * <p>Two entries, one result. The full parse walks IPv4 options and IPv6 extension headers as
+ * {@code AclKeys} does (same bound, same rule for fragments); the stage's parse takes what the ACL
+ * keys' walk of the same burst found (addresses, protocol, L4 offset, IP length, fragment status)
+ * and reads only the transport header, which needs more of TCP than the flags and, for an ICMP
+ * error, the IP header it quotes, which AclKeys never sees. {@code CtParserSharedWalkTest} holds
+ * the two to the same fields on crafted and mutated frames. Every read is bounded by {@code
+ * readable} and by the IP lengths; what is not there is {@link CtPacket#MALFORMED}, never a guess.
  */
 public final class CtParser {
   private static final int IPV4 = 0x0800;
@@ -31,17 +34,7 @@ public final class CtParser {
    * first segment's rest). The IP lengths were checked against the frame by the parse stage.
    */
   public void parse(CtPacket p, long l3, int readable, int etherType) {
-    p.kind = CtPacket.TUPLE;
-    p.keyedZone = 0;
-    p.tcpFlags = 0;
-    p.payload = 0;
-    p.windowScale = -1;
-    p.sackPermitted = false;
-    p.hasSack = false;
-    p.icmpType = 0;
-    p.icmpCode = 0;
-    p.srcPort = 0;
-    p.dstPort = 0;
+    reset(p);
     if (etherType == IPV4 && readable >= 20) {
       p.ipv6 = false;
       p.srcHi = 0;
@@ -68,6 +61,69 @@ public final class CtParser {
       return;
     }
     transport(p, l3 + l4Offset);
+  }
+
+  /**
+   * The same fields as {@link #parse(CtPacket, long, int, int)}, for packet {@code i} of a burst
+   * whose headers {@code keys} already walked ({@link AclKeys#extract} from the same frame, L3
+   * offset and first-segment bound): the addresses, protocol, L4 offset and IP length are taken
+   * from there, so only the transport header (ports, TCP sequence fields and options, ICMP) is read
+   * here. The ACL key's L4 status says what the walk found: a non-first fragment is {@link
+   * CtPacket#FRAGMENT}, a tiny fragment or a chain or header cut short {@link CtPacket#MALFORMED},
+   * as the full parse would find.
+   */
+  public void parse(CtPacket p, long l3, int readable, AclKeys keys, int i) {
+    reset(p);
+    long[] k = keys.key;
+    int b = i * AclFields.COUNT;
+    int etherType = (int) k[b + AclFields.ETHER_TYPE];
+    boolean v6;
+    if (etherType == IPV4 && readable >= 20) {
+      v6 = false;
+    } else if (etherType == IPV6 && readable >= 40) {
+      v6 = true;
+    } else {
+      p.kind = CtPacket.UNTRACKED;
+      return;
+    }
+    // The key's halves are unsigned-flipped (AclFields.unsigned), IPv4 mapped as here.
+    p.ipv6 = v6;
+    p.srcHi = k[b + AclFields.SRC_HI] ^ Long.MIN_VALUE;
+    p.srcLo = k[b + AclFields.SRC_LO] ^ Long.MIN_VALUE;
+    p.dstHi = k[b + AclFields.DST_HI] ^ Long.MIN_VALUE;
+    p.dstLo = k[b + AclFields.DST_LO] ^ Long.MIN_VALUE;
+    int total = keys.ipLength[i];
+    p.length = total;
+    protocol = (int) k[b + AclFields.PROTOCOL];
+    p.protocol = protocol;
+    byte l4 = keys.l4[i];
+    if (l4 == AclKeys.L4_FRAGMENT) {
+      p.kind = CtPacket.FRAGMENT;
+      return;
+    }
+    int at = keys.l4Offset[i];
+    if (l4 != AclKeys.L4_OK || (!v6 && (at < 20 || at > total))) {
+      p.kind = CtPacket.MALFORMED;
+      return;
+    }
+    l4Offset = at;
+    l4Length = total - at;
+    l4Readable = Math.min(total, readable) - at;
+    transport(p, l3 + at);
+  }
+
+  private static void reset(CtPacket p) {
+    p.kind = CtPacket.TUPLE;
+    p.keyedZone = 0;
+    p.tcpFlags = 0;
+    p.payload = 0;
+    p.windowScale = -1;
+    p.sackPermitted = false;
+    p.hasSack = false;
+    p.icmpType = 0;
+    p.icmpCode = 0;
+    p.srcPort = 0;
+    p.dstPort = 0;
   }
 
   /** IPv4: a non-first fragment has no L4 header (RFC 791); offset 1 is RFC 1858's overlap. */

@@ -8,11 +8,13 @@ import io.vswitch.dataplane.conntrack.CtResult;
 
 /**
  * Connection tracking of the burst (OVS's {@code ct()}): every packet is parsed into its {@link
- * CtPacket}, looked up in the shared {@link ConntrackTable} in the zone of its VLAN and classified
- * (new, established, related, invalid, untracked; and whether it goes in the reply direction). The
- * result is kept in {@link BurstContext#ctState} and its state bit ORed into the ACL keys' flags
- * word, where ct-state rules match it. Nothing is created here: {@link CtCommitStage} creates the
- * connections the ingress ACL allowed, so a denied packet leaves no state.
+ * CtPacket} (from the headers {@code ACL_KEYS} already walked, which is always before it in the
+ * list: a table that tracks connections has ACLs; only the transport header is read again), looked
+ * up in the shared {@link ConntrackTable} in the zone of its VLAN and classified (new, established,
+ * related, invalid, untracked; and whether it goes in the reply direction). The result is kept in
+ * {@link BurstContext#ctState} and its state bit ORed into the ACL keys' flags word, where ct-state
+ * rules match it. Nothing is created here: {@link CtCommitStage} creates the connections the
+ * ingress ACL allowed, so a denied packet leaves no state.
  *
  * <p>Two passes: the first parses and prefetches every packet's index slot and entry so that the
  * burst's cache misses overlap, the second tracks. A non-first fragment is untracked (no L4 header,
@@ -45,15 +47,13 @@ public final class ConntrackStage extends Stage {
       return;
     }
     long now = ctx.ctNow;
-    long sum = 0;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
-      CtPacket p = ctx.ctPacket[i];
       int l3 = ctx.l3Offset[i];
-      parser.parse(p, ctx.frame[i] + l3, Math.max(0, ctx.readable[i] - l3), ctx.etherType[i]);
-      sum += table.prefetch(ctx.vlan[i], p);
+      parser.parse(
+          ctx.ctPacket[i], ctx.frame[i] + l3, Math.max(0, ctx.readable[i] - l3), ctx.aclKeys, i);
     }
-    prefetched += sum;
+    prefetched += table.prefetch(ctx.ctPacket, ctx.vlan, ctx.live());
     int port = ctx.ingressPort;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);

@@ -127,6 +127,20 @@ public final class Fdb implements AutoCloseable {
     return (now << 32) | (isStatic ? STATIC_BIT : 0) | (port + 1);
   }
 
+  /**
+   * Loads the first slot of the chain of each {@code keys[i]} whose bit i is set in {@code live},
+   * and returns the sum of their words, for the caller to keep (so the loads stay): a learn pass
+   * over a burst touches every source's slot first, in a loop of its own (a few instructions per
+   * packet), so that the burst's misses overlap.
+   */
+  public long touch(long[] keys, int live) {
+    long sum = 0;
+    for (int m = live; m != 0; m &= m - 1) {
+      sum += keyAt(home(keys[Integer.numberOfTrailingZeros(m)]));
+    }
+    return sum;
+  }
+
   /** The port (vlan, mac) was last seen on, or {@link #MISS}. */
   public int lookup(long key, long nowSeconds) {
     long slot = find(key);

@@ -355,6 +355,8 @@ class ConntrackConcurrencyTest {
         sum += table.track(ZONE, 1, s, 10_000 + (n & 1023));
         if ((n & 1023) == 0) {
           shapes[0].srcLo = 0x0000_FFFF_0B00_0000L | (n & 0xFFFFFF); // a new flow now and then
+          sum += table.prefetch(ZONE, shapes[0]); // as the stage: prefetch, track, commit
+          sum += table.track(ZONE, 1, shapes[0], 10_000);
           sum += table.commit(ZONE, 1, shapes[0], 10_000);
         }
       }

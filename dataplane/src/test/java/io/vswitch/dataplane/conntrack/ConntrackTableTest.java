@@ -63,6 +63,79 @@ class ConntrackTableTest {
     assertEquals(0, table.embryonic());
   }
 
+  /**
+   * The burst prefetch over a mixed burst (tracked tuples of two zones, an ICMP error, untracked, a
+   * fragment, and a packet outside the live mask) creates nothing, and every packet's track after
+   * it gives what it gives without a prefetch; the packet outside the mask is not keyed.
+   */
+  @Test
+  void aBurstPrefetchChangesNothingAndTrackAgreesWithoutIt() {
+    send(p.udp("10.0.0.1", 5353, "10.0.0.2", 53));
+    send(ZONE + 1, PORT, new CtPacket().udp("10.0.0.5", 7, "10.0.0.6", 8));
+    CtPacket[] burst = {
+      new CtPacket().udp("10.0.0.2", 53, "10.0.0.1", 5353), // reply, ZONE
+      new CtPacket().udp("10.0.0.6", 8, "10.0.0.5", 7), // reply, in ZONE + 1
+      new CtPacket().udp("10.0.0.6", 8, "10.0.0.5", 7), // the same in ZONE: not there
+      new CtPacket().icmpError("10.0.0.2", "10.0.0.1", 3, 3, 17, "10.0.0.1", 5353, "10.0.0.2", 53),
+      new CtPacket().udp("10.0.0.1", 1, "10.0.0.2", 2).fragment(),
+      new CtPacket().udp("10.0.0.9", 9, "10.0.0.2", 2), // made untracked below
+    };
+    burst[5].kind = CtPacket.UNTRACKED;
+    CtPacket outside = new CtPacket().udp("10.0.0.1", 5353, "10.0.0.2", 53);
+    CtPacket[] packets = java.util.Arrays.copyOf(burst, burst.length + 1);
+    packets[burst.length] = outside;
+    int[] zones = {ZONE, ZONE + 1, ZONE, ZONE, ZONE, ZONE, ZONE};
+    int live = (1 << burst.length) - 1; // not the last
+    int[] expected = new int[burst.length];
+    for (int i = 0; i < burst.length; i++) {
+      expected[i] = table.track(zones[i], PORT, burst[i], now);
+    }
+    int size = table.size();
+    table.prefetch(packets, zones, live);
+    assertEquals(size, table.size());
+    assertEquals(0, outside.keyedZone, "outside the mask: not keyed");
+    for (int i = 0; i < burst.length; i++) {
+      assertEquals(expected[i], table.track(zones[i], PORT, burst[i], now), "packet " + i);
+    }
+    assertEquals(CtResult.ESTABLISHED, verdict(expected[0]));
+    assertEquals(CtResult.ESTABLISHED, verdict(expected[1]));
+    assertEquals(CtResult.NEW, verdict(expected[2]));
+    assertEquals(CtResult.RELATED, verdict(expected[3]));
+    assertEquals(CtResult.FRAGMENT, verdict(expected[4]));
+  }
+
+  /**
+   * The stage's sequence (prefetch, track, commit) commits with the key the prefetch computed: the
+   * connection is the packet's own, in the prefetched zone, and its reply (from the B end, so the
+   * normalised key swaps the ends) finds it; a commit in another zone than the prefetch's keys
+   * again rather than reusing the prefetched zone.
+   */
+  @Test
+  void aCommitAfterThePrefetchUsesItsKeyOnlyForItsZone() {
+    CtPacket first = new CtPacket().udp("10.0.0.9", 4000, "10.0.0.2", 53);
+    table.prefetch(ZONE, first);
+    int r = table.track(ZONE, PORT, first, now);
+    assertEquals(CtResult.NEW, verdict(r));
+    int c = table.commit(ZONE, PORT, first, now);
+    assertEquals(CtResult.NEW, verdict(c));
+    assertTrue(CtResult.entry(c) >= 0);
+    CtPacket reply = new CtPacket().udp("10.0.0.2", 53, "10.0.0.9", 4000);
+    table.prefetch(ZONE, reply);
+    int back = table.track(ZONE, PORT, reply, now);
+    assertEquals(CtResult.ESTABLISHED, verdict(back));
+    assertEquals(CtResult.entry(c), CtResult.entry(back));
+
+    CtPacket other = new CtPacket().udp("10.0.0.2", 53, "10.0.0.7", 4000); // from the B end
+    table.prefetch(ZONE, other);
+    assertEquals(CtResult.NEW, verdict(table.track(ZONE + 1, PORT, other, now)));
+    int elsewhere = table.commit(ZONE + 1, PORT, other, now);
+    assertEquals(CtResult.NEW, verdict(elsewhere));
+    CtPacket otherReply = new CtPacket().udp("10.0.0.7", 4000, "10.0.0.2", 53);
+    assertEquals(CtResult.ESTABLISHED, verdict(table.track(ZONE + 1, PORT, otherReply, now)));
+    assertEquals(-1, CtResult.entry(table.track(ZONE, PORT, otherReply, now)), "not in ZONE");
+    assertEquals(2, table.size());
+  }
+
   @Test
   void aPrefetchPassChangesNothing() {
     send(p.udp("10.0.0.1", 5353, "10.0.0.2", 53));
