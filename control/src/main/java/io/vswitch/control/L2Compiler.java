@@ -160,7 +160,7 @@ public final class L2Compiler {
         policies,
         mirrors(config, withTeams),
         Taps.NONE,
-        overlay(config, remote, indexOf, policies),
+        overlay(config, remote, indexOf, policies, teams),
         teams);
   }
 
@@ -173,7 +173,8 @@ public final class L2Compiler {
       SwitchConfig config,
       RemoteFacts remote,
       Map<String, Integer> indexOf,
-      PortPolicy[] policies) {
+      PortPolicy[] policies,
+      List<Team> teams) {
     Overlay o = config.overlay();
     if (o == null) {
       return VxlanOverlay.NONE;
@@ -199,7 +200,12 @@ public final class L2Compiler {
       tunnels.add(tunnel(o, t, localIp, localMac));
       ports.add(index);
     }
-    Integer uplink = indexOf.get(o.vtep().port());
+    // The VTEP's port, or its team (whose members' bursts run the team's features).
+    Integer uplink = slotOf(config, o.vtep().port(), indexOf);
+    Team team = null;
+    for (Team t : teams) {
+      team = t.name.equals(o.vtep().port()) ? t : team;
+    }
     return new VxlanOverlay(
         uplink == null ? -1 : uplink,
         localIp,
@@ -207,7 +213,8 @@ public final class L2Compiler {
         o.udpPort(),
         neighbors,
         tunnels,
-        ports.stream().mapToInt(Integer::intValue).toArray());
+        ports.stream().mapToInt(Integer::intValue).toArray(),
+        team);
   }
 
   /** The encapsulation of one tunnel port. */

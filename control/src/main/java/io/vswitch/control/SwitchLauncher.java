@@ -21,6 +21,7 @@ import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.PortPolicy;
 import io.vswitch.dataplane.l2.VtepNeighbors;
+import io.vswitch.dataplane.l2.VtepUplink;
 import io.vswitch.dataplane.l2.VxlanPort;
 import io.vswitch.dataplane.port.DpdkPort;
 import io.vswitch.dataplane.port.Port;
@@ -36,7 +37,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Builds the data plane a validated config describes: a patch panel or an L2 switch. */
@@ -157,7 +157,7 @@ public final class SwitchLauncher {
               w ->
                   new L2Agent(
                       w.worker(), w.queues(), w.ports(), w.counters(), l2, w.pool().segment()),
-              ports(config));
+              ports(config, l2));
       return new Running(runtime, l2);
     } catch (RuntimeException e) {
       l2.close();
@@ -169,12 +169,12 @@ public final class SwitchLauncher {
    * The port kinds of an L2 switch: DPDK ethdevs, and with an overlay its tunnel ports ({@link
    * VxlanPort}), which send on the VTEP's port as it is at each burst.
    */
-  static PortRegistry ports(SwitchConfig config) {
+  static PortRegistry ports(SwitchConfig config, L2Switch l2) {
     if (config.overlay() == null) {
       return PortRegistry.DEFAULT;
     }
-    Map<String, Port> opened = new ConcurrentHashMap<>();
-    String uplink = config.overlay().vtep().port();
+    // The VTEP's port, or its team's carrying member, as the published tables say at each burst.
+    VtepUplink uplink = new VtepUplink(l2::tables);
     // The VTEP is restart-only, so this overlay's VTEP is the switch's for its life; a tunnel port
     // opened later (a discovered or newly listed remote VTEP) finds its tunnel in its own spec.
     io.vswitch.control.config.Overlay overlay = config.overlay();
@@ -186,7 +186,7 @@ public final class SwitchLauncher {
             PortSpec.KIND_DPDK,
             (spec, index, workers, pool) -> {
               Port port = DpdkPort.open(spec, index, workers, pool);
-              opened.put(spec.name(), port);
+              uplink.opened(port);
               return port;
             })
         .with(
@@ -202,7 +202,7 @@ public final class SwitchLauncher {
                         localIp,
                         localMac),
                     neighbors,
-                    () -> opened.get(uplink),
+                    uplink,
                     pool.segment()));
   }
 

@@ -6,6 +6,7 @@ import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.l2.Team;
 import io.vswitch.dataplane.l2.VtepNeighbors;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.stats.CounterFile;
@@ -21,7 +22,9 @@ import java.util.Map;
  * {@code GET /v1/overlay}: the VTEP (address, MAC, the MTU its segments get), its next hops and
  * whether their MACs are resolved, and per segment its VNI, VLAN, port groups and remote VTEPs,
  * each with its tunnel port, counters and the remote MACs the FDB learned behind it, and the
- * discovered VTEPs the switch's limits leave out ("segment/address"). On the agent.
+ * discovered VTEPs the switch's limits leave out ("segment/address"). A VTEP on a team shows its
+ * members and the one carrying its frames now ({@code carrying}, null while none is healthy). On
+ * the agent.
  */
 final class OverlayApi {
   private OverlayApi() {}
@@ -57,6 +60,18 @@ final class OverlayApi {
     vtep.put("udp-checksum", "zero (RFC 7348 section 5, IPv4)");
     vtep.put("overhead", 50);
     vtep.put("mtu", OverlaySpecs.tunnelMtu(config));
+    Team team = plane.l2().tables().overlay().team();
+    if (team != null) { // on a team: its members and the one the VTEP's frames leave by now
+      int carrier = plane.l2().tables().overlay().carrier();
+      List<String> members = new ArrayList<>();
+      String carrying = null;
+      for (int m = 0; m < team.size(); m++) {
+        members.add(team.memberName(m));
+        carrying = team.slot(m) >= 0 && team.slot(m) == carrier ? team.memberName(m) : carrying;
+      }
+      vtep.put("team", Map.of("members", members));
+      vtep.put("carrying", carrying);
+    }
     view.put("vtep", vtep);
     VtepNeighbors neighbors = OverlaySpecs.neighbors(o);
     long now = FdbClock.nowSeconds();

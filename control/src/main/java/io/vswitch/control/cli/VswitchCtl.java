@@ -612,6 +612,16 @@ public final class VswitchCtl {
         str(vtep.get("ttl")),
         str(vtep.get("mtu")),
         str(vtep.get("overhead")));
+    if (vtep.get("team") != null) {
+      List<String> members = new ArrayList<>();
+      list(map(vtep.get("team")).get("members")).forEach(m -> members.add(printable(str(m))));
+      Object carrying = vtep.get("carrying");
+      out.printf(
+          "vtep team %s: members %s, carrying %s%n",
+          printable(str(vtep.get("port"))),
+          String.join(" ", members),
+          carrying == null ? "none (no healthy member: team_no_uplink)" : printable(str(carrying)));
+    }
     out.printf(
         "%-16s %9s %5s  %-15s  %-8s %10s %10s  %s%n",
         "segment", "vni", "vlan", "remote-vtep", "resolved", "rx", "tx", "macs");

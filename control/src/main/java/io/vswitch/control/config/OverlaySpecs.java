@@ -6,7 +6,6 @@ import io.vswitch.dataplane.l2.VxlanTunnel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -258,16 +257,37 @@ public final class OverlaySpecs {
         : 0x0200_0000_0000L | (localIp(o) & 0xFFFF_FFFFL);
   }
 
-  /** The largest inner frame payload a tunnel carries: the uplink's MTU less the 50 bytes. */
+  /**
+   * The largest inner frame payload a tunnel carries: the uplink's MTU less the 50 bytes; on a
+   * team, the smallest member's (any member may carry the tunnels after a failover).
+   */
   public static int tunnelMtu(SwitchConfig config) {
+    return vtepPorts(config).stream().mapToInt(SwitchConfig.Port::mtuOrDefault).min().orElse(1500)
+        - VxlanTunnel.HEADER_BYTES;
+  }
+
+  /** The team {@code overlay.vtep.port} names, or null when it names a port. */
+  public static SwitchConfig.Team vtepTeam(SwitchConfig config) {
+    String name = config.overlay() == null ? null : config.overlay().vtep().port();
+    for (SwitchConfig.Team t : config.teams()) {
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** The ports that carry the VTEP's frames: its port, or its team's members (those that exist). */
+  static List<SwitchConfig.Port> vtepPorts(SwitchConfig config) {
+    SwitchConfig.Team team = vtepTeam(config);
     String uplink = config.overlay().vtep().port();
-    int mtu =
-        config.ports().stream()
-            .filter(p -> p.name().equals(uplink))
-            .findFirst()
-            .map(SwitchConfig.Port::mtuOrDefault)
-            .orElse(1500);
-    return mtu - VxlanTunnel.HEADER_BYTES;
+    List<SwitchConfig.Port> found = new ArrayList<>();
+    for (SwitchConfig.Port p : config.ports()) {
+      if (team == null ? p.name().equals(uplink) : team.members().contains(p.name())) {
+        found.add(p);
+      }
+    }
+    return found;
   }
 
   /** The segment VLAN of tunnel port {@code name}, or null if it is none. */
@@ -295,9 +315,23 @@ public final class OverlaySpecs {
     }
     Overlay.Vtep v = o.vtep();
     require(v != null, "overlay: needs a vtep: {port, address}");
+    SwitchConfig.Team team = vtepTeam(config);
+    List<String> teamNames = config.teams().stream().map(SwitchConfig.Team::name).toList();
     require(
-        v.port() != null && ports.containsKey(v.port()),
-        "overlay.vtep.port must name a port; ports are " + ports.keySet());
+        v.port() != null && (ports.containsKey(v.port()) || team != null),
+        "overlay.vtep.port must name a port or a team; ports are "
+            + ports.keySet()
+            + ", teams "
+            + teamNames);
+    for (SwitchConfig.Team t : config.teams()) {
+      require(
+          !t.members().contains(v.port()),
+          "overlay.vtep.port '"
+              + v.port()
+              + "' is a member of team '"
+              + t.name()
+              + "': name the team");
+    }
     int[] subnet = subnet(v.address(), "overlay.vtep.address");
     int local = subnet[0];
     if (v.gateway() != null) {
@@ -313,11 +347,11 @@ public final class OverlaySpecs {
     require(o.udpPort() >= 1 && o.udpPort() <= 65535, "overlay.udp-port must be 1..65535");
     require(o.ttl() >= 1 && o.ttl() <= 255, "overlay.ttl must be 1..255");
     // No segments is valid: a VTEP that waits for its segments (a distributed switch's, from etcd).
-    SwitchConfig.Port uplink = ports.get(v.port());
+    String uplinkGroup = team != null ? team.portGroup() : ports.get(v.port()).portGroup();
     SwitchConfig.Vlan uplinkVlan =
-        uplink.portGroup() == null
+        uplinkGroup == null || groups.get(uplinkGroup) == null // an unknown one: TeamSpecs says so
             ? SwitchConfig.Vlan.DEFAULT
-            : groups.get(uplink.portGroup()).vlan();
+            : groups.get(uplinkGroup).vlan();
     Set<String> names = new HashSet<>();
     Set<Integer> vnis = new HashSet<>();
     Map<String, String> segmentOfGroup = new HashMap<>();
@@ -388,14 +422,18 @@ public final class OverlaySpecs {
             + config.ports().size()
             + " ports exceed the switch's "
             + ConfigLimits.MAX_PORTS);
-    int mtu = uplink.mtuOrDefault() - VxlanTunnel.HEADER_BYTES;
-    require(
-        mtu >= 576,
-        "overlay: the VTEP port's MTU "
-            + uplink.mtuOrDefault()
-            + " leaves "
-            + mtu
-            + " bytes for segments (VXLAN takes 50); give it mtu >= 626");
+    for (SwitchConfig.Port uplink : vtepPorts(config)) {
+      int mtu = uplink.mtuOrDefault() - VxlanTunnel.HEADER_BYTES;
+      require(
+          mtu >= 576,
+          "overlay: the VTEP port"
+              + (team == null ? "" : " (team '" + team.name() + "' member '" + uplink.name() + "')")
+              + "'s MTU "
+              + uplink.mtuOrDefault()
+              + " leaves "
+              + mtu
+              + " bytes for segments (VXLAN takes 50); give it mtu >= 626");
+    }
     List<Integer> hops = hops(o);
     VtepNeighbors made = madeNeighbors(o);
     if (made != null) { // a running switch: its hops are never freed, so its limit is for life
@@ -432,17 +470,20 @@ public final class OverlaySpecs {
     if (a.overlay() == null) {
       return true;
     }
-    String uplink = a.overlay().vtep().port();
-    Map<String, SwitchConfig.Port> pa = new LinkedHashMap<>();
-    a.ports().forEach(p -> pa.put(p.name(), p));
-    Map<String, SwitchConfig.Port> pb = new LinkedHashMap<>();
-    b.ports().forEach(p -> pb.put(p.name(), p));
-    SwitchConfig.Port x = pa.get(uplink);
-    SwitchConfig.Port y = pb.get(uplink);
-    return x != null
-        && y != null
-        && PortTypes.devargs(x).equals(PortTypes.devargs(y))
-        && x.mtuOrDefault() == y.mtuOrDefault();
+    // The VTEP's port, or every member of its team: the same devices with the same MTUs.
+    List<SwitchConfig.Port> x = vtepPorts(a);
+    List<SwitchConfig.Port> y = vtepPorts(b);
+    if (x.isEmpty() || x.size() != y.size()) {
+      return false;
+    }
+    for (int i = 0; i < x.size(); i++) {
+      if (!x.get(i).name().equals(y.get(i).name())
+          || !PortTypes.devargs(x.get(i)).equals(PortTypes.devargs(y.get(i)))
+          || x.get(i).mtuOrDefault() != y.get(i).mtuOrDefault()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** An IPv4 address as a.b.c.d. */

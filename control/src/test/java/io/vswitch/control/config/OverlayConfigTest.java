@@ -172,4 +172,53 @@ class OverlayConfigTest {
                     + OVERLAY)
             .contains("overlay needs a switch"));
   }
+
+  private static final String TEAMED =
+      """
+      port-groups:
+        - {name: web, vlan: {mode: access, id: 100}}
+        - {name: underlay, vlan: {mode: access, id: 1}}
+      ports:
+        - {name: vm1, devargs: net_null0, port-group: web}
+        - {name: nic0, devargs: net_null1, mtu: %d}
+        - {name: nic1, devargs: net_null2, mtu: %d}
+      teams:
+        - {name: up, members: [nic0, nic1], port-group: underlay}
+      overlay:
+        vtep: {port: %s, address: 192.0.2.1/24}
+        segments:
+          - {name: blue, vni: 5001, port-groups: [web], remote-vteps: [192.0.2.2]}
+      """;
+
+  @Test
+  void theVtepMayRideATeamAndItsTunnelsGetTheSmallestMembersMtuLessTheOverhead() {
+    SwitchConfig config = valid(TEAMED.formatted(9000, 1600, "up"));
+    assertEquals("up", OverlaySpecs.vtepTeam(config).name());
+    assertEquals(1550, OverlaySpecs.tunnelMtu(config), "nic1's 1600 less 50");
+    // Compiled: the overlay's uplink is the team's slot, decap in the team's list (its members'
+    // bursts run it), and the team is the overlay's.
+    L2Tables tables =
+        L2Compiler.compile(
+            config, Map.of("vm1", 0, "nic0", 1, "nic1", 2, "vxlan.blue.192.0.2.2", 3), 64);
+    VxlanOverlay o = tables.overlay();
+    int slot = TeamSpecs.slot(0);
+    assertEquals(slot, o.uplink());
+    assertEquals("up", o.team().name);
+    assertEquals(1, o.carrier(), "nic0 carries: the first active member");
+    assertTrue(Arrays.asList(tables.features(slot)).contains(Feature.VXLAN_DECAP));
+    // A member's MTU is restart-only like a plain VTEP port's.
+    SwitchConfig other = valid(TEAMED.formatted(9000, 1700, "up"));
+    assertFalse(OverlaySpecs.sameAtRunTime(config, other));
+    assertTrue(OverlaySpecs.sameAtRunTime(config, valid(TEAMED.formatted(9000, 1600, "up"))));
+  }
+
+  @Test
+  void aTeamVtepIsRefusedWhenAnyMemberLeavesTooLittleForTheOverheadOrAMemberIsNamed() {
+    String small = refused(TEAMED.formatted(9000, 600, "up"));
+    assertTrue(small.contains("team 'up' member 'nic1'") && small.contains("626"), small);
+    String member = refused(TEAMED.formatted(1500, 1500, "nic0"));
+    assertTrue(member.contains("'nic0' is a member of team 'up': name the team"), member);
+    String unknown = refused(TEAMED.formatted(1500, 1500, "nope"));
+    assertTrue(unknown.contains("must name a port or a team") && unknown.contains("[up]"), unknown);
+  }
 }

@@ -15,7 +15,11 @@ import io.vswitch.ffm.NativeMemory;
  * in the segment's VLAN by the usual features. The outer source MAC refreshes the next hop's entry
  * in {@link VtepNeighbors}. ARP on the uplink: a request for the VTEP's address is answered in
  * place (sent back out of the uplink), and ARP from a next hop fills its MAC; a reply to the VTEP
- * is taken here. Everything else on the uplink goes on through its own features.
+ * is taken here. Everything else on the uplink goes on through its own features. On a VTEP whose
+ * port is a team this runs in the team's feature list, so for frames from any member (before {@code
+ * TEAM_RX}'s group filter: VXLAN and ARP for the VTEP are taken from every member, as an upstream
+ * may still send on the old link), and the ARP reply leaves by the team's carrying member; the
+ * team's own probe replies are left to {@code TEAM_RX}.
  */
 public final class VxlanDecapStage extends Stage {
   private static final int VXLAN_I_FLAG = 0x08;
@@ -133,14 +137,18 @@ public final class VxlanDecapStage extends Stage {
     if (hop >= 0 && senderMac != 0 && (senderMac & 1L << 40) == 0) {
       overlay.neighbors.learn(hop, senderMac, ctx.seconds);
     }
-    if (targetIp != overlay.localIp) {
-      return;
+    if (targetIp != overlay.localIp
+        || (overlay.team != null
+            && overlay.team.probeMac != 0
+            && mac(arp + 18) == overlay.team.probeMac)) {
+      return; // not for the VTEP, or a reply to the team's probe sent from the VTEP's address
     }
     if (op == 2) {
       ctx.drop(i, DropReason.VTEP_ARP_REPLY); // taken by the cache above
     } else if (op == 1) {
-      if ((ctx.tx.present() & (1L << overlay.uplink)) == 0) {
-        ctx.drop(i, DropReason.NO_EGRESS);
+      int carrier = overlay.carrier();
+      if (!VxlanOverlay.canSend(ctx, carrier)) {
+        ctx.drop(i, overlay.team == null ? DropReason.NO_EGRESS : DropReason.TEAM_NO_UPLINK);
         return;
       }
       // The request becomes the reply, in place: to the asker, from the VTEP.
@@ -152,7 +160,7 @@ public final class VxlanDecapStage extends Stage {
       putMac(arp + 8, overlay.localMac);
       NativeMemory.putIntBE(arp + 14, overlay.localIp);
       ctx.take(i);
-      ctx.tx.add(overlay.uplink, ctx.mbuf[i], ctx.length[i], false);
+      ctx.tx.add(carrier, ctx.mbuf[i], ctx.length[i], false);
     }
   }
 

@@ -13,7 +13,9 @@ import java.lang.foreign.MemorySegment;
  * hop's MAC is unknown leaves the egress set (counted {@code vtep_unresolved}); this stage then
  * sends an ARP request for it out of the uplink, at most once a second per hop and worker, which
  * also refreshes a MAC learned more than {@link VtepNeighbors#REFRESH_SECONDS} ago. So the tunnel
- * ports' transmit only ever sees resolved tunnels.
+ * ports' transmit only ever sees resolved tunnels. On a VTEP whose port is a team, the frames for
+ * tunnels leave them all ({@code team_no_uplink}) while the team has no member this worker can send
+ * by, and the ARP requests go out of the carrying member ({@link VxlanOverlay#carrier()}).
  */
 public final class VxlanEgressStage extends Stage {
   private static final int ARP_FRAME = 60; // 42 bytes of ARP, padded to Ethernet's minimum
@@ -41,6 +43,8 @@ public final class VxlanEgressStage extends Stage {
     VxlanOverlay overlay = ctx.tables.overlay();
     long tunnels = overlay.tunnelMask;
     boolean fromTunnel = (tunnels & (1L << ctx.ingressPort)) != 0;
+    int carrier = overlay.carrier(); // once per burst: a failover takes effect at the next
+    boolean noUplink = overlay.team != null && !VxlanOverlay.canSend(ctx, carrier);
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       long out = ctx.out[i];
@@ -56,6 +60,17 @@ public final class VxlanEgressStage extends Stage {
         }
         continue;
       }
+      if (noUplink) {
+        int lost = Long.bitCount(toTunnels);
+        if ((out & ~tunnels) == 0) {
+          ctx.drop(i, DropReason.TEAM_NO_UPLINK);
+          lost--;
+        } else {
+          ctx.out[i] = out & ~tunnels;
+        }
+        ctx.countDrops(DropReason.TEAM_NO_UPLINK, lost);
+        continue;
+      }
       int unresolved = 0;
       for (long t = toTunnels; t != 0; t &= t - 1) {
         int p = Long.numberOfTrailingZeros(t);
@@ -63,9 +78,9 @@ public final class VxlanEgressStage extends Stage {
         if (overlay.neighbors.mac(hop) == 0) {
           out &= ~(1L << p);
           unresolved++;
-          ask(ctx, overlay, hop);
+          ask(ctx, overlay, hop, carrier);
         } else if (overlay.neighbors.stale(hop, ctx.seconds)) {
-          ask(ctx, overlay, hop);
+          ask(ctx, overlay, hop, carrier);
         }
       }
       if (unresolved == 0) {
@@ -81,9 +96,12 @@ public final class VxlanEgressStage extends Stage {
     }
   }
 
-  /** An ARP request for next hop {@code hop}, broadcast out of the uplink, once a second. */
-  private void ask(BurstContext ctx, VxlanOverlay overlay, int hop) {
-    if (asked[hop] == ctx.seconds || (ctx.tx.present() & (1L << overlay.uplink)) == 0) {
+  /**
+   * An ARP request for next hop {@code hop}, broadcast out of the uplink (or the team's carrying
+   * member), once a second.
+   */
+  private void ask(BurstContext ctx, VxlanOverlay overlay, int hop, int carrier) {
+    if (asked[hop] == ctx.seconds || !VxlanOverlay.canSend(ctx, carrier)) {
       return;
     }
     asked[hop] = ctx.seconds;
@@ -94,7 +112,7 @@ public final class VxlanEgressStage extends Stage {
     Mbuf.setLength(mbuf, ARP_FRAME);
     long frame = Mbuf.dataAddress(mbuf);
     writeRequest(frame, overlay.localMac, overlay.localIp, overlay.neighbors.ip(hop));
-    ctx.tx.add(overlay.uplink, mbuf, ARP_FRAME, false);
+    ctx.tx.add(carrier, mbuf, ARP_FRAME, false);
   }
 
   /** A broadcast who-has {@code targetIp} from ({@code mac}, {@code ip}), padded to 60 bytes. */

@@ -7,6 +7,16 @@ import java.util.List;
  * address, MAC and UDP port) and the tunnel ports, one per (segment, remote VTEP), each a port slot
  * of the tables (an access port on the segment's VLAN) whose transmit encapsulates ({@link
  * VxlanPort}). Immutable, but for the shared {@link VtepNeighbors}.
+ *
+ * <p>The VTEP's port may be an uplink {@link Team} (as NSX puts its TEP on a VDS's teamed uplinks):
+ * then {@link #uplink} is the team's logical slot, whose feature list its members' bursts run (so
+ * VXLAN and ARP are taken from any member), and what the VTEP sends leaves by {@link #carrier()}:
+ * the member the team's selection gives the VTEP's bucket now, read with the one volatile load a
+ * failover republishes. One VTEP is one virtual port with one MAC, so, as VDS pins a vmknic to an
+ * uplink, every policy puts all of it on one member: {@code FAILOVER} the carrying one, {@code
+ * SRC_PORT} the bucket of the team's slot, {@code SRC_MAC} the bucket of the VTEP's MAC. Spreading
+ * the outer flows over members needs the upstream to treat the links as one (LACP); with
+ * independent links the VTEP's MAC would flap between the upstream's ports.
  */
 public final class VxlanOverlay {
   /** {@link #tunnelPort}: no segment has the VNI. */
@@ -25,6 +35,13 @@ public final class VxlanOverlay {
   final int udpPort;
   final VtepNeighbors neighbors;
   final long tunnelMask;
+
+  /** The VTEP's team, or null when its port is a plain one. */
+  final Team team;
+
+  /** The VTEP's bucket in {@link #team}'s selection. */
+  private final int teamBucket;
+
   private final int[] vnis;
   private final int[] remotes;
   private final int[] ports;
@@ -42,6 +59,26 @@ public final class VxlanOverlay {
       VtepNeighbors neighbors,
       List<VxlanTunnel> tunnels,
       int[] tunnelPorts) {
+    this(uplink, localIp, localMac, udpPort, neighbors, tunnels, tunnelPorts, null);
+  }
+
+  /**
+   * @param team the team whose logical slot {@code uplink} is, or null when it is a plain port
+   */
+  public VxlanOverlay(
+      int uplink,
+      int localIp,
+      long localMac,
+      int udpPort,
+      VtepNeighbors neighbors,
+      List<VxlanTunnel> tunnels,
+      int[] tunnelPorts,
+      Team team) {
+    if (team != null && team.index != uplink) {
+      throw new IllegalArgumentException(team + " is slot " + team.index + ", not " + uplink);
+    }
+    this.team = team;
+    this.teamBucket = team == null ? 0 : team.bucket(team.index, localMac);
     this.uplink = uplink;
     this.localIp = localIp;
     this.localMac = localMac;
@@ -68,6 +105,25 @@ public final class VxlanOverlay {
 
   public int uplink() {
     return uplink;
+  }
+
+  /** The VTEP's team, or null. */
+  public Team team() {
+    return team;
+  }
+
+  /**
+   * The port slot the VTEP's frames leave by now: its port, or its team's carrying member ({@link
+   * Team#NONE} while no member is healthy); -1 while the VTEP has no port.
+   */
+  public int carrier() {
+    Team t = team;
+    return t == null ? uplink : t.selection()[teamBucket];
+  }
+
+  /** Whether this worker can send the VTEP's frames now: a carrier it has a queue on. */
+  static boolean canSend(BurstContext ctx, int carrier) {
+    return carrier >= 0 && (ctx.tx.present() & (1L << carrier)) != 0;
   }
 
   public long tunnelMask() {

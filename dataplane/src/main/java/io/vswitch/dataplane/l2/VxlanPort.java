@@ -13,9 +13,9 @@ import java.util.function.Supplier;
  * it. It receives nothing itself ({@link VxlanDecapStage} hands it the frames decapsulated on the
  * uplink); its transmit encapsulates each frame ({@link VxlanTunnel}) and sends the burst on the
  * uplink's transmit queue of the same worker (queue i belongs to worker i on every port, so no
- * lock). An mbuf this worker holds alone gets the 50 bytes in its headroom, in place; one shared by
- * a flood (reference count above 1: other ports still send it) is copied first, so the others'
- * frames are not touched.
+ * lock); on a VTEP whose port is a team, the carrying member's ({@link VtepUplink}). An mbuf this
+ * worker holds alone gets the 50 bytes in its headroom, in place; one shared by a flood (reference
+ * count above 1: other ports still send it) is copied first, so the others' frames are not touched.
  */
 public final class VxlanPort implements Port {
   private final String name;
