@@ -51,6 +51,13 @@ public final class LacpMember {
   /** Port priority we send: the standard's default (lower wins; unused for one aggregator). */
   static final int PORT_PRIORITY = 255;
 
+  /**
+   * The administrative default partner (6.4.9 recordDefault): nobody, passive, but with the short
+   * timeout, so an active port keeps sending every second and a link that comes back is found at
+   * once rather than at the next 30 s slow period.
+   */
+  static final Info DEFAULT_PARTNER = Info.NONE.withState(LacpState.TIMEOUT);
+
   private final LacpGroup.Actor actor;
   private final int number;
 
@@ -114,9 +121,13 @@ public final class LacpMember {
         actor.systemPriority(), actor.system(), actor.key(), PORT_PRIORITY, number, actorState());
   }
 
-  /** Eligible for the aggregator: a current, aggregatable partner. */
+  /**
+   * Eligible for the aggregator: an aggregatable partner heard from, current or just expired
+   * (6.4.9: expiry only takes the partner's sync away, so the mux falls back to ATTACHED;
+   * defaulting changes the partner, which unselects).
+   */
   boolean eligible() {
-    return receive == Receive.CURRENT
+    return (receive == Receive.CURRENT || receive == Receive.EXPIRED)
         && (partner.state() & LacpState.AGGREGATION) != 0
         && partner.system() != 0;
   }
@@ -173,7 +184,7 @@ public final class LacpMember {
       expire(now);
     } else if (receive == Receive.EXPIRED && now - currentWhile >= 0) {
       receive = Receive.DEFAULTED;
-      partner = Info.NONE; // the administrative default: nobody
+      partner = DEFAULT_PARTNER;
       ntt = true;
     }
   }
