@@ -47,10 +47,7 @@ public final class TeamMetrics implements MetricSource {
   }
 
   private static void lacp(Exposition out, List<Team> teams) {
-    List<Team> lacp = teams.stream().filter(t -> t.lacp != null).toList();
-    if (lacp.isEmpty()) {
-      return;
-    }
+    List<Team> lacp = teams.stream().filter(t -> t.lacp != null).toList(); // families always
     out.family(MetricFamily.TEAM_LACPDUS_RX);
     each(lacp, (t, m, v) -> out.sample(MetricFamily.TEAM_LACPDUS_RX, v.rx(), t.name, m));
     out.family(MetricFamily.TEAM_LACPDUS_TX);
