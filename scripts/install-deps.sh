@@ -4,14 +4,16 @@
 # for the real-guest test (scripts/guest-image.sh), Prometheus (promtool lints /metrics; the
 # scrape test runs its own server on a free loopback port), etcd (the distributed switch's store;
 # its tests run their own etcd on a free loopback port with a temp data dir), and nfdump (the
-# IPFIX tests run their own nfcapd collector on a loopback port). Idempotent: does nothing when everything
+# IPFIX tests run their own nfcapd collector on a loopback port), and Open vSwitch (the LACP
+# tests' partner: their own ovsdb-server and ovs-vswitchd, netdev datapath, in a namespace and a
+# temp dir). Idempotent: does nothing when everything
 # is there. A JDK >= 22 is not in Debian 12's archive: see the message below.
 #   scripts/install-deps.sh --guest   # also build the test guest's kernel + initramfs now
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 packages=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make maven iproute2 iputils-ping tcpdump ethtool procps iperf3
-  qemu-system-x86 busybox-static cpio kmod prometheus etcd-server nfdump)
+  qemu-system-x86 busybox-static cpio kmod prometheus etcd-server nfdump openvswitch-switch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,6 +44,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     else
       service prometheus stop >/dev/null 2>&1 || true
       update-rc.d prometheus disable >/dev/null 2>&1 || true
+    fi
+  fi
+  if [[ " ${missing[*]} " == *" openvswitch-switch "* ]]; then
+    # The package's service would run a system OVS on /var/run/openvswitch; the LACP tests start
+    # their own, private ones, so the one this install started (if any) is stopped and disabled.
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now openvswitch-switch >/dev/null 2>&1 || true
+    else
+      service openvswitch-switch stop >/dev/null 2>&1 || true
+      update-rc.d openvswitch-switch disable >/dev/null 2>&1 || true
     fi
   fi
   if [[ " ${missing[*]} " == *" etcd-server "* ]]; then

@@ -154,7 +154,7 @@ public final class L2Compiler {
       SwitchConfig.PortGroup group =
           t.portGroup() == null ? DEFAULT_GROUP : groups.get(t.portGroup());
       policies[slot] = policy(slot, teamPort(config, t), group, acls, workers, false);
-      teams.add(team(t, slot, indexOf));
+      teams.add(team(t, n, slot, indexOf));
     }
     return new L2Tables(
         policies,
@@ -266,7 +266,8 @@ public final class L2Compiler {
         null);
   }
 
-  private static Team team(SwitchConfig.Team t, int slot, Map<String, Integer> indexOf) {
+  private static Team team(
+      SwitchConfig.Team t, int ordinal, int slot, Map<String, Integer> indexOf) {
     List<String> order = new ArrayList<>(t.active());
     order.addAll(t.standby());
     int[] slots = new int[order.size()];
@@ -290,7 +291,20 @@ public final class L2Compiler {
         t.active().size(),
         t.failback(),
         arp ? probe(t) : null,
-        t.notifySwitches());
+        t.notifySwitches(),
+        lacp(t.lacp(), ordinal));
+  }
+
+  private static Team.Lacp lacp(SwitchConfig.Lacp l, int ordinal) {
+    if (l == null) {
+      return null;
+    }
+    return new Team.Lacp(
+        l.mode().equals("active"),
+        l.rate().equals("fast"),
+        l.systemPriority(),
+        l.systemId() == null ? 0 : MacAddress.parse(l.systemId()),
+        l.key() == null ? ordinal + 1 : l.key());
   }
 
   private static Team.Probe probe(SwitchConfig.Team t) {

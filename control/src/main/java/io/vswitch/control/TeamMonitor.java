@@ -38,6 +38,7 @@ final class TeamMonitor {
   private final Map<String, ProbeState> probes = new HashMap<>();
 
   private final Map<String, Boolean> lastUp = new HashMap<>();
+  private final LacpDriver lacp;
   private long injectFailures;
 
   /** Replied probes in a row a member that was down needs to be up again (no flapping back). */
@@ -63,6 +64,7 @@ final class TeamMonitor {
     this.runtime = runtime;
     this.l2 = l2;
     this.log = log;
+    this.lacp = new LacpDriver(runtime, l2, log);
   }
 
   /** One look at every team. Control thread. */
@@ -76,13 +78,18 @@ final class TeamMonitor {
       ports.put(p.index(), p);
     }
     long now = System.nanoTime();
+    lacp.retain(tables.teams());
     for (Team team : tables.teams()) {
       boolean[] healthy = new boolean[team.size()];
       String[] why = new String[team.size()];
+      boolean[] aggregated = team.lacp == null ? null : lacp.step(team, ports, now);
       for (int m = 0; m < team.size(); m++) {
         Port port = team.slot(m) < 0 ? null : ports.get(team.slot(m));
         if (port == null) {
           why[m] = "not open";
+        } else if (aggregated != null) {
+          Team.LacpView view = team.lacpView(m);
+          why[m] = aggregated[m] ? null : "lacp " + (view == null ? "DETACHED" : view.mux());
         } else if (!linkUp(port)) {
           why[m] = "link down";
         } else if (team.probe != null && !probeUp(team, m, port, now)) {
@@ -219,7 +226,7 @@ final class TeamMonitor {
 
   /** Frames that could not be made or queued (no mbuf, ring full). */
   long injectFailures() {
-    return injectFailures;
+    return injectFailures + lacp.injectFailures();
   }
 
   private static String names(Team team, int[] carriers) {

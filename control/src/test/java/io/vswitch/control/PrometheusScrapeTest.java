@@ -108,7 +108,7 @@ class PrometheusScrapeTest {
           - {name: out2, devargs: "net_null_prs2,no-rx=1"}
           - {name: up1, devargs: "net_null_prs3,no-rx=1"}
           - {name: up2, devargs: "net_null_prs4,no-rx=1"}
-        teams: [{name: up, members: [up1, up2]}]   # the dashboard's team panels need a team
+        teams: [{name: up, members: [up1, up2], lacp: {}}]   # team and LACP panels need one
         """
             .formatted(in);
     String metrics = "127.0.0.1:" + freePort();

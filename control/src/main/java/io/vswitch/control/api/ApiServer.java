@@ -482,6 +482,51 @@ public final class ApiServer implements AutoCloseable {
     return entries;
   }
 
+  private static Map<String, Object> lacpSettings(io.vswitch.dataplane.l2.Team t) {
+    Map<String, Object> lacp = new LinkedHashMap<>();
+    lacp.put("mode", t.lacp.active() ? "active" : "passive");
+    lacp.put("rate", t.lacp.fast() ? "fast" : "slow");
+    lacp.put("system_priority", t.lacp.systemPriority());
+    io.vswitch.dataplane.l2.Team.LacpView first = t.lacpView(0);
+    long system = first != null ? first.actorSystem() : t.lacp.system();
+    lacp.put("system_id", io.vswitch.dataplane.l2.MacAddress.format(system));
+    lacp.put("key", t.lacp.key());
+    return lacp;
+  }
+
+  /** A LACP member: its machines' states, both ends' information (802.1AX 6.4.2.3), LACPDUs. */
+  private static Map<String, Object> lacpMember(io.vswitch.dataplane.l2.Team.LacpView v) {
+    Map<String, Object> lacp = new LinkedHashMap<>();
+    if (v == null) {
+      lacp.put("receive", "PORT_DISABLED");
+      lacp.put("mux", "DETACHED");
+      return lacp;
+    }
+    lacp.put("receive", v.receive());
+    lacp.put("mux", v.mux());
+    Map<String, Object> actor = new LinkedHashMap<>();
+    actor.put("system_priority", v.actorSystemPriority());
+    actor.put("system_id", io.vswitch.dataplane.l2.MacAddress.format(v.actorSystem()));
+    actor.put("key", v.actorKey());
+    actor.put("port", v.actorPort());
+    actor.put("state", v.actorState());
+    actor.put("state_bits", io.vswitch.control.lacp.LacpState.describe(v.actorState()));
+    lacp.put("actor", actor);
+    Map<String, Object> partner = new LinkedHashMap<>();
+    partner.put("system_priority", v.partnerSystemPriority());
+    partner.put("system_id", io.vswitch.dataplane.l2.MacAddress.format(v.partnerSystem()));
+    partner.put("key", v.partnerKey());
+    partner.put("port", v.partnerPort());
+    partner.put("state", v.partnerState());
+    partner.put("state_bits", io.vswitch.control.lacp.LacpState.describe(v.partnerState()));
+    lacp.put("partner", partner);
+    lacp.put("pdus_rx", v.rx());
+    lacp.put("pdus_tx", v.tx());
+    lacp.put("pdus_bad", v.bad());
+    lacp.put("pdus_looped", v.looped());
+    return lacp;
+  }
+
   /** Each team: policy, failovers and failbacks, and per member its role, health and traffic. */
   private List<Map<String, Object>> teams() {
     List<Map<String, Object>> teams = new ArrayList<>();
@@ -493,7 +538,10 @@ public final class ApiServer implements AutoCloseable {
       Map<String, Object> team = new LinkedHashMap<>();
       team.put("name", t.name);
       team.put("policy", t.policy.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-      team.put("detection", t.probe == null ? "link" : "arp");
+      team.put("detection", t.lacp != null ? "lacp" : t.probe == null ? "link" : "arp");
+      if (t.lacp != null) {
+        team.put("lacp", lacpSettings(t));
+      }
       team.put("failovers", t.failovers());
       team.put("failbacks", t.failbacks());
       List<Integer> carrying = new ArrayList<>();
@@ -516,6 +564,9 @@ public final class ApiServer implements AutoCloseable {
             "rx_packets",
             counted ? counters.sum(slot, io.vswitch.dataplane.stats.PortCounter.RX_PACKETS) : 0);
         member.put("probe_replies", t.replies(m));
+        if (t.lacp != null) {
+          member.put("lacp", lacpMember(t.lacpView(m)));
+        }
         members.add(member);
       }
       team.put("members", members);

@@ -696,6 +696,51 @@ public final class VswitchCtl {
             str(member.get("rx_packets")),
             str(member.get("probe_replies")));
       }
+      if (team.get("lacp") != null) {
+        lacpTable(map(team.get("lacp")), list(team.get("members")));
+      }
+    }
+  }
+
+  /** A LACP team's actor, and per member its machines and both ends, as OVS's lacp/show does. */
+  private void lacpTable(Map<?, ?> lacp, List<?> members) {
+    out.printf(
+        "  lacp %s  rate %s  system %s/%s  key %s%n",
+        str(lacp.get("mode")),
+        str(lacp.get("rate")),
+        str(lacp.get("system_priority")),
+        str(lacp.get("system_id")),
+        str(lacp.get("key")));
+    for (Object m : members) {
+      Map<?, ?> member = map(m);
+      Map<?, ?> l = map(member.get("lacp"));
+      out.printf(
+          "  %-16s receive %s  mux %s  lacpdus rx %s tx %s bad %s looped %s%n",
+          printable(str(member.get("name"))),
+          str(l.get("receive")),
+          str(l.get("mux")),
+          str(l.get("pdus_rx")),
+          str(l.get("pdus_tx")),
+          str(l.get("pdus_bad")),
+          str(l.get("pdus_looped")));
+      if (l.get("actor") != null) {
+        Map<?, ?> a = map(l.get("actor"));
+        Map<?, ?> p = map(l.get("partner"));
+        out.printf(
+            "    actor   system %s/%s key %s port %s state %s%n",
+            str(a.get("system_priority")),
+            str(a.get("system_id")),
+            str(a.get("key")),
+            str(a.get("port")),
+            str(a.get("state_bits")));
+        out.printf(
+            "    partner system %s/%s key %s port %s state %s%n",
+            str(p.get("system_priority")),
+            str(p.get("system_id")),
+            str(p.get("key")),
+            str(p.get("port")),
+            str(p.get("state_bits")));
+      }
     }
   }
 

@@ -75,6 +75,8 @@ import java.util.List;
  *   - {name: uplink, members: [nic0, nic1], port-group: trunk, policy: failover,
  *      active: [nic0], standby: [nic1], failback: true, detection: arp,
  *      probe: {target: 10.0.0.254, interval-ms: 100, misses: 3}}
+ *   - {name: lag, members: [nic2, nic3], policy: src-mac,   # IEEE 802.1AX LACP
+ *      lacp: {mode: active, rate: fast, system-priority: 32768, key: 1}}
  * # or, instead of switching, a patch panel:
  * # cross-connect: [[vm1, nic]]
  * </pre>
@@ -310,7 +312,10 @@ public record SwitchConfig(
    * standby}), {@code src-port} (by originating port) or {@code src-mac} (by source MAC hash), both
    * over the healthy active members. {@code failback}: whether traffic returns to a preferred
    * member that recovers (default true). {@code detection}: {@code link} (the device's link state)
-   * or {@code arp} (link and an ARP probe of {@code probe.target} out of each member).
+   * or {@code arp} (link and an ARP probe of {@code probe.target} out of each member). With {@code
+   * lacp} the team is a link aggregation (IEEE 802.1AX): {@code policy} is how it balances
+   * (src-mac, the default, or src-port), every member is active, and a member carries only once
+   * LACP has aggregated it with the partner.
    */
   public record Team(
       String name,
@@ -322,10 +327,11 @@ public record SwitchConfig(
       Boolean failback,
       String detection,
       Probe probe,
-      Boolean notifySwitches) {
+      Boolean notifySwitches,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Lacp lacp) {
     public Team {
       members = members == null ? List.of() : List.copyOf(members);
-      policy = policy == null ? "failover" : policy;
+      policy = policy == null ? (lacp != null ? "src-mac" : "failover") : policy;
       failback = failback == null || failback;
       detection = detection == null ? (probe == null ? "link" : "arp") : detection;
       notifySwitches = notifySwitches == null || notifySwitches;
@@ -338,6 +344,23 @@ public record SwitchConfig(
         standby = members.stream().filter(m -> !chosen.contains(m)).toList();
       }
       standby = List.copyOf(standby);
+    }
+  }
+
+  /**
+   * LACP on a team: {@code mode} {@code active} (default: sends LACPDUs unasked) or {@code passive}
+   * (answers an active partner only); {@code rate} {@code fast} (default: asks the partner for a
+   * LACPDU every second, so a silent link is out after 3 s) or {@code slow} (every 30 s, out after
+   * 90 s); {@code system-priority} (default 32768) and {@code system-id} (a MAC; default the first
+   * member's) make the System Identifier; {@code key} (default the team's position in the list,
+   * from 1) is the members' aggregation key.
+   */
+  public record Lacp(
+      String mode, String rate, Integer systemPriority, String systemId, Integer key) {
+    public Lacp {
+      mode = mode == null ? "active" : mode;
+      rate = rate == null ? "fast" : rate;
+      systemPriority = systemPriority == null ? Integer.valueOf(32768) : systemPriority;
     }
   }
 

@@ -78,6 +78,7 @@ public final class TeamSpecs {
             where + ": unknown port group '" + t.portGroup() + "'");
       }
       validateDetection(t, where, groups);
+      validateLacp(t, where);
       logical.put(t.name(), asPort(t));
     }
     teamOf.keySet().forEach(logical::remove);
@@ -154,6 +155,41 @@ public final class TeamSpecs {
       default ->
           throw new ConfigException(
               where + ": detection '" + t.detection() + "' is unknown: use link or arp");
+    }
+  }
+
+  private static void validateLacp(SwitchConfig.Team t, String where) {
+    SwitchConfig.Lacp l = t.lacp();
+    if (l == null) {
+      return;
+    }
+    require(
+        !t.policy().equals("failover"),
+        where + ": lacp balances over its members: policy src-mac or src-port, not failover");
+    require(t.standby().isEmpty(), where + ": lacp aggregates every member: leave standby out");
+    require(
+        t.detection().equals("link"),
+        where + ": lacp is its own detection (LACPDUs on each member): leave the probe out");
+    require(
+        l.mode().equals("active") || l.mode().equals("passive"),
+        where + ": lacp.mode '" + l.mode() + "' is unknown: use active or passive");
+    require(
+        l.rate().equals("fast") || l.rate().equals("slow"),
+        where + ": lacp.rate '" + l.rate() + "' is unknown: use fast or slow");
+    require(
+        l.systemPriority() >= 0 && l.systemPriority() <= 65535,
+        where + ": lacp.system-priority must be in 0..65535");
+    require(
+        l.key() == null || (l.key() >= 1 && l.key() <= 65535),
+        where + ": lacp.key must be in 1..65535");
+    if (l.systemId() != null) {
+      long mac;
+      try {
+        mac = MacAddress.parse(l.systemId());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ": lacp.system-id '" + l.systemId() + "' is no MAC");
+      }
+      require(!MacAddress.isMulticast(mac) && mac != 0, where + ": lacp.system-id must be unicast");
     }
   }
 

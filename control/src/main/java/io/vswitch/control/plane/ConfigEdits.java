@@ -77,7 +77,8 @@ public final class ConfigEdits {
         t.failback(),
         t.detection(),
         t.probe(),
-        t.notifySwitches());
+        t.notifySwitches(),
+        t.lacp());
   }
 
   private static SwitchConfig withoutPortItself(SwitchConfig config, String name) {

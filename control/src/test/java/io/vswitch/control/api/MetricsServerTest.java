@@ -52,7 +52,7 @@ class MetricsServerTest {
           - {name: "b.2", devargs: "net_null_mstb,no-rx=1", port-group: v10}
           - {name: "c", devargs: "net_null_mstc,no-rx=1"}
           - {name: "d", devargs: "net_null_mstd,no-rx=1"}
-        teams: [{name: up, members: [c, d], port-group: v10}]
+        teams: [{name: up, members: [c, d], port-group: v10, lacp: {}}]
         """;
     SwitchConfig config = ConfigValidator.validate(ConfigLoader.parse(yaml, "test"));
     running = SwitchLauncher.open(config, dir.resolve("counters"));

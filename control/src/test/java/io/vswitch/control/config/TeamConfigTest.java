@@ -175,4 +175,59 @@ class TeamConfigTest {
     assertFalse(
         refused("teams: [{name: 'a b', members: [nic0]}]\n").isEmpty(), "names are checked too");
   }
+
+  @Test
+  void aLacpTeamBalancesBySourceMacOverEveryMemberAndCompilesItsActor() {
+    SwitchConfig c =
+        valid(
+            """
+            teams:
+              - {name: lag, members: [nic0, nic1], port-group: up, lacp: {}}
+              - {name: lag2, members: [nic2], lacp: {mode: passive, rate: slow,
+                 system-priority: 100, system-id: "02:00:00:00:00:aa", key: 77}}
+            """);
+    SwitchConfig.Team t = c.teams().get(0);
+    assertEquals("src-mac", t.policy(), "lacp balances; src-mac unless told");
+    assertEquals(List.of("nic0", "nic1"), t.active());
+    assertEquals(List.of(), t.standby());
+    assertEquals("active", t.lacp().mode());
+    assertEquals("fast", t.lacp().rate());
+    assertEquals(32768, t.lacp().systemPriority());
+    assertEquals(c, ConfigJson.read(ConfigJson.write(c), "journal"), "journal round trip");
+    L2Tables tables =
+        L2Compiler.compile(
+            c, java.util.Map.of("vm1", 0, "vm2", 1, "nic0", 2, "nic1", 3, "nic2", 4), 60);
+    Team lag = tables.teams().get(0);
+    assertEquals(new Team.Lacp(true, true, 32768, 0, 1), lag.lacp, "key: the team's position");
+    assertEquals(Team.NONE, lag.carrierOf(0), "nobody carries before LACP says so");
+    assertTrue(Arrays.asList(tables.features(lag.index)).contains(Feature.LACP_RX));
+    Team lag2 = tables.teams().get(1);
+    assertEquals(new Team.Lacp(false, false, 100, 0x0200_0000_00aaL, 77), lag2.lacp);
+    SwitchConfig plain = valid("teams: [{name: uplink, members: [nic0, nic1], port-group: up}]\n");
+    L2Tables noLacp =
+        L2Compiler.compile(
+            plain, java.util.Map.of("vm1", 0, "vm2", 1, "nic0", 2, "nic1", 3, "nic2", 4), 60);
+    assertFalse(
+        Arrays.asList(noLacp.features(noLacp.teams().get(0).index)).contains(Feature.LACP_RX));
+  }
+
+  @Test
+  void lacpRefusesFailoverStandbyProbesAndBadSettingsOneLineEach() {
+    String team = "teams: [{name: lag, members: [nic0, nic1], %s}]\n";
+    assertTrue(refused(team.formatted("policy: failover, lacp: {}")).contains("not failover"));
+    assertTrue(
+        refused(team.formatted("policy: src-mac, active: [nic0], lacp: {}"))
+            .contains("leave standby out"));
+    assertTrue(
+        refused(team.formatted("probe: {target: 10.0.0.1}, lacp: {}"))
+            .contains("leave the probe out"));
+    assertTrue(refused(team.formatted("lacp: {mode: on}")).contains("lacp.mode 'on' is unknown"));
+    assertTrue(refused(team.formatted("lacp: {rate: turbo}")).contains("lacp.rate 'turbo'"));
+    assertTrue(refused(team.formatted("lacp: {key: 0}")).contains("lacp.key must be in"));
+    assertTrue(refused(team.formatted("lacp: {key: 65536}")).contains("lacp.key must be in"));
+    assertTrue(refused(team.formatted("lacp: {system-priority: -1}")).contains("system-priority"));
+    assertTrue(
+        refused(team.formatted("lacp: {system-id: \"01:80:c2:00:00:02\"}")).contains("unicast"));
+    assertTrue(refused(team.formatted("lacp: {system-id: nonsense}")).contains("is no MAC"));
+  }
 }

@@ -28,6 +28,11 @@ public enum Feature {
   VXLAN_DECAP(
       r -> new VxlanDecapStage(),
       (p, t) -> t.overlay().active() && p.index == t.overlay().uplink()),
+  /**
+   * LACP team (a LACP team's list only): slow-protocol frames (LACPDUs) punted to the control
+   * thread, and data from members that are not collecting dropped, before anything else looks.
+   */
+  LACP_RX(r -> new LacpRxStage(), (p, t) -> t.isTeam(p.index) && t.team(p.index).lacp != null),
   /** A local mirror's destination: no normal I/O, whatever it receives is dropped. */
   MIRROR_DESTINATION(r -> new MirrorDestinationStage(), (p, t) -> t.isMirrorDestination(p.index)),
   /** Frames longer than the ingress port's MTU. */

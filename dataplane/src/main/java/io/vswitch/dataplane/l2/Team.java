@@ -28,6 +28,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * only read the selection and count probe replies ({@link #replySeen}). A republished table takes
  * over the health of the team of the same name ({@link #inherit}), so a config change does not
  * reset a failover.
+ *
+ * <p>A LACP team (IEEE 802.1AX link aggregation, {@link #lacp} set) is one of the load-balancing
+ * policies whose members' health is the protocol's: a member carries only once its mux is
+ * COLLECTING_DISTRIBUTING, which the control thread decides and publishes through {@link #update}
+ * like any health; members start down. The workers also read {@link #collecting} (data is taken
+ * only from collecting members) and punt every slow-protocol frame into the team's {@link
+ * #slowProtocols} ring ({@link LacpRxStage}); the control thread publishes each member's protocol
+ * state as a {@link LacpView} for the API and metrics.
  */
 public final class Team {
   /** Selection buckets: 256, so a slot index or a MAC hash byte picks one. */
@@ -75,6 +83,41 @@ public final class Team {
   /** Whether a failover sends RARPs for the local MACs out of their new member (VDS's default). */
   public final boolean notifySwitches;
 
+  /**
+   * The LACP actor of a team: {@code active} (sends LACPDUs unasked) or passive (answers an active
+   * partner only), {@code fast} (asks the partner for a LACPDU every second, else every 30 s), the
+   * system priority, the system MAC (0: the first member port's MAC, taken when the port opens) and
+   * the aggregation key its members share.
+   */
+  public record Lacp(boolean active, boolean fast, int systemPriority, long system, int key) {}
+
+  /** The LACP actor, or null when this is not a LACP team. */
+  public final Lacp lacp;
+
+  /**
+   * One member's LACP state as the control thread last published it: the receive and mux machines'
+   * states, our system, key and port, the actor and partner state octets (802.1AX 6.4.2.3), the
+   * partner's system, key and port, and the member's LACPDU counters (received, sent, malformed,
+   * our own looped back).
+   */
+  public record LacpView(
+      String receive,
+      String mux,
+      int actorSystemPriority,
+      long actorSystem,
+      int actorKey,
+      int actorPort,
+      int actorState,
+      int partnerState,
+      int partnerSystemPriority,
+      long partnerSystem,
+      int partnerKey,
+      int partnerPort,
+      long rx,
+      long tx,
+      long bad,
+      long looped) {}
+
   /** The MAC the ARP probe sends from (replies to it are the probe's), 0 when no probe. */
   public final long probeMac;
 
@@ -85,6 +128,14 @@ public final class Team {
   private final int[] ordinalBySlot = new int[L2Tables.MAX_PORTS];
 
   private volatile int[] select;
+
+  /** LACP: the port slots of the collecting members, as a mask (read by the workers). */
+  private volatile long collecting;
+
+  /** LACP: slow-protocol frames the workers received on the members; null otherwise. */
+  private SlowProtocolRing slowProtocols;
+
+  private volatile LacpView[] lacpViews;
 
   /** Probe replies received per member (written by workers, read by the control thread). */
   private AtomicLongArray replies;
@@ -110,6 +161,21 @@ public final class Team {
       boolean failback,
       Probe probe,
       boolean notifySwitches) {
+    this(name, index, policy, members, slots, activeCount, failback, probe, notifySwitches, null);
+  }
+
+  /** As the other constructor; with {@code lacp} set, a LACP team (members start down). */
+  public Team(
+      String name,
+      int index,
+      Policy policy,
+      String[] members,
+      int[] slots,
+      int activeCount,
+      boolean failback,
+      Probe probe,
+      boolean notifySwitches,
+      Lacp lacp) {
     if (members.length == 0 || members.length != slots.length) {
       throw new IllegalArgumentException("team " + name + ": members and slots differ");
     }
@@ -135,7 +201,16 @@ public final class Team {
     }
     this.replies = new AtomicLongArray(members.length);
     this.up = new boolean[members.length];
-    Arrays.fill(up, true); // until a check says otherwise
+    this.lacp = lacp;
+    if (lacp != null) {
+      if (policy == Policy.FAILOVER || activeCount != members.length) {
+        throw new IllegalArgumentException("team " + name + ": LACP balances over every member");
+      }
+      this.slowProtocols = new SlowProtocolRing();
+      this.lacpViews = new LacpView[members.length];
+    } else {
+      Arrays.fill(up, true); // until a check says otherwise
+    }
     this.select = table(choose(up, null));
     this.carriers = choose(up, null);
   }
@@ -200,6 +275,46 @@ public final class Team {
     return (int) ((mac * 0x9E37_79B9_7F4A_7C15L) >>> 56);
   }
 
+  /** LACP: whether port slot {@code slot} is a collecting member (its data frames are taken). */
+  public boolean isCollecting(int slot) {
+    return ((collecting >>> slot) & 1) != 0;
+  }
+
+  /** LACP: the collecting members' port slots as a mask; one volatile read. */
+  public long collectingMask() {
+    return collecting;
+  }
+
+  /** LACP: publishes which members collect, as member ordinals. Control thread. */
+  public void setCollecting(boolean[] members) {
+    long mask = 0;
+    for (int m = 0; m < members.length && m < slots.length; m++) {
+      mask |= members[m] && slots[m] >= 0 ? 1L << slots[m] : 0;
+    }
+    collecting = mask;
+  }
+
+  /**
+   * LACP: the ring the workers punt slow-protocol frames into; null for other teams. Set before the
+   * tables are published (constructor or {@link #inherit}), so a plain read: no lock on a worker.
+   */
+  public SlowProtocolRing slowProtocols() {
+    return slowProtocols;
+  }
+
+  /** LACP: member m's protocol state as last published, or null (none yet, or not LACP). */
+  public LacpView lacpView(int m) {
+    LacpView[] views = lacpViews;
+    return views == null ? null : views[m];
+  }
+
+  /** LACP: publishes every member's protocol state. Control thread. */
+  public void publishLacp(LacpView[] views) {
+    if (lacp != null && views.length == slots.length) {
+      lacpViews = views.clone();
+    }
+  }
+
   /** A worker saw a reply to the probe on member m. */
   void replySeen(int m) {
     replies.getAndIncrement(m);
@@ -233,8 +348,9 @@ public final class Team {
    * counters and probe replies. Control thread, before these tables are published.
    */
   public synchronized void inherit(Team previous) {
-    if (!Arrays.equals(previous.memberNames, memberNames)) {
-      return; // a different team under the same name: it starts healthy
+    if (!Arrays.equals(previous.memberNames, memberNames)
+        || (lacp == null) != (previous.lacp == null)) {
+      return; // a different team under the same name: it starts afresh
     }
     synchronized (previous) {
       this.replies = previous.replies;
@@ -243,6 +359,11 @@ public final class Team {
       this.up = previous.up.clone();
       this.carriers = choose(up, previous.carriers);
       this.select = table(carriers);
+      if (lacp != null && previous.lacp != null) {
+        this.slowProtocols = previous.slowProtocols;
+        this.lacpViews = previous.lacpViews;
+        this.collecting = previous.collecting;
+      }
     }
   }
 

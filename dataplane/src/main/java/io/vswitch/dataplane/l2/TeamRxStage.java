@@ -14,6 +14,9 @@ import io.vswitch.ffm.NativeMemory;
  *       one uplink: an upstream switch floods them out of every link), and not at all when their
  *       source is learned on another port of ours: that is our own frame, sent out of one member
  *       and reflected by the upstream into another (ESXi's reverse filter);
+ *   <li>on a LACP team, group frames are taken from every (collecting: {@link LacpRxStage}) member:
+ *       the partner's aggregator sends each frame out of one link of the aggregation, so there is
+ *       no flood to filter;
  *   <li>unicast is taken from every member, standby ones included (VDS receives on all uplinks: the
  *       upstream may still send to the old link until it relearns).
  * </ul>
@@ -50,7 +53,7 @@ public final class TeamRxStage extends Stage {
         }
         ctx.drop(i, DropReason.TEAM_PROBE);
       } else if (MacAddress.isMulticast(ctx.dstMac[i])) {
-        if (ctx.rxPort != receiver) {
+        if (ctx.rxPort != receiver && team.lacp == null) {
           ctx.drop(i, DropReason.TEAM_GROUP_FILTERED);
         } else if (isOurs(ctx, i)) {
           ctx.drop(i, DropReason.TEAM_REFLECTED);

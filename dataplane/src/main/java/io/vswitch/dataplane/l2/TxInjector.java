@@ -5,11 +5,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Frames the control thread makes for the wire (an uplink team's ARP probes and its "notify
- * switches" RARPs), handed to worker 0, which owns a transmit queue on every port: a bounded
- * single-producer single-consumer ring (Agrona's shape), drained at the top of the worker's pass
- * with a limit. A full ring refuses the frame (the producer frees and counts it). The worker side
- * allocates nothing and takes no lock.
+ * Frames the control thread makes for the wire (an uplink team's ARP probes, its LACPDUs and its
+ * "notify switches" RARPs), handed to worker 0, which owns a transmit queue on every port: a
+ * bounded single-producer single-consumer ring (Agrona's shape), drained at the top of the worker's
+ * pass with a limit. A full ring refuses the frame (the producer frees and counts it). The worker
+ * side allocates nothing and takes no lock.
  */
 public final class TxInjector {
   static final int CAPACITY = 1024;

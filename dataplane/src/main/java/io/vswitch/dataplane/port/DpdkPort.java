@@ -141,6 +141,22 @@ public final class DpdkPort implements Port {
         s.rxPackets(), s.txPackets(), s.rxMissed(), s.rxErrors(), s.txErrors(), s.rxNoMbuf());
   }
 
+  /**
+   * The device's MAC address as 48 bits (a LACP team's default system ID is its first member's).
+   */
+  public long mac() {
+    long mac = 0;
+    for (byte b : device.info().mac()) {
+      mac = (mac << 8) | (b & 0xFF);
+    }
+    return mac;
+  }
+
+  /** The devargs it was opened with ("net_af_xdp0,iface=eth0"). */
+  public String devargs() {
+    return device.devargs();
+  }
+
   public EthPort.LinkStatus link() {
     return device.link();
   }

@@ -131,7 +131,17 @@ public enum DropReason {
    */
   TEAM_REFLECTED("team_reflected"),
   /** To a team with no healthy member (every uplink down). */
-  TEAM_NO_UPLINK("team_no_uplink");
+  TEAM_NO_UPLINK("team_no_uplink"),
+  /**
+   * Not a fault: a slow-protocol frame (ethertype 0x8809, a LACPDU) received on a LACP team's
+   * member, handed to the control thread's LACP and never switched (802.1AX: link-local).
+   */
+  TEAM_LACPDU("team_lacpdu"),
+  /**
+   * Received on a LACP team's member that is not collecting (802.1AX 6.4.15: a port's frames are
+   * taken only once its mux has enabled collecting).
+   */
+  TEAM_NOT_COLLECTING("team_not_collecting");
 
   private final String label;
 

@@ -91,6 +91,38 @@ public enum MetricFamily {
       Type.COUNTER,
       "Times an uplink team moved traffic back to a preferred member that recovered.",
       "team"),
+  TEAM_LACPDUS_RX(
+      "vswitch_team_lacpdus_received_total",
+      Type.COUNTER,
+      "Slow-protocol frames (LACPDUs) received on a LACP team's member, malformed ones included.",
+      "team",
+      "member"),
+  TEAM_LACPDUS_TX(
+      "vswitch_team_lacpdus_sent_total",
+      Type.COUNTER,
+      "LACPDUs sent out of a LACP team's member.",
+      "team",
+      "member"),
+  TEAM_LACPDUS_BAD(
+      "vswitch_team_lacpdus_bad_total",
+      Type.COUNTER,
+      "Frames dropped by a LACP team's member: malformed LACPDUs (length, subtype, version, TLVs),"
+          + " other slow protocols, and our own LACPDUs looped back.",
+      "team",
+      "member",
+      "reason"),
+  TEAM_LACP_MEMBER_STATE(
+      "vswitch_team_lacp_member_state",
+      Type.GAUGE,
+      "A LACP member's mux state: 0 detached, 1 waiting, 2 attached, 3 collecting_distributing.",
+      "team",
+      "member"),
+  TEAM_LACP_PARTNER_STATE(
+      "vswitch_team_lacp_partner_state",
+      Type.GAUGE,
+      "The state octet (IEEE 802.1AX 6.4.2.3) of a LACP member's partner, as last received.",
+      "team",
+      "member"),
   FDB_ENTRIES(
       "vswitch_fdb_entries",
       Type.GAUGE,
