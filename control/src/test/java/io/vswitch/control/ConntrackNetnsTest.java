@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.NetnsHost;
 import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.control.testing.TcpPeers;
 import io.vswitch.control.testing.UdpPeers;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.DropReason;
@@ -115,65 +116,6 @@ class ConntrackNetnsTest {
       print(c.recv(100).decode(), flush=True)
       c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
       c.close()
-      """;
-
-  /** Echoes every message of every connection, one thread each, until the peer closes. */
-  private static final String TCP_ECHO_SERVER =
-      """
-      import socket, sys, threading
-      def serve(c):
-          try:
-              while True:
-                  data = c.recv(100)
-                  if not data:
-                      break
-                  c.sendall(data)
-          except OSError:
-              pass
-      s = socket.socket()
-      s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-      s.bind((sys.argv[1], int(sys.argv[2])))
-      s.listen(64)
-      while True:
-          c, _ = s.accept()
-          threading.Thread(target=serve, args=(c,), daemon=True).start()
-      """;
-
-  /**
-   * One long-lived connection: a message every 50 ms for argv[3] seconds, each echo awaited (5 s at
-   * most). Prints "ok N" after N round trips, or "broken after N: why".
-   */
-  private static final String TCP_SESSION =
-      """
-      import socket, sys, time
-      for attempt in range(40):
-          try:
-              c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
-              break
-          except OSError:
-              time.sleep(0.25)
-      else:
-          sys.exit(2)
-      c.settimeout(5)
-      n = 0
-      end = time.time() + float(sys.argv[3])
-      try:
-          while time.time() < end:
-              message = b"message %06d" % n
-              c.sendall(message)
-              got = b""
-              while len(got) < len(message):
-                  chunk = c.recv(100)
-                  if not chunk:
-                      raise OSError("closed by the peer")
-                  got += chunk
-              if got != message:
-                  raise OSError("echo mismatch")
-              n += 1
-              time.sleep(0.05)
-          print("ok", n)
-      except OSError as e:
-          print("broken after", n, ":", e)
       """;
 
   /**
@@ -407,7 +349,7 @@ class ConntrackNetnsTest {
 
   @Test
   void anRstClosesTheConnectionsStateAndOnlyTheCloseTimeoutKeepsIt() {
-    b.background("python3", "-c", TCP_ECHO_SERVER, B, "5000");
+    b.background("python3", "-c", TcpPeers.ECHO_SERVER, B, "5000");
     assertEquals(
         "hello", a.output("python3", "-c", TCP_ABORTING_CLIENT, B, "5000", "41001").strip());
     // The RST went through the switch, which moved the connection to CLOSE: kept for the close
@@ -448,16 +390,16 @@ class ConntrackNetnsTest {
   @Test
   void aSynFloodFillsOnlyTheEmbryonicBudgetAndAnEstablishedSessionGoesOn() {
     start("{capacity: 4096, embryonic: 64}");
-    b.background("python3", "-c", TCP_ECHO_SERVER, B, "5000");
+    b.background("python3", "-c", TcpPeers.ECHO_SERVER, B, "5000");
     java.util.concurrent.CompletableFuture<String> session =
         java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> a.output("python3", "-c", TCP_SESSION, B, "5000", "8").strip());
+            () -> a.output("python3", "-c", TcpPeers.SESSION, B, "5000", "0", "8").strip());
     sleep(2000); // the session is established and exchanging
     String flood = a.output("python3", "-c", SYN_FLOOD, A, B, "5000", "30000").strip();
     assertEquals("sent 30000", flood);
     String outcome = session.join();
     assertTrue(outcome.startsWith("ok "), "the established session survived the flood: " + outcome);
-    assertTrue(Integer.parseInt(outcome.substring(3)) > 50, outcome);
+    assertTrue(TcpPeers.lines(outcome) > 50, outcome);
     assertTrue(
         drops(0, DropReason.CT_EMBRYONIC_LIMIT) > 0,
         "the flood ran into the embryonic budget (counted on a)");

@@ -17,10 +17,9 @@ import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.EtcdServer;
 import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.SharedSwitch;
 import io.vswitch.control.testing.SwitchProcess;
 import io.vswitch.dataplane.testing.Await;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +50,7 @@ class DistributedSwitchTest {
 
   @TempDir Path dir;
 
-  private EtcdServer etcd;
+  private SharedSwitch dvs;
 
   @Test
   void oneConfigReachesEveryHostAndSurvivesEtcdOutages() throws Exception {
@@ -60,7 +59,7 @@ class DistributedSwitchTest {
     try (EtcdServer server = EtcdServer.start();
         NetnsHost vm1 = NetnsHost.create("etca1", "10.77.0.1/24");
         NetnsHost vm2 = NetnsHost.create("etca2", "10.77.0.2/24")) {
-      etcd = server;
+      dvs = new SharedSwitch(server, SWITCH, dir);
       Path a = Files.createDirectories(dir.resolve("a"));
       Path b = Files.createDirectories(dir.resolve("b"));
       String hostA =
@@ -92,7 +91,7 @@ class DistributedSwitchTest {
         assertTrue(pings(vm1, vm2), "A switches before any shared config:\n" + swA.output());
 
         // A policy change written once reaches both hosts: VLAN 20 and an ACL denying ICMP.
-        long v1 = set(shared(20, true));
+        long v1 = dvs.set(shared(20, true));
         awaitRevision(a, v1, swA);
         awaitRevision(b, v1, swB);
         for (Path host : List.of(a, b)) {
@@ -104,10 +103,10 @@ class DistributedSwitchTest {
         assertFalse(vm1.ping(vm2.address(), 2), "the shared ACL denies ICMP on A");
         Cli.Result history = ctl(a, "history");
         assertTrue(history.out().contains("etcd dvs1 revision " + v1), history.out());
-        Cli.Result hosts = dvs("hosts");
+        Cli.Result hosts = dvs.ctl("hosts");
         assertEquals(0, hosts.code(), hosts.err());
         assertTrue(hosts.out().contains("hostA") && hosts.out().contains("hostB"), hosts.out());
-        JsonNode records = ConfigJson.MAPPER.readTree(dvs("--json", "hosts").out());
+        JsonNode records = ConfigJson.MAPPER.readTree(dvs.ctl("--json", "hosts").out());
         assertEquals(v1, records.path("hostB").path("revision").asLong(), records.toString());
         assertEquals("ok", records.path("hostB").path("status").asText());
         assertEquals(
@@ -116,20 +115,21 @@ class DistributedSwitchTest {
 
         // Refused by vswitchctl before anything is written: malformed, or a host-local section.
         Cli.Result bad =
-            dvs("config", "set", file("bad.yaml", "acls: [{name: x, default: maybe}]"));
+            dvs.ctl("config", "set", dvs.file("bad.yaml", "acls: [{name: x, default: maybe}]"));
         assertEquals(2, bad.code(), bad.err());
         Cli.Result local =
-            dvs("config", "set", file("local.yaml", "ports: [{name: p, devargs: net_null0}]"));
+            dvs.ctl(
+                "config", "set", dvs.file("local.yaml", "ports: [{name: p, devargs: net_null0}]"));
         assertEquals(2, local.code(), local.err());
         assertTrue(local.err().contains("host-local"), local.err());
-        Cli.Result dup = dvs("config", "set", file("dup.yaml", "acls: []\nacls: []\n"));
+        Cli.Result dup = dvs.ctl("config", "set", dvs.file("dup.yaml", "acls: []\nacls: []\n"));
         assertEquals(2, dup.code(), dup.err());
-        assertEquals(v1, revision(), "nothing was written");
+        assertEquals(v1, dvs.config().path("revision").asLong(), "nothing was written");
 
         // Valid alone, invalid on the hosts (their ports are in 'web'): refused there, old kept.
         ObjectNode noWeb = ConfigJson.MAPPER.createObjectNode();
         noWeb.putArray("port-groups").addObject().put("name", "other");
-        long v2 = set(noWeb);
+        long v2 = dvs.set(noWeb);
         awaitMetric(a, "vswitch_etcd_refused_revisions_total", 1, swA);
         awaitMetric(b, "vswitch_etcd_refused_revisions_total", 1, swB);
         assertEquals(v1, metric(a, "vswitch_etcd_config_revision"));
@@ -138,10 +138,10 @@ class DistributedSwitchTest {
         Await.until(
             "hostB's record to say it refused",
             Duration.ofSeconds(10),
-            () -> dvsHosts().path("hostB").path("status").asText().equals("refused"));
+            () -> dvs.hosts().path("hostB").path("status").asText().equals("refused"));
         assertTrue(
-            dvsHosts().path("hostB").path("detail").asText().contains("revision " + v2),
-            dvsHosts().toString());
+            dvs.hosts().path("hostB").path("detail").asText().contains("revision " + v2),
+            dvs.hosts().toString());
         assertTrue(swA.output().contains("refused revision " + v2), swA.output());
 
         // Not JSON at all, written past vswitchctl: refused by every host too.
@@ -159,7 +159,7 @@ class DistributedSwitchTest {
         assertEquals(2, localEdit.code(), localEdit.out() + localEdit.err());
         assertTrue(localEdit.err().contains("distributed switch"), localEdit.err());
 
-        long v3 = set(shared(20, false));
+        long v3 = dvs.set(shared(20, false));
         awaitRevision(a, v3, swA);
         awaitRevision(b, v3, swB);
         assertTrue(pings(vm1, vm2), "the ACL is gone on A:\n" + swA.output());
@@ -181,7 +181,7 @@ class DistributedSwitchTest {
         server.restart();
         awaitMetric(a, "vswitch_etcd_connected", 1, swA);
         awaitMetric(b, "vswitch_etcd_connected", 1, swB);
-        long v4 = set(shared(20, true));
+        long v4 = dvs.set(shared(20, true));
         awaitRevision(a, v4, swA);
         awaitRevision(b, v4, swB);
         assertFalse(vm1.ping(vm2.address(), 2), "the ACL is back on A");
@@ -189,7 +189,7 @@ class DistributedSwitchTest {
         // B down while a change is written, then restarted with etcd down: it runs what it last
         // applied (the journal) and takes the change missed when etcd returns.
         assertEquals(0, swB.stop(), swB.output());
-        long v5 = set(shared(30, false));
+        long v5 = dvs.set(shared(30, false));
         awaitRevision(a, v5, swA);
         server.kill();
         swB = hostFromFile(b, hostB).awaitRunning();
@@ -207,19 +207,19 @@ class DistributedSwitchTest {
 
           // A host killed -9 leaves the list when its lease runs out; the other stays.
           Await.until(
-              "hostB published again", Duration.ofSeconds(10), () -> dvsHosts().has("hostB"));
+              "hostB published again", Duration.ofSeconds(10), () -> dvs.hosts().has("hostB"));
           restarted.kill();
           Await.until(
               "hostB to leave the hosts list after its " + TTL + " s lease",
               Duration.ofSeconds(TTL + 10),
-              () -> !dvsHosts().has("hostB"));
-          assertTrue(dvsHosts().has("hostA"), dvsHosts().toString());
+              () -> !dvs.hosts().has("hostB"));
+          assertTrue(dvs.hosts().has("hostA"), dvs.hosts().toString());
         }
         assertEquals(0, swA.stop(), swA.output());
         Await.until(
             "a stopped host withdraws its record at once",
             Duration.ofSeconds(3),
-            () -> !dvsHosts().has("hostA"));
+            () -> !dvs.hosts().has("hostA"));
       }
     }
   }
@@ -229,21 +229,21 @@ class DistributedSwitchTest {
   void concurrentWritersNeverLoseAnUpdate() throws Exception {
     Assumptions.assumeTrue(EtcdServer.available(), "needs /usr/bin/etcd (scripts/install-deps.sh)");
     try (EtcdServer server = EtcdServer.start()) {
-      etcd = server;
+      dvs = new SharedSwitch(server, SWITCH, dir);
       ObjectNode start = ConfigJson.MAPPER.createObjectNode();
       start.putArray("acls").addObject().put("name", "shared").put("default", "allow");
-      long r0 = set(start);
+      long r0 = dvs.set(start);
 
       // Two writers from the same revision: one wins, the other is told, and wrote nothing.
-      String one = file("one.json", "{\"acls\":[{\"name\":\"one\",\"default\":\"allow\"}]}");
-      String two = file("two.json", "{\"acls\":[{\"name\":\"two\",\"default\":\"deny\"}]}");
-      Cli.Result first = dvs("config", "set", one, "--if-revision", Long.toString(r0));
-      Cli.Result second = dvs("config", "set", two, "--if-revision", Long.toString(r0));
+      String one = dvs.file("one.json", "{\"acls\":[{\"name\":\"one\",\"default\":\"allow\"}]}");
+      String two = dvs.file("two.json", "{\"acls\":[{\"name\":\"two\",\"default\":\"deny\"}]}");
+      Cli.Result first = dvs.ctl("config", "set", one, "--if-revision", Long.toString(r0));
+      Cli.Result second = dvs.ctl("config", "set", two, "--if-revision", Long.toString(r0));
       assertEquals(0, first.code(), first.err());
       assertEquals(1, second.code(), second.err());
       assertTrue(second.err().contains("conflict"), second.err());
-      assertEquals("one", get().path("config").path("acls").get(0).path("name").asText());
-      set(start);
+      assertEquals("one", dvs.config().path("config").path("acls").get(0).path("name").asText());
+      dvs.set(start);
 
       int writers = 6;
       AtomicInteger conflicts = new AtomicInteger();
@@ -255,7 +255,7 @@ class DistributedSwitchTest {
             pool.submit(
                 () -> {
                   for (int attempt = 0; attempt < 50; attempt++) {
-                    JsonNode now = get();
+                    JsonNode now = dvs.config();
                     ObjectNode doc = (ObjectNode) now.path("config").deepCopy();
                     ArrayNode rules = ((ObjectNode) doc.path("acls").get(0)).withArray("rules");
                     rules
@@ -264,9 +264,9 @@ class DistributedSwitchTest {
                         .put("action", "deny")
                         .put("vlan", priority);
                     String f =
-                        file("w" + priority + "-" + attempt + ".json", ConfigJson.write(doc));
+                        dvs.file("w" + priority + "-" + attempt + ".json", ConfigJson.write(doc));
                     Cli.Result r =
-                        dvs("config", "set", f, "--if-revision", now.path("revision").asText());
+                        dvs.ctl("config", "set", f, "--if-revision", now.path("revision").asText());
                     if (r.code() == 0) {
                       return null;
                     }
@@ -280,7 +280,7 @@ class DistributedSwitchTest {
         f.get();
       }
       pool.shutdown();
-      JsonNode rules = get().path("config").path("acls").get(0).path("rules");
+      JsonNode rules = dvs.config().path("config").path("acls").get(0).path("rules");
       assertEquals(writers, rules.size(), "every writer's rule is there: " + rules);
       System.out.println("concurrent writers: " + conflicts.get() + " conflicts retried");
 
@@ -290,25 +290,28 @@ class DistributedSwitchTest {
       List<Future<Cli.Result>> edits = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
         String rule = "{\"priority\":" + (100 + w) + ",\"action\":\"deny\",\"protocol\":\"udp\"}";
-        edits.add(editors.submit(() -> dvs("add-acl-rule", "shared", rule)));
+        edits.add(editors.submit(() -> dvs.ctl("add-acl-rule", "shared", rule)));
       }
       for (Future<Cli.Result> f : edits) {
         assertEquals(0, f.get().code(), f.get().err());
       }
       editors.shutdown();
-      assertEquals(2 * writers, get().path("config").path("acls").get(0).path("rules").size());
-      Cli.Result del = dvs("del-acl-rule", "shared", "100");
+      assertEquals(
+          2 * writers, dvs.config().path("config").path("acls").get(0).path("rules").size());
+      Cli.Result del = dvs.ctl("del-acl-rule", "shared", "100");
       assertEquals(0, del.code(), del.err());
       assertTrue(del.out().contains("revision"), del.out());
-      assertEquals(2 * writers - 1, get().path("config").path("acls").get(0).path("rules").size());
-      long before = revision();
-      Cli.Result badRule = dvs("add-acl-rule", "shared", "{\"priority\":1,\"action\":\"maybe\"}");
+      assertEquals(
+          2 * writers - 1, dvs.config().path("config").path("acls").get(0).path("rules").size());
+      long before = dvs.config().path("revision").asLong();
+      Cli.Result badRule =
+          dvs.ctl("add-acl-rule", "shared", "{\"priority\":1,\"action\":\"maybe\"}");
       assertEquals(2, badRule.code(), badRule.err());
-      Cli.Result noRule = dvs("del-acl-rule", "shared", "99999");
+      Cli.Result noRule = dvs.ctl("del-acl-rule", "shared", "99999");
       assertEquals(2, noRule.code(), noRule.err());
-      Cli.Result badQos = dvs("set-qos", "nosuchgroup", "none");
+      Cli.Result badQos = dvs.ctl("set-qos", "nosuchgroup", "none");
       assertEquals(2, badQos.code(), badQos.err());
-      assertEquals(before, revision(), "refused edits wrote nothing");
+      assertEquals(before, dvs.config().path("revision").asLong(), "refused edits wrote nothing");
     }
   }
 
@@ -344,19 +347,7 @@ class DistributedSwitchTest {
   }
 
   private SwitchProcess host(Path state, String config, String name) {
-    return SwitchProcess.start(
-        state,
-        config,
-        "--state-dir",
-        state.resolve("state").toString(),
-        "--etcd",
-        etcd.endpoint(),
-        "--switch",
-        SWITCH,
-        "--host",
-        name,
-        "--etcd-lease-ttl",
-        Integer.toString(TTL));
+    return SwitchProcess.start(state, config, dvs.hostFlags(state, name, TTL));
   }
 
   /** A host whose config file has the etcd: section (host B), rather than the flags. */
@@ -379,34 +370,6 @@ class DistributedSwitchTest {
           .put("protocol", "icmp");
     }
     return doc;
-  }
-
-  /** Writes {@code doc} as the shared config with vswitchctl; its new revision. */
-  private long set(JsonNode doc) {
-    Cli.Result r =
-        dvs("config", "set", file("shared-" + System.nanoTime() + ".json", ConfigJson.write(doc)));
-    assertEquals(0, r.code(), r.out() + r.err());
-    return Long.parseLong(r.out().trim().replaceAll(".*revision ", ""));
-  }
-
-  private long revision() {
-    return get().path("revision").asLong();
-  }
-
-  private JsonNode get() {
-    Cli.Result r = dvs("--json", "config", "get");
-    assertEquals(0, r.code(), r.err());
-    return tree(r.out());
-  }
-
-  private JsonNode dvsHosts() {
-    Cli.Result r = dvs("--json", "hosts");
-    assertEquals(0, r.code(), r.err());
-    return tree(r.out());
-  }
-
-  private Cli.Result dvs(String... args) {
-    return Cli.run(List.of("--etcd", etcd.endpoint(), "--switch", SWITCH), args);
   }
 
   private static JsonNode running(Path host) {
@@ -436,13 +399,5 @@ class DistributedSwitchTest {
       }
     }
     return false;
-  }
-
-  private String file(String name, String content) {
-    try {
-      return Files.writeString(dir.resolve(name), content).toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -16,11 +16,10 @@ import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.EtcdServer;
 import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.SharedSwitch;
 import io.vswitch.control.testing.SwitchProcess;
 import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.testing.Await;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +58,7 @@ class SharedSegmentsTest {
   private static final String MAC2 = "02:00:00:72:00:02";
 
   @TempDir Path dir;
-  private EtcdServer etcd;
+  private SharedSwitch dvs;
 
   @Test
   void segmentsAreSetChangedAndRemovedOnceForAllHostsWhileTrafficFlows() throws Exception {
@@ -68,11 +67,11 @@ class SharedSegmentsTest {
     String tag = "seg" + (ProcessHandle.current().pid() % 1000);
     try (EtcdServer server = EtcdServer.start(23820, 23829);
         Underlay underlay = Underlay.create(tag + "ua", tag + "ub");
-        NetnsHost a1 = vm(tag + "a1", VM1, MAC1);
-        NetnsHost a2 = vm(tag + "a2", VM2, MAC2);
-        NetnsHost b1 = vm(tag + "b1", VM1, MAC1);
-        NetnsHost b2 = vm(tag + "b2", VM2, MAC2)) {
-      etcd = server;
+        NetnsHost a1 = NetnsHost.overlayGuest(tag + "a1", VM1 + "/24", MAC1);
+        NetnsHost a2 = NetnsHost.overlayGuest(tag + "a2", VM2 + "/24", MAC2);
+        NetnsHost b1 = NetnsHost.overlayGuest(tag + "b1", VM1 + "/24", MAC1);
+        NetnsHost b2 = NetnsHost.overlayGuest(tag + "b2", VM2 + "/24", MAC2)) {
+      dvs = new SharedSwitch(server, SWITCH, dir);
       Path homeA = Files.createDirectories(dir.resolve("A"));
       Path homeB = Files.createDirectories(dir.resolve("B"));
       try (SwitchProcess swA = host(homeA, "hostA", a1, b1, underlay.a(), A_VTEP, true, "");
@@ -85,7 +84,7 @@ class SharedSegmentsTest {
         // Segment a, set once in etcd.
         ObjectNode doc = shared();
         segment(doc, "a", 6001, "ta");
-        long v1 = set(doc);
+        long v1 = dvs.set(doc);
         awaitRevision(v1, homeA, swA, homeB, swB);
         Await.until(
             "a1 to reach a2 through the tunnels both hosts opened" + both,
@@ -99,20 +98,20 @@ class SharedSegmentsTest {
 
         // Tenant b added live (vswitchctl add-segment on etcd), the same addresses and MACs as a.
         Cli.Result add =
-            dvs("add-segment", "{\"name\":\"b\",\"vni\":6002,\"port-groups\":[\"tb\"]}");
+            dvs.ctl("add-segment", "{\"name\":\"b\",\"vni\":6002,\"port-groups\":[\"tb\"]}");
         assertEquals(0, add.code(), add.out() + add.err());
-        long v2 = revisionOf(add);
+        long v2 = SharedSwitch.revisionOf(add);
         awaitRevision(v2, homeA, swA, homeB, swB);
         Await.until("b1 to reach b2" + both, Duration.ofSeconds(30), () -> b1.ping(VM2, 1));
         assertEquals(List.of(6001, 6002), vnis("hostB"), "B republished its VNIs");
-        Cli.Result got = dvs("--json", "config", "get");
+        Cli.Result got = dvs.ctl("--json", "config", "get");
         JsonNode sharedSegments = tree(got.out()).path("config").path("overlay").path("segments");
         assertEquals(2, sharedSegments.size(), got.out());
         assertEquals(6002, sharedSegments.get(1).path("vni").asInt(), got.out());
         assertEquals(v2, tree(got.out()).path("revision").asLong());
-        Cli.Result dup = dvs("add-segment", "{\"name\":\"c\",\"vni\":6002,\"port-groups\":[]}");
+        Cli.Result dup = dvs.ctl("add-segment", "{\"name\":\"c\",\"vni\":6002,\"port-groups\":[]}");
         assertEquals(2, dup.code(), "refused before it is written: " + dup.out() + dup.err());
-        Cli.Result table = dvs("hosts");
+        Cli.Result table = dvs.ctl("hosts");
         assertTrue(table.out().contains("vtep " + B_VTEP + " vnis 6001,6002"), table.out());
         awaitTunnels(homeA, List.of("a/6001/" + B_VTEP, "b/6002/" + B_VTEP));
         assertTrue(a1.ping(VM2, 2), "a still works beside b");
@@ -123,7 +122,7 @@ class SharedSegmentsTest {
         segment(moved, "a", 6001, "ta");
         segment(moved, "b", 6003, "tb");
         CompletableFuture<String> aPings = pingInBackground(a1, 20);
-        long v3 = set(moved);
+        long v3 = dvs.set(moved);
         awaitRevision(v3, homeA, swA, homeB, swB);
         awaitTunnels(homeA, List.of("a/6001/" + B_VTEP, "b/6003/" + B_VTEP));
         awaitTunnels(homeB, List.of("a/6001/" + A_VTEP, "b/6003/" + A_VTEP));
@@ -138,7 +137,8 @@ class SharedSegmentsTest {
         ObjectNode twice = shared();
         segment(twice, "a", 6001, "ta");
         segment(twice, "b", 6001, "tb");
-        Cli.Result byCli = dvs("config", "set", file("twice.json", ConfigJson.write(twice)));
+        Cli.Result byCli =
+            dvs.ctl("config", "set", dvs.file("twice.json", ConfigJson.write(twice)));
         assertEquals(2, byCli.code(), byCli.out() + byCli.err());
         assertTrue(byCli.err().contains("VNI 6001 is already another segment's"), byCli.err());
         ObjectNode unknown = shared();
@@ -155,7 +155,7 @@ class SharedSegmentsTest {
         ObjectNode offSubnet = shared();
         segment(offSubnet, "a", 6001, "ta").putArray("remote-vteps").add("203.0.113.9");
         segment(offSubnet, "b", 6003, "tb");
-        long v4 = set(offSubnet);
+        long v4 = dvs.set(offSubnet);
         awaitMetric(homeA, "vswitch_etcd_refused_revisions_total", 3, swA);
         awaitMetric(homeB, "vswitch_etcd_refused_revisions_total", 3, swB);
         assertTrue(v4 > v3);
@@ -166,14 +166,15 @@ class SharedSegmentsTest {
         assertTrue(swA.output().contains("off the VTEP's subnet"), swA.output());
         awaitTunnels(homeA, List.of("a/6001/" + B_VTEP, "b/6003/" + B_VTEP));
         assertTrue(a1.ping(VM2, 2) && b1.ping(VM2, 2), "both tenants on the last good revision");
-        long v5 = set(moved); // good again (what runs): the single-item edits below start from it
+        long v5 =
+            dvs.set(moved); // good again (what runs): the single-item edits below start from it
         awaitRevision(v5, homeA, swA, homeB, swB);
         assertEquals(3, metric(homeA, "vswitch_etcd_refused_revisions_total"));
 
         // Locally, a host of the distributed switch takes no segment change.
         ObjectNode runningA = (ObjectNode) tree(ctl(homeA, "--json", "show").out());
         ((ArrayNode) runningA.path("overlay").path("segments")).remove(1);
-        Cli.Result local = ctl(homeA, "apply", file("local.json", ConfigJson.write(runningA)));
+        Cli.Result local = ctl(homeA, "apply", dvs.file("local.json", ConfigJson.write(runningA)));
         assertEquals(2, local.code(), local.out() + local.err());
         assertTrue(local.err().contains("overlay.segments belong to the distributed"), local.err());
 
@@ -182,9 +183,9 @@ class SharedSegmentsTest {
             fdbOnTunnels(homeA, "vxlan.b.").contains("200/" + MAC2),
             "b2's MAC learned behind b's tunnel: " + fdbOnTunnels(homeA, "vxlan."));
         aPings = pingInBackground(a1, 15);
-        Cli.Result del = dvs("del-segment", "b");
+        Cli.Result del = dvs.ctl("del-segment", "b");
         assertEquals(0, del.code(), del.out() + del.err());
-        awaitRevision(revisionOf(del), homeA, swA, homeB, swB);
+        awaitRevision(SharedSwitch.revisionOf(del), homeA, swA, homeB, swB);
         assertNoLoss(aPings, "a while b was removed");
         awaitTunnels(homeA, List.of("a/6001/" + B_VTEP));
         awaitTunnels(homeB, List.of("a/6001/" + A_VTEP));
@@ -217,7 +218,7 @@ class SharedSegmentsTest {
         ObjectNode b = ((ArrayNode) config.path("overlay").path("segments")).addObject();
         b.put("name", "b").put("vni", 6002).putArray("port-groups").add("tb");
         b.putArray("remote-vteps").add(B_VTEP);
-        Cli.Result applied = ctl(localA, "apply", file("add-b.json", ConfigJson.write(config)));
+        Cli.Result applied = ctl(localA, "apply", dvs.file("add-b.json", ConfigJson.write(config)));
         assertEquals(0, applied.code(), applied.out() + applied.err());
         Cli.Result added =
             ctl(
@@ -273,13 +274,6 @@ class SharedSegmentsTest {
     assertTrue(summary.contains(" 0% packet loss"), what + " lost pings: " + summary);
   }
 
-  private static NetnsHost vm(String tag, String address, String mac) {
-    NetnsHost host = NetnsHost.createWithDefaultOffloads(tag, address + "/24");
-    host.setMac(mac);
-    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag, "mtu", "1450"));
-    return host;
-  }
-
   /** A host: tenant a's and b's VM ports, the uplink, a VTEP and the given segments (or none). */
   private SwitchProcess host(
       Path home,
@@ -307,20 +301,11 @@ class SharedSegmentsTest {
         """
                 .formatted(vmA.switchInterface(), vmB.switchInterface(), uplink, vtep)
             + (segments.isEmpty() ? "" : "  segments:\n" + segments);
-    List<String> args = new ArrayList<>(List.of("--state-dir", home.resolve("state").toString()));
-    if (distributed) {
-      args.addAll(
-          List.of(
-              "--etcd",
-              etcd.endpoint(),
-              "--switch",
-              SWITCH,
-              "--host",
-              name,
-              "--etcd-lease-ttl",
-              "4"));
-    }
-    return SwitchProcess.start(home, config, args.toArray(String[]::new));
+    String[] flags =
+        distributed
+            ? dvs.hostFlags(home, name, 4)
+            : new String[] {"--state-dir", home.resolve("state").toString()};
+    return SwitchProcess.start(home, config, flags);
   }
 
   /** The shared document's port groups (they are shared too), no segment yet. */
@@ -340,20 +325,9 @@ class SharedSegmentsTest {
     return s;
   }
 
-  private long set(JsonNode doc) {
-    Cli.Result r =
-        dvs("config", "set", file("shared-" + System.nanoTime() + ".json", ConfigJson.write(doc)));
-    assertEquals(0, r.code(), r.out() + r.err());
-    return revisionOf(r);
-  }
-
-  private static long revisionOf(Cli.Result r) {
-    return Long.parseLong(r.out().trim().replaceAll("^.*revision ([0-9]+).*$", "$1"));
-  }
-
   /** Writes {@code doc} as is (no vswitchctl check) over revision {@code at}; its revision. */
   private long forceWrite(JsonNode doc, long at) {
-    try (EtcdStore store = new EtcdStore(List.of(etcd.endpoint()))) {
+    try (EtcdStore store = new EtcdStore(List.of(dvs.etcd().endpoint()))) {
       return store
           .putIfRevision(EtcdStore.configKey(SWITCH), ConfigJson.write(doc), at)
           .orElseThrow(() -> new AssertionError("revision moved past " + at));
@@ -366,13 +340,9 @@ class SharedSegmentsTest {
     awaitMetric(homeB, "vswitch_etcd_config_revision", revision, swB);
   }
 
-  private Cli.Result dvs(String... args) {
-    return Cli.run(List.of("--etcd", etcd.endpoint(), "--switch", SWITCH), args);
-  }
-
   /** The VNIs host {@code host} publishes in its etcd record. */
   private List<Integer> vnis(String host) {
-    Cli.Result r = dvs("--json", "hosts");
+    Cli.Result r = dvs.ctl("--json", "hosts");
     assertEquals(0, r.code(), r.err());
     List<Integer> out = new ArrayList<>();
     tree(r.out()).path(host).path("vnis").forEach(v -> out.add(v.asInt()));
@@ -455,13 +425,5 @@ class SharedSegmentsTest {
       }
     }
     return out;
-  }
-
-  private String file(String name, String content) {
-    try {
-      return Files.writeString(dir.resolve(name), content).toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -10,19 +10,20 @@ import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.EtcdServer;
 import io.vswitch.control.testing.HostCli;
 import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.OverlayLab;
 import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.control.testing.TcpPeers;
+import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.conntrack.CtEntryView;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,83 +54,6 @@ class VmotionConntrackTest {
   private static final String VTEP_B = "192.0.2.32";
   private static final int CLIENT_PORT = 41234;
 
-  /** Echoes every connection (a thread each) on argv[1]:argv[2]. */
-  private static final String ECHO_SERVER =
-      """
-      import socket, sys, threading
-      srv = socket.socket()
-      srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-      srv.bind((sys.argv[1], int(sys.argv[2])))
-      srv.listen(16)
-      def echo(c):
-          with c:
-              while True:
-                  data = c.recv(4096)
-                  if not data:
-                      return
-                  c.sendall(data)
-      while True:
-          c, _ = srv.accept()
-          threading.Thread(target=echo, args=(c,), daemon=True).start()
-      """;
-
-  /**
-   * From port argv[3] to argv[1]:argv[2]: a line and its echo every 50 ms until file argv[4]
-   * exists; prints "ok LINES MAXGAP_MS" or "broken after LINES: WHY".
-   */
-  private static final String SESSION =
-      """
-      import os, socket, sys, time
-      for attempt in range(40):
-          c = socket.socket()
-          c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-          c.bind(("0.0.0.0", int(sys.argv[3])))
-          c.settimeout(2)
-          try:
-              c.connect((sys.argv[1], int(sys.argv[2])))
-              break
-          except OSError:
-              c.close()
-              time.sleep(0.25)
-      else:
-          print("no connection")
-          sys.exit(2)
-      c.settimeout(30)
-      n, gap, last = 0, 0.0, time.time()
-      try:
-          while not os.path.exists(sys.argv[4]):
-              line = b"line %06d\\n" % n
-              c.sendall(line)
-              got = b""
-              while len(got) < len(line):
-                  chunk = c.recv(100)
-                  if not chunk:
-                      raise OSError("closed by the peer")
-                  got += chunk
-              if got != line:
-                  raise OSError("echo mismatch")
-              now = time.time()
-              gap, last = max(gap, now - last), now
-              n += 1
-              time.sleep(0.05)
-          print("ok", n, int(gap * 1000))
-      except OSError as e:
-          print("broken after", n, ":", e)
-      """;
-
-  /** Connects to argv[1]:argv[2]: prints "connected", "refused" or "timeout" (2 s). */
-  private static final String PROBE =
-      """
-      import socket, sys
-      try:
-          socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2).close()
-          print("connected")
-      except ConnectionRefusedError:
-          print("refused")
-      except OSError:
-          print("timeout")
-      """;
-
   /** Accepts (and closes) connections on argv[1]:argv[2]. */
   private static final String LISTENER =
       """
@@ -143,38 +67,21 @@ class VmotionConntrackTest {
       """;
 
   @TempDir Path dir;
-  private final List<NetnsHost> vms = new ArrayList<>();
-  private final List<SwitchProcess> switches = new ArrayList<>();
+  private OverlayLab lab;
   private EtcdServer etcd;
-  private String underlayA;
 
-  @BeforeAll
-  static void needs() {
-    Assumptions.assumeTrue(NetnsHost.available(), "needs root and iproute2");
-    Assumptions.assumeTrue(EtcdServer.available(), "needs /usr/bin/etcd (scripts/install-deps.sh)");
+  @BeforeEach
+  void open() {
+    lab = new OverlayLab(dir, "ctm");
   }
 
-  private static String tag(String name) {
-    return "ctm" + (ProcessHandle.current().pid() % 1000) + name;
-  }
-
-  private static void run(String... command) {
-    io.vswitch.control.testing.Commands.run(command);
-  }
-
-  private NetnsHost vm(String name, String cidr, String mac) {
-    NetnsHost host = NetnsHost.createWithDefaultOffloads(tag(name), cidr);
-    vms.add(host);
-    host.setMac(mac);
-    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag(name), "mtu", "1450"));
-    host.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
-    return host;
+  @AfterEach
+  void tearDown() {
+    lab.close();
   }
 
   private SwitchProcess host(
-      String name, String ports, String underlay, String local, String remote)
-      throws java.io.IOException {
-    Path home = Files.createDirectories(dir.resolve(name));
+      String name, String ports, String underlay, String local, String remote) {
     String config =
         """
         workers: {cores: [-1], idle: backoff}
@@ -207,26 +114,7 @@ class VmotionConntrackTest {
         etcd: {endpoints: ["%s"], switch: %s, host: host%s, lease-ttl: 5}
         """
             .formatted(ports, underlay, local, remote, etcd.endpoint(), SWITCH, name);
-    SwitchProcess sw =
-        SwitchProcess.start(home, config, "--state-dir", home.resolve("state").toString());
-    switches.add(sw);
-    return sw;
-  }
-
-  @AfterEach
-  void tearDown() {
-    switches.forEach(SwitchProcess::close);
-    vms.forEach(NetnsHost::close);
-    if (underlayA != null) {
-      try {
-        run("ip", "link", "del", underlayA);
-      } catch (IllegalStateException e) {
-        // already gone
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
+    return lab.start(name, config);
   }
 
   private Cli.Result ctl(String host, String... args) {
@@ -270,11 +158,7 @@ class VmotionConntrackTest {
 
   /** The session is listed on {@code host}, established, on port m, and its packets go on. */
   private void assertSessionGoesOn(String host, SwitchProcess sw) {
-    String others =
-        switches.stream()
-            .filter(o -> o != sw)
-            .map(SwitchProcess::output)
-            .reduce("", String::concat);
+    String others = lab.othersOutput(sw);
     Await.until(
         "host " + host + " to list m's session established on port m:\n" + sw.output() + others,
         Duration.ofSeconds(10),
@@ -302,22 +186,18 @@ class VmotionConntrackTest {
   }
 
   private String probeM(NetnsHost s) {
-    return s.output("python3", "-c", PROBE, M_IP, "6000").strip();
+    return s.output("python3", "-c", TcpPeers.PROBE, M_IP, "6000").strip();
   }
 
   @Test
   void anEstablishedConnectionMovesWithItsVmAndNewInboundOnesStayRefused() throws Exception {
-    etcd = EtcdServer.start(23830, 23839);
-    underlayA = tag("ua");
-    String underlayB = tag("ub");
-    run("ip", "link", "add", underlayA, "type", "veth", "peer", "name", underlayB);
-    for (String side : List.of(underlayA, underlayB)) {
-      run("sysctl", "-qw", "net.ipv6.conf." + side + ".disable_ipv6=1");
-      run("ip", "link", "set", side, "up");
-    }
-    NetnsHost s = vm("s", S_IP + "/24", "02:00:00:62:00:01");
-    NetnsHost m = vm("m", M_IP + "/24", M_MAC);
-    NetnsHost x = vm("x", "10.62.0.9/24", X_MAC);
+    etcd = lab.startEtcd(23830, 23839);
+    Underlay underlay = lab.underlay();
+    String underlayA = underlay.a();
+    String underlayB = underlay.b();
+    NetnsHost s = lab.vm("s", S_IP + "/24", "02:00:00:62:00:01");
+    NetnsHost m = lab.vm("m", M_IP + "/24", M_MAC);
+    NetnsHost x = lab.vm("x", "10.62.0.9/24", X_MAC);
     String sPort =
         "  - {name: s, type: afpacket, iface: %s, port-group: web}".formatted(s.switchInterface());
     String mPort =
@@ -328,13 +208,20 @@ class VmotionConntrackTest {
     swA.awaitRunning();
     swB.awaitRunning();
     Await.until("m to reach s:\n" + swA.output(), Duration.ofSeconds(30), () -> m.ping(S_IP, 1));
-    s.background("python3", "-c", ECHO_SERVER, S_IP, "5000");
+    s.background("python3", "-c", TcpPeers.ECHO_SERVER, S_IP, "5000");
     m.background("python3", "-c", LISTENER, M_IP, "6000");
     Path stop = dir.resolve("stop");
     CompletableFuture<String> client =
         CompletableFuture.supplyAsync(
             () ->
-                m.output("python3", "-c", SESSION, S_IP, "5000", "" + CLIENT_PORT, stop.toString())
+                m.output(
+                        "python3",
+                        "-c",
+                        TcpPeers.SESSION,
+                        S_IP,
+                        "5000",
+                        "" + CLIENT_PORT,
+                        stop.toString())
                     .strip());
     try {
       assertSessionGoesOn("A", swA);

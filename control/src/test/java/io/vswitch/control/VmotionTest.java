@@ -5,13 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.EtcdServer;
+import io.vswitch.control.testing.HostCli;
 import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.OverlayLab;
+import io.vswitch.control.testing.SharedSwitch;
 import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.testing.Await;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,38 +69,21 @@ class VmotionTest {
       """;
 
   @TempDir Path dir;
-  private final List<NetnsHost> vms = new ArrayList<>();
-  private final List<SwitchProcess> switches = new ArrayList<>();
+  private OverlayLab lab;
   private EtcdServer etcd;
-  private String underlayA;
 
-  @BeforeAll
-  static void needs() {
-    Assumptions.assumeTrue(NetnsHost.available(), "needs root and iproute2");
-    Assumptions.assumeTrue(EtcdServer.available(), "needs /usr/bin/etcd (scripts/install-deps.sh)");
+  @BeforeEach
+  void open() {
+    lab = new OverlayLab(dir, "vm");
   }
 
-  private static String tag(String name) {
-    return "vm" + (ProcessHandle.current().pid() % 1000) + name;
-  }
-
-  private static void run(String... command) {
-    io.vswitch.control.testing.Commands.run(command);
-  }
-
-  private NetnsHost vm(String name, String cidr, String mac) {
-    NetnsHost host = NetnsHost.create(tag(name), cidr, mac);
-    vms.add(host);
-    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag(name), "mtu", "1450"));
-    // Silent unless spoken to: no IPv6 router solicitations or MLD reports of its own.
-    host.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
-    return host;
+  @AfterEach
+  void tearDown() {
+    lab.close();
   }
 
   private SwitchProcess host(
-      String name, String ports, String underlay, String local, String remote)
-      throws java.io.IOException {
-    Path home = Files.createDirectories(dir.resolve(name));
+      String name, String ports, String underlay, String local, String remote) {
     String config =
         """
         workers: {cores: [-1], idle: backoff}
@@ -116,10 +100,7 @@ class VmotionTest {
         etcd: {endpoints: ["%s"], switch: %s, host: host%s, lease-ttl: 5}
         """
             .formatted(ports, underlay, local, remote, etcd.endpoint(), SWITCH, name);
-    SwitchProcess sw =
-        SwitchProcess.start(home, config, "--state-dir", home.resolve("state").toString());
-    switches.add(sw);
-    return sw;
+    return lab.start(name, config);
   }
 
   private static String vmPort(String name, NetnsHost vm, String mac) {
@@ -127,24 +108,8 @@ class VmotionTest {
         .formatted(name, vm.switchInterface(), mac);
   }
 
-  @AfterEach
-  void tearDown() {
-    switches.forEach(SwitchProcess::close);
-    vms.forEach(NetnsHost::close);
-    if (underlayA != null) {
-      try {
-        run("ip", "link", "del", underlayA);
-      } catch (IllegalStateException e) {
-        // already gone
-      }
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
-
   private Cli.Result ctl(String host, String... args) {
-    return Cli.run(List.of("--state-dir", dir.resolve(host).resolve("state").toString()), args);
+    return HostCli.ctl(dir.resolve(host), args);
   }
 
   /** Where host {@code host}'s FDB has m's MAC: the port names (empty: nowhere). */
@@ -154,33 +119,19 @@ class VmotionTest {
 
   /** Where host {@code host}'s FDB has {@code mac}: the port names (empty: nowhere). */
   private List<String> portsOf(String host, String mac) {
-    Cli.Result r =
-        Cli.run(
-            List.of("--state-dir", dir.resolve(host).resolve("state").toString(), "--json"),
-            "dump-fdb");
+    Cli.Result r = ctl(host, "--json", "dump-fdb");
     assertEquals(0, r.code(), r.err());
     List<String> ports = new ArrayList<>();
-    try {
-      for (JsonNode e : ConfigJson.MAPPER.readTree(r.out())) {
-        if (e.path("mac").asText().equalsIgnoreCase(mac)) {
-          ports.add(e.path("port").asText());
-        }
+    for (JsonNode e : HostCli.tree(r.out())) {
+      if (e.path("mac").asText().equalsIgnoreCase(mac)) {
+        ports.add(e.path("port").asText());
       }
-    } catch (java.io.IOException e) {
-      throw new AssertionError(r.out(), e);
     }
     return ports;
   }
 
   private JsonNode hostRecords() {
-    Cli.Result r =
-        Cli.run(List.of("--etcd", etcd.endpoint(), "--switch", SWITCH, "--json"), "hosts");
-    assertEquals(0, r.code(), r.err());
-    try {
-      return ConfigJson.MAPPER.readTree(r.out());
-    } catch (java.io.IOException e) {
-      throw new AssertionError(r.out(), e);
-    }
+    return new SharedSwitch(etcd, SWITCH, dir).hosts();
   }
 
   private boolean recordLists(String host, String mac) {
@@ -262,17 +213,13 @@ class VmotionTest {
 
   @Test
   void aVmMovesBetweenHostsAndBackTwiceWithItsMacPolicyAndNoStaleFdbEntry() throws Exception {
-    etcd = EtcdServer.start(23800, 23809);
-    underlayA = tag("ua");
-    String underlayB = tag("ub");
-    run("ip", "link", "add", underlayA, "type", "veth", "peer", "name", underlayB);
-    for (String side : List.of(underlayA, underlayB)) {
-      run("sysctl", "-qw", "net.ipv6.conf." + side + ".disable_ipv6=1");
-      run("ip", "link", "set", side, "up");
-    }
-    NetnsHost a = vm("a", "10.61.0.1/24", "02:00:00:61:00:01");
-    NetnsHost b = vm("b", "10.61.0.2/24", "02:00:00:61:00:02");
-    NetnsHost m = vm("m", M_IP + "/24", M_MAC);
+    etcd = lab.startEtcd(23800, 23809);
+    Underlay underlay = lab.underlay();
+    String underlayA = underlay.a();
+    String underlayB = underlay.b();
+    NetnsHost a = lab.vm("a", "10.61.0.1/24", "02:00:00:61:00:01");
+    NetnsHost b = lab.vm("b", "10.61.0.2/24", "02:00:00:61:00:02");
+    NetnsHost m = lab.vm("m", M_IP + "/24", M_MAC);
     SwitchProcess swA =
         host(
             "A",
@@ -363,7 +310,7 @@ class VmotionTest {
     // B, and B's record lists no such MAC: no host drops m's entry for it.
     String beforeForge = swA.output();
     long forgedDrops = swB.drops(0, io.vswitch.dataplane.stats.DropReason.FORGED_TRANSMIT);
-    b.exec("python3", "-c", FORGE_RARP, "vh" + tag("b"), M_MAC, "5");
+    b.exec("python3", "-c", FORGE_RARP, "vh" + lab.tag("b"), M_MAC, "5");
     Thread.sleep(2500);
     assertEquals(List.of("m"), portsOfM("A"), "the forged RARP moved nothing on A");
     assertEquals(List.of(TUNNEL_TO.get("A")), portsOfM("B"), "nor on B");
@@ -376,7 +323,7 @@ class VmotionTest {
     assertTrue(a.ping(M_IP, 2), "m still reached on A");
 
     // Hostile: a clone of m's MAC on B while m is still on A: A reports the duplicate.
-    NetnsHost c = vm("c", "10.61.0.9/24", M_MAC);
+    NetnsHost c = lab.vm("c", "10.61.0.9/24", M_MAC);
     Cli.Result clone =
         ctl(
             "B",

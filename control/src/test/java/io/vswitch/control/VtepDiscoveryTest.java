@@ -17,11 +17,10 @@ import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.EtcdServer;
 import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.SharedSwitch;
 import io.vswitch.control.testing.SwitchProcess;
 import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.testing.Await;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,7 +84,7 @@ class VtepDiscoveryTest {
       """;
 
   @TempDir Path dir;
-  private EtcdServer etcd;
+  private SharedSwitch dvs;
 
   @Test
   void tunnelsAndGroupMembersComeFromTheOtherHostsRecords() throws Exception {
@@ -94,9 +93,9 @@ class VtepDiscoveryTest {
     String tag = "vd" + (ProcessHandle.current().pid() % 1000);
     try (EtcdServer server = EtcdServer.start(23810, 23819);
         Underlay underlay = Underlay.create(tag + "ua", tag + "ub");
-        NetnsHost a = vm(tag + "a", "10.61.0.1/24", "02:00:00:61:00:01");
-        NetnsHost b = vm(tag + "b", "10.61.0.2/24", "02:00:00:61:00:02")) {
-      etcd = server;
+        NetnsHost a = NetnsHost.overlayGuest(tag + "a", "10.61.0.1/24", "02:00:00:61:00:01");
+        NetnsHost b = NetnsHost.overlayGuest(tag + "b", "10.61.0.2/24", "02:00:00:61:00:02")) {
+      dvs = new SharedSwitch(server, SWITCH, dir);
       Path homeA = Files.createDirectories(dir.resolve("A"));
       Path homeB = Files.createDirectories(dir.resolve("B"));
       try (SwitchProcess swA =
@@ -136,14 +135,14 @@ class VtepDiscoveryTest {
         assertTrue(remotes.get(0).path("discovered").asBoolean(), remotes.toString());
         assertEquals(A_VTEP, remoteVteps(homeB).get(0).path("address").asText());
         assertTrue(swA.output().contains("tunnel ports opened: " + TUNNEL_TO_B), swA.output());
-        JsonNode record = dvsHosts().path("hostB");
+        JsonNode record = dvs.hosts().path("hostB");
         assertEquals(B_VTEP, record.path("vtep").asText(), record.toString());
         assertEquals(5101, record.path("vnis").get(0).asInt());
         assertEquals("db", record.path("ports").get(0).path("tags").get(0).asText());
 
         // The shared policy: web -> db tcp 5432 only; b is in db by B's published tag.
         b.background("python3", "-c", SERVER, "10.61.0.2", "5432", "5433");
-        long v1 = set(policy());
+        long v1 = dvs.set(policy());
         awaitMetric(homeA, "vswitch_etcd_config_revision", v1, swA);
         awaitMetric(homeB, "vswitch_etcd_config_revision", v1, swB);
         assertEquals("open", probe(a, 5432, 20), "web -> db 5432 by B's tag" + both);
@@ -160,7 +159,7 @@ class VtepDiscoveryTest {
         ((ObjectNode) sgs.get(0)).putArray("groups").add("db");
         ((ObjectNode) sgs.get(1)).putArray("groups").add("web");
         Cli.Result refusedByCli =
-            dvs("config", "set", file("cyclic.json", ConfigJson.write(cyclic)));
+            dvs.ctl("config", "set", dvs.file("cyclic.json", ConfigJson.write(cyclic)));
         assertEquals(2, refusedByCli.code(), refusedByCli.err());
         assertTrue(refusedByCli.err().contains("cycle"), refusedByCli.err());
         try (EtcdStore store = new EtcdStore(List.of(server.endpoint()))) {
@@ -247,7 +246,7 @@ class VtepDiscoveryTest {
             .putArray("remote-vteps")
             .add(A_VTEP)
             .add(B_VTEP);
-        long v2 = set(listedDoc);
+        long v2 = dvs.set(listedDoc);
         awaitMetric(homeA, "vswitch_etcd_config_revision", v2, swA);
         JsonNode now = remoteVteps(homeA);
         assertEquals(1, now.size(), now.toString());
@@ -256,26 +255,19 @@ class VtepDiscoveryTest {
         ObjectNode runningA = (ObjectNode) tree(ctl(homeA, "--json", "show").out());
         ObjectNode segment = (ObjectNode) runningA.path("overlay").path("segments").get(0);
         segment.put("vni", 5102);
-        Cli.Result vni = ctl(homeA, "apply", file("vni.json", ConfigJson.write(runningA)));
+        Cli.Result vni = ctl(homeA, "apply", dvs.file("vni.json", ConfigJson.write(runningA)));
         assertTrue(vni.code() != 0, vni.out());
         assertTrue(vni.err().contains("overlay.segments belong to the distributed"), vni.err());
         assertEquals(1, vni.err().strip().lines().count(), vni.err());
         segment.put("vni", 5101);
         ((ObjectNode) runningA.path("overlay")).put("udp-port", 4790);
-        Cli.Result udp = ctl(homeA, "apply", file("udp.json", ConfigJson.write(runningA)));
+        Cli.Result udp = ctl(homeA, "apply", dvs.file("udp.json", ConfigJson.write(runningA)));
         assertTrue(udp.code() != 0, udp.out());
         assertTrue(udp.err().contains("take effect at restart only"), udp.err());
         assertEquals(1, udp.err().strip().lines().count(), udp.err());
         assertEquals(0, swA.stop(), swA.output());
       }
     }
-  }
-
-  private static NetnsHost vm(String tag, String cidr, String mac) {
-    NetnsHost host = NetnsHost.createWithDefaultOffloads(tag, cidr);
-    host.setMac(mac);
-    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag, "mtu", "1450"));
-    return host;
   }
 
   private SwitchProcess host(
@@ -303,19 +295,7 @@ class VtepDiscoveryTest {
             - {name: blue, vni: 5101, port-groups: [web, dbg]}
         """
             .formatted(vmIface, group, tag, address, uplink, vtep);
-    return SwitchProcess.start(
-        home,
-        config,
-        "--state-dir",
-        home.resolve("state").toString(),
-        "--etcd",
-        etcd.endpoint(),
-        "--switch",
-        SWITCH,
-        "--host",
-        name,
-        "--etcd-lease-ttl",
-        Integer.toString(TTL));
+    return SwitchProcess.start(home, config, dvs.hostFlags(home, name, TTL));
   }
 
   /** The shared config: the three groups, web's ingress ACL, the security groups web and db. */
@@ -359,23 +339,6 @@ class VtepDiscoveryTest {
     return last;
   }
 
-  private long set(JsonNode doc) {
-    Cli.Result r =
-        dvs("config", "set", file("shared-" + System.nanoTime() + ".json", ConfigJson.write(doc)));
-    assertEquals(0, r.code(), r.out() + r.err());
-    return Long.parseLong(r.out().trim().replaceAll(".*revision ", ""));
-  }
-
-  private JsonNode dvsHosts() {
-    Cli.Result r = dvs("--json", "hosts");
-    assertEquals(0, r.code(), r.err());
-    return tree(r.out());
-  }
-
-  private Cli.Result dvs(String... args) {
-    return Cli.run(List.of("--etcd", etcd.endpoint(), "--switch", SWITCH), args);
-  }
-
   private static JsonNode remoteVteps(Path host) {
     Cli.Result r = ctl(host, "--json", "overlay");
     assertEquals(0, r.code(), r.err());
@@ -408,13 +371,5 @@ class VtepDiscoveryTest {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
     return out;
-  }
-
-  private String file(String name, String content) {
-    try {
-      return Files.writeString(dir.resolve(name), content).toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

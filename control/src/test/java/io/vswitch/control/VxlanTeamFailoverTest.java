@@ -73,9 +73,8 @@ class VxlanTeamFailoverTest {
   }
 
   private NetnsHost vm(String name, String cidr, String mac) {
-    NetnsHost host = NetnsHost.create(tag(name), cidr, mac);
+    NetnsHost host = NetnsHost.overlayGuest(tag(name), cidr, mac);
     hosts.add(host);
-    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag(name), "mtu", "1450"));
     return host;
   }
 

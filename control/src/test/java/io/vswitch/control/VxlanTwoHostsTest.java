@@ -95,10 +95,8 @@ class VxlanTwoHostsTest {
   }
 
   private NetnsHost vm(String name, String cidr, String mac) {
-    NetnsHost host = NetnsHost.createWithDefaultOffloads(tag(name), cidr);
+    NetnsHost host = NetnsHost.overlayGuest(tag(name), cidr, mac);
     hosts.add(host);
-    host.setMac(mac);
-    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag(name), "mtu", "1450"));
     return host;
   }
 

@@ -44,6 +44,26 @@ public final class NetnsHost implements AutoCloseable {
     return create(tag, cidr, null, true);
   }
 
+  /**
+   * A VM of an overlay test: default offloads (as a guest has them), MAC {@code mac}, an MTU of
+   * {@link #OVERLAY_MTU} so that its frames fit the underlay once encapsulated, and IPv6 off so
+   * that it sends nothing unasked (no router solicitations or MLD reports in the captures).
+   */
+  public static NetnsHost overlayGuest(String tag, String cidr, String mac) {
+    NetnsHost host = create(tag, cidr, mac, true);
+    try {
+      run("ip", "-n", host.namespace, "link", "set", host.hostSide, "mtu", "" + OVERLAY_MTU);
+      host.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+      return host;
+    } catch (RuntimeException e) {
+      host.close();
+      throw e;
+    }
+  }
+
+  /** A 1,500-byte underlay less VXLAN's (and Geneve's) 50 bytes of outer headers. */
+  public static final int OVERLAY_MTU = 1450;
+
   private static NetnsHost create(String tag, String cidr, String mac, boolean defaultOffloads) {
     String ns = "vsw-" + tag;
     String hostSide = "vh" + tag;

@@ -1,0 +1,107 @@
+package io.vswitch.control.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * What a multi-host overlay test creates, owned in one place: an etcd, the underlay pair joining
+ * the hosts' uplinks, the VMs ({@link NetnsHost#overlayGuest}) and each host's switch process,
+ * whose home is {@code DIR/NAME} (state in {@code DIR/NAME/state}, as {@link HostCli} expects).
+ * {@link #close()} removes all of it, last made first, so switches stop before the links they use
+ * go. Names of namespaces and links start with the test's prefix and this JVM's pid, so two runs on
+ * one machine do not meet.
+ */
+public final class OverlayLab implements AutoCloseable {
+  private final Path dir;
+  private final String prefix;
+  private final Deque<AutoCloseable> made = new ArrayDeque<>();
+  private final List<SwitchProcess> switches = new ArrayList<>();
+  private EtcdServer etcd;
+
+  /** A lab under {@code dir}; skips the test where netns or etcd are not available. */
+  public OverlayLab(Path dir, String prefix) {
+    Assumptions.assumeTrue(NetnsHost.available(), "needs root and iproute2");
+    Assumptions.assumeTrue(EtcdServer.available(), "needs /usr/bin/etcd (scripts/install-deps.sh)");
+    this.dir = dir;
+    this.prefix = prefix + (ProcessHandle.current().pid() % 1000);
+  }
+
+  /** {@code name} made unique to this test and run (keep it short: link names have 15 bytes). */
+  public String tag(String name) {
+    return prefix + name;
+  }
+
+  /** Starts the lab's etcd on a free port pair in [first, last]. */
+  public EtcdServer startEtcd(int first, int last) {
+    etcd = keep(EtcdServer.start(first, last));
+    return etcd;
+  }
+
+  public EtcdServer etcd() {
+    return etcd;
+  }
+
+  /** The veth pair {@code tag("ua")} -- {@code tag("ub")} joining two hosts' uplinks. */
+  public Underlay underlay() {
+    return keep(Underlay.create(tag("ua"), tag("ub")));
+  }
+
+  /** VM {@code name} with {@code cidr} and {@code mac}, behind an overlay's MTU. */
+  public NetnsHost vm(String name, String cidr, String mac) {
+    return keep(NetnsHost.overlayGuest(tag(name), cidr, mac));
+  }
+
+  /** Host {@code name}'s home, made on first use. */
+  public Path home(String name) {
+    try {
+      return Files.createDirectories(dir.resolve(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts host {@code name}'s switch on {@code config} with its state dir in its home. */
+  public SwitchProcess start(String name, String config) {
+    Path home = home(name);
+    SwitchProcess sw =
+        keep(SwitchProcess.start(home, config, "--state-dir", home.resolve("state").toString()));
+    switches.add(sw);
+    return sw;
+  }
+
+  /** Every switch but {@code sw}: its output, for a failure's message. */
+  public String othersOutput(SwitchProcess sw) {
+    StringBuilder out = new StringBuilder();
+    switches.stream().filter(o -> o != sw).forEach(o -> out.append(o.output()));
+    return out.toString();
+  }
+
+  private <T extends AutoCloseable> T keep(T resource) {
+    made.push(resource);
+    return resource;
+  }
+
+  @Override
+  public void close() {
+    RuntimeException first = null;
+    for (AutoCloseable r; (r = made.poll()) != null; ) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = new IllegalStateException("closing " + r, e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package io.vswitch.control.testing;
+
+/**
+ * The TCP peers of the netns conntrack and vMotion tests, as python3 scripts run in a {@link
+ * NetnsHost} ({@code host.background("python3", "-c", TcpPeers.ECHO_SERVER, address, port)}), so a
+ * long-lived kernel connection is written once: what these tests assert is that such a connection
+ * lives on through a SYN flood, a policy change or a move between hosts.
+ */
+public final class TcpPeers {
+  private TcpPeers() {}
+
+  /** Echoes every byte of every connection on (argv[1], argv[2]), a thread each. */
+  public static final String ECHO_SERVER =
+      """
+      import socket, sys, threading
+      def serve(c):
+          try:
+              while True:
+                  data = c.recv(4096)
+                  if not data:
+                      break
+                  c.sendall(data)
+          except OSError:
+              pass
+          c.close()
+      s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
+      s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+      s.bind((sys.argv[1], int(sys.argv[2])))
+      s.listen(64)
+      while True:
+          c, _ = s.accept()
+          threading.Thread(target=serve, args=(c,), daemon=True).start()
+      """;
+
+  /**
+   * One long-lived connection to an {@link #ECHO_SERVER} at argv[1]:argv[2] from source port
+   * argv[3] (0: any; connecting retried while the server starts): a line and its echo every 50 ms
+   * until argv[4] seconds have passed, or, when argv[4] is not a number, until file argv[4] exists.
+   * Each echo is awaited 30 s at most (TCP's retransmission backoff over an outage). Prints "ok
+   * LINES MAXGAP_MS", or "broken after LINES : WHY"; exits 2 when it never connected.
+   */
+  public static final String SESSION =
+      """
+      import os, socket, sys, time
+      for attempt in range(40):
+          c = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
+          c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+          c.bind(("", int(sys.argv[3])))
+          c.settimeout(2)
+          try:
+              c.connect((sys.argv[1], int(sys.argv[2])))
+              break
+          except OSError:
+              c.close()
+              time.sleep(0.25)
+      else:
+          print("no connection")
+          sys.exit(2)
+      if sys.argv[4].replace(".", "", 1).isdigit():
+          end = time.time() + float(sys.argv[4])
+          done = lambda: time.time() >= end
+      else:
+          done = lambda: os.path.exists(sys.argv[4])
+      c.settimeout(30)
+      n, gap, last = 0, 0.0, time.time()
+      try:
+          while not done():
+              line = b"line %06d\\n" % n
+              c.sendall(line)
+              got = b""
+              while len(got) < len(line):
+                  chunk = c.recv(100)
+                  if not chunk:
+                      raise OSError("closed by the peer")
+                  got += chunk
+              if got != line:
+                  raise OSError("echo mismatch")
+              now = time.time()
+              gap, last = max(gap, now - last), now
+              n += 1
+              time.sleep(0.05)
+          print("ok", n, int(gap * 1000))
+      except OSError as e:
+          print("broken after", n, ":", e)
+      """;
+
+  /** Connects to argv[1]:argv[2]: prints "connected", "refused" or "timeout" (2 s). */
+  public static final String PROBE =
+      """
+      import socket, sys
+      try:
+          socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2).close()
+          print("connected")
+      except ConnectionRefusedError:
+          print("refused")
+      except OSError:
+          print("timeout")
+      """;
+
+  /** The line count of a {@link #SESSION}'s "ok LINES MAXGAP_MS" (-1 when it broke). */
+  public static int lines(String outcome) {
+    String[] words = outcome.strip().split(" ");
+    return words.length == 3 && words[0].equals("ok") ? Integer.parseInt(words[1]) : -1;
+  }
+}
