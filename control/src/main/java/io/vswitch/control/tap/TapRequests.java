@@ -12,7 +12,7 @@ public final class TapRequests {
   /**
    * @param direction in, out or both (default in)
    * @param count frames to capture (default 100)
-   * @param filter the field filter ({@link io.vswitch.dataplane.l2.CaptureFilter}), or null
+   * @param filter the field filter ({@link io.vswitch.dataplane.l2.tap.CaptureFilter}), or null
    * @param snaplen bytes kept of each frame (default 2048)
    * @param format pcap (default) or pcapng (with the port's name and each frame's direction)
    */

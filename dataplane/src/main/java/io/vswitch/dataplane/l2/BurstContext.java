@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.l2.tap.TraceInStage;
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.CounterSlot;
 import io.vswitch.dataplane.stats.DropReason;
@@ -19,7 +20,7 @@ public final class BurstContext {
   /** Egress marker: send to every other member of the VLAN. */
   public static final int FLOOD = -2;
 
-  final PacketBatch batch;
+  public final PacketBatch batch;
   final PacketBatch dropped;
 
   /**
@@ -65,7 +66,7 @@ public final class BurstContext {
   public final long[] copy = new long[PacketBatch.MAX_BURST];
 
   /** Bit i: packet i has a {@link #copy} (and {@link #copyOut}, {@link #copyLength}). */
-  int copies;
+  public int copies;
 
   /** Bit i: packet i's original leaves in the other encapsulation (all its ports want it so). */
   int retagged;
@@ -85,9 +86,9 @@ public final class BurstContext {
   public final byte[] color = new byte[PacketBatch.MAX_BURST];
 
   /** Bit i: packet i is traced, in slot {@link #traceSlot}[i]; set by {@link TraceInStage}. */
-  int traced;
+  public int traced;
 
-  final int[] traceSlot = new int[PacketBatch.MAX_BURST];
+  public final int[] traceSlot = new int[PacketBatch.MAX_BURST];
 
   /**
    * Connection-tracking result per packet ({@link io.vswitch.dataplane.conntrack.CtResult}: the
@@ -106,7 +107,7 @@ public final class BurstContext {
   /** Conntrack's clock for the burst (milliseconds): the pass's, from its {@link PassClock}. */
   long ctNow;
 
-  int count;
+  public int count;
 
   static {
     if (PacketBatch.MAX_BURST > Integer.SIZE) {
@@ -119,7 +120,7 @@ public final class BurstContext {
 
   private int dropMask;
 
-  int ingressPort;
+  public int ingressPort;
 
   /** The port the burst was received on: {@link #ingressPort}, or the team member under it. */
   int rxPort;
@@ -127,12 +128,12 @@ public final class BurstContext {
   CounterSlot ingressCounters;
 
   /** The burst's port's policy, and the tables it comes from. */
-  PortPolicy port;
+  public PortPolicy port;
 
-  L2Tables tables;
+  public L2Tables tables;
 
   /** The receive queue the burst came from. */
-  int rxQueue;
+  public int rxQueue;
 
   /** The pass's TSC time and FDB seconds. */
   long tsc;
@@ -140,7 +141,7 @@ public final class BurstContext {
   long seconds;
 
   /** Where this worker's frames go out. */
-  TxSet tx;
+  public TxSet tx;
 
   public BurstContext(Arena arena) {
     this(new PacketBatch(arena), arena);

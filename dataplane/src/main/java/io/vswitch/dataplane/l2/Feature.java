@@ -1,5 +1,11 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.l2.mirror.MirrorDestinationStage;
+import io.vswitch.dataplane.l2.mirror.MirrorInStage;
+import io.vswitch.dataplane.l2.tap.CaptureInStage;
+import io.vswitch.dataplane.l2.tap.CaptureOutStage;
+import io.vswitch.dataplane.l2.tap.TraceInStage;
+import io.vswitch.dataplane.l2.tap.TraceOutStage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiPredicate;

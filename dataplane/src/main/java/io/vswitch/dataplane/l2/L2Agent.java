@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.l2.tap.TraceStep;
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.stats.CounterFile;

@@ -1,5 +1,7 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.l2.mirror.MirrorSession;
+import io.vswitch.dataplane.l2.tap.Taps;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -370,7 +372,7 @@ public final class L2Tables {
   }
 
   /** The mirroring sessions that copy what port {@code index} receives; empty when none. */
-  MirrorSession[] mirrorsIn(int index) {
+  public MirrorSession[] mirrorsIn(int index) {
     return mirrorsIn[index];
   }
 

@@ -35,7 +35,7 @@ public final class PortPolicy {
   final boolean learning;
   final int macLimit;
   final boolean forwardBpdu;
-  final Acl ingressAcl;
+  public final Acl ingressAcl;
   final Acl egressAcl;
   final PolicerSpec policer;
   final ShaperSpec shaper;
@@ -82,7 +82,7 @@ public final class PortPolicy {
     return b;
   }
 
-  static int checkVlan(int vlan) {
+  public static int checkVlan(int vlan) {
     if (vlan < 1 || vlan > 4094) {
       throw new IllegalArgumentException("VLAN id " + vlan + " is not in 1..4094");
     }

@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.l2.mirror.MirrorCopier;
 import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.NativeMemory;
 import java.lang.foreign.MemorySegment;

@@ -9,7 +9,7 @@ import io.vswitch.ffm.NativeMemory;
  * bytes of MAC addresses (one 8-byte and one 4-byte move) into or out of the headroom.
  */
 public final class VlanRewrite {
-  static final int TAG_BYTES = 4;
+  public static final int TAG_BYTES = 4;
 
   private VlanRewrite() {}
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.dataplane.l2.tap.Taps;
 import io.vswitch.dataplane.stats.DropReason;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.dataplane.l2.mirror.ErspanTunnel;
+import io.vswitch.dataplane.l2.mirror.MirrorSession;
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;

@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.l2.tap.TraceStep;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.CounterSlot;
 import io.vswitch.dataplane.testing.TestMbufs;

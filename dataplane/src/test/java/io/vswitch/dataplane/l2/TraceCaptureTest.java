@@ -10,6 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.l2.tap.CaptureFilter;
+import io.vswitch.dataplane.l2.tap.CaptureRing;
+import io.vswitch.dataplane.l2.tap.CaptureSession;
+import io.vswitch.dataplane.l2.tap.Taps;
+import io.vswitch.dataplane.l2.tap.TraceRecord;
+import io.vswitch.dataplane.l2.tap.TraceSession;
+import io.vswitch.dataplane.l2.tap.TraceStep;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.testing.IpPackets;
 import java.lang.foreign.Arena;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.dataplane.l2.tap.Taps;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.testing.FrameBuilder;
 import io.vswitch.dataplane.testing.HeapMbufs;

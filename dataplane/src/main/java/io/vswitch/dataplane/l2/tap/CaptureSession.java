@@ -1,4 +1,4 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
 
 /**
  * One live capture: a port, the directions taken, a filter, and a ring per worker that the worker

@@ -1,7 +1,10 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
+
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.Stage;
 
 /** Last on a traced port's list: publishes the burst's trace records to the control thread. */
-final class TraceOutStage extends Stage {
+public final class TraceOutStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {

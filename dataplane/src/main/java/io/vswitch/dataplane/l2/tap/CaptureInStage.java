@@ -1,5 +1,7 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
 
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.Stage;
 import io.vswitch.ffm.Mbuf;
 
 /**
@@ -7,10 +9,10 @@ import io.vswitch.ffm.Mbuf;
  * capture's filter into this worker's ring (a runt or a bad frame too: it is what the wire
  * brought), or counts a skip when the ring is full.
  */
-final class CaptureInStage extends Stage {
+public final class CaptureInStage extends Stage {
   private final int worker;
 
-  CaptureInStage(int worker) {
+  public CaptureInStage(int worker) {
     this.worker = worker;
   }
 

@@ -1,5 +1,6 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
 
+import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.ffm.NativeMemory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -136,7 +137,7 @@ public final class CaptureFilter {
   }
 
   /** Whether the frame of {@code readable} bytes at {@code frame} passes. */
-  boolean matches(long frame, int readable) {
+  public boolean matches(long frame, int readable) {
     if (this == ALL) {
       return true;
     }

@@ -1,6 +1,8 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
 
 import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.Feature;
 import io.vswitch.dataplane.stats.DropReason;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,8 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.mirror;
 
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.TxSet;
+import io.vswitch.dataplane.l2.VlanRewrite;
 import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.NativeMemory;
 import java.lang.foreign.MemorySegment;
@@ -14,7 +17,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Copies are queued directly on the destination buffers, never through the pipeline: they are
  * not learned, not switched, and not mirrored again.
  */
-final class MirrorCopier {
+public final class MirrorCopier {
   private final MemorySegment pool;
 
   /**
@@ -22,7 +25,7 @@ final class MirrorCopier {
    */
   private int sequence;
 
-  MirrorCopier(MemorySegment pool) {
+  public MirrorCopier(MemorySegment pool) {
     this.pool = pool;
   }
 
@@ -33,7 +36,7 @@ final class MirrorCopier {
    * @param tag its 802.1Q tag as {@link BurstContext#tag} has it (0: untagged), as it is now
    * @param port the source port it is mirrored on (ERSPAN's port index)
    */
-  void mirror(
+  public void mirror(
       MirrorSession[] sessions,
       int port,
       TxSet tx,

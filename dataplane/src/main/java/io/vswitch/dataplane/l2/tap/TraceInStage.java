@@ -1,14 +1,17 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
+
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.Stage;
 
 /**
  * First on a traced port's list: claims trace slots for the burst's packets (while the trace has
  * room) and marks them in the context, so the {@link TraceStep} after each feature records what
  * that feature decided. Only the traced port's list has it.
  */
-final class TraceInStage extends Stage {
+public final class TraceInStage extends Stage {
   private final int worker;
 
-  TraceInStage(int worker) {
+  public TraceInStage(int worker) {
     this.worker = worker;
   }
 

@@ -1,5 +1,7 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
 
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.Stage;
 import io.vswitch.ffm.Mbuf;
 
 /**
@@ -7,10 +9,10 @@ import io.vswitch.ffm.Mbuf;
  * copies each frame (as rewritten for the captured port: the original or the copy) that leaves on
  * the captured port and passes the filter into this worker's ring.
  */
-final class CaptureOutStage extends Stage {
+public final class CaptureOutStage extends Stage {
   private final int worker;
 
-  CaptureOutStage(int worker) {
+  public CaptureOutStage(int worker) {
     this.worker = worker;
   }
 

@@ -1,5 +1,7 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.mirror;
 
+import io.vswitch.dataplane.l2.L2Tables;
+import io.vswitch.dataplane.l2.PortPolicy;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -18,10 +20,10 @@ public final class MirrorSession {
   public static final int LOCAL = 0;
 
   final String name;
-  final long sourcesIn;
-  final long sourcesOut;
-  final int destination;
-  final int rspanVlan;
+  public final long sourcesIn;
+  public final long sourcesOut;
+  public final int destination;
+  public final int rspanVlan;
   private final long[] vlans; // null: every VLAN
   final int truncate;
 
@@ -29,7 +31,7 @@ public final class MirrorSession {
   final long ports;
 
   /** ERSPAN: copies leave {@link #destination} encapsulated so; null for SPAN and RSPAN. */
-  final ErspanTunnel erspan;
+  public final ErspanTunnel erspan;
 
   private MirrorSession(
       String name,
@@ -77,7 +79,7 @@ public final class MirrorSession {
   }
 
   /** This session with its copies going to {@code ports} (the tables resolve a VLAN's members). */
-  MirrorSession routedTo(long ports) {
+  public MirrorSession routedTo(long ports) {
     return new MirrorSession(
         name, sourcesIn, sourcesOut, destination, rspanVlan, vlans, truncate, ports, erspan);
   }
@@ -127,7 +129,7 @@ public final class MirrorSession {
     return vlans == null || (vlans[vlan >>> 6] & (1L << vlan)) != 0;
   }
 
-  boolean remote() {
+  public boolean remote() {
     return rspanVlan != LOCAL;
   }
 }

@@ -1,4 +1,4 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
 
 import io.vswitch.ffm.NativeMemory;
 import java.lang.foreign.MemorySegment;
@@ -70,7 +70,7 @@ public final class CaptureRing {
    * Producer: copies up to {@code snaplen} of the {@code readable} bytes at {@code address}, or
    * counts a skip when the ring is full. Returns whether it was queued.
    */
-  boolean offer(long address, int readable, int length, long time, byte dir) {
+  public boolean offer(long address, int readable, int length, long time, byte dir) {
     long h = (long) HEAD.getOpaque(this);
     if (h - (long) TAIL.getAcquire(this) >= slots) {
       SKIPPED.setOpaque(this, (long) SKIPPED.getOpaque(this) + 1);

@@ -1,4 +1,4 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
 
 /**
  * What the operator is watching, published with the tables: at most one packet trace and one live
@@ -24,16 +24,16 @@ public final class Taps {
     return capture;
   }
 
-  boolean traces(int port) {
+  public boolean traces(int port) {
     return trace != null && trace.port() == port;
   }
 
-  boolean capturesIn(int port) {
+  public boolean capturesIn(int port) {
     return capture != null && capture.port() == port && capture.ingress();
   }
 
   /** The ports whose outgoing frames are captured, as a mask (0: none). */
-  long captureOutMask() {
+  public long captureOutMask() {
     return capture != null && capture.egress() ? 1L << capture.port() : 0;
   }
 }

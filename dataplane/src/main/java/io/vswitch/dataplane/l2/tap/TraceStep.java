@@ -1,4 +1,8 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
+
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.Feature;
+import io.vswitch.dataplane.l2.Stage;
 
 /**
  * Runs after one feature on a traced port's list and records, for the burst's traced packets, what
@@ -6,7 +10,7 @@ package io.vswitch.dataplane.l2;
  * feature. The agent puts one after every feature of the traced port only, so no other port (and no
  * untraced burst) pays for it.
  */
-final class TraceStep extends Stage {
+public final class TraceStep extends Stage {
   private final Feature feature;
   private final long bit;
 
@@ -16,7 +20,7 @@ final class TraceStep extends Stage {
   }
 
   /** One step per feature, by ordinal (a worker's set). */
-  static Stage[] all() {
+  public static Stage[] all() {
     Feature[] features = Feature.values();
     Stage[] steps = new Stage[features.length];
     for (Feature f : features) {
@@ -29,7 +33,7 @@ final class TraceStep extends Stage {
    * A port's list as stages: each feature's stage, and on a traced list (one that starts with
    * {@link Feature#TRACE_IN}) the trace step after every feature but the trace's own.
    */
-  static Stage[] pipeline(Feature[] features, Stage[] stages, Stage[] steps) {
+  public static Stage[] pipeline(Feature[] features, Stage[] stages, Stage[] steps) {
     boolean traced = features.length > 0 && features[0] == Feature.TRACE_IN;
     java.util.List<Stage> list = new java.util.ArrayList<>();
     for (Feature f : features) {

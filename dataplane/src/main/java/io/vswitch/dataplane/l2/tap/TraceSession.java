@@ -1,6 +1,7 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.tap;
 
 import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.l2.Feature;
 import io.vswitch.dataplane.stats.DropReason;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -85,7 +86,7 @@ public final class TraceSession {
    * Claims up to {@code wanted} consecutive slots; returns the first, with the number claimed in
    * the high half, or -1 when the trace is full. One CAS per burst; no lock.
    */
-  long claim(int wanted) {
+  public long claim(int wanted) {
     while (true) {
       int first = claimed.get();
       if (first >= capacity) {
