@@ -429,7 +429,8 @@ class LacpOvsNetnsTest {
   }
 
   @Test
-  void craftedLacpdusInjectedOnAMemberAreCountedAndChangeNothing() throws Exception {
+  void craftedLacpdusInjectedOnAMemberAreCountedAndChangeNothingAndAMarkerIsAnswered()
+      throws Exception {
     start("active", "{}");
     String us = switchSystemId();
     awaitAggregated(us);
@@ -500,6 +501,68 @@ class LacpOvsNetnsTest {
     assertEquals(20, Integer.parseInt(nic0.group(3)), "each looped frame counted: " + status);
     assertTrue(vm.ping(BR0, 3));
     assertTrue(ovsAggregatedWithUs(us), ovs.lacpShow());
+
+    // The Marker responder (802.1AX 6.5): a Marker Information PDU injected on member 0 is answered
+    // on member 0, byte for byte, from nic0's MAC; a malformed one is counted and not answered.
+    String marker =
+        "0180c2000002"
+            + "020000000077"
+            + "8809"
+            + "0201" // Marker, version 1
+            + "0110" // Marker Information, 16
+            + "0003" // requester port
+            + ovsHex // requester system
+            + "cafe0001" // transaction
+            + "abcd" // pad (not echoed)
+            + "0000"
+            + "5a".repeat(90); // reserved (not echoed)
+    String response =
+        "0180c2000002"
+            + usHex
+            + "8809"
+            + "0201"
+            + "0210"
+            + "0003"
+            + ovsHex
+            + "cafe0001"
+            + "0000"
+            + "0000"
+            + "00".repeat(90);
+    CompletableFuture<String> captured =
+        CompletableFuture.supplyAsync(
+            () ->
+                ovs.output(
+                    "timeout",
+                    "10",
+                    "tcpdump",
+                    "-n",
+                    "-xx",
+                    "-c",
+                    "1",
+                    "-i",
+                    ovs.ovsInterface(0),
+                    "ether proto 0x8809 and ether[14] = 2 and ether[16] = 2"));
+    Thread.sleep(1500); // tcpdump attaches its filter
+    String malformed = marker.substring(0, 34) + "14" + marker.substring(36); // TLV length 20
+    inject(List.of(malformed, marker));
+    String dump = captured.join();
+    StringBuilder hex = new StringBuilder();
+    for (String line : dump.lines().toList()) {
+      Matcher m = Pattern.compile("^\\s+0x[0-9a-f]{4}:\\s+(.*)$").matcher(line);
+      if (m.find()) {
+        hex.append(m.group(1).replace(" ", ""));
+      }
+    }
+    assertEquals(response, hex.toString(), "the Marker Response on member 0: " + dump);
+    String after = ctl("team-status").out();
+    Matcher markers =
+        Pattern.compile("nic0\\s.*markers rx (\\d+) answered (\\d+) bad (\\d+)").matcher(after);
+    assertTrue(markers.find(), after);
+    // bad: this malformed one and the 20 "subtype 2" LACPDUs above, malformed markers
+    assertEquals(
+        "1 1 21", markers.group(1) + " " + markers.group(2) + " " + markers.group(3), after);
+    assertTrue(after.matches("(?s).*nic1\\s.*markers rx 0 answered 0 bad 0.*"), after);
+    assertEquals(BOTH_AGGREGATED, muxes());
   }
 
   private long failovers() {
