@@ -3,21 +3,18 @@ package io.vswitch.control;
 import io.vswitch.control.lacp.LacpGroup;
 import io.vswitch.control.lacp.LacpMember;
 import io.vswitch.control.lacp.Lacpdu;
+import io.vswitch.control.lacp.MarkerPdu;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.dataplane.l2.L2Switch;
 import io.vswitch.dataplane.l2.SlowProtocolRing;
 import io.vswitch.dataplane.l2.Team;
 import io.vswitch.dataplane.port.DpdkPort;
 import io.vswitch.dataplane.port.Port;
-import io.vswitch.ffm.DpdkException;
 import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.NativeMemory;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -67,13 +64,26 @@ final class LacpDriver {
         SlowProtocolRing.SLOTS);
     for (int m = 0; m < team.size(); m++) {
       Port port = team.slot(m) < 0 ? null : ports.get(team.slot(m));
-      linkUp[m] = port != null && linkUp(port);
+      linkUp[m] = port != null && MemberLink.up(port);
     }
     LacpMember.Mux[] before = new LacpMember.Mux[team.size()];
     for (int m = 0; m < team.size(); m++) {
       before[m] = group.member(m).mux();
     }
-    group.tick(now, linkUp, (m, pdu) -> send(team, m, ports, pdu));
+    group.tick(
+        now,
+        linkUp,
+        new LacpGroup.Sender() {
+          @Override
+          public void send(int m, Lacpdu pdu) {
+            inject(team, m, ports, f -> pdu.encode(f, mac(team, m, ports)));
+          }
+
+          @Override
+          public void sendMarker(int m, MarkerPdu response) {
+            inject(team, m, ports, f -> response.encode(f, mac(team, m, ports)));
+          }
+        });
     boolean[] distributing = new boolean[team.size()];
     boolean[] collecting = new boolean[team.size()];
     Team.LacpView[] views = new Team.LacpView[team.size()];
@@ -134,49 +144,21 @@ final class LacpDriver {
     return entry.group;
   }
 
-  /** The link as DPDK reports it, and as the kernel does for an interface under AF_XDP or pcap. */
-  private static boolean linkUp(Port port) {
-    if (!(port instanceof DpdkPort dpdk)) {
-      return true;
-    }
-    try {
-      if (!dpdk.link().up()) {
-        return false;
-      }
-    } catch (DpdkException e) {
-      return false; // removed meanwhile
-    }
-    String iface = kernelInterface(dpdk.devargs());
-    if (iface == null) {
-      return true;
-    }
-    try {
-      return Files.readString(Path.of("/sys/class/net", iface, "carrier")).trim().equals("1");
-    } catch (IOException | RuntimeException e) {
-      return false; // an interface that is down has no carrier to read (EINVAL), or is gone
-    }
+  private static long mac(Team team, int m, Map<Integer, Port> ports) {
+    return ports.get(team.slot(m)) instanceof DpdkPort dpdk ? dpdk.mac() : 0;
   }
 
-  /** "eth0" of "net_af_xdp0,iface=eth0,..."; null for a device that is no kernel interface. */
-  static String kernelInterface(String devargs) {
-    if (!devargs.startsWith("net_af_xdp") && !devargs.startsWith("net_pcap")) {
-      return null;
-    }
-    for (String arg : devargs.split(",")) {
-      if (arg.startsWith("iface=")) {
-        String iface = arg.substring("iface=".length());
-        return iface.matches("[A-Za-z0-9_.@-]{1,15}") ? iface : null;
-      }
-    }
-    return null;
-  }
-
-  private void send(Team team, int m, Map<Integer, Port> ports, Lacpdu pdu) {
+  /** A slow-protocol frame, written by {@code encoder} into the scratch frame, out of member m. */
+  private void inject(
+      Team team,
+      int m,
+      Map<Integer, Port> ports,
+      java.util.function.ToIntFunction<byte[]> encoder) {
     int slot = team.slot(m);
-    if (!(ports.get(slot) instanceof DpdkPort dpdk)) {
+    if (!(ports.get(slot) instanceof DpdkPort)) {
       return;
     }
-    int length = pdu.encode(frame, dpdk.mac());
+    int length = encoder.applyAsInt(frame);
     MemorySegment pool = runtime.pool().segment();
     long mbuf = Mbuf.alloc(pool);
     if (mbuf == 0) {
@@ -197,7 +179,10 @@ final class LacpDriver {
     }
   }
 
-  /** LACPDUs that could not be made or queued (no mbuf, ring full). */
+  /**
+   * Slow-protocol frames (LACPDUs, Marker Responses) that could not be made or queued (no mbuf,
+   * ring full).
+   */
   long injectFailures() {
     return injectFailures;
   }

@@ -7,6 +7,7 @@ import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.NetnsHost;
 import io.vswitch.control.testing.OvsLacpPeer;
 import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.testing.Await;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ class LacpOvsNetnsTest {
   }
 
   private static String tag() {
-    return Long.toString(ProcessHandle.current().pid() % 1000);
+    return "fix" + ProcessHandle.current().pid() % 1000;
   }
 
   private void start(String ovsMode, String lacp) throws Exception {
@@ -200,7 +201,7 @@ class LacpOvsNetnsTest {
     int cut = d0 >= d1 ? 0 : 1;
     CompletableFuture<String> ping =
         CompletableFuture.supplyAsync(
-            () -> vm.output("ping", "-n", "-i", "0.01", "-W", "1", "-c", "1500", BR0));
+            () -> vm.output("ping", "-D", "-n", "-i", "0.01", "-W", "1", "-c", "1500", BR0));
     Thread.sleep(1000);
     long cutAt = System.nanoTime();
     ovs.link(cut, false);
@@ -211,31 +212,11 @@ class LacpOvsNetnsTest {
     assertTrue(stats.find(), pings);
     int transmitted = Integer.parseInt(stats.group(1));
     int got = Integer.parseInt(stats.group(2));
-    long elapsed = Long.parseLong(stats.group(3));
     System.out.printf(
-        "LACP failover (link %d of 2 cut at OVS's end, carrier seen by the switch at once, by"
-            + " OVS by miimon 100 ms): %d of %d pings lost, ~%d ms without traffic (ping every"
-            + " %.1f ms)%n",
-        cut,
-        transmitted - got,
-        transmitted,
-        (transmitted - got) * elapsed / Math.max(1, transmitted),
-        (double) elapsed / transmitted);
-    // Which direction lost what: the switch moves its own transmit off a member within a tick
-    // (10 ms); OVS's bond moves its own when its datapath flows are revalidated, which here takes
-    // seconds when the cut link was the one OVS sent on (reported, not asserted).
+        "LACP failover (link %d of 2, the one carrying the VM's direction, cut at OVS's end): %d of"
+            + " %d pings lost, %d ms at most between two replies%n",
+        cut, transmitted - got, transmitted, longestGapMs(pings));
     System.out.println(ctl("counters").out() + ovs.appctl("bond/show", "bond0"));
-    long tail =
-        pings
-            .lines()
-            .map(l -> Pattern.compile("icmp_seq=(\\d+) ").matcher(l))
-            .filter(Matcher::find)
-            .filter(m -> Integer.parseInt(m.group(1)) > transmitted - 100)
-            .count();
-    // How long OVS takes to move its own sending varies from run to run (its datapath flows'
-    // revalidation: 0.01 s to over 20 s seen here), so the window's tail is reported, and what is
-    // asserted is that traffic comes back over the surviving link at all.
-    System.out.println("answered in the window's last 100 pings: " + tail);
     assertTrue(got > 0, "pings before the cut: " + pings);
     Await.until("traffic over the surviving link", Duration.ofSeconds(90), () -> vm.ping(BR0, 1));
     assertTrue(!pings.contains("DUP"), "no duplicated replies: " + pings);
@@ -275,6 +256,142 @@ class LacpOvsNetnsTest {
         metrics);
   }
 
+  /** Which member OVS sends on now: the one our switch receives the replies of a ping on. */
+  private int memberOvsSendsOn() {
+    long[] before = {sw.counter(1, PortCounter.RX_PACKETS), sw.counter(2, PortCounter.RX_PACKETS)};
+    assertTrue(vm.ping(BR0, 5), "the VM reaches OVS's host");
+    long d0 = sw.counter(1, PortCounter.RX_PACKETS) - before[0];
+    long d1 = sw.counter(2, PortCounter.RX_PACKETS) - before[1];
+    return d0 >= d1 ? 0 : 1;
+  }
+
+  private static final Pattern REPLY = Pattern.compile("^\\[(\\d+\\.\\d+)\\].*icmp_seq=(\\d+) ");
+
+  /** The longest time between two successive replies of a {@code ping -D}, in ms. */
+  static long longestGapMs(String pings) {
+    double last = -1;
+    double gap = 0;
+    for (String line : pings.lines().toList()) {
+      Matcher m = REPLY.matcher(line);
+      if (m.find()) {
+        double t = Double.parseDouble(m.group(1));
+        if (last >= 0) {
+          gap = Math.max(gap, t - last);
+        }
+        last = t;
+      }
+    }
+    return Math.round(gap * 1000);
+  }
+
+  /** br0's MAC, as the kernel in OVS's namespace has it. */
+  private String br0Mac() {
+    Matcher m =
+        Pattern.compile("link/ether (\\S+)").matcher(ovs.output("ip", "link", "show", "br0"));
+    assertTrue(m.find());
+    return m.group(1);
+  }
+
+  /** The VM's neighbor entry for br0's address: the MAC its frames to OVS's host go to. */
+  private String vmNeighborOfBr0() {
+    Matcher m = Pattern.compile("lladdr (\\S+)").matcher(vm.output("ip", "neigh", "show", BR0));
+    return m.find() ? m.group(1) : "none";
+  }
+
+  /** What each side does with the survivor in the outage: one line, printed per round. */
+  private String sample(long cutAt, int survivor) {
+    int port = survivor + 1;
+    String bond =
+        ovs.appctl("bond/show", "bond0")
+            .lines()
+            .filter(l -> l.startsWith("member ") || l.contains("active member mac"))
+            .map(String::strip)
+            .reduce((x, y) -> x + "; " + y)
+            .orElse("");
+    String flows =
+        ovs.appctl("dpctl/dump-flows", "netdev@ovs-netdev")
+            .lines()
+            .filter(l -> l.contains("eth_type(0x0800)"))
+            .map(
+                l -> l.replaceAll(".*(in_port\\(\\d+\\)).*(eth\\([^)]*\\)).*actions:", "$1 $2 -> "))
+            .toList()
+            .toString();
+    return "t+%d ms: our nic%d rx %d, not_collecting %d, %s | OVS bond: %s | OVS IPv4 flows: %s"
+        .formatted(
+            (System.nanoTime() - cutAt) / 1_000_000,
+            survivor,
+            sw.counter(port, PortCounter.RX_PACKETS),
+            sw.drops(port, DropReason.TEAM_NOT_COLLECTING),
+            muxes(),
+            bond,
+            flows);
+  }
+
+  /**
+   * The case that used to stop traffic for 3 to over 22 s: the cut link is the one OVS sends on, so
+   * OVS must move its sending. Five cuts, each of the member OVS is sending on at that moment,
+   * under a 10 ms ping; the window (the longest time between two replies) is printed, not asserted.
+   * What is asserted: the VM resolves br0 to br0's own MAC (not a member veth's, see {@link
+   * OvsLacpPeer}), the surviving member never stops collecting (no frame of it dropped as {@code
+   * team_not_collecting}, its mux stays COLLECTING_DISTRIBUTING), traffic comes back over it, no
+   * reply is duplicated, and the cut link re-aggregates.
+   */
+  @Test
+  void failoverOffTheLinkOvsSendsOnMeasured() throws Exception {
+    start("active", "{mode: active, rate: fast}");
+    String us = switchSystemId();
+    awaitAggregated(us);
+    int rounds = 5;
+    List<String> windows = new java.util.ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      int cut = memberOvsSendsOn();
+      int survivor = 1 - cut;
+      assertEquals(br0Mac(), vmNeighborOfBr0(), "the VM's frames to br0 go to br0's MAC");
+      long notCollecting = sw.drops(survivor + 1, DropReason.TEAM_NOT_COLLECTING);
+      CompletableFuture<String> ping =
+          CompletableFuture.supplyAsync(
+              () -> vm.output("ping", "-D", "-n", "-i", "0.01", "-W", "1", "-c", "800", BR0));
+      Thread.sleep(1500);
+      long cutAt = System.nanoTime();
+      ovs.link(cut, false);
+      Thread.sleep(300);
+      String during = sample(cutAt, survivor);
+      String pings = ping.join();
+      long window = longestGapMs(pings);
+      boolean back = repliesAfterTheLast(pings, 100) > 0;
+      String figure = back ? window + " ms" : "over " + window + " ms (not back within the ping)";
+      windows.add(figure);
+      System.out.printf(
+          "round %d: cut link %d (OVS sending on it), window %s%n  %s%n",
+          round, cut, figure, during);
+      assertTrue(!pings.contains("DUP"), "no duplicated replies: " + pings);
+      Await.until("traffic over the surviving link", Duration.ofSeconds(90), () -> vm.ping(BR0, 1));
+      assertEquals(
+          notCollecting,
+          sw.drops(survivor + 1, DropReason.TEAM_NOT_COLLECTING),
+          "the survivor kept collecting: " + during);
+      assertTrue(muxes().contains("nic" + survivor + "=CURRENT/COLLECTING_DISTRIBUTING"), muxes());
+      ovs.link(cut, true);
+      awaitAggregated(us);
+      Await.until("traffic after re-aggregation", Duration.ofSeconds(90), () -> vm.ping(BR0, 1));
+    }
+    System.out.println(
+        "LACP failover, OVS sending on the cut link (10 ms ping, longest time between replies): "
+            + windows);
+  }
+
+  /** Replies among the last {@code n} sequence numbers of a ping run. */
+  private static long repliesAfterTheLast(String pings, int n) {
+    Matcher t = Pattern.compile("(\\d+) packets transmitted").matcher(pings);
+    int transmitted = t.find() ? Integer.parseInt(t.group(1)) : 0;
+    return pings
+        .lines()
+        .map(l -> Pattern.compile("icmp_seq=(\\d+) ").matcher(l))
+        .filter(Matcher::find)
+        .filter(m -> Integer.parseInt(m.group(1)) > transmitted - n)
+        .count();
+  }
+
   @Test
   void aPassiveSwitchAnswersActiveOvsAndTwoPassiveEndsFallSilent() throws Exception {
     start("active", "{mode: passive}");
@@ -312,7 +429,8 @@ class LacpOvsNetnsTest {
   }
 
   @Test
-  void craftedLacpdusInjectedOnAMemberAreCountedAndChangeNothing() throws Exception {
+  void craftedLacpdusInjectedOnAMemberAreCountedAndChangeNothingAndAMarkerIsAnswered()
+      throws Exception {
     start("active", "{}");
     String us = switchSystemId();
     awaitAggregated(us);
@@ -383,6 +501,68 @@ class LacpOvsNetnsTest {
     assertEquals(20, Integer.parseInt(nic0.group(3)), "each looped frame counted: " + status);
     assertTrue(vm.ping(BR0, 3));
     assertTrue(ovsAggregatedWithUs(us), ovs.lacpShow());
+
+    // The Marker responder (802.1AX 6.5): a Marker Information PDU injected on member 0 is answered
+    // on member 0, byte for byte, from nic0's MAC; a malformed one is counted and not answered.
+    String marker =
+        "0180c2000002"
+            + "020000000077"
+            + "8809"
+            + "0201" // Marker, version 1
+            + "0110" // Marker Information, 16
+            + "0003" // requester port
+            + ovsHex // requester system
+            + "cafe0001" // transaction
+            + "abcd" // pad (not echoed)
+            + "0000"
+            + "5a".repeat(90); // reserved (not echoed)
+    String response =
+        "0180c2000002"
+            + usHex
+            + "8809"
+            + "0201"
+            + "0210"
+            + "0003"
+            + ovsHex
+            + "cafe0001"
+            + "0000"
+            + "0000"
+            + "00".repeat(90);
+    CompletableFuture<String> captured =
+        CompletableFuture.supplyAsync(
+            () ->
+                ovs.output(
+                    "timeout",
+                    "10",
+                    "tcpdump",
+                    "-n",
+                    "-xx",
+                    "-c",
+                    "1",
+                    "-i",
+                    ovs.ovsInterface(0),
+                    "ether proto 0x8809 and ether[14] = 2 and ether[16] = 2"));
+    Thread.sleep(1500); // tcpdump attaches its filter
+    String malformed = marker.substring(0, 34) + "14" + marker.substring(36); // TLV length 20
+    inject(List.of(malformed, marker));
+    String dump = captured.join();
+    StringBuilder hex = new StringBuilder();
+    for (String line : dump.lines().toList()) {
+      Matcher m = Pattern.compile("^\\s+0x[0-9a-f]{4}:\\s+(.*)$").matcher(line);
+      if (m.find()) {
+        hex.append(m.group(1).replace(" ", ""));
+      }
+    }
+    assertEquals(response, hex.toString(), "the Marker Response on member 0: " + dump);
+    String after = ctl("team-status").out();
+    Matcher markers =
+        Pattern.compile("nic0\\s.*markers rx (\\d+) answered (\\d+) bad (\\d+)").matcher(after);
+    assertTrue(markers.find(), after);
+    // bad: this malformed one and the 20 "subtype 2" LACPDUs above, malformed markers
+    assertEquals(
+        "1 1 21", markers.group(1) + " " + markers.group(2) + " " + markers.group(3), after);
+    assertTrue(after.matches("(?s).*nic1\\s.*markers rx 0 answered 0 bad 0.*"), after);
+    assertEquals(BOTH_AGGREGATED, muxes());
   }
 
   private long failovers() {

@@ -524,6 +524,10 @@ public final class ApiServer implements AutoCloseable {
     lacp.put("pdus_tx", v.tx());
     lacp.put("pdus_bad", v.bad());
     lacp.put("pdus_looped", v.looped());
+    lacp.put("markers_received", v.markers());
+    lacp.put("markers_answered", v.markersAnswered());
+    lacp.put("markers_bad", v.markersBad());
+    lacp.put("markers_dropped", v.markersDropped());
     return lacp;
   }
 

@@ -715,14 +715,19 @@ public final class VswitchCtl {
       Map<?, ?> member = map(m);
       Map<?, ?> l = map(member.get("lacp"));
       out.printf(
-          "  %-16s receive %s  mux %s  lacpdus rx %s tx %s bad %s looped %s%n",
+          "  %-16s receive %s  mux %s  lacpdus rx %s tx %s bad %s looped %s  markers rx %s"
+              + " answered %s bad %s dropped %s%n",
           printable(str(member.get("name"))),
           str(l.get("receive")),
           str(l.get("mux")),
           str(l.get("pdus_rx")),
           str(l.get("pdus_tx")),
           str(l.get("pdus_bad")),
-          str(l.get("pdus_looped")));
+          str(l.get("pdus_looped")),
+          str(l.get("markers_received")),
+          str(l.get("markers_answered")),
+          str(l.get("markers_bad")),
+          str(l.get("markers_dropped")));
       if (l.get("actor") != null) {
         Map<?, ?> a = map(l.get("actor"));
         Map<?, ?> p = map(l.get("partner"));

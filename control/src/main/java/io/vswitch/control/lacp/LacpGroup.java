@@ -23,13 +23,21 @@ public final class LacpGroup {
   /** Where the group's LACPDUs go: out of member m. */
   public interface Sender {
     void send(int member, Lacpdu pdu);
+
+    /**
+     * A Marker Response out of member m (the member the Marker Information came in by). The default
+     * drops it: for senders that only ever carry LACPDUs (simulations of LACP alone).
+     */
+    default void sendMarker(int member, MarkerPdu response) {}
   }
 
   /** What became of a received frame. */
   public enum Verdict {
     TAKEN,
     MALFORMED,
-    LOOPED
+    LOOPED,
+    /** A Marker PDU (subtype 2), answered when it is a Marker Information one. */
+    MARKER
   }
 
   private final Actor actor;
@@ -39,6 +47,7 @@ public final class LacpGroup {
   private Info aggregatorPartner;
 
   private Lacpdu.Fault lastFault;
+  private MarkerPdu.Fault lastMarkerFault;
 
   public LacpGroup(Actor actor, int size) {
     this.actor = actor;
@@ -70,13 +79,22 @@ public final class LacpGroup {
     return lastFault;
   }
 
+  /** The fault of the last malformed Marker PDU, or null. */
+  public MarkerPdu.Fault lastMarkerFault() {
+    return lastMarkerFault;
+  }
+
   /**
    * A slow-protocol frame received on member m: decoded, checked, and given to the member's receive
-   * machine; a malformed frame or our own LACPDU looped back is counted and changes nothing.
+   * machine (a LACPDU) or its Marker responder (a Marker PDU, subtype 2); a malformed frame or our
+   * own system's PDU looped back is counted and changes nothing.
    */
   public Verdict receive(int m, byte[] frame, int offset, int captured, int length, long now) {
     LacpMember member = members[m];
     member.rx++;
+    if (MarkerPdu.isMarker(frame, offset, captured)) {
+      return marker(member, frame, offset, captured, length);
+    }
     Lacpdu pdu;
     try {
       pdu = Lacpdu.decode(frame, offset, captured, length);
@@ -91,6 +109,24 @@ public final class LacpGroup {
     }
     member.receive(pdu, now);
     return Verdict.TAKEN;
+  }
+
+  private Verdict marker(LacpMember member, byte[] frame, int offset, int captured, int length) {
+    MarkerPdu pdu;
+    try {
+      pdu = MarkerPdu.decode(frame, offset, captured, length);
+    } catch (MarkerPdu.Malformed e) {
+      member.bad++;
+      member.markersBad++;
+      lastMarkerFault = e.fault;
+      return Verdict.MALFORMED;
+    }
+    if (pdu.requesterSystem() == actor.system()) {
+      member.looped++; // we send no markers: one of our system is a loop or a forgery
+      return Verdict.LOOPED;
+    }
+    member.marker(pdu);
+    return Verdict.MARKER;
   }
 
   /**
@@ -118,6 +154,10 @@ public final class LacpGroup {
       Lacpdu pdu = members[m].transmit(now);
       if (pdu != null) {
         sender.send(m, pdu);
+      }
+      for (MarkerPdu r = members[m].markerResponse(now); r != null; ) {
+        sender.sendMarker(m, r);
+        r = members[m].markerResponse(now);
       }
     }
     return moved;
@@ -171,6 +211,10 @@ public final class LacpGroup {
         member.rx,
         member.tx,
         member.bad,
-        member.looped);
+        member.looped,
+        member.markersReceived,
+        member.markersAnswered,
+        member.markersBad,
+        member.markersDropped);
   }
 }

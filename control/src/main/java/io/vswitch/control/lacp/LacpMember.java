@@ -78,6 +78,26 @@ public final class LacpMember {
   long bad;
   long looped;
 
+  /**
+   * Marker Responses owed, oldest first (6.5.4.2: answer each Marker Information PDU on its port).
+   * Bounded, and sent at most {@link #MAX_MARKERS_PER_SECOND} a second: the slow protocols may use
+   * 10 frames a second on a link (IEEE 802.3 annex 57A) and LACP takes 3, so a partner flooding
+   * markers costs at most that; what does not fit is counted and dropped.
+   */
+  private final MarkerPdu[] owed = new MarkerPdu[MAX_MARKERS_OWED];
+
+  private int owedCount;
+  private final long[] markerSent = new long[MAX_MARKERS_PER_SECOND];
+  private int markerSentCount;
+
+  static final int MAX_MARKERS_OWED = 8;
+  static final int MAX_MARKERS_PER_SECOND = 5;
+
+  long markersReceived;
+  long markersAnswered;
+  long markersBad;
+  long markersDropped;
+
   LacpMember(LacpGroup.Actor actor, int number) {
     this.actor = actor;
     this.number = number;
@@ -176,6 +196,45 @@ public final class LacpMember {
     partner = next;
     receive = Receive.CURRENT;
     currentWhile = now + (actor.fast() ? SHORT_TIMEOUT : LONG_TIMEOUT);
+  }
+
+  /**
+   * A well-formed Marker PDU received on this port (not our own): an Information one is owed an
+   * answer.
+   */
+  void marker(MarkerPdu pdu) {
+    markersReceived++;
+    if (!pdu.information() || receive == Receive.PORT_DISABLED) {
+      return; // a Marker Response: we send no markers, so none is awaited
+    }
+    if (owedCount == MAX_MARKERS_OWED) {
+      markersDropped++;
+      return;
+    }
+    owed[owedCount++] = pdu.response();
+  }
+
+  /** The next Marker Response to send now, or null: in order, within the rate limit. */
+  MarkerPdu markerResponse(long now) {
+    if (owedCount == 0) {
+      return null;
+    }
+    if (receive == Receive.PORT_DISABLED) {
+      markersDropped += owedCount; // the link went down: the requester times out, as it must
+      owedCount = 0;
+      return null;
+    }
+    int oldest = markerSentCount % MAX_MARKERS_PER_SECOND;
+    if (markerSentCount >= MAX_MARKERS_PER_SECOND && now - markerSent[oldest] < SECOND) {
+      return null;
+    }
+    markerSent[oldest] = now;
+    markerSentCount++;
+    MarkerPdu next = owed[0];
+    System.arraycopy(owed, 1, owed, 0, owedCount - 1);
+    owed[--owedCount] = null;
+    markersAnswered++;
+    return next;
   }
 
   /** The receive machine's timer. */

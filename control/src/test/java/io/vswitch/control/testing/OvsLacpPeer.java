@@ -84,6 +84,7 @@ public final class OvsLacpPeer implements AutoCloseable {
     for (int i = 0; i < 2; i++) {
       must(List.of("ip", "link", "add", ovsSide[i], "type", "veth", "peer", "name", switchSide[i]));
       must(List.of("ip", "link", "set", ovsSide[i], "netns", namespace));
+      keepKernelStackOff(ovsSide[i]);
       must(List.of("ip", "-n", namespace, "link", "set", ovsSide[i], "up"));
       must(List.of("sysctl", "-qw", "net.ipv6.conf." + switchSide[i] + ".disable_ipv6=1"));
       must(List.of("ip", "link", "set", switchSide[i], "up"));
@@ -121,6 +122,33 @@ public final class OvsLacpPeer implements AutoCloseable {
         "other_config:bond-miimon-interval=100");
     must(List.of("ip", "-n", namespace, "addr", "add", cidr, "dev", "br0"));
     must(List.of("ip", "-n", namespace, "link", "set", "br0", "up"));
+  }
+
+  /**
+   * The bond member {@code iface} is OVS's alone, as OVS's userspace install guide asks ("Firewall
+   * Rules": with the userspace datapath, frames received on an interface still pass into the
+   * kernel's TCP/IP stack too; drop them there). Without this the namespace's kernel, which owns
+   * br0's address, answers the VM's ARP for it on the member veth the request came in on, with that
+   * veth's MAC (Linux's weak host model, arp_ignore 0), and takes the VM's IP frames to that MAC
+   * itself: the VM's neighbor entry then names one bond member, and when that member's link is cut
+   * every frame to it is lost whatever OVS's bond does, until the entry goes stale and is resolved
+   * again (seconds to tens of seconds: that was the "OVS keeps sending on the dead link" gap). No
+   * iptables here, so the same by the interface's own settings: no ARP on it at all (NOARP), no
+   * IPv6 (no neighbor discovery), and strict reverse-path filtering for IPv4 (a VM's source routes
+   * by br0, so nothing received on a member is delivered locally).
+   */
+  private void keepKernelStackOff(String iface) {
+    must(List.of("ip", "-n", namespace, "link", "set", iface, "arp", "off"));
+    must(
+        List.of(
+            "ip",
+            "netns",
+            "exec",
+            namespace,
+            "sysctl",
+            "-qw",
+            "net.ipv6.conf." + iface + ".disable_ipv6=1",
+            "net.ipv4.conf." + iface + ".rp_filter=1"));
   }
 
   private Path ctl() {

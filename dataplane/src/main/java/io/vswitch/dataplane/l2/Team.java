@@ -97,8 +97,10 @@ public final class Team {
   /**
    * One member's LACP state as the control thread last published it: the receive and mux machines'
    * states, our system, key and port, the actor and partner state octets (802.1AX 6.4.2.3), the
-   * partner's system, key and port, and the member's LACPDU counters (received, sent, malformed,
-   * our own looped back).
+   * partner's system, key and port, the member's slow-protocol counters (received, sent, malformed,
+   * our own looped back) and its Marker responder's (802.1AX 6.5: Marker PDUs received, Marker
+   * Responses sent, malformed Marker PDUs (counted in {@code bad} too), responses dropped over the
+   * rate limit or the link going down).
    */
   public record LacpView(
       String receive,
@@ -116,7 +118,11 @@ public final class Team {
       long rx,
       long tx,
       long bad,
-      long looped) {}
+      long looped,
+      long markers,
+      long markersAnswered,
+      long markersBad,
+      long markersDropped) {}
 
   /** The MAC the ARP probe sends from (replies to it are the probe's), 0 when no probe. */
   public final long probeMac;

@@ -90,5 +90,6 @@ public final class TeamMetrics implements MetricSource {
   }
 
   private static final Team.LacpView NONE =
-      new Team.LacpView("PORT_DISABLED", "DETACHED", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      new Team.LacpView(
+          "PORT_DISABLED", "DETACHED", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }
