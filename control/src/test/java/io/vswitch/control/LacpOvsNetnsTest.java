@@ -49,7 +49,7 @@ class LacpOvsNetnsTest {
   }
 
   private static String tag() {
-    return "fix" + ProcessHandle.current().pid() % 1000;
+    return Long.toString(ProcessHandle.current().pid() % 1000);
   }
 
   private void start(String ovsMode, String lacp) throws Exception {

@@ -54,7 +54,7 @@ class TeamNetnsTest {
   }
 
   private static String tag(String name) {
-    return "lacpfix" + (ProcessHandle.current().pid() % 100) + name; // "vh" + tag + "1" <= 15
+    return (ProcessHandle.current().pid() % 1000) + "tm" + name;
   }
 
   private NetnsHost host(String name, String cidr, String mac) {
