@@ -425,8 +425,8 @@ class TeamNetnsTest {
     // member 0 and ...:04 on member 1.
     NetnsHost vm1 = vm("v", 1, "02:00:00:77:00:01");
     NetnsHost vm2 = vm("w", 2, "02:00:00:77:00:04");
-    assertEquals(0, io.vswitch.dataplane.l2.Team.macBucket(0x0200_0077_0001L) % 2);
-    assertEquals(1, io.vswitch.dataplane.l2.Team.macBucket(0x0200_0077_0004L) % 2);
+    assertEquals(0, io.vswitch.dataplane.l2.team.Team.macBucket(0x0200_0077_0001L) % 2);
+    assertEquals(1, io.vswitch.dataplane.l2.team.Team.macBucket(0x0200_0077_0004L) % 2);
     start(
         "{name: uplink, members: [nic0, nic1], port-group: v77, policy: src-mac,"
             + " probe: {target: 10.77.0.254, interval-ms: 50, misses: 3}}",

@@ -482,12 +482,12 @@ public final class ApiServer implements AutoCloseable {
     return entries;
   }
 
-  private static Map<String, Object> lacpSettings(io.vswitch.dataplane.l2.Team t) {
+  private static Map<String, Object> lacpSettings(io.vswitch.dataplane.l2.team.Team t) {
     Map<String, Object> lacp = new LinkedHashMap<>();
     lacp.put("mode", t.lacp.active() ? "active" : "passive");
     lacp.put("rate", t.lacp.fast() ? "fast" : "slow");
     lacp.put("system_priority", t.lacp.systemPriority());
-    io.vswitch.dataplane.l2.Team.LacpView first = t.lacpView(0);
+    io.vswitch.dataplane.l2.team.Team.LacpView first = t.lacpView(0);
     long system = first != null ? first.actorSystem() : t.lacp.system();
     lacp.put("system_id", io.vswitch.dataplane.l2.MacAddress.format(system));
     lacp.put("key", t.lacp.key());
@@ -495,7 +495,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /** A LACP member: its machines' states, both ends' information (802.1AX 6.4.2.3), LACPDUs. */
-  private static Map<String, Object> lacpMember(io.vswitch.dataplane.l2.Team.LacpView v) {
+  private static Map<String, Object> lacpMember(io.vswitch.dataplane.l2.team.Team.LacpView v) {
     Map<String, Object> lacp = new LinkedHashMap<>();
     if (v == null) {
       lacp.put("receive", "PORT_DISABLED");
@@ -538,7 +538,7 @@ public final class ApiServer implements AutoCloseable {
       return teams;
     }
     io.vswitch.dataplane.stats.CounterFile counters = plane.runtime().counters();
-    for (io.vswitch.dataplane.l2.Team t : plane.l2().tables().teams()) {
+    for (io.vswitch.dataplane.l2.team.Team t : plane.l2().tables().teams()) {
       Map<String, Object> team = new LinkedHashMap<>();
       team.put("name", t.name);
       team.put("policy", t.policy.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));

@@ -2,7 +2,7 @@ package io.vswitch.control.config;
 
 import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
-import io.vswitch.dataplane.l2.Team;
+import io.vswitch.dataplane.l2.team.Team;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package io.vswitch.control.lacp;
 
 import io.vswitch.control.lacp.Lacpdu.Info;
-import io.vswitch.dataplane.l2.Team;
+import io.vswitch.dataplane.l2.team.Team;
 
 /**
  * A LACP team's protocol: its members' machines ({@link LacpMember}) and the selection logic of its

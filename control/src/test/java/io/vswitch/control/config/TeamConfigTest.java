@@ -9,7 +9,7 @@ import io.vswitch.control.L2Compiler;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.dataplane.l2.Feature;
 import io.vswitch.dataplane.l2.L2Tables;
-import io.vswitch.dataplane.l2.Team;
+import io.vswitch.dataplane.l2.team.Team;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -21,7 +21,7 @@ public final class BurstContext {
   public static final int FLOOD = -2;
 
   public final PacketBatch batch;
-  final PacketBatch dropped;
+  public final PacketBatch dropped;
 
   /**
    * The burst's mbufs, copied from the batch's off-heap array by the parse stage: later stages read
@@ -123,7 +123,7 @@ public final class BurstContext {
   public int ingressPort;
 
   /** The port the burst was received on: {@link #ingressPort}, or the team member under it. */
-  int rxPort;
+  public int rxPort;
 
   CounterSlot ingressCounters;
 
@@ -138,7 +138,7 @@ public final class BurstContext {
   /** The pass's TSC time and FDB seconds. */
   long tsc;
 
-  long seconds;
+  public long seconds;
 
   /** Where this worker's frames go out. */
   public TxSet tx;

@@ -3,6 +3,7 @@ package io.vswitch.dataplane.l2;
 import io.vswitch.dataplane.conntrack.ConntrackTable;
 import io.vswitch.dataplane.conntrack.CtClock;
 import io.vswitch.dataplane.l2.tap.Taps;
+import io.vswitch.dataplane.l2.team.Team;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**

@@ -2,6 +2,7 @@ package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.l2.mirror.MirrorSession;
 import io.vswitch.dataplane.l2.tap.Taps;
+import io.vswitch.dataplane.l2.team.Team;
 import java.util.ArrayList;
 import java.util.List;
 

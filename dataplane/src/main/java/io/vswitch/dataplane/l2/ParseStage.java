@@ -13,9 +13,9 @@ import io.vswitch.ffm.NativeMemory;
  */
 public final class ParseStage extends Stage {
   static final int ETHER_HEADER = 14;
-  static final int TPID_8021Q = 0x8100;
+  public static final int TPID_8021Q = 0x8100;
   static final int TPID_8021AD = 0x88a8;
-  static final int ETHERTYPE_IPV4 = 0x0800;
+  public static final int ETHERTYPE_IPV4 = 0x0800;
   static final int ETHERTYPE_IPV6 = 0x86dd;
 
   /** Bit set in {@link BurstContext#tag} to tell "tagged with TCI 0" from untagged. */

@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.l2.team.Team;
 import java.util.List;
 
 /**

@@ -11,6 +11,7 @@ import io.vswitch.dataplane.acl.AclFields;
 import io.vswitch.dataplane.acl.AclRule;
 import io.vswitch.dataplane.conntrack.ConntrackTable;
 import io.vswitch.dataplane.l2.tap.Taps;
+import io.vswitch.dataplane.l2.team.Team;
 import io.vswitch.dataplane.port.PortSpec;
 import io.vswitch.dataplane.qos.PolicerSpec;
 import io.vswitch.dataplane.qos.ShaperSpec;

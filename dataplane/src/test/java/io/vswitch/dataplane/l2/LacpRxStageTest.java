@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.dataplane.l2.tap.Taps;
+import io.vswitch.dataplane.l2.team.SlowProtocolRing;
+import io.vswitch.dataplane.l2.team.Team;
 import io.vswitch.dataplane.stats.DropReason;
 import java.util.ArrayList;
 import java.util.Arrays;

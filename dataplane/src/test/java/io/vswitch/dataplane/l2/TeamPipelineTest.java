@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vswitch.dataplane.l2.tap.Taps;
+import io.vswitch.dataplane.l2.team.Team;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.testing.TestMbufs;
 import java.util.ArrayList;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.dataplane.l2.tap.Taps;
+import io.vswitch.dataplane.l2.team.Team;
 import io.vswitch.dataplane.stats.DropReason;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

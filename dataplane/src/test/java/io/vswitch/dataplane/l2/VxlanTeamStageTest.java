@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.vswitch.dataplane.l2.tap.Taps;
+import io.vswitch.dataplane.l2.team.Team;
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.testing.FrameBuilder;

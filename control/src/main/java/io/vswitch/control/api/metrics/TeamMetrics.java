@@ -1,7 +1,7 @@
 package io.vswitch.control.api.metrics;
 
 import io.vswitch.dataplane.l2.L2Switch;
-import io.vswitch.dataplane.l2.Team;
+import io.vswitch.dataplane.l2.team.Team;
 import java.util.List;
 
 /**

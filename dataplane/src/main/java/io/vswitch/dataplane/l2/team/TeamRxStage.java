@@ -1,5 +1,9 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.team;
 
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.Fdb;
+import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.l2.Stage;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.ffm.NativeMemory;
 

@@ -1,4 +1,4 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.team;
 
 import io.vswitch.ffm.NativeMemory;
 import java.lang.foreign.MemorySegment;

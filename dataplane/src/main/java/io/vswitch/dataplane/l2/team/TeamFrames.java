@@ -1,5 +1,7 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.team;
 
+import io.vswitch.dataplane.l2.MacAddress;
+import io.vswitch.dataplane.l2.ParseStage;
 import io.vswitch.ffm.NativeMemory;
 
 /**

@@ -1,5 +1,6 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.team;
 
+import io.vswitch.dataplane.l2.L2Tables;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -255,7 +256,7 @@ public final class Team {
   }
 
   /** The published selection: {@link #BUCKETS} member slots, then the group receiver. */
-  int[] selection() {
+  public int[] selection() {
     return select;
   }
 
