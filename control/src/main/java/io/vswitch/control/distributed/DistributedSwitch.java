@@ -119,6 +119,9 @@ public final class DistributedSwitch implements AutoCloseable {
     this.remoteHosts = new RemoteHosts(settings.host(), log);
     this.thread = Thread.ofPlatform().daemon().name("vswitch-etcd").unstarted(this::run);
     plane.guardLocalChanges(this::refuseLocalChangeOfShared);
+    // A change (a new VTEP address, a port's tags) republishes the record at once: a wake-up of
+    // no generation, skipped by the loop, which then runs its heartbeat (publish, observe).
+    plane.onApplied(() -> updates.add(new Update(null, 0, -1)));
   }
 
   /** Starts following etcd; {@code apiAddress} is what the host record says to reach this host. */
