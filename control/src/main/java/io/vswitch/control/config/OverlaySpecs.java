@@ -55,7 +55,12 @@ public final class OverlaySpecs {
     }
     Map<String, SwitchConfig.PortGroup> groups = new HashMap<>();
     config.portGroups().forEach(g -> groups.put(g.name(), g));
-    VtepNeighbors neighbors = neighbors(o);
+    // The running VTEP's cache, or a scratch one for another setting: asking (validation, the
+    // API, a change being planned) must not replace the cache the running tunnels share.
+    VtepNeighbors neighbors = madeNeighbors(o);
+    if (neighbors == null) {
+      neighbors = fresh(o);
+    }
     int[] subnet = subnet(o.vtep().address(), "overlay.vtep.address");
     int gateway = o.vtep().gateway() == null ? 0 : ConfigValidator.ipv4(o.vtep().gateway(), "");
     List<Tunnel> tunnels = new ArrayList<>();
@@ -171,7 +176,9 @@ public final class OverlaySpecs {
    * them, never removed. A live VTEP change makes a fresh one (so the hop limit counts per VTEP
    * setting); the old one is plain heap that the old tables and closed tunnel ports still point at,
    * so a worker on older tables keeps reading and writing it safely until it takes the new tables,
-   * and the garbage collector retires it once nothing refers to it.
+   * and the garbage collector retires it once nothing refers to it. Taken only where tables are
+   * compiled to be published and where tunnel ports open; {@link #tunnels} (validation, the API, a
+   * change being planned) never replaces it.
    */
   public static synchronized VtepNeighbors neighbors(Overlay o) {
     Overlay key = vtepPart(o);
@@ -179,6 +186,13 @@ public final class OverlaySpecs {
     if (c != null && c.overlay.equals(key)) {
       return c.neighbors;
     }
+    VtepNeighbors made = fresh(o);
+    cached = new Cached(key, made);
+    return made;
+  }
+
+  /** A new cache for overlay o's VTEP: its listed hops, then its static neighbors. */
+  private static VtepNeighbors fresh(Overlay o) {
     List<Integer> hops = hops(o);
     for (Overlay.Neighbor n : o.neighbors()) {
       int ip = ConfigValidator.ipv4(n.address(), "");
@@ -192,9 +206,7 @@ public final class OverlaySpecs {
       int h = hops.indexOf(ConfigValidator.ipv4(n.address(), ""));
       macs[h] = MacAddress.parse(n.mac());
     }
-    VtepNeighbors made = new VtepNeighbors(ips, macs);
-    cached = new Cached(key, made);
-    return made;
+    return new VtepNeighbors(ips, macs);
   }
 
   /**

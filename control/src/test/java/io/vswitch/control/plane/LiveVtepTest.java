@@ -220,6 +220,11 @@ class LiveVtepTest {
                     "test",
                     "bad"));
     assertTrue(off.getMessage().contains(net + "7"), off.getMessage());
+    // Validating the refused VTEPs made no cache of theirs the switch's: the next publish (new
+    // facts) keeps the cache the running tunnel ports share.
+    plane.applyRemote(RemoteFacts.NONE);
+    assertSame(cache, cache(), "the running tunnels' cache, republished");
+    assertSame(cache, OverlaySpecs.neighbors(plane.running().overlay()));
     assertEquals(0, journal.history().size(), "nothing journaled");
   }
 
