@@ -20,7 +20,6 @@ import io.vswitch.dataplane.l2.L2Switch;
 import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.PortPolicy;
-import io.vswitch.dataplane.l2.VtepNeighbors;
 import io.vswitch.dataplane.l2.VtepUplink;
 import io.vswitch.dataplane.l2.VxlanPort;
 import io.vswitch.dataplane.port.DpdkPort;
@@ -175,12 +174,10 @@ public final class SwitchLauncher {
     }
     // The VTEP's port, or its team's carrying member, as the published tables say at each burst.
     VtepUplink uplink = new VtepUplink(l2::tables);
-    // The VTEP is restart-only, so this overlay's VTEP is the switch's for its life; a tunnel port
-    // opened later (a discovered or newly listed remote VTEP) finds its tunnel in its own spec.
-    io.vswitch.control.config.Overlay overlay = config.overlay();
-    int localIp = OverlaySpecs.localIp(overlay);
-    long localMac = OverlaySpecs.localMac(overlay);
-    VtepNeighbors neighbors = OverlaySpecs.neighbors(overlay);
+    // The VTEP changes live: a tunnel port opened later (a discovered or newly listed remote VTEP,
+    // or every tunnel after a VTEP change) encapsulates with the VTEP whose next-hop cache the
+    // control plane took last, and finds its remote in its own spec.
+    OverlaySpecs.neighbors(config.overlay());
     return PortRegistry.DEFAULT
         .with(
             PortSpec.KIND_DPDK,
@@ -191,19 +188,21 @@ public final class SwitchLauncher {
             })
         .with(
             OverlaySpecs.PORT_KIND,
-            (spec, index, workers, pool) ->
-                new VxlanPort(
-                    spec.name(),
-                    index,
-                    workers,
-                    L2Compiler.tunnel(
-                        overlay,
-                        OverlaySpecs.tunnelOf(overlay, spec.name(), spec.devargs()),
-                        localIp,
-                        localMac),
-                    neighbors,
-                    uplink,
-                    pool.segment()));
+            (spec, index, workers, pool) -> {
+              io.vswitch.control.config.Overlay vtep = OverlaySpecs.currentVtep();
+              return new VxlanPort(
+                  spec.name(),
+                  index,
+                  workers,
+                  L2Compiler.tunnel(
+                      vtep,
+                      OverlaySpecs.tunnelOf(vtep, spec.name(), spec.devargs()),
+                      OverlaySpecs.localIp(vtep),
+                      OverlaySpecs.localMac(vtep)),
+                  OverlaySpecs.neighbors(vtep),
+                  uplink,
+                  pool.segment());
+            });
   }
 
   /** Synthetic static entries: 06:00:xx:xx:xx:xx (locally administered), VLANs 1..4094. */

@@ -16,8 +16,9 @@ import java.util.Set;
  * (segment, remote VTEP) is one tunnel port, named {@code vxlan.<segment>.<address>}, which takes a
  * port slot of its own (so the FDB learns remote MACs against it, and {@code fdb.static} may point
  * at it); the segment's VLAN is that of its port groups. The segments change live (a tunnel port
- * opened, closed, or reopened when its VNI or VLAN changes); the VTEP, the UDP port, the TTL and
- * the static neighbors are the switch's for its life ({@link #sameAtRunTime}).
+ * opened, closed, or reopened when its VNI or VLAN changes), and so do the VTEP's address, the UDP
+ * port, the TTL and the static neighbors (every tunnel reopened on a fresh next-hop cache: {@link
+ * #vtepChanged}); the VTEP's port and its device are restart-only ({@link #sameAtRunTime}).
  */
 public final class OverlaySpecs {
   /** The port kind of tunnel ports in the runtime's port registry. */
@@ -54,7 +55,12 @@ public final class OverlaySpecs {
     }
     Map<String, SwitchConfig.PortGroup> groups = new HashMap<>();
     config.portGroups().forEach(g -> groups.put(g.name(), g));
-    VtepNeighbors neighbors = neighbors(o);
+    // The running VTEP's cache, or a scratch one for another setting: asking (validation, the
+    // API, a change being planned) must not replace the cache the running tunnels share.
+    VtepNeighbors neighbors = madeNeighbors(o);
+    if (neighbors == null) {
+      neighbors = fresh(o);
+    }
     int[] subnet = subnet(o.vtep().address(), "overlay.vtep.address");
     int gateway = o.vtep().gateway() == null ? 0 : ConfigValidator.ipv4(o.vtep().gateway(), "");
     List<Tunnel> tunnels = new ArrayList<>();
@@ -165,9 +171,14 @@ public final class OverlaySpecs {
   private static volatile Cached cached;
 
   /**
-   * The switch's next-hop cache: one per VTEP (the overlay but its segments, which change live),
-   * kept across table publishes and segment changes so learned MACs stay; hops are appended as
-   * tunnels need them, never removed.
+   * The switch's next-hop cache: one per VTEP setting (the overlay but its segments), kept across
+   * table publishes and segment changes so learned MACs stay; hops are appended as tunnels need
+   * them, never removed. A live VTEP change makes a fresh one (so the hop limit counts per VTEP
+   * setting); the old one is plain heap that the old tables and closed tunnel ports still point at,
+   * so a worker on older tables keeps reading and writing it safely until it takes the new tables,
+   * and the garbage collector retires it once nothing refers to it. Taken only where tables are
+   * compiled to be published and where tunnel ports open; {@link #tunnels} (validation, the API, a
+   * change being planned) never replaces it.
    */
   public static synchronized VtepNeighbors neighbors(Overlay o) {
     Overlay key = vtepPart(o);
@@ -175,6 +186,13 @@ public final class OverlaySpecs {
     if (c != null && c.overlay.equals(key)) {
       return c.neighbors;
     }
+    VtepNeighbors made = fresh(o);
+    cached = new Cached(key, made);
+    return made;
+  }
+
+  /** A new cache for overlay o's VTEP: its listed hops, then its static neighbors. */
+  private static VtepNeighbors fresh(Overlay o) {
     List<Integer> hops = hops(o);
     for (Overlay.Neighbor n : o.neighbors()) {
       int ip = ConfigValidator.ipv4(n.address(), "");
@@ -188,12 +206,22 @@ public final class OverlaySpecs {
       int h = hops.indexOf(ConfigValidator.ipv4(n.address(), ""));
       macs[h] = MacAddress.parse(n.mac());
     }
-    VtepNeighbors made = new VtepNeighbors(ips, macs);
-    cached = new Cached(key, made);
-    return made;
+    return new VtepNeighbors(ips, macs);
   }
 
-  /** The overlay without its segments: its restart-only part (the VTEP and how it sends). */
+  /**
+   * The VTEP setting the next-hop cache was last made or taken for: what a tunnel port opened now
+   * encapsulates with (the control plane takes the desired VTEP's cache before it opens tunnels).
+   */
+  public static synchronized Overlay currentVtep() {
+    Cached c = cached;
+    if (c == null) {
+      throw new IllegalStateException("no overlay VTEP yet");
+    }
+    return c.overlay;
+  }
+
+  /** The overlay without its segments: the VTEP and how it sends. */
   static Overlay vtepPart(Overlay o) {
     return new Overlay(o.vtep(), o.udpPort(), o.ttl(), List.of(), o.neighbors());
   }
@@ -211,7 +239,8 @@ public final class OverlaySpecs {
         + (made.capacity() - made.size())
         + " left of the switch's "
         + made.capacity()
-        + " (each next-hop address taken since start stays taken): restart vswitch to free them";
+        + " (each next-hop address taken for this VTEP setting stays taken): restart vswitch, or"
+        + " change the VTEP, to free them";
   }
 
   /**
@@ -436,7 +465,7 @@ public final class OverlaySpecs {
     }
     List<Integer> hops = hops(o);
     VtepNeighbors made = madeNeighbors(o);
-    if (made != null) { // a running switch: its hops are never freed, so its limit is for life
+    if (made != null) { // a running VTEP: its hops are never freed, so its limit is per setting
       int more = (int) hops.stream().filter(h -> made.hop(h) < 0).count();
       require(made.size() + more <= made.capacity(), hopsExhausted(made, more));
     }
@@ -455,20 +484,21 @@ public final class OverlaySpecs {
   }
 
   /**
-   * The restart-only parts: the overlay but its segments (which change live: tunnel ports opened,
-   * closed and reopened), and the VTEP port's device and MTU. The VTEP's address and MAC, the UDP
-   * port and the TTL are in every tunnel port's encapsulation and the next-hop cache is made for
-   * them, so they stay for the switch's life.
+   * The restart-only parts: whether there is an overlay, which port or team is the VTEP's, and that
+   * port's (or every member's) device and MTU (the tunnels' MTU is the uplink's less 50, and
+   * reopening the uplink would cut every tunnel and the underlay at once). The VTEP's address,
+   * gateway and MAC, the UDP port, the TTL and the static neighbors change live ({@link
+   * #vtepChanged}): every tunnel is reopened on a fresh next-hop cache.
    */
   public static boolean sameAtRunTime(SwitchConfig a, SwitchConfig b) {
     if ((a.overlay() == null) != (b.overlay() == null)) {
       return false;
     }
-    if (a.overlay() != null && !Objects.equals(vtepPart(a.overlay()), vtepPart(b.overlay()))) {
-      return false;
-    }
     if (a.overlay() == null) {
       return true;
+    }
+    if (!Objects.equals(a.overlay().vtep().port(), b.overlay().vtep().port())) {
+      return false;
     }
     // The VTEP's port, or every member of its team: the same devices with the same MTUs.
     List<SwitchConfig.Port> x = vtepPorts(a);
@@ -484,6 +514,53 @@ public final class OverlaySpecs {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether the VTEP's own settings differ (address, gateway, MAC, UDP port, TTL, static
+   * neighbors): each is in every tunnel's encapsulation or in the next-hop cache its hop indexes,
+   * so every tunnel is closed and reopened (break-before-make) on a fresh cache.
+   */
+  public static boolean vtepChanged(SwitchConfig a, SwitchConfig b) {
+    return a.overlay() != null
+        && b.overlay() != null
+        && !vtepPart(a.overlay()).equals(vtepPart(b.overlay()));
+  }
+
+  /**
+   * A live VTEP change that would leave the overlay without a way to reach what it reaches now is
+   * refused (one line): the new address taken by another host's VTEP, or a remote VTEP in use
+   * (listed or discovered) off the new subnet without a gateway (discovered ones would otherwise be
+   * left out in silence).
+   */
+  public static void requireLiveVtepChange(
+      SwitchConfig running, SwitchConfig desired, RemoteFacts remote) {
+    if (!vtepChanged(running, desired)) {
+      return;
+    }
+    Overlay o = desired.overlay();
+    int[] subnet = subnet(o.vtep().address(), "overlay.vtep.address");
+    for (RemoteFacts.RemoteVtep v : remote.vteps()) {
+      require(
+          v.address() != subnet[0],
+          "overlay.vtep.address "
+              + dotted(subnet[0])
+              + " is another host's VTEP address (published in etcd): refused");
+    }
+    if (o.vtep().gateway() != null) {
+      return;
+    }
+    for (Tunnel t : tunnels(running, remote)) {
+      require(
+          onLink(t.remote(), subnet),
+          "overlay.vtep.address "
+              + o.vtep().address()
+              + ": remote VTEP "
+              + dotted(t.remote())
+              + " (segment '"
+              + t.segment()
+              + "') is off that subnet and overlay.vtep.gateway is not set: refused");
+    }
   }
 
   /** An IPv4 address as a.b.c.d. */

@@ -80,8 +80,8 @@ public final class DistributedSwitch implements AutoCloseable {
 
   /**
    * Another part of this host that adds to its record and reads the others' ({@link PortMobility}):
-   * called on the etcd thread, {@code observe} once a second with every host's record (key to
-   * JSON), this host's included.
+   * called on the etcd thread, {@code observe} once a second (and at once when a record changes:
+   * watched) with every host's record (key to JSON), this host's included.
    */
   public interface HostRecords {
     void contribute(ObjectNode record);
@@ -100,6 +100,7 @@ public final class DistributedSwitch implements AutoCloseable {
   private long seenRevision; // the newest revision this host judged (applied or refused)
   private long generation; // of the watch; events of an older one are stale
   private AutoCloseable watcher;
+  private AutoCloseable hostsWatcher; // wakes the loop when a host record changes
   private long lease;
   private long leaseRenewedNanos;
   private String published;
@@ -119,6 +120,9 @@ public final class DistributedSwitch implements AutoCloseable {
     this.remoteHosts = new RemoteHosts(settings.host(), log);
     this.thread = Thread.ofPlatform().daemon().name("vswitch-etcd").unstarted(this::run);
     plane.guardLocalChanges(this::refuseLocalChangeOfShared);
+    // A change (a new VTEP address, a port's tags) republishes the record at once: a wake-up of
+    // no generation, skipped by the loop, which then runs its heartbeat (publish, observe).
+    plane.onApplied(() -> updates.add(new Update(null, 0, -1)));
   }
 
   /** Starts following etcd; {@code apiAddress} is what the host record says to reach this host. */
@@ -207,6 +211,15 @@ public final class DistributedSwitch implements AutoCloseable {
             v.storeRevision() + 1,
             (value, rev) -> updates.add(new Update(value, rev, gen)),
             t -> updates.add(new Update(null, -1, gen)));
+    // The host records are watched too, so a VM move's FDB clean-up and a new VTEP reach this
+    // host at once; the watch only wakes the loop (a wake-up of no generation), whose heartbeat
+    // reads the records as the once-a-second poll does, which stays as the fallback.
+    hostsWatcher =
+        store.watchPrefix(
+            EtcdStore.hostsPrefix(settings.switchName()),
+            v.storeRevision() + 1,
+            () -> updates.add(new Update(null, 0, -1)),
+            t -> {}); // a broken watch leaves the poll; the config watch reports the loss
     if (lease != 0) {
       try {
         store.revoke(lease); // from before the outage: etcd restarts its leases' time on restart
@@ -396,6 +409,14 @@ public final class DistributedSwitch implements AutoCloseable {
         // a watch on a dead connection: nothing to close
       }
       watcher = null;
+    }
+    if (hostsWatcher != null) {
+      try {
+        hostsWatcher.close();
+      } catch (Exception ignored) {
+        // as above
+      }
+      hostsWatcher = null;
     }
   }
 

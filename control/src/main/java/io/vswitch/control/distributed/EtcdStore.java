@@ -248,6 +248,22 @@ public final class EtcdStore implements AutoCloseable {
     return w::close;
   }
 
+  /**
+   * Watches every key under {@code prefix} from {@code fromRevision}: {@code onChange} is told (on
+   * jetcd's thread) that something changed, not what; the caller reads the keys itself.
+   */
+  public AutoCloseable watchPrefix(
+      String prefix, long fromRevision, Runnable onChange, Consumer<Throwable> onError) {
+    Watch.Watcher w =
+        client
+            .getWatchClient()
+            .watch(
+                bytes(prefix),
+                WatchOption.builder().isPrefix(true).withRevision(fromRevision).build(),
+                Watch.listener(response -> onChange.run(), onError));
+    return w::close;
+  }
+
   private <T> T await(CompletableFuture<T> future, String what) {
     try {
       return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -32,9 +32,10 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * The other hosts of a distributed switch, as their records under {@code /vswitch/S/hosts/} say:
  * their ports' port groups, tags and addresses (members of this host's security groups) and their
- * VTEP with the VNIs it serves (a tunnel port here for each segment both serve). Read once a second
- * on the etcd thread ({@link #refresh}), with the heartbeat, so a record that appears, changes or
- * expires with its lease reaches the tables within about a second of etcd noticing.
+ * VTEP with the VNIs it serves (a tunnel port here for each segment both serve). Read on the etcd
+ * thread ({@link #refresh}) as soon as the watch of the records says one changed, and once a second
+ * with the heartbeat as the fallback, so a record that appears, changes or expires with its lease
+ * reaches the tables at once, within about a second at worst.
  *
  * <p>A record is another host's word, so it is checked and bounded before anything is made of it:
  * at most {@link #MAX_RECORD_BYTES}, {@link #MAX_HOSTS} hosts, {@link ConfigLimits#MAX_PORTS}

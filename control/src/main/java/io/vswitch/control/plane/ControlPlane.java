@@ -43,6 +43,7 @@ public final class ControlPlane {
   private SwitchConfig running;
   private long sequence; // of the change that made {@code running}: the API's ETag
   private LocalChangeGuard guard; // null: every section is this host's to change
+  private Runnable applied = () -> {}; // told after each journaled change (the host record)
   private boolean distributing; // the change in progress is the distributed switch's
   private RemoteFacts remote = RemoteFacts.NONE; // what the other hosts published (not journaled)
   private PortLeaving portLeaving; // null: nobody wants a removed port's last state
@@ -141,6 +142,15 @@ public final class ControlPlane {
     this.portLeaving = listener;
   }
 
+  /**
+   * From now on {@code listener} is told after each journaled change, on the control thread; it
+   * must only hand work on (the distributed switch republishes this host's record at once, so a new
+   * VTEP address reaches the other hosts without waiting for the heartbeat).
+   */
+  public synchronized void onApplied(Runnable listener) {
+    this.applied = listener;
+  }
+
   /** From now on, local changes are checked by {@code guard} (see {@link LocalChangeGuard}). */
   public synchronized void guardLocalChanges(LocalChangeGuard guard) {
     this.guard = guard;
@@ -235,6 +245,7 @@ public final class ControlPlane {
     }
     running = desired;
     sequence = record.sequence();
+    applied.run();
     return record;
   }
 
@@ -279,7 +290,10 @@ public final class ControlPlane {
     replaced.forEach(p -> leaving.add(p.name()));
     // Tunnel ports: one per (segment, remote VTEP), listed or discovered; a name is one tunnel.
     // One whose VNI or VLAN changed (its segment's) is closed and opened again: its encapsulation
-    // is fixed when it opens, and the remote MACs learned on it belong to the old segment.
+    // is fixed when it opens, and the remote MACs learned on it belong to the old segment. A VTEP
+    // change (address, UDP port, TTL, neighbors) reopens every tunnel: each encapsulates with it,
+    // and the fresh next-hop cache renumbers the hops; their learned MACs go (relearned).
+    boolean vtepChanged = OverlaySpecs.vtepChanged(from, desired);
     Map<String, OverlaySpecs.Tunnel> tunnelsBefore = new HashMap<>();
     OverlaySpecs.tunnels(from, fromFacts).forEach(t -> tunnelsBefore.put(t.name(), t));
     List<OverlaySpecs.Tunnel> tunnelsAdded = new ArrayList<>();
@@ -290,7 +304,7 @@ public final class ControlPlane {
       OverlaySpecs.Tunnel old = tunnelsBefore.get(t.name());
       if (old == null) {
         tunnelsAdded.add(t);
-      } else if (old.vni() != t.vni() || old.vlan() != t.vlan()) {
+      } else if (old.vni() != t.vni() || old.vlan() != t.vlan() || vtepChanged) {
         tunnelsReplaced.add(t);
       }
     }
@@ -373,10 +387,11 @@ public final class ControlPlane {
     }
     if (!OverlaySpecs.sameAtRunTime(running, desired)) {
       throw new ConfigException(
-          "overlay.vtep, udp-port, ttl and neighbors (and the VTEP port's device and MTU) take"
-              + " effect at restart only: restart vswitch to change them; overlay.segments change"
-              + " live");
+          "the overlay itself, overlay.vtep.port and the VTEP port's device and MTU take effect at"
+              + " restart only: restart vswitch to change them (the VTEP's address, udp-port, ttl,"
+              + " neighbors and the segments change live)");
     }
+    OverlaySpecs.requireLiveVtepChange(running, desired, remote);
     if (desired.usesCtState() && l2.conntrack() == null) {
       throw new ConfigException(
           "ct-state rules need the conntrack table, made at start only when a rule uses ct-state:"
@@ -414,6 +429,10 @@ public final class ControlPlane {
 
   /** Opens tunnel ports; if one fails, closes those opened before it and reports why. */
   private void openTunnels(SwitchConfig config, List<OverlaySpecs.Tunnel> tunnels) {
+    if (config.overlay() != null) {
+      // The port factory encapsulates with the VTEP whose cache was taken last: this config's.
+      OverlaySpecs.neighbors(config.overlay());
+    }
     List<Port> opened = new ArrayList<>();
     try {
       for (OverlaySpecs.Tunnel t : tunnels) {

@@ -182,7 +182,7 @@ class RemoteHostsTest {
   }
 
   @Test
-  void theOverlaysSegmentsChangeLiveTheVtepDoesNot() {
+  void theOverlaysSegmentsAndItsVtepChangeLive() {
     SwitchConfig config = config();
     SwitchConfig more =
         ConfigValidator.validate(
@@ -195,7 +195,9 @@ class RemoteHostsTest {
     SwitchConfig vtep =
         ConfigValidator.validate(
             ConfigLoader.parse(CONFIG.replace("192.0.2.31/24", "192.0.2.39/24"), "t"));
-    assertTrue(!OverlaySpecs.sameAtRunTime(config, vtep), "the VTEP's address does not");
+    assertTrue(OverlaySpecs.sameAtRunTime(config, vtep), "the VTEP's address changes live too");
+    assertTrue(OverlaySpecs.vtepChanged(config, vtep), "reopening every tunnel");
+    assertTrue(!OverlaySpecs.vtepChanged(config, vni), "a VNI change is the segment's only");
   }
 
   @Test

@@ -47,6 +47,10 @@ public final class VxlanDecapStage extends Stage {
         if (bad != null) {
           ctx.drop(i, bad);
         }
+      } else if (ctx.etherType[i] == 0x0800 && ctx.dstMac[i] == overlay.localMac) {
+        // To the VTEP's MAC but not its address: a peer still on the VTEP's old address after a
+        // live change (its MAC configured, so kept); not decapsulated, not switched either.
+        ctx.drop(i, DropReason.VTEP_WRONG_ADDRESS);
       }
     }
   }

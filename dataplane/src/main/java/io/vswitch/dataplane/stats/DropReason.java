@@ -109,6 +109,11 @@ public enum DropReason {
   VXLAN_UNKNOWN_VTEP("vxlan_unknown_vtep"),
   /** IPv4 to the VTEP's address that is not VXLAN (other protocol or UDP port). */
   VTEP_NOT_VXLAN("vtep_not_vxlan"),
+  /**
+   * IPv4 to the VTEP's MAC for another address (the VTEP's old one after a live change of its
+   * address): not decapsulated.
+   */
+  VTEP_WRONG_ADDRESS("vtep_wrong_address"),
   /** To a remote VTEP whose next hop's MAC is not known yet (an ARP request is on its way). */
   VTEP_UNRESOLVED("vtep_unresolved"),
   /**

@@ -87,13 +87,14 @@ class VxlanStageTest {
     int fragment = 0x4000; // DF
     int options; // IPv4 option words
     int udpLengthDelta;
+    int dstMacLow = 0xc0000201; // the VTEP's MAC: 02:00:c0:00:02:01
     byte[] inner = VxlanStageTest.inner(1000);
 
     byte[] build() {
       int ihl = 20 + options * 4;
       int udpLength = 8 + 8 + inner.length;
       ByteBuffer b = ByteBuffer.allocate(14 + ihl + udpLength);
-      b.putShort((short) 0x0200).putInt(0xc0000201); // to the VTEP's MAC
+      b.putShort((short) 0x0200).putInt(dstMacLow); // to the VTEP's MAC, by default
       b.putShort((short) 0x5254).putInt(0x000000aa); // from the router
       b.putShort((short) 0x0800);
       b.put((byte) (0x40 | ihl / 4)).put((byte) 0).putShort((short) (ihl + udpLength));
@@ -130,7 +131,7 @@ class VxlanStageTest {
     frames.add(outer(o -> o.options = 2)); // 5: IPv4 options: good, past them
     frames.add(outer(o -> o.fragment = 0x2000)); // 6: more fragments
     frames.add(outer(o -> o.fragment = 0x0010)); // 7: a later fragment
-    frames.add(outer(o -> o.dst = ip("192.0.2.9"))); // 8: not ours: switched as usual
+    frames.add(outer(o -> o.dst = ip("192.0.2.9"))); // 8: to our MAC, not our (new) address
     frames.add(outer(o -> o.dport = 4790)); // 9: to us, not VXLAN's port
     frames.add(outer(o -> o.protocol = 6)); // 10: to us, TCP
     frames.add(outer(o -> o.src = ip("192.0.2.77"))); // 11: VNI known, source VTEP not
@@ -140,6 +141,12 @@ class VxlanStageTest {
     byte[] padded = java.util.Arrays.copyOf(outer(o -> o.inner = cutInner), 14 + 20 + 16 + 14 + 6);
     frames.add(padded); // 15: good, Ethernet padding after the IP packet goes
     frames.add(java.util.Arrays.copyOf(outer(o -> {}), 14 + 20 + 4)); // 16: outer IP cut (parse)
+    frames.add(
+        outer(
+            o -> {
+              o.dst = ip("192.0.2.9");
+              o.dstMacLow = 0xc0000209;
+            })); // 17: another host's: switched as usual
 
     try (StageFixture f = StageFixture.withoutDpdk(5)) {
       f.seconds = 42;
@@ -157,7 +164,7 @@ class VxlanStageTest {
         null,
         DropReason.VXLAN_FRAGMENT,
         DropReason.VXLAN_FRAGMENT,
-        null,
+        DropReason.VTEP_WRONG_ADDRESS,
         DropReason.VTEP_NOT_VXLAN,
         DropReason.VTEP_NOT_VXLAN,
         DropReason.VXLAN_UNKNOWN_VTEP,
@@ -166,6 +173,7 @@ class VxlanStageTest {
         null,
         null,
         DropReason.BAD_IP_LENGTH,
+        null,
       };
       for (int i = 0; i < want.length; i++) {
         assertEquals(want[i], ctx.dropReason(i), "frame " + i);
@@ -179,8 +187,9 @@ class VxlanStageTest {
         byte[] expected = decapsulated[k] == 15 ? cutInner : inner(1000);
         assertArrayEquals(expected, TestMbufs.bytes(decap.stashedMbuf(k)), "inner " + k);
       }
-      // Taken out of the uplink's burst: only frame 8 (not ours) goes on being switched there.
-      assertEquals(1 << 8, ctx.live());
+      // Taken out of the uplink's burst: only frame 17 (not ours) goes on being switched there.
+      assertEquals(1 << 17, ctx.live());
+      assertEquals(1, f.counters.sum(UPLINK, DropReason.VTEP_WRONG_ADDRESS));
       // The outer source MAC refreshed both next hops.
       assertEquals(ROUTER_MAC, neighbors.mac(0));
       assertEquals(ROUTER_MAC, neighbors.mac(1));
