@@ -260,11 +260,16 @@ class VtepDiscoveryTest {
         assertTrue(vni.err().contains("overlay.segments belong to the distributed"), vni.err());
         assertEquals(1, vni.err().strip().lines().count(), vni.err());
         segment.put("vni", 5101);
-        ((ObjectNode) runningA.path("overlay")).put("udp-port", 4790);
-        Cli.Result udp = ctl(homeA, "apply", dvs.file("udp.json", ConfigJson.write(runningA)));
-        assertTrue(udp.code() != 0, udp.out());
-        assertTrue(udp.err().contains("take effect at restart only"), udp.err());
-        assertEquals(1, udp.err().strip().lines().count(), udp.err());
+        // The VTEP's own settings are live (VtepLiveTest); its port's MTU is not.
+        for (JsonNode p : runningA.path("ports")) {
+          if (p.path("name").asText().equals("up")) {
+            ((ObjectNode) p).put("mtu", 1400);
+          }
+        }
+        Cli.Result moved = ctl(homeA, "apply", dvs.file("vtep.json", ConfigJson.write(runningA)));
+        assertTrue(moved.code() != 0, moved.out());
+        assertTrue(moved.err().contains("restart only"), moved.err());
+        assertEquals(1, moved.err().strip().lines().count(), moved.err());
         assertEquals(0, swA.stop(), swA.output());
       }
     }

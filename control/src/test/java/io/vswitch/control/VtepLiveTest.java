@@ -11,12 +11,11 @@ import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.EtcdServer;
 import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.SharedSwitch;
 import io.vswitch.control.testing.SwitchProcess;
 import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.testing.Await;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,18 +72,18 @@ class VtepLiveTest {
           .formatted(B_VTEP, A_MAC.replace(":", ""), B_MAC.replace(":", ""));
 
   @TempDir Path dir;
-  private EtcdServer etcd;
+  private SharedSwitch dvs;
 
   @Test
   void theVtepChangesLiveUnderTraffic() throws Exception {
     Assumptions.assumeTrue(EtcdServer.available(), "needs /usr/bin/etcd (scripts/install-deps.sh)");
     Assumptions.assumeTrue(NetnsHost.available(), "needs root and iproute2");
-    String tag = "vteplive";
+    String tag = "vtl" + (ProcessHandle.current().pid() % 1000);
     try (EtcdServer server = EtcdServer.start(23840, 23849);
         Underlay underlay = Underlay.create(tag + "ua", tag + "ub");
-        NetnsHost a = vm(tag + "a", "10.62.0.1/24", "02:00:00:62:00:01");
-        NetnsHost b = vm(tag + "b", "10.62.0.2/24", "02:00:00:62:00:02")) {
-      etcd = server;
+        NetnsHost a = NetnsHost.overlayGuest(tag + "a", "10.62.0.1/24", "02:00:00:62:00:01");
+        NetnsHost b = NetnsHost.overlayGuest(tag + "b", "10.62.0.2/24", "02:00:00:62:00:02")) {
+      dvs = new SharedSwitch(server, "vteplive", dir);
       Path homeA = Files.createDirectories(dir.resolve("A"));
       Path homeB = Files.createDirectories(dir.resolve("B"));
       String configA = config(a.switchInterface(), underlay.a(), A_VTEP, A_MAC);
@@ -120,14 +119,15 @@ class VtepLiveTest {
 
           // VXLAN to A's old address (a peer that missed the change): dropped and counted.
           long wrongBefore = swA.drops(UPLINK, DropReason.VTEP_WRONG_ADDRESS);
-          assertEquals(0, Commands.run("python3", "-c", CRAFT, underlay.b(), A_VTEP, "5"));
+          io.vswitch.control.testing.Commands.run(
+              "python3", "-c", CRAFT, underlay.b(), A_VTEP, "5");
           Await.until(
               "A to count the 5 frames to its old address",
               Duration.ofSeconds(10),
               () -> swA.drops(UPLINK, DropReason.VTEP_WRONG_ADDRESS) - wrongBefore == 5);
           // The same frame to the new address is decapsulated (b's MAC known behind the tunnel).
           long wrongNow = swA.drops(UPLINK, DropReason.VTEP_WRONG_ADDRESS);
-          assertEquals(0, Commands.run("python3", "-c", CRAFT, underlay.b(), A_NEW, "5"));
+          io.vswitch.control.testing.Commands.run("python3", "-c", CRAFT, underlay.b(), A_NEW, "5");
           Thread.sleep(500);
           assertEquals(wrongNow, swA.drops(UPLINK, DropReason.VTEP_WRONG_ADDRESS));
 
@@ -191,7 +191,8 @@ class VtepLiveTest {
   private Cli.Result tryChange(Path home, Consumer<ObjectNode> edit) {
     ObjectNode running = (ObjectNode) tree(ctl(home, "--json", "show").out());
     edit.accept((ObjectNode) running.path("overlay"));
-    return ctl(home, "apply", file("c" + System.nanoTime() + ".json", ConfigJson.write(running)));
+    return ctl(
+        home, "apply", dvs.file("c" + System.nanoTime() + ".json", ConfigJson.write(running)));
   }
 
   private void change(Path home, Consumer<ObjectNode> edit) {
@@ -218,13 +219,6 @@ class VtepLiveTest {
     return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
   }
 
-  private static NetnsHost vm(String tag, String cidr, String mac) {
-    NetnsHost host = NetnsHost.createWithDefaultOffloads(tag, cidr);
-    host.setMac(mac);
-    assertEquals(0, host.exec("ip", "link", "set", "vh" + tag, "mtu", "1450"));
-    return host;
-  }
-
   private static String config(String vmIface, String uplink, String vtep, String mac) {
     return """
         workers: {cores: [-1], idle: backoff}
@@ -243,35 +237,6 @@ class VtepLiveTest {
   }
 
   private SwitchProcess host(Path home, String name, String config) {
-    return SwitchProcess.start(
-        home,
-        config,
-        "--state-dir",
-        home.resolve("state").toString(),
-        "--etcd",
-        etcd.endpoint(),
-        "--switch",
-        "vteplive",
-        "--host",
-        name,
-        "--etcd-lease-ttl",
-        "4");
-  }
-
-  private String file(String name, String content) {
-    try {
-      return Files.writeString(dir.resolve(name), content).toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Runs a command on the root namespace: its exit code. */
-  private static final class Commands {
-    static int run(String... command) throws IOException, InterruptedException {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor();
-    }
+    return SwitchProcess.start(home, config, dvs.hostFlags(home, name, 4));
   }
 }
