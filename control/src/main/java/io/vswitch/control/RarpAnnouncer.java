@@ -9,7 +9,7 @@ import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.l2.PortPolicy;
 import io.vswitch.dataplane.l2.VlanMode;
-import io.vswitch.dataplane.l2.VxlanPort;
+import io.vswitch.dataplane.l2.overlay.VxlanPort;
 import io.vswitch.dataplane.l2.team.Team;
 import io.vswitch.dataplane.l2.team.TeamFrames;
 import io.vswitch.dataplane.port.Port;

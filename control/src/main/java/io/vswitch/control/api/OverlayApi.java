@@ -6,7 +6,7 @@ import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.MacAddress;
-import io.vswitch.dataplane.l2.VtepNeighbors;
+import io.vswitch.dataplane.l2.overlay.VtepNeighbors;
 import io.vswitch.dataplane.l2.team.Team;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.stats.CounterFile;

@@ -1,8 +1,8 @@
 package io.vswitch.control.config;
 
 import io.vswitch.dataplane.l2.MacAddress;
-import io.vswitch.dataplane.l2.VtepNeighbors;
-import io.vswitch.dataplane.l2.VxlanTunnel;
+import io.vswitch.dataplane.l2.overlay.VtepNeighbors;
+import io.vswitch.dataplane.l2.overlay.VxlanTunnel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

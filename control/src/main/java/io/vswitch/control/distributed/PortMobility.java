@@ -9,7 +9,7 @@ import io.vswitch.control.plane.ControlPlane;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.L2Switch;
 import io.vswitch.dataplane.l2.MacAddress;
-import io.vswitch.dataplane.l2.VxlanPort;
+import io.vswitch.dataplane.l2.overlay.VxlanPort;
 import io.vswitch.dataplane.port.Port;
 import java.io.PrintStream;
 import java.util.ArrayList;

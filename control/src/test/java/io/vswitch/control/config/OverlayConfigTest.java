@@ -10,7 +10,7 @@ import io.vswitch.control.L2Compiler;
 import io.vswitch.control.plane.ConfigJson;
 import io.vswitch.dataplane.l2.Feature;
 import io.vswitch.dataplane.l2.L2Tables;
-import io.vswitch.dataplane.l2.VxlanOverlay;
+import io.vswitch.dataplane.l2.overlay.VxlanOverlay;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;

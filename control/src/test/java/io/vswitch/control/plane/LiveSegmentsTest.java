@@ -14,7 +14,7 @@ import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.l2.Fdb;
 import io.vswitch.dataplane.l2.FdbClock;
 import io.vswitch.dataplane.l2.L2Tables;
-import io.vswitch.dataplane.l2.VxlanPort;
+import io.vswitch.dataplane.l2.overlay.VxlanPort;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.testing.TestEal;
 import java.nio.file.Path;

@@ -242,12 +242,12 @@ public final class BurstContext {
    * Takes packet i (which is {@link #live}) out of the burst without freeing or counting it: the
    * stage has queued it itself or handed it on (a decapsulated frame enters again by its tunnel).
    */
-  void take(int i) {
+  public void take(int i) {
     dropMask |= 1 << i;
   }
 
   /** Counts {@code n} frames that never existed as mbufs (copies that could not be made). */
-  void countDrops(DropReason reason, int n) {
+  public void countDrops(DropReason reason, int n) {
     ingressCounters.addDrop(reason, n);
   }
 

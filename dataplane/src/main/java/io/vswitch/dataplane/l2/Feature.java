@@ -2,6 +2,8 @@ package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.l2.mirror.MirrorDestinationStage;
 import io.vswitch.dataplane.l2.mirror.MirrorInStage;
+import io.vswitch.dataplane.l2.overlay.VxlanDecapStage;
+import io.vswitch.dataplane.l2.overlay.VxlanEgressStage;
 import io.vswitch.dataplane.l2.tap.CaptureInStage;
 import io.vswitch.dataplane.l2.tap.CaptureOutStage;
 import io.vswitch.dataplane.l2.tap.TraceInStage;

@@ -1,5 +1,7 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.l2.overlay.VxlanDecapStage;
+import io.vswitch.dataplane.l2.overlay.VxlanPort;
 import io.vswitch.dataplane.l2.tap.TraceStep;
 import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.port.Port;

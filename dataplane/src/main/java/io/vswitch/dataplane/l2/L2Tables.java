@@ -1,6 +1,7 @@
 package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.l2.mirror.MirrorSession;
+import io.vswitch.dataplane.l2.overlay.VxlanOverlay;
 import io.vswitch.dataplane.l2.tap.Taps;
 import io.vswitch.dataplane.l2.team.Team;
 import java.util.ArrayList;

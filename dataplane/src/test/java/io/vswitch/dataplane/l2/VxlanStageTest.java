@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.dataplane.l2.overlay.VtepNeighbors;
+import io.vswitch.dataplane.l2.overlay.VxlanDecapStage;
+import io.vswitch.dataplane.l2.overlay.VxlanOverlay;
+import io.vswitch.dataplane.l2.overlay.VxlanPort;
+import io.vswitch.dataplane.l2.overlay.VxlanTunnel;
 import io.vswitch.dataplane.l2.tap.Taps;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.testing.FrameBuilder;

@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.vswitch.dataplane.l2.overlay.VtepNeighbors;
+import io.vswitch.dataplane.l2.overlay.VtepUplink;
+import io.vswitch.dataplane.l2.overlay.VxlanDecapStage;
+import io.vswitch.dataplane.l2.overlay.VxlanOverlay;
+import io.vswitch.dataplane.l2.overlay.VxlanPort;
+import io.vswitch.dataplane.l2.overlay.VxlanTunnel;
 import io.vswitch.dataplane.l2.tap.Taps;
 import io.vswitch.dataplane.l2.team.Team;
 import io.vswitch.dataplane.packet.PacketBatch;

@@ -1,5 +1,6 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.overlay;
 
+import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.port.Port;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;

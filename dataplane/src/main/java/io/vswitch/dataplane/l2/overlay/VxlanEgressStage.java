@@ -1,5 +1,8 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.overlay;
 
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.L2Tables;
+import io.vswitch.dataplane.l2.Stage;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.worker.RxQueue;
 import io.vswitch.ffm.Mbuf;

@@ -1,4 +1,4 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.overlay;
 
 import io.vswitch.ffm.NativeMemory;
 

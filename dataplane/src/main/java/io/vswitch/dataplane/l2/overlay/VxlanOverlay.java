@@ -1,5 +1,7 @@
-package io.vswitch.dataplane.l2;
+package io.vswitch.dataplane.l2.overlay;
 
+import io.vswitch.dataplane.l2.BurstContext;
+import io.vswitch.dataplane.l2.L2Tables;
 import io.vswitch.dataplane.l2.team.Team;
 import java.util.List;
 
