@@ -23,6 +23,15 @@ public final class TxBuffer {
   private final long[] pending = new long[PacketBatch.MAX_BURST];
 
   private int waiting;
+
+  /**
+   * Bytes and floods of the waiting frames, summed as they are added: when the port takes the whole
+   * burst (nearly always) the flush counts without a loop over it.
+   */
+  private long waitingBytes;
+
+  private int waitingFloods;
+  private int waitingCopies;
   private final int[] lengths = new int[PacketBatch.MAX_BURST];
   private final boolean[] flooded = new boolean[PacketBatch.MAX_BURST];
 
@@ -73,6 +82,7 @@ public final class TxBuffer {
     }
     send(mbuf, length, false);
     mirrored[waiting - 1] = true;
+    waitingCopies++;
   }
 
   /** Counts {@code n} mirrored copies for this port that could not be made (no mbuf). */
@@ -103,6 +113,8 @@ public final class TxBuffer {
     lengths[i] = length;
     flooded[i] = flood;
     mirrored[i] = false;
+    waitingBytes += length;
+    waitingFloods += flood ? 1 : 0;
   }
 
   /** The shaper of this port for this worker, or null. */
@@ -153,15 +165,15 @@ public final class TxBuffer {
       return;
     }
     batch.load(pending, count);
-    waiting = 0;
+    long bytes = waitingBytes;
+    int floods = waitingFloods;
+    int copies = waitingCopies;
+    clearWaiting();
     int sent = port.transmit(queue, batch);
-    long bytes = 0;
-    int floods = 0;
-    int copies = 0;
-    for (int i = 0; i < sent; i++) {
-      bytes += lengths[i];
-      floods += flooded[i] ? 1 : 0;
-      copies += mirrored[i] ? 1 : 0;
+    for (int i = sent; i < count; i++) { // what the queue refused is not counted as sent
+      bytes -= lengths[i];
+      floods -= flooded[i] ? 1 : 0;
+      copies -= mirrored[i] ? 1 : 0;
     }
     counters.add(PortCounter.TX_PACKETS, sent);
     counters.add(PortCounter.TX_BYTES, bytes);
@@ -186,6 +198,13 @@ public final class TxBuffer {
     return port;
   }
 
+  private void clearWaiting() {
+    waiting = 0;
+    waitingBytes = 0;
+    waitingFloods = 0;
+    waitingCopies = 0;
+  }
+
   public boolean isEmpty() {
     return waiting == 0 && overflow.isEmpty();
   }
@@ -193,7 +212,7 @@ public final class TxBuffer {
   /** Frees anything still waiting, in the shaper's queue too (worker shutdown). */
   public void discard() {
     batch.load(pending, waiting);
-    waiting = 0;
+    clearWaiting();
     batch.freeAll();
     overflow.freeAll();
     if (shaper != null) {

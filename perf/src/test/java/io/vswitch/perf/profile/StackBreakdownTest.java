@@ -31,10 +31,26 @@ class StackBreakdownTest {
                     + "io/vswitch/dataplane/l2/ParseStage.run_[i];"
                     + "jdk/internal/foreign/MemorySessionImpl.checkValidStateRaw_[i] 2",
                 WORKER
-                    + "io/vswitch/dataplane/l2/EgressStage.run_[i];"
+                    + "io/vswitch/dataplane/l2/EgressRewriteStage.run_[i];"
                     + "jdk/internal/foreign/AbstractMemorySegmentImpl.checkBounds_[i] 3"));
     assertEquals(5, b.leafKindSamples("FFM segment checks (session state, bounds, read-only)"));
     assertEquals(2, b.samples("ParseStage"));
+    assertEquals(3, b.samples("EgressRewriteStage (tag push/pop)"));
+  }
+
+  @Test
+  void everyStageOfThePipelineHasItsOwnPart() {
+    StackBreakdown b =
+        StackBreakdown.of(
+            List.of(
+                WORKER + "io/vswitch/dataplane/l2/EgressFilterStage.run_[j] 1",
+                WORKER + "io/vswitch/dataplane/l2/TransmitStage.run_[j];vtable stub 2",
+                WORKER + "io/vswitch/dataplane/l2/overlay/VxlanDecapStage.run_[j] 4",
+                WORKER + "io/vswitch/dataplane/l2/L2Agent.switchBurst_[j] 8"));
+    assertEquals(1, b.samples("EgressFilterStage"));
+    assertEquals(2, b.samples("vtable stub (stage dispatch)"));
+    assertEquals(4, b.samples("other stages (overlay, team, taps, mirror)"));
+    assertEquals(8, b.samples("L2Agent (own code)"));
   }
 
   @Test
