@@ -119,12 +119,22 @@ public final class Mbuf {
   }
 
   /**
-   * Sets the reference count with a plain store, as rte_mbuf_refcnt_set does. Only while the caller
-   * holds the only reference (a freshly received or copied mbuf): flooding sets it to the number of
-   * ports that will each free it once.
+   * Sets the reference count of every segment with plain stores, as rte_mbuf_refcnt_set does per
+   * segment. Only while the caller holds the only reference (a freshly received or copied mbuf):
+   * flooding sets it to the number of ports that will each free it once. Every segment, because
+   * rte_pktmbuf_free drops one reference of each: with the count on the head alone, the first
+   * port's free returned the tail segments to the pool while the other ports still sent them, and
+   * the second free returned them again, so the pool later handed one mbuf out twice.
    */
   public static void setRefCount(long mbuf, int count) {
     ALL.set(U16, mbuf + MbufLayout.REFCNT, (short) count);
+    if (Short.toUnsignedInt(ALL.get(U16, mbuf + MbufLayout.NB_SEGS)) > 1) {
+      for (long seg = ALL.get(U64, mbuf + MbufLayout.NEXT);
+          seg != 0;
+          seg = ALL.get(U64, seg + MbufLayout.NEXT)) {
+        ALL.set(U16, seg + MbufLayout.REFCNT, (short) count);
+      }
+    }
   }
 
   /** Adds {@code delta} to the reference count atomically (flooding shares one mbuf). */

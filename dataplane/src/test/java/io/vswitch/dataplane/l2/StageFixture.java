@@ -35,6 +35,14 @@ final class StageFixture implements AutoCloseable {
   io.vswitch.dataplane.conntrack.ConntrackTable conntrack;
 
   private Stage[] stages;
+
+  /**
+   * The burst went through TRANSMIT: its frames belong to the ports (or were freed as refused), so
+   * {@link #releaseBurst} must not free them again. A second free put an mbuf in the pool twice,
+   * and a later test got one mbuf for two frames of a burst (found by FlowCacheTest).
+   */
+  private boolean transmitted;
+
   private Fdb stagesFdb;
   private io.vswitch.dataplane.conntrack.ConntrackTable stagesConntrack;
 
@@ -76,6 +84,7 @@ final class StageFixture implements AutoCloseable {
       TestMbufs.fill(ctx.batch(), frames);
     }
     ctx.begin(port, frames.size(), counters.slot(0, port));
+    transmitted = false;
     new ParseStage().run(ctx);
     return ctx;
   }
@@ -119,8 +128,32 @@ final class StageFixture implements AutoCloseable {
     for (Feature f : features) {
       stage(f).adopt(tables, queues, tsc);
       stage(f).run(ctx);
+      transmitted |= f == Feature.TRANSMIT;
     }
     set.flush();
+  }
+
+  /**
+   * Runs {@code features} over the burst as the agent does, through a transmit set the caller keeps
+   * from burst to burst (the flow cache's decisions hold only while it stays the same); the caller
+   * flushes it. Call {@link #adopt} first whenever the tables change.
+   */
+  void runThrough(L2Tables tables, TxSet set, Feature... features) {
+    ctx.use(tables, tables.port(ctx.ingressPort()), set, tsc, seconds);
+    for (Feature f : features) {
+      stage(f).run(ctx);
+      transmitted |= f == Feature.TRANSMIT;
+    }
+  }
+
+  /** New tables reach the fixture's stages, as between two passes of the agent. */
+  void adopt(L2Tables tables) {
+    io.vswitch.dataplane.worker.RxQueue[] queues = {
+      new io.vswitch.dataplane.worker.RxQueue(new EgressStageTest.CapturePort(0), 0)
+    };
+    for (Feature f : Feature.values()) {
+      stage(f).adopt(tables, queues, tsc);
+    }
   }
 
   /**
@@ -181,7 +214,7 @@ final class StageFixture implements AutoCloseable {
       ctx.batch().clear();
       return;
     }
-    for (int i = 0; i < ctx.count(); i++) {
+    for (int i = 0; i < (transmitted ? 0 : ctx.count()); i++) {
       if (!ctx.isDropped(i)) {
         io.vswitch.ffm.Mbuf.free(ctx.batch().mbuf(i));
       }

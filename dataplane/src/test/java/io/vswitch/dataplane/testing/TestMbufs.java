@@ -24,6 +24,29 @@ public final class TestMbufs {
     return pool;
   }
 
+  /**
+   * Takes every mbuf the pool has and gives them back: the pool must never hand one out twice (a
+   * double free puts an mbuf in it twice, and two frames later share one buffer). Returns how many
+   * it had.
+   */
+  public static int assertNoMbufTwice() {
+    java.util.List<Long> taken = new java.util.ArrayList<>();
+    java.util.Set<Long> distinct = new java.util.HashSet<>();
+    try {
+      for (long m = Mbuf.alloc(pool().segment()); m != 0; m = Mbuf.alloc(pool().segment())) {
+        taken.add(m);
+        if (!distinct.add(m)) {
+          throw new AssertionError("the test pool handed out mbuf " + m + " twice: a double free");
+        }
+      }
+      return taken.size();
+    } finally {
+      for (long m : distinct) {
+        Mbuf.free(m);
+      }
+    }
+  }
+
   /** One mbuf holding {@code frame}. */
   public static long mbuf(byte[] frame) {
     long m = Mbuf.alloc(pool().segment());
