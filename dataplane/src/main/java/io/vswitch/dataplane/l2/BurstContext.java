@@ -120,6 +120,18 @@ public final class BurstContext {
 
   private int dropMask;
 
+  /** Bit i: packet i's L2 decision came from the worker's {@link L2FlowCache}. */
+  private int decided;
+
+  /** The FDB generation the cache's decisions of this burst hold at. */
+  long decidedAt;
+
+  /**
+   * Bit i: the FDB refused packet i's source ({@link LearnStage}); its decision is not cached, so
+   * the next frame from it tries (and counts) again.
+   */
+  public int learnRefused;
+
   public int ingressPort;
 
   /** The port the burst was received on: {@link #ingressPort}, or the team member under it. */
@@ -190,6 +202,8 @@ public final class BurstContext {
     java.util.Arrays.fill(pcp, 0, count, -1);
     this.all = count == 32 ? -1 : (1 << count) - 1;
     this.dropMask = 0;
+    this.decided = 0;
+    this.learnRefused = 0;
     this.copies = 0;
     this.retagged = 0;
   }
@@ -201,6 +215,38 @@ public final class BurstContext {
    */
   public int live() {
     return all & ~dropMask;
+  }
+
+  /**
+   * The live packets whose L2 decision is still to be made: all of them, but those the flow cache
+   * decided ({@link FlowCacheStage}). Learning, forwarding, the egress filter and replication walk
+   * these.
+   */
+  public int undecided() {
+    return all & ~dropMask & ~decided;
+  }
+
+  /**
+   * Marks the packets of {@code mask} as decided by the flow cache, from decisions made at FDB
+   * generation {@code fdbGeneration}.
+   */
+  void decide(int mask, long fdbGeneration) {
+    decided |= mask;
+    decidedAt = fdbGeneration;
+  }
+
+  /** The packets the flow cache decided. */
+  int decided() {
+    return decided;
+  }
+
+  /**
+   * The burst's own learning changed the FDB after the cache decided: the full path decides every
+   * packet again, as it would have after that learning.
+   */
+  void undecide() {
+    retagged &= ~decided;
+    decided = 0;
   }
 
   public int count() {

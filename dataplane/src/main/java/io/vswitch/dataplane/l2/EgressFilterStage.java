@@ -17,7 +17,7 @@ public final class EgressFilterStage extends Stage {
     L2Tables tables = ctx.tables;
     long present = ctx.tx.present() | tables.teamMask(); // TeamTxStage checks the member
     long filtered = tables.macFilterMask();
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
+    for (int live = ctx.undecided(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       long out = ctx.out[i] & present;
       int target = ctx.egress[i];

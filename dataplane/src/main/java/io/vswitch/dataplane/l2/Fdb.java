@@ -100,6 +100,14 @@ public final class Fdb implements AutoCloseable {
   private final AtomicLong evictions = new AtomicLong();
 
   /**
+   * Bumped after every change that can alter a lookup's answer (a key in or out, a port moved, a
+   * static entry, the aging time), never by a refresh on the same port: a worker's {@link
+   * L2FlowCache} keeps decisions made at one generation and drops them when it moves on. Bumped
+   * after the change, so a reader that sees the new generation sees the change too.
+   */
+  private final AtomicLong generation = new AtomicLong();
+
+  /**
    * @param capacity the most MACs the table holds, exactly (it gets at least twice as many slots,
    *     so probe chains stay short even when full)
    * @param agingSeconds how long a learned entry lives without being seen again
@@ -269,6 +277,7 @@ public final class Fdb implements AutoCloseable {
     learned.getAndIncrement(port);
     evictions.getAndIncrement();
     setValue(slot, value(port, now, false));
+    changed();
     return true;
   }
 
@@ -313,6 +322,7 @@ public final class Fdb implements AutoCloseable {
     }
     learned.getAndDecrement(owner);
     evictions.getAndIncrement();
+    changed(); // the victim is gone even if the new key loses its slot below
     // The victim's room passes to the new key without going through the live count, so no other
     // learn can take it in between and push the table past capacity.
     if (!LONG.compareAndSet(ALL, base + free * ENTRY_BYTES, expected, key)) {
@@ -324,6 +334,7 @@ public final class Fdb implements AutoCloseable {
     }
     learned.getAndIncrement(port);
     setValue(free, value(port, now, false));
+    changed();
     return true;
   }
 
@@ -343,6 +354,15 @@ public final class Fdb implements AutoCloseable {
    */
   private void restoreValue(long slot, long v) {
     LONG.compareAndSet(ALL, base + slot * ENTRY_BYTES + 8, 0L, v);
+  }
+
+  /** The change count lookups' answers depend on (see {@link #generation}'s field). */
+  public long generation() {
+    return generation.get();
+  }
+
+  private void changed() {
+    generation.incrementAndGet();
   }
 
   /** Entries evicted to make room in a full table since start. */
@@ -373,6 +393,7 @@ public final class Fdb implements AutoCloseable {
         if (oldPort >= 0) {
           learned.getAndDecrement(oldPort);
         }
+        changed();
       }
     } else if (now - (old >>> 32) >= 1) {
       LONG.compareAndSet(ALL, base + slot * ENTRY_BYTES + 8, old, value(port, now, false));
@@ -405,6 +426,7 @@ public final class Fdb implements AutoCloseable {
       }
       learned.getAndIncrement(port);
       setValue(slot, value(port, now, false));
+      changed();
       return true;
     }
     return learn(key, port, now, limit); // another worker took the slot: start over
@@ -463,6 +485,7 @@ public final class Fdb implements AutoCloseable {
     long slot = find(key);
     forget(valueAt(slot));
     setValue(slot, value(port, 0, true));
+    changed();
   }
 
   /** Removes (vlan, mac) whatever its kind. Control thread only. */
@@ -476,6 +499,7 @@ public final class Fdb implements AutoCloseable {
     live.getAndDecrement();
     setValue(slot, 0);
     LONG.setRelease(ALL, base + slot * ENTRY_BYTES, TOMBSTONE);
+    changed();
     return true;
   }
 
@@ -511,6 +535,9 @@ public final class Fdb implements AutoCloseable {
         used.getAndDecrement();
       }
     }
+    if (aged > 0) {
+      changed(); // aged entries already missed; the generation moves for the record only
+    }
     return aged;
   }
 
@@ -528,6 +555,9 @@ public final class Fdb implements AutoCloseable {
         LONG.setRelease(ALL, base + slot * ENTRY_BYTES, TOMBSTONE);
         removed++;
       }
+    }
+    if (removed > 0) {
+      changed();
     }
     return removed;
   }
@@ -579,6 +609,7 @@ public final class Fdb implements AutoCloseable {
   public void setAgingSeconds(long seconds) {
     requireControlThread("setAgingSeconds");
     this.agingSeconds = seconds;
+    changed();
   }
 
   @Override

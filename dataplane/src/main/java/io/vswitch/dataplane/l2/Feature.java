@@ -53,6 +53,12 @@ public enum Feature {
   /** Exactly one VLAN per frame, from the port's access or trunk mode, or a drop. */
   VLAN_CLASSIFY(r -> new VlanClassifyStage(), Feature::always),
   /**
+   * The worker's cache of whole L2 decisions: a hit is the learn, forward, egress filter and
+   * replicate a miss would do, so those stages pass it by. Only where every feature is one the
+   * cache is exact for ({@link #cacheable}).
+   */
+  FLOW_CACHE(r -> new FlowCacheStage(r.l2Flows(), r.fdb()), Feature::cacheable),
+  /**
    * Uplink team, ingress (a team's list only): ARP replies to the team's probe consumed, group
    * frames taken from one member only and never when they are our own reflected back.
    */
@@ -91,6 +97,8 @@ public enum Feature {
   FLOW_EXPORT(r -> new FlowExportStage(r.flows()), (p, t) -> p.flowExport),
   /** Which egress ports share the original and which one rewritten copy. */
   REPLICATE(r -> new ReplicateStage(r.pool()), Feature::always),
+  /** What the flow cache missed and the full path decided, into the cache. */
+  FLOW_CACHE_FILL(r -> new FlowCacheFillStage(r.l2Flows()), Feature::cacheable),
   /** VLAN push, pop or rewrite and PCP, in place, for the original and the copy. */
   EGRESS_REWRITE(r -> new EgressRewriteStage(), Feature::always),
   /** Uplink teams, egress: a team's bit becomes the one member its selection table picks. */
@@ -111,6 +119,44 @@ public enum Feature {
   }
 
   private static boolean always(PortPolicy port, L2Tables tables) {
+    return true;
+  }
+
+  /**
+   * The features a flow cache hit may stand beside: those that either decide nothing about where a
+   * frame goes (parse, MTU, security, VLAN, ACL in, mark, police: they still run on every frame,
+   * and may drop it), or are the decision the cache holds (learn, forward, egress filter,
+   * replicate), or act on it per frame (rewrite, transmit). Anything else on a port (a tunnel's
+   * split horizon, an egress ACL, a team's member choice, mirrors, taps, flow export, conntrack)
+   * keeps that port off the cache: its decisions would need keys the cache does not have.
+   */
+  private static final java.util.Set<Feature> CACHE_SAFE =
+      java.util.EnumSet.of(
+          PARSE,
+          INGRESS_MTU,
+          SECURITY,
+          VLAN_CLASSIFY,
+          ACL_KEYS,
+          ACL_IN,
+          MARK,
+          POLICE,
+          LEARN,
+          FORWARD,
+          EGRESS_FILTER,
+          REPLICATE,
+          EGRESS_REWRITE,
+          TRANSMIT);
+
+  /** Whether {@code port}'s list, but for the cache itself, is all {@link #CACHE_SAFE}. */
+  static boolean cacheable(PortPolicy port, L2Tables tables) {
+    for (Feature f : values()) {
+      if (f != FLOW_CACHE
+          && f != FLOW_CACHE_FILL
+          && !CACHE_SAFE.contains(f)
+          && f.wanted.test(port, tables)) {
+        return false;
+      }
+    }
     return true;
   }
 

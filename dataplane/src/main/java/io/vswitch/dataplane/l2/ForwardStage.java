@@ -40,7 +40,7 @@ public final class ForwardStage extends Stage {
     memoCount = 0;
     long notIngress = ~(1L << ctx.ingressPort);
     boolean forwardBpdu = ctx.port.forwardBpdu;
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
+    for (int live = ctx.undecided(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       long dst = ctx.dstMac[i];
       int vlan = ctx.vlan[i];

@@ -31,24 +31,48 @@ public final class LearnStage extends Stage {
   /** Learns at FDB time {@code nowSeconds} with a MAC limit (tests that skip the agent). */
   public void run(BurstContext ctx, long nowSeconds, int macLimit) {
     long[] keys = keyOf;
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
+    int learning = ctx.undecided();
+    for (int live = learning; live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       keys[i] = Fdb.key(ctx.vlan[i], ctx.srcMac[i]);
     }
-    prefetched += fdb.touch(keys, ctx.live());
+    prefetched += fdb.touch(keys, learning);
+    // A frame the flow cache decided was learned on this port in this second at the generation it
+    // was decided at: its learn is a no-op while the FDB stays at that generation. Once this
+    // burst's own learning moves it, the rest of the burst learns in full, and the full path
+    // decides every frame again (as it would, having learned the whole burst before forwarding).
+    int decided = ctx.decided();
+    boolean moved = false;
     long previous = 0;
+    boolean previousRefused = false;
     int refused = 0;
+    int refusedMask = 0;
     int port = ctx.ingressPort;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
-      long key = keys[i];
+      boolean noOp = ((decided >>> i) & 1) != 0 && !moved;
+      long key = ((decided >>> i) & 1) != 0 ? Fdb.key(ctx.vlan[i], ctx.srcMac[i]) : keys[i];
+      if (noOp) { // as a learn that changed nothing: it ends the run of a refused source
+        previous = key;
+        previousRefused = false;
+        continue;
+      }
       if (key != previous) {
-        if (!fdb.learn(key, port, nowSeconds, macLimit)) {
+        previousRefused = !fdb.learn(key, port, nowSeconds, macLimit);
+        if (previousRefused) {
           refused++;
         }
         previous = key;
+        moved = moved || (decided != 0 && fdb.generation() != ctx.decidedAt);
+      }
+      if (previousRefused) {
+        refusedMask |= 1 << i;
       }
     }
+    if (moved) {
+      ctx.undecide();
+    }
+    ctx.learnRefused |= refusedMask;
     if (refused > 0) {
       ctx.ingressCounters.add(PortCounter.FDB_LEARN_REFUSED, refused);
     }

@@ -24,7 +24,7 @@ public final class ReplicateStage extends Stage {
   @Override
   public void run(BurstContext ctx) {
     L2Tables tables = ctx.tables;
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
+    for (int live = ctx.undecided(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       long out = ctx.out[i];
       if (out == 0) {

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * shared counters), the shared FDB, the mbuf pool flood copies come from, the TSC frequency, and
  * the worker's ACL classifier (one flow cache that both ACL stages use), and the shared conntrack
  * table (null when the switch does not track connections), and the worker's flow cache for IPFIX
- * (null when the switch exports no flows).
+ * (null when the switch exports no flows), and the worker's cache of L2 decisions.
  */
 public record StageResources(
     int worker,
@@ -17,15 +17,16 @@ public record StageResources(
     long hz,
     AclClassifier acls,
     ConntrackTable conntrack,
-    io.vswitch.dataplane.flow.FlowCache flows) {
+    io.vswitch.dataplane.flow.FlowCache flows,
+    L2FlowCache l2Flows) {
 
   public StageResources(int worker, Fdb fdb, MemorySegment pool, long hz) {
-    this(worker, fdb, pool, hz, new AclClassifier(worker), null, null);
+    this(worker, fdb, pool, hz, new AclClassifier(worker), null, null, new L2FlowCache());
   }
 
   public StageResources(
       int worker, Fdb fdb, MemorySegment pool, long hz, ConntrackTable conntrack) {
-    this(worker, fdb, pool, hz, new AclClassifier(worker), conntrack, null);
+    this(worker, fdb, pool, hz, new AclClassifier(worker), conntrack, null, new L2FlowCache());
   }
 
   public StageResources(
@@ -35,6 +36,6 @@ public record StageResources(
       long hz,
       ConntrackTable conntrack,
       io.vswitch.dataplane.flow.FlowCache flows) {
-    this(worker, fdb, pool, hz, new AclClassifier(worker), conntrack, flows);
+    this(worker, fdb, pool, hz, new AclClassifier(worker), conntrack, flows, new L2FlowCache());
   }
 }

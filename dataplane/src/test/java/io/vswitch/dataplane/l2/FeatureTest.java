@@ -30,10 +30,12 @@ class FeatureTest {
           Feature.PARSE,
           Feature.INGRESS_MTU,
           Feature.VLAN_CLASSIFY,
+          Feature.FLOW_CACHE,
           Feature.LEARN,
           Feature.FORWARD,
           Feature.EGRESS_FILTER,
           Feature.REPLICATE,
+          Feature.FLOW_CACHE_FILL,
           Feature.EGRESS_REWRITE,
           Feature.TRANSMIT
         },

@@ -42,7 +42,11 @@ class TraceCaptureTest {
     Feature[] list = traced.features(0);
     assertEquals(Feature.TRACE_IN, list[0]);
     assertEquals(Feature.TRACE_OUT, list[list.length - 1]);
-    assertArrayEquals(plain.features(0), Arrays.copyOfRange(list, 1, list.length - 1));
+    assertArrayEquals( // a traced port's frames take the full path: no flow cache
+        Arrays.stream(plain.features(0))
+            .filter(f -> f != Feature.FLOW_CACHE && f != Feature.FLOW_CACHE_FILL)
+            .toArray(Feature[]::new),
+        Arrays.copyOfRange(list, 1, list.length - 1));
     Stage[] stages = Feature.instantiate(new StageResources(0, null, MemorySegment.NULL, 1));
     Stage[] steps = TraceStep.all();
     Stage[] pipeline = TraceStep.pipeline(list, stages, steps);

@@ -1,0 +1,33 @@
+package io.vswitch.dataplane.l2;
+
+/**
+ * Records, behind the full path, the decisions of the frames {@link FlowCacheStage} missed: unicast
+ * frames (one egress port, and its promiscuous watchers) that needed no copy, and whose source the
+ * FDB did not refuse. Runs after replication, the last stage that decides.
+ */
+public final class FlowCacheFillStage extends Stage {
+  private final L2FlowCache cache;
+
+  public FlowCacheFillStage(L2FlowCache cache) {
+    this.cache = cache;
+  }
+
+  @Override
+  public void run(BurstContext ctx) {
+    long stamp = cache.stamp();
+    int port = ctx.ingressPort;
+    for (int m = ctx.undecided() & ~ctx.learnRefused & ~ctx.copies; m != 0; m &= m - 1) {
+      int i = Integer.numberOfTrailingZeros(m);
+      int egress = ctx.egress[i];
+      if (egress >= 0) {
+        cache.fill(
+            L2FlowCache.key1(port, ctx.dstMac[i]),
+            L2FlowCache.key2(ctx.vlan[i], ctx.tag[i] != 0, ctx.srcMac[i]),
+            ctx.out[i],
+            egress,
+            ((ctx.retagged >>> i) & 1) != 0,
+            stamp);
+      }
+    }
+  }
+}

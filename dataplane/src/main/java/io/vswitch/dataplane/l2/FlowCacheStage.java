@@ -1,0 +1,69 @@
+package io.vswitch.dataplane.l2;
+
+/**
+ * Looks every frame's L2 decision up in the worker's {@link L2FlowCache}: a hit sets the frame's
+ * egress port, egress set and encapsulation as the full path would, and marks it decided, so
+ * learning, forwarding, the egress filter and replication pass it by ({@link
+ * BurstContext#undecided}). Runs after the VLAN is known; stages in between still see, and may
+ * drop, every frame.
+ *
+ * <p>Compiled only into the lists of ports whose every feature is one the cache is exact for
+ * ({@link Feature#cacheable}). The burst's lookups first load their sets in a loop of their own, as
+ * the FDB's touch does, so their misses overlap.
+ */
+public final class FlowCacheStage extends Stage {
+  private final L2FlowCache cache;
+  private final Fdb fdb;
+  private final long[] set = new long[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
+  private long touched;
+
+  public FlowCacheStage(L2FlowCache cache, Fdb fdb) {
+    this.cache = cache;
+    this.fdb = fdb;
+  }
+
+  /** This worker's cache (tests read its hit count). */
+  L2FlowCache cache() {
+    return cache;
+  }
+
+  @Override
+  public void run(BurstContext ctx) {
+    long generation = fdb.generation();
+    long stamp = cache.stampFor(generation, ctx.tables, ctx.tx, ctx.seconds);
+    int port = ctx.ingressPort;
+    int live = ctx.live();
+    long sum = 0;
+    for (int m = live; m != 0; m &= m - 1) {
+      int i = Integer.numberOfTrailingZeros(m);
+      long s =
+          cache.set(
+              L2FlowCache.key1(port, ctx.dstMac[i]),
+              L2FlowCache.key2(ctx.vlan[i], ctx.tag[i] != 0, ctx.srcMac[i]));
+      set[i] = s;
+      sum += io.vswitch.ffm.NativeMemory.getLong(s);
+    }
+    touched += sum;
+    int decided = 0;
+    for (int m = live; m != 0; m &= m - 1) {
+      int i = Integer.numberOfTrailingZeros(m);
+      long way =
+          cache.find(
+              set[i],
+              L2FlowCache.key1(port, ctx.dstMac[i]),
+              L2FlowCache.key2(ctx.vlan[i], ctx.tag[i] != 0, ctx.srcMac[i]),
+              stamp);
+      if (way != 0) {
+        ctx.egress[i] = L2FlowCache.egress(way);
+        ctx.out[i] = L2FlowCache.out(way);
+        if (L2FlowCache.retagged(way)) {
+          ctx.retagged |= 1 << i;
+        }
+        decided |= 1 << i;
+      }
+    }
+    ctx.decide(decided, generation);
+    int hits = Integer.bitCount(decided);
+    cache.count(hits, Integer.bitCount(live) - hits);
+  }
+}
