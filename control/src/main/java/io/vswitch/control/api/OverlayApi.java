@@ -58,7 +58,7 @@ final class OverlayApi {
     vtep.put("udp-port", o.udpPort());
     vtep.put("geneve-port", o.genevePort());
     vtep.put("ttl", o.ttl());
-    vtep.put("udp-checksum", "zero (RFC 7348 section 5, RFC 8926 section 3.3, IPv4)");
+    vtep.put("udp-checksum", "zero (IPv4: RFC 7348 section 5, RFC 8926)");
     vtep.put("overhead", 50);
     vtep.put("mtu", OverlaySpecs.tunnelMtu(config));
     Team team = plane.l2().tables().overlay().team();
