@@ -98,7 +98,9 @@ public final class RemoteHosts {
     if (o != null) {
       record.put("vtep", OverlaySpecs.dotted(OverlaySpecs.localIp(o)));
       ArrayNode vnis = record.putArray("vnis");
-      o.segments().stream().map(Overlay.Segment::vni).sorted().forEach(vnis::add);
+      // Once each: a VXLAN and a Geneve segment may share a VNI (the record names no
+      // encapsulation).
+      o.segments().stream().map(Overlay.Segment::vni).distinct().sorted().forEach(vnis::add);
     }
   }
 

@@ -8,10 +8,10 @@ import io.vswitch.ffm.NativeMemory;
  * for atomic datagrams, the configured TTL, the header checksum from a sum precomputed per tunnel)
  * / UDP (source port from a hash of the inner flow, in 49152..65535 as section 5 recommends, so the
  * underlay's ECMP spreads the segment's flows; checksum 0, which section 5 allows over IPv4) /
- * VXLAN (I flag, the VNI). A Geneve tunnel (RFC 8926 section 3.4) has the same outer headers
- * (RFC 8926 allows the zero UDP checksum over IPv4 too) to its own UDP port, and the 8-byte
- * Geneve header in place of VXLAN's: version 0, no options (Opt Len 0), O and C clear, protocol
- * type 0x6558 (Transparent Ethernet Bridging), the VNI; so the overhead is 50 bytes either way.
+ * VXLAN (I flag, the VNI). A Geneve tunnel (RFC 8926 section 3.4) has the same outer headers (RFC
+ * 8926 allows the zero UDP checksum over IPv4 too) to its own UDP port, and the 8-byte Geneve
+ * header in place of VXLAN's: version 0, no options (Opt Len 0), O and C clear, protocol type
+ * 0x6558 (Transparent Ethernet Bridging), the VNI; so the overhead is 50 bytes either way.
  * Immutable; the next hop's MAC is the caller's (from {@link VtepNeighbors}).
  */
 public final class VxlanTunnel {
