@@ -292,9 +292,9 @@ public final class ControlPlane {
     // One whose VNI or VLAN changed (its segment's) is closed and opened again: its encapsulation
     // is fixed when it opens (a changed encapsulation renames the tunnel, vxlan.* to geneve.*, so
     // it closes and opens the same way), and the remote MACs learned on it belong to the old
-    // segment. A VTEP
-    // change (address, UDP ports, TTL, neighbors) reopens every tunnel: each encapsulates with it,
-    // and the fresh next-hop cache renumbers the hops; their learned MACs go (relearned).
+    // segment. A VTEP change (address, UDP ports, TTL, neighbors) reopens every tunnel: each
+    // encapsulates with it, and the fresh next-hop cache renumbers the hops; their learned MACs go
+    // (relearned).
     boolean vtepChanged = OverlaySpecs.vtepChanged(from, desired);
     Map<String, OverlaySpecs.Tunnel> tunnelsBefore = new HashMap<>();
     OverlaySpecs.tunnels(from, fromFacts).forEach(t -> tunnelsBefore.put(t.name(), t));
@@ -393,8 +393,8 @@ public final class ControlPlane {
     if (!OverlaySpecs.sameAtRunTime(running, desired)) {
       throw new ConfigException(
           "the overlay itself, overlay.vtep.port and the VTEP port's device and MTU take effect at"
-              + " restart only: restart vswitch to change them (the VTEP's address, udp-port, ttl,"
-              + " neighbors and the segments change live)");
+              + " restart only: restart vswitch to change them (the VTEP's address, udp-port, geneve-port,"
+              + " ttl, neighbors and the segments change live)");
     }
     OverlaySpecs.requireLiveVtepChange(running, desired, remote);
     if (desired.usesCtState() && l2.conntrack() == null) {

@@ -32,12 +32,6 @@ public final class VxlanOverlay {
   public static final VxlanOverlay NONE =
       new VxlanOverlay(-1, 0, 0, VxlanTunnel.DEFAULT_UDP_PORT, null, List.of(), new int[0]);
 
-  /** {@link #tunnelPort}'s encapsulation: VXLAN. */
-  static final boolean VXLAN = false;
-
-  /** {@link #tunnelPort}'s encapsulation: Geneve. */
-  static final boolean GENEVE = true;
-
   final int uplink;
   final int localIp;
   final long localMac;
@@ -185,14 +179,14 @@ public final class VxlanOverlay {
   }
 
   /**
-   * The tunnel port VXLAN (or Geneve, {@code encapsulation}) with {@code vni} from {@code sourceIp}
+   * The tunnel port VXLAN (or Geneve, when {@code geneve}) with {@code vni} from {@code sourceIp}
    * enters by, or {@link #UNKNOWN_VNI} (no segment of that encapsulation has the VNI) or {@link
    * #UNKNOWN_VTEP}. A linear scan: a switch has at most a few dozen tunnels.
    */
-  int tunnelPort(int vni, int sourceIp, boolean encapsulation) {
+  int tunnelPort(int vni, int sourceIp, boolean geneve) {
     int found = UNKNOWN_VNI;
     for (int t = 0; t < vnis.length; t++) {
-      if (vnis[t] == vni && geneve[t] == encapsulation) {
+      if (vnis[t] == vni && this.geneve[t] == geneve) {
         if (remotes[t] == sourceIp) {
           return ports[t];
         }
