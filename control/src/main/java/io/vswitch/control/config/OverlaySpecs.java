@@ -54,10 +54,10 @@ public final class OverlaySpecs {
 
   /**
    * The tunnel ports: each segment's {@code remote-vteps}, then the VTEPs other hosts published for
-   * its VNI (discovered, by address) that are not listed already, as long as the switch's port
-   * limit leaves room (the rest are left out, in address order: {@link #leftOut}). A discovered
-   * VTEP off the subnet needs {@code overlay.vtep.gateway}, and one claiming this VTEP's address is
-   * ignored.
+   * its VNI in its encapsulation (discovered, by address) that are not listed already, as long as
+   * the switch's port limit leaves room (the rest are left out, in address order: {@link
+   * #leftOut}). A discovered VTEP off the subnet needs {@code overlay.vtep.gateway}, and one
+   * claiming this VTEP's address is ignored.
    */
   public static List<Tunnel> tunnels(SwitchConfig config, RemoteFacts remote) {
     Overlay o = config.overlay();
@@ -143,14 +143,17 @@ public final class OverlaySpecs {
     return true;
   }
 
-  /** The remote VTEPs serving segment s's VNI that its remote-vteps do not list, ascending. */
+  /**
+   * The remote VTEPs serving segment s's VNI in its encapsulation that its remote-vteps do not
+   * list, ascending.
+   */
   private static List<Integer> discovered(
       Overlay o, Overlay.Segment s, RemoteFacts remote, int[] subnet) {
     Set<Integer> listed = new HashSet<>();
     s.remoteVteps().forEach(r -> listed.add(ConfigValidator.ipv4(r, "")));
     java.util.TreeSet<Integer> found = new java.util.TreeSet<>(Integer::compareUnsigned);
     for (RemoteFacts.RemoteVtep v : remote.vteps()) {
-      if (v.vnis().contains(s.vni())
+      if (v.serves(s.geneve(), s.vni())
           && v.address() != subnet[0]
           && !listed.contains(v.address())
           && (onLink(v.address(), subnet) || o.vtep().gateway() != null)) {
