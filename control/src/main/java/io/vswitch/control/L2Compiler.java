@@ -211,6 +211,7 @@ public final class L2Compiler {
         localIp,
         localMac,
         o.udpPort(),
+        o.genevePort(),
         neighbors,
         tunnels,
         ports.stream().mapToInt(Integer::intValue).toArray(),
@@ -219,7 +220,15 @@ public final class L2Compiler {
 
   /** The encapsulation of one tunnel port. */
   public static VxlanTunnel tunnel(Overlay o, OverlaySpecs.Tunnel t, int localIp, long localMac) {
-    return new VxlanTunnel(t.vni(), localIp, t.remote(), localMac, o.ttl(), o.udpPort(), t.hop());
+    return new VxlanTunnel(
+        t.vni(),
+        localIp,
+        t.remote(),
+        localMac,
+        o.ttl(),
+        t.geneve() ? o.genevePort() : o.udpPort(),
+        t.hop(),
+        t.geneve());
   }
 
   /** The slot of port or team {@code name}, given the ports' slots; null when it has none. */

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * changed locally closes 5432 on A, and back opens it. An invalid shared revision is refused by
  * both hosts (they keep the last good one); hostile host records (not JSON, a forged huge address
  * list, one claiming A's VTEP) change nothing. Host B killed -9: its tunnel port leaves A when its
- * lease runs out.
+ * lease runs out. Apart: a VTEP serving a VNI over VXLAN is no peer of a Geneve segment of that
+ * VNI.
  */
 class VtepDiscoveryTest {
   private static final String SWITCH = "vd1";
@@ -273,6 +274,129 @@ class VtepDiscoveryTest {
         assertEquals(0, swA.stop(), swA.output());
       }
     }
+  }
+
+  /**
+   * A VNI is unique per encapsulation, and so is what a record says a VTEP serves: host A serves
+   * VNI 5001 over Geneve only, host B over VXLAN only, so neither opens a tunnel to the other (nor
+   * do their VMs reach each other). Then the distributed switch's segment is set in etcd as Geneve:
+   * B's turns Geneve live, B republishes, and both open the Geneve tunnel to the other.
+   */
+  @Test
+  void aDiscoveredVtepJoinsOnlyASegmentOfItsEncapsulation() throws Exception {
+    Assumptions.assumeTrue(EtcdServer.available(), "needs /usr/bin/etcd (scripts/install-deps.sh)");
+    Assumptions.assumeTrue(NetnsHost.available(), "needs root and iproute2");
+    String tag = "vg" + (ProcessHandle.current().pid() % 1000);
+    String aVtep = "192.0.2.51";
+    String bVtep = "192.0.2.52";
+    try (EtcdServer server = EtcdServer.start(23850, 23859);
+        Underlay underlay = Underlay.create(tag + "ua", tag + "ub");
+        NetnsHost a = NetnsHost.overlayGuest(tag + "a", "10.63.0.1/24", "02:00:00:63:00:01");
+        NetnsHost b = NetnsHost.overlayGuest(tag + "b", "10.63.0.2/24", "02:00:00:63:00:02")) {
+      dvs = new SharedSwitch(server, "vd2", dir);
+      Path homeA = Files.createDirectories(dir.resolve("A"));
+      Path homeB = Files.createDirectories(dir.resolve("B"));
+      try (SwitchProcess swA =
+              greenHost(homeA, "hostA", a.switchInterface(), underlay.a(), aVtep, true);
+          SwitchProcess swB =
+              greenHost(homeB, "hostB", b.switchInterface(), underlay.b(), bVtep, false)) {
+        swA.awaitRunning();
+        swB.awaitRunning();
+        // Each has read the other's record and applied its facts: no tunnel came of them.
+        Await.until(
+            "each host to read the other's record\nA:\n" + swA.output() + "\nB:\n" + swB.output(),
+            Duration.ofSeconds(30),
+            () ->
+                swA.output().contains("other hosts now hostB")
+                    && swB.output().contains("other hosts now hostA"));
+        JsonNode records = dvs.hosts();
+        assertEquals("[]", records.path("hostA").path("vnis").toString(), records.toString());
+        assertEquals("[5001]", records.path("hostA").path("geneve-vnis").toString());
+        assertEquals("[5001]", records.path("hostB").path("vnis").toString(), records.toString());
+        assertTrue(records.path("hostB").path("geneve-vnis").isMissingNode(), records.toString());
+        Thread.sleep(2000); // a second heartbeat's read too
+        assertEquals(0, remoteVteps(homeA).size(), remoteVteps(homeA).toString());
+        assertEquals(0, remoteVteps(homeB).size(), remoteVteps(homeB).toString());
+        assertFalse(swA.output().contains("tunnel ports opened"), swA.output());
+        assertFalse(swB.output().contains("tunnel ports opened"), swB.output());
+        Cli.Result overlayA = ctl(homeA, "overlay");
+        assertEquals(0, overlayA.code(), overlayA.err());
+        assertFalse(overlayA.out().contains(bVtep), overlayA.out());
+        assertFalse(a.ping("10.63.0.2", 1), "no tunnel, no path");
+
+        // The segment set in etcd as Geneve (A's is that already): B's turns Geneve live.
+        ObjectNode doc = ConfigJson.MAPPER.createObjectNode();
+        ArrayNode groups = doc.putArray("port-groups");
+        groups
+            .addObject()
+            .put("name", "web")
+            .putObject("vlan")
+            .put("mode", "access")
+            .put("id", 100);
+        groups
+            .addObject()
+            .put("name", "underlay")
+            .putObject("vlan")
+            .put("mode", "access")
+            .put("id", 1);
+        ObjectNode green = doc.putObject("overlay").putArray("segments").addObject();
+        green.put("name", "green").put("vni", 5001).put("encapsulation", "geneve");
+        green.putArray("port-groups").add("web");
+        long v1 = dvs.set(doc);
+        awaitMetric(homeA, "vswitch_etcd_config_revision", v1, swA);
+        awaitMetric(homeB, "vswitch_etcd_config_revision", v1, swB);
+        Await.until(
+            "both hosts to open the Geneve tunnel to the other\nA:\n"
+                + swA.output()
+                + "\nB:\n"
+                + swB.output(),
+            Duration.ofSeconds(30),
+            () -> remoteVteps(homeA).size() == 1 && remoteVteps(homeB).size() == 1);
+        JsonNode atA = remoteVteps(homeA).get(0);
+        assertEquals("geneve.green." + bVtep, atA.path("port").asText(), atA.toString());
+        assertTrue(atA.path("discovered").asBoolean(), atA.toString());
+        JsonNode atB = remoteVteps(homeB).get(0);
+        assertEquals("geneve.green." + aVtep, atB.path("port").asText(), atB.toString());
+        // A opens it on B's new record; B as it applies the revision (it has A's record already).
+        assertTrue(
+            swA.output().contains("tunnel ports opened: geneve.green." + bVtep), swA.output());
+        assertTrue(
+            swB.output().contains("segment green: encapsulation vxlan -> geneve"), swB.output());
+        JsonNode b2 = dvs.hosts().path("hostB");
+        assertEquals("[]", b2.path("vnis").toString(), b2.toString());
+        assertEquals("[5001]", b2.path("geneve-vnis").toString(), b2.toString());
+        Cli.Result table = dvs.ctl("hosts");
+        assertTrue(
+            table.out().contains("vtep " + bVtep + " vnis none geneve-vnis 5001"), table.out());
+        Await.until(
+            "a to reach b over Geneve", Duration.ofSeconds(30), () -> a.ping("10.63.0.2", 1));
+        assertTrue(b.ping("10.63.0.1", 2), "b to a");
+        assertEquals(0, swA.stop(), swA.output());
+        assertEquals(0, swB.stop(), swB.output());
+      }
+    }
+  }
+
+  /** A host whose file has one segment, green (VNI 5001), over Geneve or VXLAN. */
+  private SwitchProcess greenHost(
+      Path home, String name, String vmIface, String uplink, String vtep, boolean geneve) {
+    String config =
+        """
+        workers: {cores: [-1], idle: backoff}
+        eal: {hugepages: "off"}
+        port-groups:
+          - {name: web, vlan: {mode: access, id: 100}}
+          - {name: underlay, vlan: {mode: access, id: 1}}
+        ports:
+          - {name: vm, type: afxdp, iface: %s, port-group: web}
+          - {name: up, type: afxdp, iface: %s, port-group: underlay}
+        overlay:
+          vtep: {port: up, address: %s/24}
+          segments:
+            - {name: green, vni: 5001, encapsulation: %s, port-groups: [web]}
+        """
+            .formatted(vmIface, uplink, vtep, geneve ? "geneve" : "vxlan");
+    return SwitchProcess.start(home, config, dvs.hostFlags(home, name, TTL));
   }
 
   private SwitchProcess host(

@@ -56,8 +56,9 @@ final class OverlayApi {
     vtep.put("gateway", o.vtep().gateway());
     vtep.put("mac", MacAddress.format(OverlaySpecs.localMac(o)));
     vtep.put("udp-port", o.udpPort());
+    vtep.put("geneve-port", o.genevePort());
     vtep.put("ttl", o.ttl());
-    vtep.put("udp-checksum", "zero (RFC 7348 section 5, IPv4)");
+    vtep.put("udp-checksum", "zero (IPv4: RFC 7348 section 5, RFC 8926)");
     vtep.put("overhead", 50);
     vtep.put("mtu", OverlaySpecs.tunnelMtu(config));
     Team team = plane.l2().tables().overlay().team();
@@ -98,6 +99,7 @@ final class OverlayApi {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("name", name);
                 m.put("vni", t.vni());
+                m.put("encapsulation", t.geneve() ? Overlay.GENEVE : Overlay.VXLAN);
                 m.put("vlan", t.vlan());
                 m.put("port-groups", byName.get(name).portGroups());
                 m.put("mtu", OverlaySpecs.tunnelMtu(config));
@@ -127,6 +129,7 @@ final class OverlayApi {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", seg.name());
         m.put("vni", seg.vni());
+        m.put("encapsulation", seg.encapsulation());
         m.put("port-groups", seg.portGroups());
         m.put("mtu", OverlaySpecs.tunnelMtu(config));
         m.put("remote-vteps", List.of());

@@ -275,11 +275,17 @@ final class DistributedCommands {
           if (r.has("vtep")) {
             StringBuilder vnis = new StringBuilder();
             r.path("vnis").forEach(v -> vnis.append(vnis.isEmpty() ? "" : ",").append(v.asText()));
+            StringBuilder geneve = new StringBuilder();
+            r.path("geneve-vnis")
+                .forEach(v -> geneve.append(geneve.isEmpty() ? "" : ",").append(v.asText()));
             out.println(
                 "  vtep "
                     + VswitchCtl.printable(r.path("vtep").asText())
                     + " vnis "
-                    + (vnis.isEmpty() ? "none" : VswitchCtl.printable(vnis.toString())));
+                    + (vnis.isEmpty() ? "none" : VswitchCtl.printable(vnis.toString()))
+                    + (geneve.isEmpty()
+                        ? ""
+                        : " geneve-vnis " + VswitchCtl.printable(geneve.toString())));
           }
           if (r.has("detail")) {
             out.println("  " + VswitchCtl.printable(r.path("detail").asText()));

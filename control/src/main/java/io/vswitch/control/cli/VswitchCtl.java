@@ -604,11 +604,12 @@ public final class VswitchCtl {
     }
     Map<?, ?> vtep = map(vtepNode);
     out.printf(
-        "vtep %s on %s, mac %s, udp %s, ttl %s, segment mtu %s (uplink less %s)%n",
+        "vtep %s on %s, mac %s, udp %s, geneve %s, ttl %s, segment mtu %s (uplink less %s)%n",
         str(vtep.get("address")),
         printable(str(vtep.get("port"))),
         str(vtep.get("mac")),
         str(vtep.get("udp-port")),
+        str(vtep.get("geneve-port")),
         str(vtep.get("ttl")),
         str(vtep.get("mtu")),
         str(vtep.get("overhead")));
@@ -629,15 +630,14 @@ public final class VswitchCtl {
       Map<?, ?> segment = map(s);
       if (list(segment.get("remote-vteps")).isEmpty()) { // no tunnel yet: no other host serves it
         out.printf(
-            "%-16s %9s %5s  %-15s%n",
-            printable(str(segment.get("name"))), str(segment.get("vni")), "-", "-");
+            "%-16s %9s %5s  %-15s%n", printable(str(segment.get("name"))), vni(segment), "-", "-");
       }
       for (Object r : list(segment.get("remote-vteps"))) {
         Map<?, ?> remote = map(r);
         out.printf(
             "%-16s %9s %5s  %-15s  %-8s %10s %10s  %s%n",
             printable(str(segment.get("name"))),
-            str(segment.get("vni")),
+            vni(segment),
             str(segment.get("vlan")),
             str(remote.get("address")),
             str(remote.get("resolved")),
@@ -656,6 +656,11 @@ public final class VswitchCtl {
                   String.join(
                       " ", list(view.get("left-out")).stream().map(VswitchCtl::str).toList())));
     }
+  }
+
+  /** A segment's VNI as the overlay table shows it: "g:" before a Geneve one's. */
+  private static String vni(Map<?, ?> segment) {
+    return ("geneve".equals(segment.get("encapsulation")) ? "g:" : "") + str(segment.get("vni"));
   }
 
   private void fdbTable(Object node) {

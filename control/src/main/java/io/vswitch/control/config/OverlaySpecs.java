@@ -13,19 +13,23 @@ import java.util.Set;
 
 /**
  * The {@code overlay:} section: its validation (one-line errors) and what it compiles to. Each
- * (segment, remote VTEP) is one tunnel port, named {@code vxlan.<segment>.<address>}, which takes a
- * port slot of its own (so the FDB learns remote MACs against it, and {@code fdb.static} may point
- * at it); the segment's VLAN is that of its port groups. The segments change live (a tunnel port
- * opened, closed, or reopened when its VNI or VLAN changes), and so do the VTEP's address, the UDP
- * port, the TTL and the static neighbors (every tunnel reopened on a fresh next-hop cache: {@link
- * #vtepChanged}); the VTEP's port and its device are restart-only ({@link #sameAtRunTime}).
+ * (segment, remote VTEP) is one tunnel port, named {@code vxlan.<segment>.<address>} ({@code
+ * geneve.<segment>.<address>} for a Geneve segment), which takes a port slot of its own (so the FDB
+ * learns remote MACs against it, and {@code fdb.static} may point at it); the segment's VLAN is
+ * that of its port groups. The segments change live (a tunnel port opened, closed, or reopened when
+ * its VNI, VLAN or encapsulation changes), and so do the VTEP's address, the UDP ports, the TTL and
+ * the static neighbors (every tunnel reopened on a fresh next-hop cache: {@link #vtepChanged}); the
+ * VTEP's port and its device are restart-only ({@link #sameAtRunTime}).
  */
 public final class OverlaySpecs {
   /** The port kind of tunnel ports in the runtime's port registry. */
   public static final String PORT_KIND = "vxlan";
 
-  /** Tunnel port names start with this; no configured port may. */
+  /** VXLAN tunnel port names start with this; no configured port may. */
   public static final String TUNNEL_PREFIX = "vxlan.";
+
+  /** Geneve tunnel port names start with this; no configured port may. */
+  public static final String GENEVE_PREFIX = "geneve.";
 
   private OverlaySpecs() {}
 
@@ -33,8 +37,15 @@ public final class OverlaySpecs {
    * One tunnel port.
    *
    * @param hop the index of its next hop (the remote VTEP on the subnet, else the gateway)
+   * @param geneve whether it is Geneve (RFC 8926), else VXLAN
    */
-  public record Tunnel(String name, String segment, int vni, int vlan, int remote, int hop) {}
+  public record Tunnel(
+      String name, String segment, int vni, int vlan, int remote, int hop, boolean geneve) {}
+
+  /** The name of segment s's tunnel port to remote VTEP {@code address} (a.b.c.d). */
+  public static String tunnelName(Overlay.Segment s, String address) {
+    return (s.geneve() ? GENEVE_PREFIX : TUNNEL_PREFIX) + s.name() + "." + address;
+  }
 
   /** The tunnel ports, in segment then remote-VTEP order; none without an overlay. */
   public static List<Tunnel> tunnels(SwitchConfig config) {
@@ -43,10 +54,10 @@ public final class OverlaySpecs {
 
   /**
    * The tunnel ports: each segment's {@code remote-vteps}, then the VTEPs other hosts published for
-   * its VNI (discovered, by address) that are not listed already, as long as the switch's port
-   * limit leaves room (the rest are left out, in address order: {@link #leftOut}). A discovered
-   * VTEP off the subnet needs {@code overlay.vtep.gateway}, and one claiming this VTEP's address is
-   * ignored.
+   * its VNI in its encapsulation (discovered, by address) that are not listed already, as long as
+   * the switch's port limit leaves room (the rest are left out, in address order: {@link
+   * #leftOut}). A discovered VTEP off the subnet needs {@code overlay.vtep.gateway}, and one
+   * claiming this VTEP's address is ignored.
    */
   public static List<Tunnel> tunnels(SwitchConfig config, RemoteFacts remote) {
     Overlay o = config.overlay();
@@ -75,7 +86,7 @@ public final class OverlaySpecs {
           throw new ConfigException(hopsExhausted(neighbors, 1)); // validate checked: a race
         }
         tunnels.add(
-            new Tunnel(TUNNEL_PREFIX + s.name() + "." + listed, s.name(), s.vni(), vlan, ip, hop));
+            new Tunnel(tunnelName(s, listed), s.name(), s.vni(), vlan, ip, hop, s.geneve()));
       }
     }
     int room = ConfigLimits.MAX_PORTS - config.ports().size() - tunnels.size();
@@ -93,7 +104,7 @@ public final class OverlaySpecs {
         }
         String address = dotted(ip);
         tunnels.add(
-            new Tunnel(TUNNEL_PREFIX + s.name() + "." + address, s.name(), s.vni(), vlan, ip, hop));
+            new Tunnel(tunnelName(s, address), s.name(), s.vni(), vlan, ip, hop, s.geneve()));
         room--;
       }
     }
@@ -114,7 +125,7 @@ public final class OverlaySpecs {
     List<String> out = new ArrayList<>();
     for (Overlay.Segment s : o.segments()) {
       for (int ip : discovered(o, s, remote, subnet)) {
-        if (!made.contains(TUNNEL_PREFIX + s.name() + "." + dotted(ip))) {
+        if (!made.contains(tunnelName(s, dotted(ip)))) {
           out.add(s.name() + "/" + dotted(ip));
         }
       }
@@ -132,14 +143,17 @@ public final class OverlaySpecs {
     return true;
   }
 
-  /** The remote VTEPs serving segment s's VNI that its remote-vteps do not list, ascending. */
+  /**
+   * The remote VTEPs serving segment s's VNI in its encapsulation that its remote-vteps do not
+   * list, ascending.
+   */
   private static List<Integer> discovered(
       Overlay o, Overlay.Segment s, RemoteFacts remote, int[] subnet) {
     Set<Integer> listed = new HashSet<>();
     s.remoteVteps().forEach(r -> listed.add(ConfigValidator.ipv4(r, "")));
     java.util.TreeSet<Integer> found = new java.util.TreeSet<>(Integer::compareUnsigned);
     for (RemoteFacts.RemoteVtep v : remote.vteps()) {
-      if (v.vnis().contains(s.vni())
+      if (v.serves(s.geneve(), s.vni())
           && v.address() != subnet[0]
           && !listed.contains(v.address())
           && (onLink(v.address(), subnet) || o.vtep().gateway() != null)) {
@@ -223,7 +237,7 @@ public final class OverlaySpecs {
 
   /** The overlay without its segments: the VTEP and how it sends. */
   static Overlay vtepPart(Overlay o) {
-    return new Overlay(o.vtep(), o.udpPort(), o.ttl(), List.of(), o.neighbors());
+    return new Overlay(o.vtep(), o.udpPort(), o.genevePort(), o.ttl(), List.of(), o.neighbors());
   }
 
   /** The cache of this overlay's VTEP if one was made (the switch's), else null; makes none. */
@@ -250,7 +264,13 @@ public final class OverlaySpecs {
   public static io.vswitch.dataplane.port.PortSpec portSpec(SwitchConfig config, Tunnel t) {
     return new io.vswitch.dataplane.port.PortSpec(
         t.name(),
-        "vni=" + t.vni() + ",segment=" + t.segment() + ",remote=" + dotted(t.remote()),
+        "vni="
+            + t.vni()
+            + ",segment="
+            + t.segment()
+            + ",remote="
+            + dotted(t.remote())
+            + (t.geneve() ? ",encapsulation=" + Overlay.GENEVE : ""),
         1,
         1,
         1,
@@ -272,7 +292,14 @@ public final class OverlaySpecs {
     int[] subnet = subnet(o.vtep().address(), "overlay.vtep.address");
     int gateway = o.vtep().gateway() == null ? 0 : ConfigValidator.ipv4(o.vtep().gateway(), "");
     int hop = neighbors(o).add(onLink(ip, subnet) ? ip : gateway);
-    return new Tunnel(name, args.get("segment"), Integer.parseInt(args.get("vni")), 0, ip, hop);
+    return new Tunnel(
+        name,
+        args.get("segment"),
+        Integer.parseInt(args.get("vni")),
+        0,
+        ip,
+        hop,
+        Overlay.GENEVE.equals(args.get("encapsulation")));
   }
 
   public static int localIp(Overlay o) {
@@ -335,9 +362,11 @@ public final class OverlaySpecs {
       Map<String, SwitchConfig.PortGroup> groups) {
     Overlay o = config.overlay();
     for (SwitchConfig.Port p : config.ports()) {
-      require(
-          !p.name().startsWith(TUNNEL_PREFIX),
-          "port '" + p.name() + "': names starting '" + TUNNEL_PREFIX + "' are tunnel ports");
+      for (String prefix : List.of(TUNNEL_PREFIX, GENEVE_PREFIX)) {
+        require(
+            !p.name().startsWith(prefix),
+            "port '" + p.name() + "': names starting '" + prefix + "' are tunnel ports");
+      }
     }
     if (o == null) {
       return;
@@ -374,6 +403,12 @@ public final class OverlaySpecs {
       ConfigValidator.requireUnicastMac(v.mac(), "overlay.vtep.mac");
     }
     require(o.udpPort() >= 1 && o.udpPort() <= 65535, "overlay.udp-port must be 1..65535");
+    require(o.genevePort() >= 1 && o.genevePort() <= 65535, "overlay.geneve-port must be 1..65535");
+    require(
+        !o.genevePort().equals(o.udpPort()),
+        "overlay.geneve-port and overlay.udp-port are both "
+            + o.udpPort()
+            + ": VXLAN and Geneve need a UDP port each");
     require(o.ttl() >= 1 && o.ttl() <= 255, "overlay.ttl must be 1..255");
     // No segments is valid: a VTEP that waits for its segments (a distributed switch's, from etcd).
     String uplinkGroup = team != null ? team.portGroup() : ports.get(v.port()).portGroup();
@@ -382,7 +417,7 @@ public final class OverlaySpecs {
             ? SwitchConfig.Vlan.DEFAULT
             : groups.get(uplinkGroup).vlan();
     Set<String> names = new HashSet<>();
-    Set<Integer> vnis = new HashSet<>();
+    Set<String> vnis = new HashSet<>(); // "encapsulation/VNI": a VNI is unique per encapsulation
     Map<String, String> segmentOfGroup = new HashMap<>();
     Map<Integer, String> segmentOfVlan = new HashMap<>();
     int tunnels = 0;
@@ -393,7 +428,17 @@ public final class OverlaySpecs {
       require(
           s.vni() != null && s.vni() >= 1 && s.vni() <= 0xFF_FFFF,
           where + ": vni must be 1..16777215");
-      require(vnis.add(s.vni()), where + ": VNI " + s.vni() + " is already another segment's");
+      require(
+          Overlay.VXLAN.equals(s.encapsulation()) || Overlay.GENEVE.equals(s.encapsulation()),
+          where + ": encapsulation must be vxlan or geneve, not '" + s.encapsulation() + "'");
+      require(
+          vnis.add(s.encapsulation() + "/" + s.vni()),
+          where
+              + ": "
+              + (s.geneve() ? "Geneve" : "VXLAN")
+              + " VNI "
+              + s.vni()
+              + " is already another segment's");
       require(!s.portGroups().isEmpty(), where + ": needs port-groups (its local side)");
       Integer vlan = null;
       for (String g : s.portGroups()) {
@@ -461,7 +506,7 @@ public final class OverlaySpecs {
               + uplink.mtuOrDefault()
               + " leaves "
               + mtu
-              + " bytes for segments (VXLAN takes 50); give it mtu >= 626");
+              + " bytes for segments (VXLAN and Geneve take 50); give it mtu >= 626");
     }
     List<Integer> hops = hops(o);
     VtepNeighbors made = madeNeighbors(o);

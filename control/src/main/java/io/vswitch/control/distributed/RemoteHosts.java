@@ -32,19 +32,20 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * The other hosts of a distributed switch, as their records under {@code /vswitch/S/hosts/} say:
  * their ports' port groups, tags and addresses (members of this host's security groups) and their
- * VTEP with the VNIs it serves (a tunnel port here for each segment both serve). Read on the etcd
- * thread ({@link #refresh}) as soon as the watch of the records says one changed, and once a second
- * with the heartbeat as the fallback, so a record that appears, changes or expires with its lease
+ * VTEP with the VNIs it serves, VXLAN ({@code vnis}) and Geneve ({@code geneve-vnis}) apart (a
+ * tunnel port here for each segment both serve in the same encapsulation). Read on the etcd thread
+ * ({@link #refresh}) as soon as the watch of the records says one changed, and once a second with
+ * the heartbeat as the fallback, so a record that appears, changes or expires with its lease
  * reaches the tables at once, within about a second at worst.
  *
  * <p>A record is another host's word, so it is checked and bounded before anything is made of it:
  * at most {@link #MAX_RECORD_BYTES}, {@link #MAX_HOSTS} hosts, {@link ConfigLimits#MAX_PORTS}
  * ports, tags and addresses as the config's own limits and rules ({@code
- * SecurityGroups.canonical}), VNIs 1..16777215, a dotted IPv4 VTEP. A record that fails any of it
- * counts as absent (that host adds nothing) and is logged once per distinct value; the others are
- * used. The facts then go to the control agent as any change does ({@link
- * ControlPlane#applyRemote}): validated whole with the running config, applied whole or refused
- * (logged; the last facts stay).
+ * SecurityGroups.canonical}), VNIs 1..16777215 ({@link #MAX_VNIS} in both lists together), a dotted
+ * IPv4 VTEP. A record that fails any of it counts as absent (that host adds nothing) and is logged
+ * once per distinct value; the others are used. The facts then go to the control agent as any
+ * change does ({@link ControlPlane#applyRemote}): validated whole with the running config, applied
+ * whole or refused (logged; the last facts stay).
  *
  * <p>Not journaled. While etcd is unreachable the last facts stay (a host that cannot be seen is
  * not taken for dead); a host restarted while etcd is down starts with none: only its own ports are
@@ -59,8 +60,11 @@ public final class RemoteHosts {
   /** Most other hosts whose records are used (by host name order); the rest are logged. */
   static final int MAX_HOSTS = 64;
 
-  /** Most VNIs one VTEP may say it serves. */
+  /** Most VNIs one VTEP may say it serves, VXLAN and Geneve together. */
   static final int MAX_VNIS = 4096;
+
+  /** The record's list of the VNIs of its Geneve segments, beside {@code vnis} (VXLAN). */
+  static final String GENEVE_VNIS = "geneve-vnis";
 
   private final String self;
   private final PrintStream log;
@@ -74,7 +78,8 @@ public final class RemoteHosts {
 
   /**
    * What this host publishes about itself beside the record's {@code ports}: each port's tags and
-   * addresses, and with an overlay the VTEP's address and the VNIs it serves.
+   * addresses, and with an overlay the VTEP's address and the VNIs it serves: {@code vnis} its
+   * VXLAN segments', {@code geneve-vnis} its Geneve segments' (only if it has one).
    */
   public static void describe(SwitchConfig running, ObjectNode record) {
     Map<String, SwitchConfig.Port> byName = new HashMap<>();
@@ -97,8 +102,21 @@ public final class RemoteHosts {
     Overlay o = running.overlay();
     if (o != null) {
       record.put("vtep", OverlaySpecs.dotted(OverlaySpecs.localIp(o)));
+      // A VNI is unique per encapsulation, so the two lists are apart: "vnis" holds the VXLAN
+      // segments' only (what a host that knows no Geneve reads, and reads right), "geneve-vnis"
+      // the Geneve ones, and only when there is one (a VXLAN-only host's record is as it was).
       ArrayNode vnis = record.putArray("vnis");
-      o.segments().stream().map(Overlay.Segment::vni).sorted().forEach(vnis::add);
+      o.segments().stream()
+          .filter(s -> !s.geneve())
+          .map(Overlay.Segment::vni)
+          .sorted()
+          .forEach(vnis::add);
+      List<Integer> geneve =
+          o.segments().stream().filter(Overlay.Segment::geneve).map(Overlay.Segment::vni).toList();
+      if (!geneve.isEmpty()) {
+        ArrayNode list = record.putArray(GENEVE_VNIS);
+        geneve.stream().sorted().forEach(list::add);
+      }
     }
   }
 
@@ -243,22 +261,33 @@ public final class RemoteHosts {
     if (address != null) {
       int ip = ConfigValidator.ipv4(address, "vtep");
       require(ip != 0 && (ip >>> 28) != 0xE && ip != -1, "vtep " + address + " is no unicast");
-      JsonNode vnisNode = record.path("vnis");
-      require(vnisNode.isArray(), "'vnis' is not a list of VNIs");
-      require(vnisNode.size() <= MAX_VNIS, "more than " + MAX_VNIS + " VNIs");
-      TreeSet<Integer> vnis = new TreeSet<>();
-      for (JsonNode v : vnisNode) {
-        require(
-            v.isInt() && v.asInt() >= 1 && v.asInt() <= 0xFF_FFFF,
-            "VNI " + Names.quote(v.toString()) + " is not 1..16777215");
-        vnis.add(v.asInt());
-      }
-      vtep = new RemoteFacts.RemoteVtep(host, ip, List.copyOf(vnis));
+      List<Integer> vnis = vnis(record.path("vnis"), "vnis");
+      // Absent: a host with no Geneve segment, or one that knows no Geneve.
+      JsonNode geneveNode = record.path(GENEVE_VNIS);
+      List<Integer> geneve = geneveNode.isMissingNode() ? List.of() : vnis(geneveNode, GENEVE_VNIS);
+      require(
+          vnis.size() + geneve.size() <= MAX_VNIS,
+          "more than " + MAX_VNIS + " VNIs ('vnis' and '" + GENEVE_VNIS + "' together)");
+      vtep = new RemoteFacts.RemoteVtep(host, ip, vnis, geneve);
     }
     allPorts.addAll(ports);
     if (vtep != null) {
       allVteps.add(vtep);
     }
+  }
+
+  /** A record's list of VNIs ({@code field}): ascending, each once. */
+  private static List<Integer> vnis(JsonNode node, String field) {
+    require(node.isArray(), "'" + field + "' is not a list of VNIs");
+    require(node.size() <= MAX_VNIS, "'" + field + "': more than " + MAX_VNIS + " VNIs");
+    TreeSet<Integer> vnis = new TreeSet<>();
+    for (JsonNode v : node) {
+      require(
+          v.isInt() && v.asInt() >= 1 && v.asInt() <= 0xFF_FFFF,
+          "'" + field + "': VNI " + Names.quote(v.toString()) + " is not 1..16777215");
+      vnis.add(v.asInt());
+    }
+    return List.copyOf(vnis);
   }
 
   private static String text(JsonNode node, String field) {

@@ -290,9 +290,11 @@ public final class ControlPlane {
     replaced.forEach(p -> leaving.add(p.name()));
     // Tunnel ports: one per (segment, remote VTEP), listed or discovered; a name is one tunnel.
     // One whose VNI or VLAN changed (its segment's) is closed and opened again: its encapsulation
-    // is fixed when it opens, and the remote MACs learned on it belong to the old segment. A VTEP
-    // change (address, UDP port, TTL, neighbors) reopens every tunnel: each encapsulates with it,
-    // and the fresh next-hop cache renumbers the hops; their learned MACs go (relearned).
+    // is fixed when it opens (a changed encapsulation renames the tunnel, vxlan.* to geneve.*, so
+    // it closes and opens the same way), and the remote MACs learned on it belong to the old
+    // segment. A VTEP change (address, UDP ports, TTL, neighbors) reopens every tunnel: each
+    // encapsulates with it, and the fresh next-hop cache renumbers the hops; their learned MACs go
+    // (relearned).
     boolean vtepChanged = OverlaySpecs.vtepChanged(from, desired);
     Map<String, OverlaySpecs.Tunnel> tunnelsBefore = new HashMap<>();
     OverlaySpecs.tunnels(from, fromFacts).forEach(t -> tunnelsBefore.put(t.name(), t));
@@ -304,7 +306,10 @@ public final class ControlPlane {
       OverlaySpecs.Tunnel old = tunnelsBefore.get(t.name());
       if (old == null) {
         tunnelsAdded.add(t);
-      } else if (old.vni() != t.vni() || old.vlan() != t.vlan() || vtepChanged) {
+      } else if (old.vni() != t.vni()
+          || old.vlan() != t.vlan()
+          || old.geneve() != t.geneve()
+          || vtepChanged) {
         tunnelsReplaced.add(t);
       }
     }
@@ -388,8 +393,8 @@ public final class ControlPlane {
     if (!OverlaySpecs.sameAtRunTime(running, desired)) {
       throw new ConfigException(
           "the overlay itself, overlay.vtep.port and the VTEP port's device and MTU take effect at"
-              + " restart only: restart vswitch to change them (the VTEP's address, udp-port, ttl,"
-              + " neighbors and the segments change live)");
+              + " restart only: restart vswitch to change them (the VTEP's address, udp-port, geneve-port,"
+              + " ttl, neighbors and the segments change live)");
     }
     OverlaySpecs.requireLiveVtepChange(running, desired, remote);
     if (desired.usesCtState() && l2.conntrack() == null) {

@@ -173,6 +173,99 @@ class OverlayConfigTest {
             .contains("overlay needs a switch"));
   }
 
+  private static final String GENEVE =
+      """
+      overlay:
+        vtep: {port: up, address: 192.0.2.1/24}
+        geneve-port: 6082
+        segments:
+          - {name: blue, vni: 5001, port-groups: [web], remote-vteps: [192.0.2.2]}
+          - {name: gblue, vni: 5001, encapsulation: geneve, port-groups: [db],
+             remote-vteps: [192.0.2.2, 192.0.2.3]}
+      """;
+
+  @Test
+  void aGeneveSegmentMayShareAVxlanSegmentsVniAndCompilesToGeneveTunnels() {
+    SwitchConfig config = valid(SWITCH + GENEVE);
+    Overlay o = config.overlay();
+    assertEquals(4789, o.udpPort());
+    assertEquals(6082, o.genevePort());
+    assertEquals("vxlan", o.segments().get(0).encapsulation(), "the default");
+    assertEquals("geneve", o.segments().get(1).encapsulation());
+    assertEquals(config, ConfigJson.read(ConfigJson.write(config), "journal"));
+    assertEquals(6081, valid(SWITCH + OVERLAY).overlay().genevePort(), "IANA's by default");
+    List<OverlaySpecs.Tunnel> tunnels = OverlaySpecs.tunnels(config);
+    assertEquals(
+        List.of("vxlan.blue.192.0.2.2", "geneve.gblue.192.0.2.2", "geneve.gblue.192.0.2.3"),
+        tunnels.stream().map(OverlaySpecs.Tunnel::name).toList());
+    assertEquals(
+        List.of(false, true, true), tunnels.stream().map(OverlaySpecs.Tunnel::geneve).toList());
+    assertEquals(1450, OverlaySpecs.tunnelMtu(config), "50 bytes either way");
+    // The registry's spec carries the encapsulation, and a tunnel opened live reads it back.
+    for (OverlaySpecs.Tunnel t : tunnels) {
+      var spec = OverlaySpecs.portSpec(config, t);
+      assertEquals(t.geneve(), spec.devargs().contains("encapsulation=geneve"), spec.devargs());
+      OverlaySpecs.Tunnel back = OverlaySpecs.tunnelOf(o, spec.name(), spec.devargs());
+      assertEquals(t.geneve(), back.geneve());
+      assertEquals(t.vni(), back.vni());
+      assertEquals(t.remote(), back.remote());
+      var encap = L2Compiler.tunnel(o, back, OverlaySpecs.localIp(o), OverlaySpecs.localMac(o));
+      assertEquals(t.geneve(), encap.geneve);
+      assertEquals(t.geneve() ? 6082 : 4789, encap.udpPort);
+    }
+    Map<String, Integer> slots = new HashMap<>(Map.of("vm1", 0, "vm2", 1, "up", 2));
+    for (int t = 0; t < tunnels.size(); t++) {
+      slots.put(tunnels.get(t).name(), 3 + t);
+    }
+    L2Tables tables = L2Compiler.compile(config, slots, 64);
+    VxlanOverlay overlay = tables.overlay();
+    assertEquals(0b111000L, overlay.tunnelMask());
+    assertFalse(overlay.tunnel(3).geneve);
+    assertTrue(overlay.tunnel(4).geneve && overlay.tunnel(5).geneve);
+    assertEquals(4789, overlay.tunnel(3).udpPort);
+    assertEquals(6082, overlay.tunnel(4).udpPort);
+    assertTrue(tables.carries(3, 100) && tables.carries(4, 200) && !tables.carries(4, 100));
+    // The Geneve port is the VTEP's: changing it changes the VTEP (every tunnel reopens).
+    SwitchConfig other = valid(SWITCH + GENEVE.replace("geneve-port: 6082", "geneve-port: 7000"));
+    assertTrue(OverlaySpecs.vtepChanged(config, other));
+    assertTrue(OverlaySpecs.sameAtRunTime(config, other), "live, as udp-port");
+    // A segment's encapsulation is not the VTEP's: its tunnels are renamed (closed, reopened).
+    SwitchConfig flipped =
+        valid(
+            SWITCH
+                + GENEVE
+                    .replace("encapsulation: geneve", "encapsulation: vxlan")
+                    .replace("vni: 5001, encapsulation", "vni: 5002, encapsulation"));
+    assertFalse(OverlaySpecs.vtepChanged(config, flipped));
+    assertEquals(
+        List.of("vxlan.blue.192.0.2.2", "vxlan.gblue.192.0.2.2", "vxlan.gblue.192.0.2.3"),
+        OverlaySpecs.tunnels(flipped).stream().map(OverlaySpecs.Tunnel::name).toList());
+  }
+
+  @Test
+  void geneveRefusalsNameWhatIsWrong() {
+    String yaml = SWITCH + GENEVE;
+    assertTrue(
+        refused(yaml.replace("encapsulation: geneve", "encapsulation: gre"))
+            .contains("encapsulation must be vxlan or geneve, not 'gre'"));
+    assertTrue(
+        refused(
+                yaml.replace(
+                    "{name: blue, vni: 5001,", "{name: blue, vni: 5001, encapsulation: geneve,"))
+            .contains("Geneve VNI 5001 is already another segment's"));
+    assertTrue(
+        refused(yaml.replace("geneve-port: 6082", "geneve-port: 4789"))
+            .contains("overlay.geneve-port and overlay.udp-port are both 4789"));
+    assertTrue(
+        refused(yaml.replace("geneve-port: 6082", "geneve-port: 65536"))
+            .contains("overlay.geneve-port must be 1..65535"));
+    assertTrue(
+        refused(yaml.replace("geneve-port: 6082", "udp-port: 6081")).contains("are both 6081"),
+        "the default Geneve port is taken too");
+    assertTrue(
+        refused(SWITCH.replace("name: vm2,", "name: geneve.x,") + GENEVE).contains("tunnel ports"));
+  }
+
   private static final String TEAMED =
       """
       port-groups:

@@ -69,6 +69,24 @@ class RemoteHostsTest {
     return "{\"host\":\"x\",\"vtep\":\"" + vtep + "\",\"vnis\":[5101,7],\"ports\":" + ports + "}";
   }
 
+  /** A record whose VXLAN list and port are good and whose {@code geneve-vnis} is {@code list}. */
+  private static String geneve(String list) {
+    return "{\"vtep\":\"192.0.2.36\",\"vnis\":[5101],\"geneve-vnis\":"
+        + list
+        + ",\"ports\":"
+        + DB_PORT
+        + "}";
+  }
+
+  /** [from, from+1, ..., to-1] as JSON. */
+  private static String range(int from, int to) {
+    StringBuilder out = new StringBuilder("[");
+    for (int v = from; v < to; v++) {
+      out.append(v == from ? "" : ",").append(v);
+    }
+    return out.append(']').toString();
+  }
+
   private static final String DB_PORT =
       "[{\"name\":\"vm\",\"port-group\":\"dbg\",\"tags\":[\"db\"],\"addresses\":[\"10.61.0.2\"]}]";
 
@@ -105,6 +123,22 @@ class RemoteHostsTest {
     records.put("multicast", record("224.0.0.5", "[]"));
     records.put("badvni", "{\"vtep\":\"192.0.2.36\",\"vnis\":[16777216]}");
     records.put("strvni", "{\"vtep\":\"192.0.2.36\",\"vnis\":[\"5101\"]}");
+    // A forged Geneve list costs the whole record, its good VXLAN list and ports too.
+    records.put("genevetext", geneve("\"5101\""));
+    records.put("genevezero", geneve("[0]"));
+    records.put("genevebig", geneve("[16777216]"));
+    records.put("genevestr", geneve("[\"5101\"]"));
+    records.put("genevefloat", geneve("[5101.5]"));
+    records.put("genevenull", geneve("null"));
+    records.put("geneveobj", geneve("{\"5101\":1}"));
+    records.put("genevemany", geneve(range(1, RemoteHosts.MAX_VNIS + 1)));
+    records.put( // each list within the bound, both together over it
+        "bothmany",
+        "{\"vtep\":\"192.0.2.36\",\"vnis\":"
+            + range(1, RemoteHosts.MAX_VNIS / 2 + 1)
+            + ",\"geneve-vnis\":"
+            + range(1, RemoteHosts.MAX_VNIS / 2 + 2)
+            + "}");
     records.put("badtag", record("192.0.2.37", "[{\"name\":\"x\",\"tags\":[\"a b\"]}]"));
     records.put("twice", record("192.0.2.38", "[{\"name\":\"x\"},{\"name\":\"x\"}]"));
     records.put("typed", "{\"ports\":{\"name\":\"x\"}}");
@@ -179,6 +213,100 @@ class RemoteHostsTest {
         OverlaySpecs.tunnelOf(config.overlay(), "t", "vni=5101,segment=blue,remote=192.0.2.32")
             .hop(),
         "a tunnel opened live finds the same next hop");
+  }
+
+  /** CONFIG and a Geneve segment of blue's VNI (5101) and one of VNI 7, each on its own VLAN. */
+  private static SwitchConfig withGeneve() {
+    String doc =
+        CONFIG
+            .replace(
+                "  - {name: underlay, vlan: {mode: access, id: 1}}\n",
+                "  - {name: underlay, vlan: {mode: access, id: 1}}\n"
+                    + "  - {name: gweb, vlan: {mode: access, id: 200}}\n"
+                    + "  - {name: gsev, vlan: {mode: access, id: 300}}\n")
+            .replace(
+                "remote-vteps: [192.0.2.40]}\n",
+                "remote-vteps: [192.0.2.40]}\n"
+                    + "    - {name: gblue, vni: 5101, encapsulation: geneve, port-groups: [gweb]}\n"
+                    + "    - {name: gsev, vni: 7, encapsulation: geneve, port-groups: [gsev]}\n");
+    return ConfigValidator.validate(ConfigLoader.parse(doc, "test.yaml"));
+  }
+
+  @Test
+  void aRecordsVxlanAndGeneveVnisAreReadApart() {
+    Map<String, String> records = new LinkedHashMap<>();
+    records.put("hostB", "{\"vtep\":\"192.0.2.32\",\"vnis\":[7],\"geneve-vnis\":[5101,9,5101]}");
+    records.put("hostC", "{\"vtep\":\"192.0.2.33\",\"vnis\":[],\"geneve-vnis\":[]}");
+    records.put("hostD", "{\"vtep\":\"192.0.2.34\",\"vnis\":[5101]}"); // knows no Geneve
+    RemoteFacts facts = hosts.read(records);
+    assertEquals(3, facts.vteps().size(), facts + logged.toString(StandardCharsets.UTF_8));
+    RemoteFacts.RemoteVtep b = facts.vteps().get(0);
+    assertEquals(List.of(7), b.vnis());
+    assertEquals(List.of(9, 5101), b.geneveVnis(), "ascending, each once");
+    assertTrue(b.serves(true, 5101) && !b.serves(false, 5101));
+    assertTrue(b.serves(false, 7) && !b.serves(true, 7));
+    assertEquals(List.of(), facts.vteps().get(1).geneveVnis());
+    assertEquals(List.of(), facts.vteps().get(2).geneveVnis(), "absent: none");
+    assertEquals(List.of(5101), facts.vteps().get(2).vnis());
+    assertEquals("", logged.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aDiscoveredVtepJoinsOnlyTheSegmentsOfItsEncapsulationAndVni() {
+    SwitchConfig config = withGeneve();
+    Map<String, String> records = new LinkedHashMap<>();
+    records.put("hostB", "{\"vtep\":\"192.0.2.32\",\"vnis\":[5101]}"); // VXLAN only
+    records.put("hostC", "{\"vtep\":\"192.0.2.33\",\"vnis\":[],\"geneve-vnis\":[5101]}");
+    records.put( // both, and 7 as VXLAN: not gsev's (Geneve) 7
+        "hostD", "{\"vtep\":\"192.0.2.34\",\"vnis\":[5101,7],\"geneve-vnis\":[5101]}");
+    records.put("hostE", "{\"vtep\":\"192.0.2.35\",\"vnis\":[],\"geneve-vnis\":[7]}");
+    List<OverlaySpecs.Tunnel> tunnels = OverlaySpecs.tunnels(config, hosts.read(records));
+    assertEquals(
+        List.of(
+            "vxlan.blue.192.0.2.40", // listed
+            "vxlan.blue.192.0.2.32",
+            "vxlan.blue.192.0.2.34",
+            "geneve.gblue.192.0.2.33",
+            "geneve.gblue.192.0.2.34",
+            "geneve.gsev.192.0.2.35"),
+        tunnels.stream().map(OverlaySpecs.Tunnel::name).toList());
+    for (OverlaySpecs.Tunnel t : tunnels) {
+      assertEquals(t.name().startsWith("geneve."), t.geneve(), t.name());
+    }
+    // The same hosts, but C's Geneve VNI now served over VXLAN: C leaves gblue and joins blue.
+    records.put("hostC", "{\"vtep\":\"192.0.2.33\",\"vnis\":[5101]}");
+    assertEquals(
+        List.of(
+            "vxlan.blue.192.0.2.40",
+            "vxlan.blue.192.0.2.32",
+            "vxlan.blue.192.0.2.33",
+            "vxlan.blue.192.0.2.34",
+            "geneve.gblue.192.0.2.34",
+            "geneve.gsev.192.0.2.35"),
+        OverlaySpecs.tunnels(config, hosts.read(records)).stream()
+            .map(OverlaySpecs.Tunnel::name)
+            .toList());
+  }
+
+  @Test
+  void thisHostsRecordListsItsGeneveVnisApartFromItsVxlanOnes() {
+    ObjectNode record = ConfigJson.MAPPER.createObjectNode();
+    record.putArray("ports");
+    RemoteHosts.describe(withGeneve(), record);
+    // A reader that knows only "vnis" (no Geneve) sees blue's VXLAN 5101 and nothing of gsev's 7.
+    assertEquals("[5101]", record.path("vnis").toString(), record.toString());
+    assertEquals("[7,5101]", record.path("geneve-vnis").toString(), record.toString());
+    RemoteFacts.RemoteVtep back =
+        new RemoteHosts("other", System.err)
+            .read(Map.of("hostA", ConfigJson.write(record)))
+            .vteps()
+            .getFirst();
+    assertEquals(List.of(5101), back.vnis());
+    assertEquals(List.of(7, 5101), back.geneveVnis());
+    // A host without a Geneve segment publishes no Geneve list: its record is as it always was.
+    ObjectNode vxlanOnly = ConfigJson.MAPPER.createObjectNode();
+    RemoteHosts.describe(config(), vxlanOnly);
+    assertTrue(!vxlanOnly.has("geneve-vnis"), vxlanOnly.toString());
   }
 
   @Test

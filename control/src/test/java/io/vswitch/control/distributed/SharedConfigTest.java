@@ -161,6 +161,33 @@ class SharedConfigTest {
   }
 
   @Test
+  void aSegmentsEncapsulationIsSharedAndTheGenevePortStaysTheHosts() {
+    String doc =
+        GROUPS
+            + "overlay:\n  segments:\n"
+            + "    - {name: a, vni: 5001, port-groups: [ta], remote-vteps: [192.0.2.2]}\n"
+            + "    - {name: g, vni: 5001, encapsulation: geneve, port-groups: [tb],"
+            + " remote-vteps: [192.0.2.1, 192.0.2.2]}\n";
+    String canonical = SharedConfig.validate(doc, "doc");
+    assertTrue(canonical.contains("\"encapsulation\":\"geneve\""), canonical);
+    SwitchConfig merged = ConfigValidator.validate(SharedConfig.merge(VTEP_HOST, canonical, "doc"));
+    assertEquals("vxlan", merged.overlay().segments().get(0).encapsulation());
+    assertEquals("geneve", merged.overlay().segments().get(1).encapsulation());
+    assertEquals(List.of("192.0.2.2"), merged.overlay().segments().get(1).remoteVteps());
+    assertEquals(6081, merged.overlay().genevePort(), "the host's (its default)");
+    assertTrue(
+        SharedConfig.sameShared(
+            merged, SharedConfig.merge(merged, SharedConfig.extract(merged), "again")));
+    for (String bad :
+        List.of(
+            doc.replace("encapsulation: geneve", "encapsulation: gre"),
+            doc.replace("{name: a, vni: 5001,", "{name: a, vni: 5001, encapsulation: geneve,"),
+            doc.replace("overlay:\n", "overlay:\n  geneve-port: 6082\n"))) {
+      assertThrows(ConfigException.class, () -> SharedConfig.validate(bad, "doc"), bad);
+    }
+  }
+
+  @Test
   void aHostWithoutAVtepRefusesSegmentsButTakesTheRest() {
     String withSegments = GROUPS + "overlay: {segments: [{name: a, vni: 1, port-groups: [ta]}]}\n";
     ConfigException e =

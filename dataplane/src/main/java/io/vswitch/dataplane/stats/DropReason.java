@@ -107,6 +107,18 @@ public enum DropReason {
   VXLAN_UNKNOWN_VNI("vxlan_unknown_vni"),
   /** VXLAN from a source address that is not a remote VTEP of the VNI's segment. */
   VXLAN_UNKNOWN_VTEP("vxlan_unknown_vtep"),
+  /**
+   * Geneve (RFC 8926) to this VTEP with a version other than 0 or a protocol type other than an
+   * Ethernet frame (0x6558), or options that do not add up to its Opt Len.
+   */
+  GENEVE_BAD_HEADER("geneve_bad_header"),
+  /** A Geneve control packet (the O bit): counted, never forwarded (RFC 8926 section 3.4). */
+  GENEVE_CONTROL("geneve_control"),
+  /**
+   * Geneve with critical options (the C bit, or an option type's critical bit): we understand no
+   * option, so RFC 8926 section 3.5.1 says drop.
+   */
+  GENEVE_CRITICAL_OPTION("geneve_critical_option"),
   /** IPv4 to the VTEP's address that is not VXLAN (other protocol or UDP port). */
   VTEP_NOT_VXLAN("vtep_not_vxlan"),
   /**

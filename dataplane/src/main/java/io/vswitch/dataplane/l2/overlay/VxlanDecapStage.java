@@ -22,9 +22,29 @@ import io.vswitch.ffm.NativeMemory;
  * TEAM_RX}'s group filter: VXLAN and ARP for the VTEP are taken from every member, as an upstream
  * may still send on the old link), and the ARP reply leaves by the team's carrying member; the
  * team's own probe replies are left to {@code TEAM_RX}.
+ *
+ * <p>Geneve (RFC 8926) on its own UDP port is taken the same way, into the tunnel of its (VNI,
+ * source VTEP) among the Geneve segments only (a VXLAN segment with the same VNI is another
+ * segment): version 0 and protocol type 0x6558 (an Ethernet frame) or {@code geneve_bad_header};
+ * the O bit (a control message, section 3.4) is {@code geneve_control}, not forwarded; options
+ * (section 3.5) are walked within Opt Len, each bounds-checked (options past the first segment are
+ * {@code vxlan_truncated}, an option longer than the options {@code geneve_bad_header}); we
+ * understand none, so the C bit, or an option of a critical type, is {@code geneve_critical_option}
+ * (section 3.5.1), and the others are skipped.
  */
 public final class VxlanDecapStage extends Stage {
   private static final int VXLAN_I_FLAG = 0x08;
+
+  /** Geneve's first byte: Ver (2 bits), Opt Len (6 bits, in 4-byte words). */
+  private static final int GENEVE_OPT_LEN = 0x3F;
+
+  /** Geneve's second byte: O (a control packet) and C (critical options present). */
+  private static final int GENEVE_O_BIT = 0x80;
+
+  private static final int GENEVE_C_BIT = 0x40;
+
+  /** An option's type: the high bit marks it critical (RFC 8926 section 3.5). */
+  private static final int GENEVE_CRITICAL_TYPE = 0x80;
 
   /** Decapsulated frames of the burst and the tunnel port each entered by. */
   private final long[] stash = new long[PacketBatch.MAX_BURST];
@@ -93,20 +113,41 @@ public final class VxlanDecapStage extends Stage {
       return DropReason.VXLAN_TRUNCATED;
     }
     long udp = ip + ihl;
-    if (NativeMemory.getShortBE(udp + 2) != overlay.udpPort) {
+    int dport = NativeMemory.getShortBE(udp + 2);
+    boolean geneve = dport == overlay.genevePort;
+    if (dport != overlay.udpPort && !geneve) {
       return DropReason.VTEP_NOT_VXLAN;
     }
     int udpLength = NativeMemory.getShortBE(udp + 4);
-    int innerLength = udpLength - 16;
+    if (geneve) {
+      int first = NativeMemory.getByte(udp + 8) & 0xFF;
+      if (first >>> 6 != 0 || NativeMemory.getShortBE(udp + 10) != VxlanTunnel.GENEVE_ETHERNET) {
+        return DropReason.GENEVE_BAD_HEADER; // a version we do not know, or not Ethernet
+      }
+      int flags = NativeMemory.getByte(udp + 9) & 0xFF;
+      if ((flags & GENEVE_O_BIT) != 0) {
+        return DropReason.GENEVE_CONTROL;
+      }
+      int options = (first & GENEVE_OPT_LEN) * 4;
+      inner += options;
+      if (udpLength < 16 + options || ctx.readable[i] < inner) {
+        return DropReason.VXLAN_TRUNCATED;
+      }
+      DropReason bad = options(udp + 16, options, (flags & GENEVE_C_BIT) != 0);
+      if (bad != null) {
+        return bad;
+      }
+    }
+    int innerLength = udpLength - (inner - l3 - ihl);
     if (udpLength > total - ihl || innerLength < 14 || ctx.readable[i] < inner + 14) {
       return DropReason.VXLAN_TRUNCATED;
     }
-    if ((NativeMemory.getByte(udp + 8) & VXLAN_I_FLAG) == 0) {
+    if (!geneve && (NativeMemory.getByte(udp + 8) & VXLAN_I_FLAG) == 0) {
       return DropReason.VXLAN_BAD_HEADER; // reserved bits are ignored on receipt (section 5)
     }
     int vni = intBE(udp + 12) >>> 8;
     int source = intBE(ip + 12);
-    int port = overlay.tunnelPort(vni, source);
+    int port = overlay.tunnelPort(vni, source, geneve);
     if (port == VxlanOverlay.UNKNOWN_VNI) {
       return DropReason.VXLAN_UNKNOWN_VNI;
     }
@@ -124,6 +165,29 @@ public final class VxlanDecapStage extends Stage {
     stashed++;
     ctx.take(i);
     return null;
+  }
+
+  /**
+   * Geneve's options, {@code length} bytes at {@code at} (within the first segment): each a 4-byte
+   * header (class, type, 3 reserved bits and its data's length in 4-byte words) and its data. We
+   * understand no option: the C bit or a critical type drops the packet; an option that overruns
+   * the options is a bad header; the others are skipped.
+   */
+  private static DropReason options(long at, int length, boolean critical) {
+    if (critical) {
+      return DropReason.GENEVE_CRITICAL_OPTION;
+    }
+    int o = 0;
+    while (o < length) {
+      if (o + 4 > length) {
+        return DropReason.GENEVE_BAD_HEADER;
+      }
+      if ((NativeMemory.getByte(at + o + 2) & GENEVE_CRITICAL_TYPE) != 0) {
+        return DropReason.GENEVE_CRITICAL_OPTION; // a critical option with the C bit clear
+      }
+      o += 4 + (NativeMemory.getByte(at + o + 3) & 0x1F) * 4;
+    }
+    return o == length ? null : DropReason.GENEVE_BAD_HEADER;
   }
 
   /** ARP for IPv4 over Ethernet (RFC 826), 28 bytes after the Ethernet header. */

@@ -36,6 +36,7 @@ public final class VxlanOverlay {
   final int localIp;
   final long localMac;
   final int udpPort;
+  final int genevePort;
   final VtepNeighbors neighbors;
   final long tunnelMask;
 
@@ -47,6 +48,7 @@ public final class VxlanOverlay {
 
   private final int[] vnis;
   private final int[] remotes;
+  private final boolean[] geneve;
   private final int[] ports;
   private final VxlanTunnel[] byPort = new VxlanTunnel[L2Tables.MAX_PORTS];
 
@@ -77,6 +79,33 @@ public final class VxlanOverlay {
       List<VxlanTunnel> tunnels,
       int[] tunnelPorts,
       Team team) {
+    this(
+        uplink,
+        localIp,
+        localMac,
+        udpPort,
+        VxlanTunnel.DEFAULT_GENEVE_PORT,
+        neighbors,
+        tunnels,
+        tunnelPorts,
+        team);
+  }
+
+  /**
+   * @param udpPort the VXLAN UDP port the decap stage takes
+   * @param genevePort the Geneve UDP port it takes
+   * @param team the team whose logical slot {@code uplink} is, or null when it is a plain port
+   */
+  public VxlanOverlay(
+      int uplink,
+      int localIp,
+      long localMac,
+      int udpPort,
+      int genevePort,
+      VtepNeighbors neighbors,
+      List<VxlanTunnel> tunnels,
+      int[] tunnelPorts,
+      Team team) {
     if (team != null && team.index != uplink) {
       throw new IllegalArgumentException(team + " is slot " + team.index + ", not " + uplink);
     }
@@ -86,15 +115,18 @@ public final class VxlanOverlay {
     this.localIp = localIp;
     this.localMac = localMac;
     this.udpPort = udpPort;
+    this.genevePort = genevePort;
     this.neighbors = neighbors;
     this.vnis = new int[tunnels.size()];
     this.remotes = new int[tunnels.size()];
+    this.geneve = new boolean[tunnels.size()];
     this.ports = tunnelPorts.clone();
     long mask = 0;
     for (int t = 0; t < vnis.length; t++) {
       VxlanTunnel tunnel = tunnels.get(t);
       vnis[t] = tunnel.vni;
       remotes[t] = tunnel.remoteIp;
+      geneve[t] = tunnel.geneve;
       byPort[ports[t]] = tunnel;
       mask |= 1L << ports[t];
     }
@@ -147,13 +179,14 @@ public final class VxlanOverlay {
   }
 
   /**
-   * The tunnel port VXLAN with {@code vni} from {@code sourceIp} enters by, or {@link #UNKNOWN_VNI}
-   * or {@link #UNKNOWN_VTEP}. A linear scan: a switch has at most a few dozen tunnels.
+   * The tunnel port VXLAN (or Geneve, when {@code geneve}) with {@code vni} from {@code sourceIp}
+   * enters by, or {@link #UNKNOWN_VNI} (no segment of that encapsulation has the VNI) or {@link
+   * #UNKNOWN_VTEP}. A linear scan: a switch has at most a few dozen tunnels.
    */
-  int tunnelPort(int vni, int sourceIp) {
+  int tunnelPort(int vni, int sourceIp, boolean geneve) {
     int found = UNKNOWN_VNI;
     for (int t = 0; t < vnis.length; t++) {
-      if (vnis[t] == vni) {
+      if (vnis[t] == vni && this.geneve[t] == geneve) {
         if (remotes[t] == sourceIp) {
           return ports[t];
         }

@@ -8,15 +8,24 @@ import io.vswitch.ffm.NativeMemory;
  * for atomic datagrams, the configured TTL, the header checksum from a sum precomputed per tunnel)
  * / UDP (source port from a hash of the inner flow, in 49152..65535 as section 5 recommends, so the
  * underlay's ECMP spreads the segment's flows; checksum 0, which section 5 allows over IPv4) /
- * VXLAN (I flag, the VNI). Immutable; the next hop's MAC is the caller's (from {@link
- * VtepNeighbors}).
+ * VXLAN (I flag, the VNI). A Geneve tunnel (RFC 8926 section 3.4) has the same outer headers (RFC
+ * 8926 allows the zero UDP checksum over IPv4 too) to its own UDP port, and the 8-byte Geneve
+ * header in place of VXLAN's: version 0, no options (Opt Len 0), O and C clear, protocol type
+ * 0x6558 (Transparent Ethernet Bridging), the VNI; so the overhead is 50 bytes either way.
+ * Immutable; the next hop's MAC is the caller's (from {@link VtepNeighbors}).
  */
 public final class VxlanTunnel {
-  /** Outer Ethernet, IPv4 without options, UDP, VXLAN. */
+  /** Outer Ethernet, IPv4 without options, UDP, VXLAN (or Geneve without options). */
   public static final int HEADER_BYTES = 14 + 20 + 8 + 8;
 
   /** IANA's VXLAN port (RFC 7348 section 5). */
   public static final int DEFAULT_UDP_PORT = 4789;
+
+  /** IANA's Geneve port (RFC 8926 section 3.3). */
+  public static final int DEFAULT_GENEVE_PORT = 6081;
+
+  /** Geneve's protocol type of an Ethernet frame (RFC 8926 section 3.4: 0x6558). */
+  public static final int GENEVE_ETHERNET = 0x6558;
 
   public static final int DEFAULT_TTL = 64;
 
@@ -27,14 +36,34 @@ public final class VxlanTunnel {
   public final int ttl;
   public final int udpPort;
 
+  /** Geneve (RFC 8926), else VXLAN. */
+  public final boolean geneve;
+
   /** Index of this tunnel's next hop (the remote VTEP or the gateway) in {@link VtepNeighbors}. */
   public final int hop;
 
   /** The IPv4 header's checksum sum without the total length (the one field that varies). */
   private final int partialSum;
 
+  /** A VXLAN tunnel. */
   public VxlanTunnel(
       int vni, int localIp, int remoteIp, long localMac, int ttl, int udpPort, int hop) {
+    this(vni, localIp, remoteIp, localMac, ttl, udpPort, hop, false);
+  }
+
+  /**
+   * @param udpPort the UDP destination port: VXLAN's, or Geneve's when {@code geneve}
+   * @param geneve Geneve (RFC 8926) instead of VXLAN
+   */
+  public VxlanTunnel(
+      int vni,
+      int localIp,
+      int remoteIp,
+      long localMac,
+      int ttl,
+      int udpPort,
+      int hop,
+      boolean geneve) {
     if (vni < 1 || vni > 0xFF_FFFF) {
       throw new IllegalArgumentException("a VNI is 1..16777215");
     }
@@ -47,6 +76,7 @@ public final class VxlanTunnel {
     this.localMac = localMac;
     this.ttl = ttl;
     this.udpPort = udpPort;
+    this.geneve = geneve;
     this.hop = hop;
     this.partialSum =
         0x4500
@@ -80,8 +110,9 @@ public final class VxlanTunnel {
     NativeMemory.putIntBE(udp, sourcePort << 16 | udpPort);
     NativeMemory.putIntBE(udp + 4, (total - 20) << 16); // length; checksum 0
     long vxlan = udp + 8;
-    NativeMemory.putIntBE(vxlan, 0x0800_0000); // I flag
-    NativeMemory.putIntBE(vxlan + 4, vni << 8);
+    // Geneve: Ver 0, Opt Len 0, O 0, C 0, reserved 0, protocol type; VXLAN: the I flag.
+    NativeMemory.putIntBE(vxlan, geneve ? GENEVE_ETHERNET : 0x0800_0000);
+    NativeMemory.putIntBE(vxlan + 4, vni << 8); // the VNI, reserved 0 (both)
   }
 
   private int checksum(int total) {
