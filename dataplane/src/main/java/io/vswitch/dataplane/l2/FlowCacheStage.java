@@ -1,5 +1,7 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.stats.PortCounter;
+
 /**
  * Looks every frame's L2 decision up in the worker's {@link L2FlowCache}: a hit sets the frame's
  * egress port, egress set and encapsulation as the full path would, and marks it decided, so
@@ -20,11 +22,6 @@ public final class FlowCacheStage extends Stage {
   public FlowCacheStage(L2FlowCache cache, Fdb fdb) {
     this.cache = cache;
     this.fdb = fdb;
-  }
-
-  /** This worker's cache (tests read its hit count). */
-  L2FlowCache cache() {
-    return cache;
   }
 
   @Override
@@ -64,6 +61,7 @@ public final class FlowCacheStage extends Stage {
     }
     ctx.decide(decided, generation);
     int hits = Integer.bitCount(decided);
-    cache.count(hits, Integer.bitCount(live) - hits);
+    ctx.ingressCounters.add(PortCounter.FLOW_CACHE_HITS, hits);
+    ctx.ingressCounters.add(PortCounter.FLOW_CACHE_MISSES, Integer.bitCount(live) - hits);
   }
 }

@@ -46,9 +46,6 @@ public final class L2FlowCache {
   private TxSet seenTx;
   private long seenSeconds = -1;
 
-  private long hits;
-  private long misses;
-
   public L2FlowCache() {
     this.memory = Arena.ofAuto().allocate((long) SETS * SET_BYTES, SET_BYTES);
     this.base = memory.address();
@@ -135,20 +132,5 @@ public final class L2FlowCache {
     NativeMemory.putLong(way0 + 16, out);
     NativeMemory.putLong(
         way0 + 24, stamp << STAMP_SHIFT | (retagged ? RETAG_BIT : 0) | (egress & EGRESS_MASK));
-  }
-
-  void count(int hit, int miss) {
-    hits += hit;
-    misses += miss;
-  }
-
-  /** Frames decided by a hit since start (this worker; read by tests and benches). */
-  public long hits() {
-    return hits;
-  }
-
-  /** Frames that looked and missed since start. */
-  public long misses() {
-    return misses;
   }
 }

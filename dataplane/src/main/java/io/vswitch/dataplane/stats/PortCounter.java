@@ -16,7 +16,14 @@ public enum PortCounter {
    */
   FDB_LEARN_REFUSED("fdb_learn_refused"),
   /** Mirrored copies sent on this port as a mirror's destination (also in tx_packets). */
-  MIRROR_PACKETS("mirror_packets");
+  MIRROR_PACKETS("mirror_packets"),
+  /** Frames received here whose L2 decision came from the worker's flow cache (OVS's EMC hits). */
+  FLOW_CACHE_HITS("flow_cache_hits"),
+  /**
+   * Frames received here that looked in the flow cache and took the full path (a new flow, or the
+   * FDB, the tables or the second moved since the decision).
+   */
+  FLOW_CACHE_MISSES("flow_cache_misses");
 
   private final String label;
 

@@ -50,6 +50,19 @@ public final class FdbMetrics implements MetricSource {
           runtime.counters().sum(port.index(), PortCounter.FDB_LEARN_REFUSED),
           port.name());
     }
+    out.family(MetricFamily.L2_FLOW_CACHE_LOOKUPS);
+    for (Port port : runtime.ports()) {
+      out.sample(
+          MetricFamily.L2_FLOW_CACHE_LOOKUPS,
+          runtime.counters().sum(port.index(), PortCounter.FLOW_CACHE_HITS),
+          port.name(),
+          "hit");
+      out.sample(
+          MetricFamily.L2_FLOW_CACHE_LOOKUPS,
+          runtime.counters().sum(port.index(), PortCounter.FLOW_CACHE_MISSES),
+          port.name(),
+          "miss");
+    }
     out.family(MetricFamily.FDB_EVICTIONS).sample(MetricFamily.FDB_EVICTIONS, fdb.evictions());
     out.family(MetricFamily.FDB_AGED_OUT).sample(MetricFamily.FDB_AGED_OUT, agedOut.getAsLong());
   }

@@ -146,6 +146,13 @@ public enum MetricFamily {
       "vswitch_fdb_evictions_total",
       Type.COUNTER,
       "Learned entries replaced by a new MAC while the table was full."),
+  L2_FLOW_CACHE_LOOKUPS(
+      "vswitch_l2_flow_cache_lookups_total",
+      Type.COUNTER,
+      "Frames received on a port that looked their L2 decision up in the worker's flow cache, by"
+          + " result (hit: learn, forward and replicate skipped; miss: the full path).",
+      "port",
+      "result"),
   FDB_AGED_OUT(
       "vswitch_fdb_aged_out_total",
       Type.COUNTER,
