@@ -15,14 +15,13 @@ public final class FlowCacheFillStage extends Stage {
   @Override
   public void run(BurstContext ctx) {
     long stamp = cache.stamp();
-    int port = ctx.ingressPort;
     for (int m = ctx.undecided() & ~ctx.learnRefused & ~ctx.copies; m != 0; m &= m - 1) {
       int i = Integer.numberOfTrailingZeros(m);
       int egress = ctx.egress[i];
       if (egress >= 0) {
         cache.fill(
-            L2FlowCache.key1(port, ctx.dstMac[i]),
-            L2FlowCache.key2(ctx.vlan[i], ctx.tag[i] != 0, ctx.srcMac[i]),
+            cache.burstKey1[i],
+            cache.burstKey2[i],
             ctx.out[i],
             egress,
             ((ctx.retagged >>> i) & 1) != 0,

@@ -30,13 +30,14 @@ public final class FlowCacheStage extends Stage {
     long stamp = cache.stampFor(generation, ctx.tables, ctx.tx, ctx.seconds);
     int port = ctx.ingressPort;
     int live = ctx.live();
+    long[] k1 = cache.burstKey1;
+    long[] k2 = cache.burstKey2;
     long sum = 0;
     for (int m = live; m != 0; m &= m - 1) {
       int i = Integer.numberOfTrailingZeros(m);
-      long s =
-          cache.set(
-              L2FlowCache.key1(port, ctx.dstMac[i]),
-              L2FlowCache.key2(ctx.vlan[i], ctx.tag[i] != 0, ctx.srcMac[i]));
+      k1[i] = L2FlowCache.key1(port, ctx.dstMac[i]);
+      k2[i] = L2FlowCache.key2(ctx.vlan[i], ctx.tag[i] != 0, ctx.srcMac[i]);
+      long s = cache.set(k1[i], k2[i]);
       set[i] = s;
       sum += io.vswitch.ffm.NativeMemory.getLong(s);
     }
@@ -44,12 +45,7 @@ public final class FlowCacheStage extends Stage {
     int decided = 0;
     for (int m = live; m != 0; m &= m - 1) {
       int i = Integer.numberOfTrailingZeros(m);
-      long way =
-          cache.find(
-              set[i],
-              L2FlowCache.key1(port, ctx.dstMac[i]),
-              L2FlowCache.key2(ctx.vlan[i], ctx.tag[i] != 0, ctx.srcMac[i]),
-              stamp);
+      long way = cache.find(set[i], k1[i], k2[i], stamp);
       if (way != 0) {
         ctx.egress[i] = L2FlowCache.egress(way);
         ctx.out[i] = L2FlowCache.out(way);

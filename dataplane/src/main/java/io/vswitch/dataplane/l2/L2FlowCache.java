@@ -46,6 +46,14 @@ public final class L2FlowCache {
   private TxSet seenTx;
   private long seenSeconds = -1;
 
+  /**
+   * The current burst's keys, packet i at index i: made once by {@link FlowCacheStage} and used
+   * again by {@link FlowCacheFillStage} for the frames that missed.
+   */
+  final long[] burstKey1 = new long[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
+
+  final long[] burstKey2 = new long[io.vswitch.dataplane.packet.PacketBatch.MAX_BURST];
+
   public L2FlowCache() {
     this.memory = Arena.ofAuto().allocate((long) SETS * SET_BYTES, SET_BYTES);
     this.base = memory.address();

@@ -31,12 +31,11 @@ public final class LearnStage extends Stage {
   /** Learns at FDB time {@code nowSeconds} with a MAC limit (tests that skip the agent). */
   public void run(BurstContext ctx, long nowSeconds, int macLimit) {
     long[] keys = keyOf;
-    int learning = ctx.undecided();
-    for (int live = learning; live != 0; live &= live - 1) {
+    for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       keys[i] = Fdb.key(ctx.vlan[i], ctx.srcMac[i]);
     }
-    prefetched += fdb.touch(keys, learning);
+    prefetched += fdb.touch(keys, ctx.undecided()); // a decided frame's slot is rarely read
     // A frame the flow cache decided was learned on this port in this second at the generation it
     // was decided at: its learn is a no-op while the FDB stays at that generation. Once this
     // burst's own learning moves it, the rest of the burst learns in full, and the full path
@@ -50,9 +49,9 @@ public final class LearnStage extends Stage {
     int port = ctx.ingressPort;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
-      boolean noOp = ((decided >>> i) & 1) != 0 && !moved;
-      long key = ((decided >>> i) & 1) != 0 ? Fdb.key(ctx.vlan[i], ctx.srcMac[i]) : keys[i];
-      if (noOp) { // as a learn that changed nothing: it ends the run of a refused source
+      long key = keys[i];
+      if (((decided >>> i) & 1) != 0
+          && !moved) { // as a learn that changed nothing: it ends the run of a refused source
         previous = key;
         previousRefused = false;
         continue;

@@ -295,6 +295,37 @@ class VxlanStageTest {
     }
   }
 
+  /**
+   * The outer Ethernet, IPv4 and UDP headers a tunnel of this class's VTEP writes before an inner
+   * frame of {@code innerLength} bytes, to UDP port {@code udpPort} (VXLAN's or Geneve's: the
+   * encapsulations share everything but the port and the 8 bytes after it); returns the frame.
+   */
+  static ByteBuffer assertOuterHeaders(byte[] out, int innerLength, int udpPort) {
+    assertEquals(innerLength + 50, out.length);
+    ByteBuffer b = ByteBuffer.wrap(out);
+    assertEquals(0x5254, b.getShort(0) & 0xFFFF);
+    assertEquals(0x000000aa, b.getInt(2));
+    assertEquals(0x0200, b.getShort(6) & 0xFFFF);
+    assertEquals(0xc0000201, b.getInt(8));
+    assertEquals(0x0800, b.getShort(12));
+    assertEquals(0x45, out[14] & 0xFF);
+    assertEquals(0, out[15], "DSCP/ECN");
+    assertEquals(innerLength + 36, b.getShort(16) & 0xFFFF, "IPv4 total length");
+    assertEquals(0, b.getShort(18), "identification");
+    assertEquals(0x4000, b.getShort(20), "DF, no fragment");
+    assertEquals(17, out[22] & 0xFF, "TTL");
+    assertEquals(17, out[23] & 0xFF, "UDP");
+    assertEquals(0, IpPackets.checksum(out, 14, 20), "the header sums to 0xffff");
+    assertEquals(LOCAL, b.getInt(26));
+    assertEquals(REMOTE, b.getInt(30));
+    int sport = b.getShort(34) & 0xFFFF;
+    assertTrue(sport >= 49152, "source port in the dynamic range: " + sport);
+    assertEquals(udpPort, b.getShort(36) & 0xFFFF);
+    assertEquals(innerLength + 16, b.getShort(38) & 0xFFFF, "UDP length");
+    assertEquals(0, b.getShort(40), "UDP checksum 0 (IPv4: RFC 7348 section 5, RFC 8926 3.3)");
+    return b;
+  }
+
   @Test
   void encapsulationIsByteExactWithAValidChecksumDfTtlAndAFlowHashedSourcePort() {
     VxlanTunnel tunnel = new VxlanTunnel(5001, LOCAL, REMOTE, VTEP_MAC, 17, 4789, 0);
@@ -304,27 +335,8 @@ class VxlanStageTest {
       long at = Mbuf.prepend(m, VxlanTunnel.HEADER_BYTES);
       tunnel.write(at, in.length, ROUTER_MAC);
       byte[] out = TestMbufs.bytes(m);
-      assertEquals(in.length + 50, out.length);
-      ByteBuffer b = ByteBuffer.wrap(out);
-      assertEquals(0x5254, b.getShort(0) & 0xFFFF);
-      assertEquals(0x000000aa, b.getInt(2));
-      assertEquals(0x0200, b.getShort(6) & 0xFFFF);
-      assertEquals(0xc0000201, b.getInt(8));
-      assertEquals(0x0800, b.getShort(12));
-      assertEquals(0x45, out[14] & 0xFF);
-      assertEquals(in.length + 36, b.getShort(16) & 0xFFFF, "IPv4 total length");
-      assertEquals(0, b.getShort(18), "identification");
-      assertEquals(0x4000, b.getShort(20), "DF, no fragment");
-      assertEquals(17, out[22] & 0xFF, "TTL");
-      assertEquals(17, out[23] & 0xFF, "UDP");
-      assertEquals(0, IpPackets.checksum(out, 14, 20), "the header sums to 0xffff");
-      assertEquals(LOCAL, b.getInt(26));
-      assertEquals(REMOTE, b.getInt(30));
+      ByteBuffer b = assertOuterHeaders(out, in.length, 4789);
       int sport = b.getShort(34) & 0xFFFF;
-      assertTrue(sport >= 49152, "source port in the dynamic range: " + sport);
-      assertEquals(4789, b.getShort(36) & 0xFFFF);
-      assertEquals(in.length + 16, b.getShort(38) & 0xFFFF, "UDP length");
-      assertEquals(0, b.getShort(40), "UDP checksum 0 (RFC 7348 section 5)");
       assertEquals(0x08000000, b.getInt(42), "I flag, reserved 0");
       assertEquals(5001 << 8, b.getInt(46), "VNI, reserved 0");
       assertArrayEquals(in, java.util.Arrays.copyOfRange(out, 50, out.length));
