@@ -36,6 +36,7 @@ public final class Acl {
   private final boolean l4Rules;
   private final boolean allowFragments;
   private final boolean ctRules;
+  private final boolean macRules;
 
   /**
    * @param workers how many workers count hits (stripes)
@@ -77,6 +78,15 @@ public final class Acl {
     this.l4Rules = sorted.stream().anyMatch(AclRule::l4);
     this.allowFragments = allowFragments != null ? allowFragments : !l4Rules;
     this.ctRules = sorted.stream().anyMatch(AclRule::usesCtState);
+    this.macRules = sorted.stream().anyMatch(AclRule::usesMacs);
+  }
+
+  /**
+   * Whether a rule matches on a MAC address: the flow cache's IPv4 keys ({@link V4FlowTable}) leave
+   * the MACs out, so only an ACL without such rules uses them.
+   */
+  public boolean matchesMacs() {
+    return macRules;
   }
 
   /**

@@ -51,6 +51,14 @@ public final class AclRule {
     return ctStates != 0;
   }
 
+  /** Whether the rule narrows the source or destination MAC. */
+  boolean usesMacs() {
+    return lo[AclFields.SRC_MAC] != Long.MIN_VALUE
+        || hi[AclFields.SRC_MAC] != Long.MAX_VALUE
+        || lo[AclFields.DST_MAC] != Long.MIN_VALUE
+        || hi[AclFields.DST_MAC] != Long.MAX_VALUE;
+  }
+
   /** Whether the rule looks at L4: the protocol, ports or TCP flags (what fragments may lack). */
   boolean l4() {
     return flagsMask != 0

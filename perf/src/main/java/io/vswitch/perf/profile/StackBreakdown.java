@@ -63,6 +63,9 @@ final class StackBreakdown {
           Rule.of("PoliceStage/MarkStage", "PoliceStage\\.|MarkStage\\.|TokenBucket\\."),
           Rule.of("ACL stages + classifier", "Acl\\w*Stage\\.|\\.dataplane\\.acl\\."),
           Rule.of("conntrack stages + table", "Conntrack\\w*\\.|CtCommitStage\\.|\\.conntrack\\."),
+          Rule.of(
+              "L2 flow cache (lookup, fill)",
+              "FlowCacheStage\\.|FlowCacheFillStage\\.|L2FlowCache\\."),
           Rule.of("LearnStage", "LearnStage\\."),
           Rule.of("ForwardStage", "ForwardStage\\."),
           Rule.of("EgressFilterStage", "EgressFilterStage\\."),
