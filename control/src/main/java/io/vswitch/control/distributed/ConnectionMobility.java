@@ -543,10 +543,10 @@ public final class ConnectionMobility implements AutoCloseable {
         }
         record = CtRecord.parse(found.value(), w.mac, System.currentTimeMillis());
       } catch (CtRecord.Refused bad) {
-        recordsRefused.incrementAndGet();
         say(
             "vswitch: warning: vmotion: refused the connection record of %s (revision %d): %s",
             mac, found.modRevision(), bad.getMessage());
+        recordsRefused.incrementAndGet(); // after the warning: the counter implies the line
         continue;
       }
       if (record.host().equals(settings.host()) && record.exported() >= w.appearedWallMillis) {

@@ -338,12 +338,13 @@ public final class DistributedSwitch implements AutoCloseable {
 
   private void refuse(long revision, String why) {
     seenRevision = revision;
-    refused.incrementAndGet();
     status = "refused";
     detail = "revision " + revision + ": " + why;
     say(
         "vswitch: warning: etcd: refused revision %d of switch %s: %s; keeping revision %d",
         revision, settings.switchName(), why, appliedRevision);
+    // Counted after the warning, so whoever sees the counter move can also read why.
+    refused.incrementAndGet();
   }
 
   /** Puts this host's record when it changed (or its lease is new). */
