@@ -148,8 +148,10 @@ class AclQosNetnsTest {
     h2.background("iperf3", "-s", "-B", "10.97.0.2");
     assertTrue(reaches(h1, "10.97.0.2"));
     // TCP goodput of 1448 payload bytes per 1514-byte frame: 95.6 Mbit/s when the frames are
-    // shaped to exactly 100. Two retries: another test may be loading the two cores meanwhile
-    // (a fresh-clone CI run measured 78.6 twice in a row, while the same tree gave 90-110 alone).
+    // shaped to exactly 100. Fresh-clone CI runs measured 70-79 three times in a row: the worker
+    // (idle: backoff) parked while the shaper held frames, and a park past the bucket's 5 ms
+    // threw tokens away; it now polls while a shaper holds frames. Two retries stay for a machine
+    // where other work takes the worker's core for longer than that.
     double mbps = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
       mbps = iperf3(h1, "10.97.0.2");
@@ -157,6 +159,7 @@ class AclQosNetnsTest {
         break;
       }
     }
+    System.out.println("shaped iperf3: " + mbps + " Mbit/s");
     assertTrue(mbps >= 90 && mbps <= 110, "iperf3 measured " + mbps + " Mbit/s, not 100 +- 10%");
   }
 

@@ -166,6 +166,9 @@ public final class L2Agent implements ReplannableAgent {
     }
     TxSet tx = current.tx;
     int work = tx.release(tsc);
+    if (work == 0 && tx.shapersWaiting()) {
+      work = 1; // frames wait for tokens: keep polling, so the idle strategy does not park
+    }
     if (worker == 0) {
       work += l2.injector().drain(tx);
     }

@@ -79,6 +79,21 @@ public final class TxSet {
     return moved;
   }
 
+  /**
+   * True while a shaper of this set still holds frames. Their release time is found only by
+   * polling, so the worker must not park meanwhile: a park longer than a bucket's burst time (64
+   * KiB at 100 Mbit/s is 5 ms) throws away tokens, and the port then runs below its rate.
+   */
+  public boolean shapersWaiting() {
+    for (long s = shaped; s != 0; s &= s - 1) {
+      Shaper shaper = byPort[Long.numberOfTrailingZeros(s)].shaper();
+      if (shaper != null && !shaper.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The end of a pass: flushes the buffers used since the last drain, when the interval is up. */
   public void drain(long now) {
     if (dirty == 0 || (drainTicks > 0 && now - lastDrain < drainTicks)) {
