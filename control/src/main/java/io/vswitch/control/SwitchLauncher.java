@@ -1,6 +1,7 @@
 package io.vswitch.control;
 
 import io.vswitch.control.config.ConntrackSpecs;
+import io.vswitch.control.config.FanoutGroups;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.IpfixSpecs;
 import io.vswitch.control.config.OverlaySpecs;
@@ -104,6 +105,7 @@ public final class SwitchLauncher {
   public static Running open(SwitchConfig config, Path counterFile) {
     for (SwitchConfig.Port port : config.ports()) {
       HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
+      FanoutGroups.requireFree(port.name(), PortTypes.devargs(port));
       VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
     }
     return config.crossConnectMode()

@@ -6,6 +6,7 @@ import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.ConntrackSpecs;
+import io.vswitch.control.config.FanoutGroups;
 import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.OverlaySpecs;
 import io.vswitch.control.config.PortTypes;
@@ -423,6 +424,7 @@ public final class ControlPlane {
     try {
       for (SwitchConfig.Port port : ports) {
         HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
+        FanoutGroups.requireFree(port.name(), PortTypes.devargs(port));
         VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
         opened.add(runtime.addPort(SwitchLauncher.portSpec(port)));
       }
@@ -494,6 +496,7 @@ public final class ControlPlane {
       RemoteFacts fromFacts) {
     for (SwitchConfig.Port port : replaced) {
       try {
+        FanoutGroups.requireFree(port.name(), PortTypes.devargs(port));
         VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
         runtime.addPort(SwitchLauncher.portSpec(port));
       } catch (RuntimeException e) {

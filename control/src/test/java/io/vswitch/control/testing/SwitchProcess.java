@@ -17,14 +17,36 @@ import java.util.concurrent.TimeUnit;
  * it. Output goes to a file so that a test can show it when it fails.
  */
 public final class SwitchProcess implements AutoCloseable {
-  private final Process process;
+  /**
+   * How often a switch is started again when the kernel refused an afpacket port's fanout group:
+   * the group is pid xor ifindex (DPDK 22.11), so two switches of one test can meet by chance, and
+   * a new pid picks another group. The switch's own refusal (FanoutGroups) is what is retried on.
+   */
+  private static final int FANOUT_RETRIES = 3;
+
+  private static final String FANOUT_REFUSAL = "another process holds that group";
+
+  private final List<String> command;
   private final Path output;
   private final Path counters;
+  private Process process;
 
-  private SwitchProcess(Process process, Path output, Path counters) {
-    this.process = process;
+  private SwitchProcess(List<String> command, Path output, Path counters) {
+    this.command = command;
     this.output = output;
     this.counters = counters;
+    this.process = launch();
+  }
+
+  private Process launch() {
+    try {
+      return new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(output.toFile())
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Starts {@code vswitch --config FILE} plus {@code extraArgs}; does not wait. */
@@ -51,12 +73,7 @@ public final class SwitchProcess implements AutoCloseable {
       command.add("io.vswitch.control.VswitchMain");
       command.addAll(List.of("--config", config.toString(), "--counters", counters.toString()));
       command.addAll(List.of(extraArgs));
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile())
-              .start();
-      return new SwitchProcess(process, output, counters);
+      return new SwitchProcess(List.copyOf(command), output, counters);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -64,14 +81,20 @@ public final class SwitchProcess implements AutoCloseable {
 
   /** Waits until the switch reports it is forwarding. */
   public SwitchProcess awaitRunning() {
-    Await.until(
-        "the switch to start; output:\n" + output(),
-        Duration.ofSeconds(60),
-        () -> output().contains("vswitch: running") || !process.isAlive());
-    if (!process.isAlive()) {
-      throw new AssertionError("switch exited at start:\n" + output());
+    for (int attempt = 1; ; attempt++) {
+      Await.until(
+          "the switch to start; output:\n" + output(),
+          Duration.ofSeconds(60),
+          () -> output().contains("vswitch: running") || !process.isAlive());
+      if (process.isAlive()) {
+        return this;
+      }
+      if (attempt > FANOUT_RETRIES || !output().contains(FANOUT_REFUSAL)) {
+        throw new AssertionError("switch exited at start:\n" + output());
+      }
+      System.err.println("switch refused a fanout group that another switch holds; starting again");
+      process = launch();
     }
-    return this;
   }
 
   /** Sum over workers of one counter of one port, read live from the shared counter file. */

@@ -1,0 +1,179 @@
+package io.vswitch.control.config;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Says before DPDK does, and why, when an {@code afpacket} port would be refused for its
+ * PACKET_FANOUT group.
+ *
+ * <p>DPDK 22.11's net_af_packet puts its sockets in the fanout group {@code (getpid() ^ ifindex) &
+ * 0xffff} and has no argument to choose another. Groups are per network namespace and bound to one
+ * interface, so when another process holds that number on another interface (two switches on one
+ * host, whose pids and ifindexes are both small and close) the kernel answers EINVAL and DPDK
+ * reports "Operation not permitted". Nothing in this process can pick another number: the pid and
+ * the interface's index are what they are. So this probes the group with the same type and flags
+ * and, if it is taken, refuses the port in one line that says what to do.
+ *
+ * <p>The probe joins the group for a moment when it is free or held on the same interface; it runs
+ * only before the port opens, when no socket of ours is in that group to lose frames to it.
+ */
+public final class FanoutGroups {
+  private static final int AF_PACKET = 17;
+  private static final int SOCK_RAW = 3;
+  private static final short ETH_P_ALL_NETWORK_ORDER = 0x0300; // htons(ETH_P_ALL)
+  private static final int SOL_PACKET = 263;
+  private static final int PACKET_FANOUT = 18;
+  private static final int EINVAL = 22;
+
+  /** PACKET_FANOUT_HASH with FLAG_DEFRAG and FLAG_ROLLOVER, as rte_eth_af_packet.c asks. */
+  private static final int DPDK_FANOUT_MODE = (0x8000 | 0x1000) << 16;
+
+  private FanoutGroups() {}
+
+  /**
+   * Before port {@code portName} opens: throws a {@link ConfigException} if its af_packet sockets
+   * could not join their fanout group. Says nothing when it cannot tell: DPDK then tries.
+   */
+  public static void requireFree(String portName, String devargs) {
+    if (!HostChecks.driver(devargs).startsWith("net_af_packet")) {
+      return;
+    }
+    String iface = HostChecks.arguments(devargs).get("iface");
+    Integer ifindex = iface == null ? null : ifindex(iface);
+    if (ifindex == null) {
+      return; // HostChecks has said that the interface is missing
+    }
+    long pid = ProcessHandle.current().pid();
+    int group = dpdkGroup(pid, ifindex);
+    if (joinAndLeave(ifindex, group) == EINVAL) {
+      throw new ConfigException(
+          "port '"
+              + portName
+              + "': DPDK's af_packet driver would put it in PACKET_FANOUT group "
+              + group
+              + " (pid "
+              + pid
+              + " xor ifindex "
+              + ifindex
+              + " of "
+              + iface
+              + "), and another process holds that group on another interface, so the kernel"
+              + " refuses it: restart vswitch (another pid picks another group), or use type:"
+              + " afxdp for this port");
+    }
+  }
+
+  /** The group DPDK 22.11 names for a port of process {@code pid} on interface {@code ifindex}. */
+  static int dpdkGroup(long pid, int ifindex) {
+    return (int) ((pid ^ ifindex) & 0xffff);
+  }
+
+  /** 0 when a socket on {@code ifindex} may join {@code group} as DPDK's would, else the errno. */
+  static int joinAndLeave(int ifindex, int group) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment errno = arena.allocate(CAPTURE);
+      int fd = join(arena, errno, ifindex, group);
+      if (fd < 0) {
+        return -fd;
+      }
+      int unused = (int) CLOSE.invokeExact(fd);
+      return 0;
+    } catch (Throwable t) {
+      return 0; // cannot tell: let DPDK try and say
+    }
+  }
+
+  /**
+   * Opens a packet socket on {@code ifindex} in {@code group}, as DPDK's, and keeps it: the fd, or
+   * minus the errno. For tests that need a group held on another interface.
+   */
+  static int hold(int ifindex, int group) throws Throwable {
+    try (Arena arena = Arena.ofConfined()) {
+      return join(arena, arena.allocate(CAPTURE), ifindex, group);
+    }
+  }
+
+  static void release(int fd) throws Throwable {
+    int unused = (int) CLOSE.invokeExact(fd);
+  }
+
+  private static int join(Arena arena, MemorySegment errno, int ifindex, int group)
+      throws Throwable {
+    int fd = (int) SOCKET.invokeExact(errno, AF_PACKET, SOCK_RAW, (int) ETH_P_ALL_NETWORK_ORDER);
+    if (fd < 0) {
+      return -(int) ERRNO.get(errno, 0L);
+    }
+    // struct sockaddr_ll: family, protocol, ifindex; a fanout member must be bound (running).
+    MemorySegment address = arena.allocate(20, 4);
+    address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_PACKET);
+    address.set(ValueLayout.JAVA_SHORT, 2, ETH_P_ALL_NETWORK_ORDER);
+    address.set(ValueLayout.JAVA_INT, 4, ifindex);
+    MemorySegment argument = arena.allocateFrom(ValueLayout.JAVA_INT, group | DPDK_FANOUT_MODE);
+    if ((int) BIND.invokeExact(errno, fd, address, 20) < 0
+        || (int) SETSOCKOPT.invokeExact(errno, fd, SOL_PACKET, PACKET_FANOUT, argument, 4) < 0) {
+      int code = (int) ERRNO.get(errno, 0L);
+      int unused = (int) CLOSE.invokeExact(fd);
+      return -code;
+    }
+    return fd;
+  }
+
+  private static Integer ifindex(String iface) {
+    try {
+      return Integer.parseInt(
+          Files.readString(Path.of("/sys/class/net", iface, "ifindex")).strip());
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
+  private static final MethodHandle SOCKET =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().find("socket").orElseThrow(),
+          FunctionDescriptor.of(
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT),
+          ERRNO_OPTION);
+  private static final MethodHandle BIND =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().find("bind").orElseThrow(),
+          FunctionDescriptor.of(
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT,
+              ValueLayout.ADDRESS,
+              ValueLayout.JAVA_INT),
+          ERRNO_OPTION);
+  private static final MethodHandle SETSOCKOPT =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().find("setsockopt").orElseThrow(),
+          FunctionDescriptor.of(
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT,
+              ValueLayout.JAVA_INT,
+              ValueLayout.ADDRESS,
+              ValueLayout.JAVA_INT),
+          ERRNO_OPTION);
+  private static final MethodHandle CLOSE =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().find("close").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+}
