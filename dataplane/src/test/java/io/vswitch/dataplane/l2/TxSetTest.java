@@ -2,6 +2,8 @@ package io.vswitch.dataplane.l2;
 
 import static io.vswitch.dataplane.testing.FrameBuilder.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.dataplane.testing.TestMbufs;
 import java.util.ArrayList;
@@ -78,6 +80,43 @@ class TxSetTest {
       tx.drain(2000);
       assertEquals(2, ports.get(0).bursts);
       assertEquals(33, ports.get(0).frames.size());
+      ports.forEach(EgressStageTest.CapturePort::release);
+    }
+  }
+
+  /**
+   * What keeps a backoff worker polling: true exactly while a shaped port holds frames that wait
+   * for tokens, so a pass that released nothing is not taken for an idle one.
+   */
+  @Test
+  void shapersWaitWhileAShapedPortHoldsFramesAndNotAfter() {
+    List<CountingPort> ports = new ArrayList<>();
+    try (StageFixture f = new StageFixture(4)) {
+      TxSet tx = set(f, ports, TxSet.DRAIN_EVERY_PASS);
+      // 1 MB/s with a 600-byte burst: nine 64-byte frames go at once, the rest wait.
+      io.vswitch.dataplane.qos.ShaperSpec shaper =
+          new io.vswitch.dataplane.qos.ShaperSpec(1_000_000, 2_000_000, 600, 64);
+      tx.adopt(
+          new L2Tables(
+              List.of(
+                  PortPolicy.access(0, 10).build(),
+                  PortPolicy.trunk(1, 10).shaper(shaper).build(),
+                  PortPolicy.access(2, 10).build(),
+                  PortPolicy.access(3, 10).build())),
+          ShapedTxBufferTest.HZ,
+          0);
+      send(tx, 0, 40);
+      tx.drain(0);
+      assertFalse(tx.shapersWaiting(), "an unshaped port never waits");
+      send(tx, 1, 12);
+      tx.drain(0);
+      assertTrue(tx.shapersWaiting(), "three frames past the burst wait for tokens");
+      assertEquals(0, tx.release(1_000), "1 us is 1 byte of tokens: nothing yet, still waiting");
+      assertTrue(tx.shapersWaiting());
+      assertEquals(3, tx.release(ShapedTxBufferTest.HZ));
+      tx.drain(ShapedTxBufferTest.HZ);
+      assertFalse(tx.shapersWaiting(), "all sent");
+      assertEquals(12, ports.get(1).frames.size());
       ports.forEach(EgressStageTest.CapturePort::release);
     }
   }
