@@ -3,13 +3,9 @@ package io.vswitch.control.config;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -35,6 +31,7 @@ public final class FanoutGroups {
   private static final int SOL_PACKET = 263;
   private static final int PACKET_FANOUT = 18;
   private static final int EINVAL = 22;
+  private static final int SOCKADDR_LL_BYTES = 20;
 
   /** PACKET_FANOUT_HASH with FLAG_DEFRAG and FLAG_ROLLOVER, as rte_eth_af_packet.c asks. */
   private static final int DPDK_FANOUT_MODE = (0x8000 | 0x1000) << 16;
@@ -81,13 +78,12 @@ public final class FanoutGroups {
 
   /** 0 when a socket on {@code ifindex} may join {@code group} as DPDK's would, else the errno. */
   static int joinAndLeave(int ifindex, int group) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment errno = arena.allocate(CAPTURE);
-      int fd = join(arena, errno, ifindex, group);
+    try {
+      int fd = hold(ifindex, group);
       if (fd < 0) {
         return -fd;
       }
-      int unused = (int) CLOSE.invokeExact(fd);
+      Libc.close(fd);
       return 0;
     } catch (Throwable t) {
       return 0; // cannot tell: let DPDK try and say
@@ -96,37 +92,33 @@ public final class FanoutGroups {
 
   /**
    * Opens a packet socket on {@code ifindex} in {@code group}, as DPDK's, and keeps it: the fd, or
-   * minus the errno. For tests that need a group held on another interface.
+   * minus the errno. Tests hold a group on another interface with it.
    */
   static int hold(int ifindex, int group) throws Throwable {
     try (Arena arena = Arena.ofConfined()) {
-      return join(arena, arena.allocate(CAPTURE), ifindex, group);
+      MemorySegment errno = arena.allocate(Libc.ERRNO_STATE);
+      int fd = (int) SOCKET.invokeExact(errno, AF_PACKET, SOCK_RAW, (int) ETH_P_ALL_NETWORK_ORDER);
+      if (fd < 0) {
+        return -Libc.errno(errno);
+      }
+      // struct sockaddr_ll: family, protocol, ifindex; a fanout member must be bound (running).
+      MemorySegment address = arena.allocate(SOCKADDR_LL_BYTES, 4);
+      address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_PACKET);
+      address.set(ValueLayout.JAVA_SHORT, 2, ETH_P_ALL_NETWORK_ORDER);
+      address.set(ValueLayout.JAVA_INT, 4, ifindex);
+      MemorySegment argument = arena.allocateFrom(ValueLayout.JAVA_INT, group | DPDK_FANOUT_MODE);
+      if ((int) BIND.invokeExact(errno, fd, address, SOCKADDR_LL_BYTES) < 0
+          || (int) SETSOCKOPT.invokeExact(errno, fd, SOL_PACKET, PACKET_FANOUT, argument, 4) < 0) {
+        int code = Libc.errno(errno);
+        Libc.close(fd);
+        return -code;
+      }
+      return fd;
     }
   }
 
-  static void release(int fd) throws Throwable {
-    int unused = (int) CLOSE.invokeExact(fd);
-  }
-
-  private static int join(Arena arena, MemorySegment errno, int ifindex, int group)
-      throws Throwable {
-    int fd = (int) SOCKET.invokeExact(errno, AF_PACKET, SOCK_RAW, (int) ETH_P_ALL_NETWORK_ORDER);
-    if (fd < 0) {
-      return -(int) ERRNO.get(errno, 0L);
-    }
-    // struct sockaddr_ll: family, protocol, ifindex; a fanout member must be bound (running).
-    MemorySegment address = arena.allocate(20, 4);
-    address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_PACKET);
-    address.set(ValueLayout.JAVA_SHORT, 2, ETH_P_ALL_NETWORK_ORDER);
-    address.set(ValueLayout.JAVA_INT, 4, ifindex);
-    MemorySegment argument = arena.allocateFrom(ValueLayout.JAVA_INT, group | DPDK_FANOUT_MODE);
-    if ((int) BIND.invokeExact(errno, fd, address, 20) < 0
-        || (int) SETSOCKOPT.invokeExact(errno, fd, SOL_PACKET, PACKET_FANOUT, argument, 4) < 0) {
-      int code = (int) ERRNO.get(errno, 0L);
-      int unused = (int) CLOSE.invokeExact(fd);
-      return -code;
-    }
-    return fd;
+  static void release(int fd) {
+    Libc.close(fd);
   }
 
   private static Integer ifindex(String iface) {
@@ -138,42 +130,30 @@ public final class FanoutGroups {
     }
   }
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-  private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
   private static final MethodHandle SOCKET =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("socket").orElseThrow(),
+      Libc.withErrno(
+          "socket",
           FunctionDescriptor.of(
               ValueLayout.JAVA_INT,
               ValueLayout.JAVA_INT,
               ValueLayout.JAVA_INT,
-              ValueLayout.JAVA_INT),
-          ERRNO_OPTION);
+              ValueLayout.JAVA_INT));
   private static final MethodHandle BIND =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("bind").orElseThrow(),
+      Libc.withErrno(
+          "bind",
           FunctionDescriptor.of(
               ValueLayout.JAVA_INT,
               ValueLayout.JAVA_INT,
               ValueLayout.ADDRESS,
-              ValueLayout.JAVA_INT),
-          ERRNO_OPTION);
+              ValueLayout.JAVA_INT));
   private static final MethodHandle SETSOCKOPT =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("setsockopt").orElseThrow(),
+      Libc.withErrno(
+          "setsockopt",
           FunctionDescriptor.of(
               ValueLayout.JAVA_INT,
               ValueLayout.JAVA_INT,
               ValueLayout.JAVA_INT,
               ValueLayout.JAVA_INT,
               ValueLayout.ADDRESS,
-              ValueLayout.JAVA_INT),
-          ERRNO_OPTION);
-  private static final MethodHandle CLOSE =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("close").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+              ValueLayout.JAVA_INT));
 }

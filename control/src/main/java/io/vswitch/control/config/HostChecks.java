@@ -1,9 +1,6 @@
 package io.vswitch.control.config;
 
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -209,26 +206,13 @@ public final class HostChecks {
   /** Opens and closes an AF_XDP socket: the kernel says EAFNOSUPPORT when it has none. */
   private static boolean afXdpSupported() {
     try {
-      Linker linker = Linker.nativeLinker();
-      var libc = linker.defaultLookup();
-      MethodHandle socket =
-          linker.downcallHandle(
-              libc.find("socket").orElseThrow(),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT));
-      MethodHandle close =
-          linker.downcallHandle(
-              libc.find("close").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+      MethodHandle socket = Libc.call("socket", Libc.SOCKET);
       int fd = (int) socket.invokeExact(AF_XDP, SOCK_RAW, 0);
       if (fd < 0) {
         return false;
       }
-      int closed = (int) close.invokeExact(fd);
-      return closed == 0 || fd >= 0;
+      Libc.close(fd);
+      return true;
     } catch (Throwable t) {
       return true; // cannot tell: let DPDK try and say
     }

@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -113,11 +110,7 @@ public final class VethSegmentation {
   public static void release(String portName) {
     Integer link = LINKS.remove(portName);
     if (link != null) {
-      try {
-        int unused = (int) CLOSE.invokeExact(link.intValue());
-      } catch (Throwable t) {
-        throw new IllegalStateException(t);
-      }
+      Libc.close(link);
     }
   }
 
@@ -136,10 +129,10 @@ public final class VethSegmentation {
       load.set(ValueLayout.JAVA_LONG, 8, insns.address());
       load.set(ValueLayout.JAVA_LONG, 16, license.address());
       load.set(ValueLayout.JAVA_INT, 68, BPF_XDP); // expected_attach_type
-      MemorySegment errno = arena.allocate(CAPTURE);
+      MemorySegment errno = arena.allocate(Libc.ERRNO_STATE);
       int prog = (int) bpf(errno, BPF_PROG_LOAD, load);
       if (prog < 0) {
-        throw new IllegalStateException("cannot load an XDP program: " + strerror(errno));
+        throw new IllegalStateException("cannot load an XDP program: " + Libc.strerror(errno));
       }
       try {
         MemorySegment create = arena.allocate(ATTR_SIZE, 8);
@@ -149,11 +142,11 @@ public final class VethSegmentation {
         create.set(ValueLayout.JAVA_INT, 12, XDP_FLAGS_DRV_MODE);
         int link = (int) bpf(errno, BPF_LINK_CREATE, create);
         if (link < 0) {
-          throw new IllegalStateException("cannot attach XDP: " + strerror(errno));
+          throw new IllegalStateException("cannot attach XDP: " + Libc.strerror(errno));
         }
         return link; // holds the program; its fd was only needed to attach
       } finally {
-        int unused = (int) CLOSE.invokeExact(prog);
+        Libc.close(prog);
       }
     } catch (RuntimeException e) {
       throw e;
@@ -166,33 +159,14 @@ public final class VethSegmentation {
     return (long) SYSCALL.invokeExact(errno, SYS_BPF, command, attr, ATTR_SIZE);
   }
 
-  private static String strerror(MemorySegment errno) throws Throwable {
-    int code = (int) ERRNO.get(errno, 0L);
-    MemorySegment text = (MemorySegment) STRERROR.invokeExact(code);
-    return text.reinterpret(256).getString(0) + " (errno " + code + ")";
-  }
-
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final MethodHandle SYSCALL =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("syscall").orElseThrow(),
+      Libc.withErrno(
+          "syscall",
           FunctionDescriptor.of(
               ValueLayout.JAVA_LONG,
               ValueLayout.JAVA_LONG,
               ValueLayout.JAVA_INT,
               ValueLayout.ADDRESS,
               ValueLayout.JAVA_INT),
-          Linker.Option.firstVariadicArg(1),
-          Linker.Option.captureCallState("errno"));
-  private static final MethodHandle CLOSE =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("close").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-  private static final MethodHandle STRERROR =
-      LINKER.downcallHandle(
-          LINKER.defaultLookup().find("strerror").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+          Linker.Option.firstVariadicArg(1));
 }
