@@ -1,13 +1,10 @@
 package io.vswitch.control.config;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Says before DPDK does, and why, when an {@code afpacket} port would be refused for its
@@ -47,7 +44,7 @@ public final class FanoutGroups {
       return;
     }
     String iface = HostChecks.arguments(devargs).get("iface");
-    Integer ifindex = iface == null ? null : ifindex(iface);
+    Integer ifindex = iface == null ? null : HostChecks.ifindex(iface);
     if (ifindex == null) {
       return; // HostChecks has said that the interface is missing
     }
@@ -117,27 +114,7 @@ public final class FanoutGroups {
     }
   }
 
-  static void release(int fd) {
-    Libc.close(fd);
-  }
-
-  private static Integer ifindex(String iface) {
-    try {
-      return Integer.parseInt(
-          Files.readString(Path.of("/sys/class/net", iface, "ifindex")).strip());
-    } catch (IOException | NumberFormatException e) {
-      return null;
-    }
-  }
-
-  private static final MethodHandle SOCKET =
-      Libc.withErrno(
-          "socket",
-          FunctionDescriptor.of(
-              ValueLayout.JAVA_INT,
-              ValueLayout.JAVA_INT,
-              ValueLayout.JAVA_INT,
-              ValueLayout.JAVA_INT));
+  private static final MethodHandle SOCKET = Libc.withErrno("socket", Libc.SOCKET);
   private static final MethodHandle BIND =
       Libc.withErrno(
           "bind",

@@ -218,6 +218,16 @@ public final class HostChecks {
     }
   }
 
+  /** The kernel's index of interface {@code iface} in this namespace, or null when it has none. */
+  static Integer ifindex(String iface) {
+    try {
+      return Integer.parseInt(
+          Files.readString(Path.of("/sys/class/net", iface, "ifindex")).strip());
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
+  }
+
   static String driver(String devargs) {
     int comma = devargs.indexOf(',');
     return comma < 0 ? devargs : devargs.substring(0, comma);

@@ -82,8 +82,10 @@ public final class VethSegmentation {
     }
     String iface = HostChecks.arguments(devargs).get("iface");
     try {
-      int ifindex =
-          Integer.parseInt(Files.readString(Path.of("/sys/class/net", iface, "ifindex")).strip());
+      Integer ifindex = HostChecks.ifindex(iface);
+      if (ifindex == null) {
+        throw new IllegalStateException("interface " + iface + " has no ifindex");
+      }
       int link = attach(ifindex);
       LINKS.put(portName, link);
       System.err.println(
@@ -93,7 +95,7 @@ public final class VethSegmentation {
               + iface
               + " so that its peer segments TCP before the veth (AF_PACKET cannot take GSO"
               + " frames); removed when the port closes");
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       System.err.println(
           "vswitch: warning: port '"
               + portName

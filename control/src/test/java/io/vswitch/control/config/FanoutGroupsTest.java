@@ -36,14 +36,14 @@ class FanoutGroupsTest {
                 && refused.getMessage().contains("restart vswitch"),
             refused.getMessage());
       } finally {
-        FanoutGroups.release(holder);
+        Libc.close(holder);
       }
       FanoutGroups.requireFree("p", ON_LOOPBACK); // free again once the holder has gone
 
       // The probe leaves nothing behind: the veth can take the group right after it.
       int after = FanoutGroups.hold(other, group);
       assertTrue(after >= 0, "the probe left the group (errno " + -after + ")");
-      FanoutGroups.release(after);
+      Libc.close(after);
     }
   }
 
@@ -58,7 +58,7 @@ class FanoutGroupsTest {
     try {
       FanoutGroups.requireFree("p", ON_LOOPBACK);
     } finally {
-      FanoutGroups.release(holder);
+      Libc.close(holder);
     }
   }
 
