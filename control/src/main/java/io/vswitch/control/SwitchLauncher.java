@@ -1,14 +1,12 @@
 package io.vswitch.control;
 
 import io.vswitch.control.config.ConntrackSpecs;
-import io.vswitch.control.config.FanoutGroups;
-import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.IpfixSpecs;
 import io.vswitch.control.config.OverlaySpecs;
+import io.vswitch.control.config.PortPreparation;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.control.config.TeamSpecs;
-import io.vswitch.control.config.VethSegmentation;
 import io.vswitch.dataplane.RuntimeSpec;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.dataplane.acl.Acl;
@@ -104,9 +102,7 @@ public final class SwitchLauncher {
 
   public static Running open(SwitchConfig config, Path counterFile) {
     for (SwitchConfig.Port port : config.ports()) {
-      HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
-      FanoutGroups.requireFree(port.name(), PortTypes.devargs(port));
-      VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
+      PortPreparation.beforeOpen(port);
     }
     return config.crossConnectMode()
         ? new Running(openCrossConnect(config, counterFile), null)

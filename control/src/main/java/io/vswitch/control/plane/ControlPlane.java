@@ -6,13 +6,11 @@ import io.vswitch.control.config.ConfigException;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.ConntrackSpecs;
-import io.vswitch.control.config.FanoutGroups;
-import io.vswitch.control.config.HostChecks;
 import io.vswitch.control.config.OverlaySpecs;
+import io.vswitch.control.config.PortPreparation;
 import io.vswitch.control.config.PortTypes;
 import io.vswitch.control.config.RemoteFacts;
 import io.vswitch.control.config.SwitchConfig;
-import io.vswitch.control.config.VethSegmentation;
 import io.vswitch.dataplane.SwitchRuntime;
 import io.vswitch.dataplane.l2.L2Switch;
 import io.vswitch.dataplane.l2.MacAddress;
@@ -423,9 +421,7 @@ public final class ControlPlane {
     List<Port> opened = new ArrayList<>();
     try {
       for (SwitchConfig.Port port : ports) {
-        HostChecks.removeStaleServerSocket(PortTypes.devargs(port));
-        FanoutGroups.requireFree(port.name(), PortTypes.devargs(port));
-        VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
+        PortPreparation.beforeOpen(port);
         opened.add(runtime.addPort(SwitchLauncher.portSpec(port)));
       }
     } catch (RuntimeException e) {
@@ -467,7 +463,7 @@ public final class ControlPlane {
     for (String name : names) {
       Port port = runtime.port(name);
       runtime.removePort(port.index());
-      VethSegmentation.release(name);
+      PortPreparation.afterClose(name);
       PortLeaving listener = portLeaving;
       if (listener != null && removed.containsKey(name) && configs.containsKey(name)) {
         try {
@@ -496,12 +492,11 @@ public final class ControlPlane {
       RemoteFacts fromFacts) {
     for (SwitchConfig.Port port : replaced) {
       try {
-        FanoutGroups.requireFree(port.name(), PortTypes.devargs(port));
-        VethSegmentation.prepare(port.name(), PortTypes.devargs(port));
+        PortPreparation.beforeOpen(port);
         runtime.addPort(SwitchLauncher.portSpec(port));
       } catch (RuntimeException e) {
-        VethSegmentation.release(port.name());
-        VethSegmentation.prepare(port.name(), PortTypes.devargs(before.get(port.name())));
+        PortPreparation.afterClose(port.name());
+        PortPreparation.beforeOpen(before.get(port.name()));
         runtime.addPort(SwitchLauncher.portSpec(before.get(port.name())));
         publishTables(from, fromFacts);
         throw new ApplyException(

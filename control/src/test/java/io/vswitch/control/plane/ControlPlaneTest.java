@@ -15,6 +15,10 @@ import io.vswitch.control.config.SwitchConfig;
 import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.testing.TestEal;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -420,6 +424,34 @@ class ControlPlaneTest {
           edit(y -> y.replace("fdb:", vm.replace("busy.sock", "free.sock") + "fdb:"));
       assertTrue(ControlPlane.opening(withVm, elsewhere).test("vm"), "a new socket is opened");
       assertThrows(ConfigException.class, () -> ConfigValidator.validate(withVm));
+    }
+  }
+
+  /**
+   * A killed switch leaves its vhost-user server socket behind, and DPDK will not bind over it.
+   * Every moment a device opens clears such a socket ({@code PortPreparation}), a device replaced
+   * live too: here a port moves to a path a dead switch left, and the change applies with the
+   * socket served again.
+   */
+  @Test
+  void aDeviceReplacedOnToAStaleVhostSocketOpensAndServesIt() throws Exception {
+    Path stale = dir.resolve("stale.sock");
+    try (var dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      dead.bind(UnixDomainSocketAddress.of(stale)); // closed below: the file stays, nobody listens
+    }
+    assertTrue(Files.exists(stale));
+    String vm =
+        "  - {name: vm, type: vhost-user, socket: "
+            + dir.resolve("first.sock")
+            + ", port-group: v10}\n";
+    plane.apply(edit(y -> y.replace("fdb:", vm + "fdb:")), "test", "add vm");
+    plane.apply(
+        edit(y -> y.replace("fdb:", vm.replace("first.sock", "stale.sock") + "fdb:")),
+        "test",
+        "vm onto the socket a dead switch left");
+    assertEquals(List.of("a", "b", "vm"), portNames());
+    try (var client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      assertTrue(client.connect(UnixDomainSocketAddress.of(stale)), "the socket is served");
     }
   }
 }
