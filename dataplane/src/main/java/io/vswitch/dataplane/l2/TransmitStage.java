@@ -30,7 +30,14 @@ public final class TransmitStage extends Stage {
   public void run(BurstContext ctx) {
     TxSet tx = ctx.tx;
     long mirrored = ctx.tables.mirroredEgress();
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
+    int live = ctx.live();
+    if (live != 0
+        && ctx.copies == 0
+        && (ctx.out[Integer.numberOfTrailingZeros(live)] & mirrored) == 0
+        && toOnePort(ctx, live)) {
+      return;
+    }
+    for (; live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
       boolean flood = ctx.egress[i] == BurstContext.FLOOD;
       boolean copied = ((ctx.copies >>> i) & 1) != 0;
@@ -42,6 +49,30 @@ public final class TransmitStage extends Stage {
         enqueue(tx, ctx.copy[i], ctx.copyLength[i], ctx.copyOut[i], flood);
       }
     }
+  }
+
+  /**
+   * The common burst, every frame to the same one port with no copy and no mirror: handed to that
+   * port's buffer in one call ({@link TxSet#addAll}). Returns false, having queued nothing, when
+   * the frames part ways.
+   */
+  private static boolean toOnePort(BurstContext ctx, int live) {
+    long out = ctx.out[Integer.numberOfTrailingZeros(live)];
+    if (Long.bitCount(out) != 1) {
+      return false;
+    }
+    long[] outs = ctx.out;
+    int[] egress = ctx.egress;
+    int floods = 0;
+    for (int m = live; m != 0; m &= m - 1) {
+      int i = Integer.numberOfTrailingZeros(m);
+      if (outs[i] != out) {
+        return false;
+      }
+      floods |= (egress[i] == BurstContext.FLOOD ? 1 : 0) << i;
+    }
+    ctx.tx.addAll(Long.numberOfTrailingZeros(out), ctx.mbuf, ctx.length, live, floods);
+    return true;
   }
 
   /** Mirrors packet i as each mirrored egress port of it will send it. */

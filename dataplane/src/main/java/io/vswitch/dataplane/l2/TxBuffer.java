@@ -25,21 +25,21 @@ public final class TxBuffer {
   private int waiting;
 
   /**
-   * Bytes and floods of the waiting frames, summed as they are added: when the port takes the whole
-   * burst (nearly always) the flush counts without a loop over it.
+   * Bytes of the waiting frames, summed as they are added: when the port takes the whole burst
+   * (nearly always) the flush counts without a loop over it.
    */
   private long waitingBytes;
 
-  private int waitingFloods;
-  private int waitingCopies;
   private final int[] lengths = new int[PacketBatch.MAX_BURST];
-  private final boolean[] flooded = new boolean[PacketBatch.MAX_BURST];
+
+  /** Which waiting frames (bit i: pending[i]) were flooded: counted as tx_flood. */
+  private int floodedMask;
 
   /**
    * Which waiting frames are mirrored copies: counted apart, and a copy the queue refuses is a
    * mirror drop rather than a tx_queue_full.
    */
-  private final boolean[] mirrored = new boolean[PacketBatch.MAX_BURST];
+  private int mirroredMask;
 
   private final PacketBatch overflow;
   private Shaper shaper;
@@ -81,8 +81,7 @@ public final class TxBuffer {
       return;
     }
     send(mbuf, length, false);
-    mirrored[waiting - 1] = true;
-    waitingCopies++;
+    mirroredMask |= 1 << (waiting - 1);
   }
 
   /** Counts {@code n} mirrored copies for this port that could not be made (no mbuf). */
@@ -111,10 +110,48 @@ public final class TxBuffer {
     int i = waiting++;
     pending[i] = mbuf;
     lengths[i] = length;
-    flooded[i] = flood;
-    mirrored[i] = false;
+    floodedMask |= (flood ? 1 : 0) << i;
     waitingBytes += length;
-    waitingFloods += flood ? 1 : 0;
+  }
+
+  /**
+   * Sends the frames of a burst that all leave by this port alone: frame i of {@code mbufs} and
+   * {@code lengths} for each bit i of {@code frames}, flooded where {@code floods} has bit i. The
+   * same as {@link #add} for each in turn, in one loop that keeps the buffer's state in registers
+   * (the per-frame path reloads it around every frame). A shaped port, or one that would fill up
+   * mid-burst, takes them one by one.
+   */
+  public void addAll(long[] mbufs, int[] lengths, int frames, int floods) {
+    int w = waiting;
+    if (shaper != null || Integer.bitCount(frames) > PacketBatch.MAX_BURST - w) {
+      for (int m = frames; m != 0; m &= m - 1) {
+        int i = Integer.numberOfTrailingZeros(m);
+        add(mbufs[i], lengths[i], ((floods >>> i) & 1) != 0);
+      }
+      return;
+    }
+    long[] to = pending;
+    int[] toLengths = this.lengths;
+    int limit = mtu + ParseStage.ETHER_HEADER; // no longer than this: under the MTU, tag or not
+    long bytes = 0;
+    int flooded = 0;
+    for (int m = frames; m != 0; m &= m - 1) {
+      int i = Integer.numberOfTrailingZeros(m);
+      long mbuf = mbufs[i];
+      int length = lengths[i];
+      if (length > limit && MtuCheck.exceeds(mbuf, length, mtu)) {
+        refuse(mbuf, DropReason.TX_MTU_EXCEEDED);
+        continue;
+      }
+      to[w] = mbuf;
+      toLengths[w] = length;
+      flooded |= ((floods >>> i) & 1) << w;
+      bytes += length;
+      w++;
+    }
+    waiting = w;
+    waitingBytes += bytes;
+    floodedMask |= flooded;
   }
 
   /** The shaper of this port for this worker, or null. */
@@ -166,27 +203,25 @@ public final class TxBuffer {
     }
     batch.load(pending, count);
     long bytes = waitingBytes;
-    int floods = waitingFloods;
-    int copies = waitingCopies;
+    int flooded = floodedMask;
+    int copies = mirroredMask;
     clearWaiting();
     int sent = port.transmit(queue, batch);
     for (int i = sent; i < count; i++) { // what the queue refused is not counted as sent
       bytes -= lengths[i];
-      floods -= flooded[i] ? 1 : 0;
-      copies -= mirrored[i] ? 1 : 0;
     }
+    int refused = sent == PacketBatch.MAX_BURST ? 0 : -1 << sent; // bits sent.. (count is <= 32)
+    int floods = Integer.bitCount(flooded & ~refused);
+    int sentCopies = Integer.bitCount(copies & ~refused);
     counters.add(PortCounter.TX_PACKETS, sent);
     counters.add(PortCounter.TX_BYTES, bytes);
     counters.add(PortCounter.TX_FLOOD, floods);
-    counters.add(PortCounter.TX_UNICAST, sent - floods - copies);
-    if (copies != 0) {
-      counters.add(PortCounter.MIRROR_PACKETS, copies);
+    counters.add(PortCounter.TX_UNICAST, sent - floods - sentCopies);
+    if (sentCopies != 0) {
+      counters.add(PortCounter.MIRROR_PACKETS, sentCopies);
     }
     if (sent < count) {
-      int refusedCopies = 0;
-      for (int i = sent; i < count; i++) {
-        refusedCopies += mirrored[i] ? 1 : 0;
-      }
+      int refusedCopies = Integer.bitCount(copies & refused);
       counters.addDrop(DropReason.TX_QUEUE_FULL, count - sent - refusedCopies);
       if (refusedCopies != 0) {
         counters.addDrop(DropReason.MIRROR_DROPPED, refusedCopies);
@@ -201,8 +236,8 @@ public final class TxBuffer {
   private void clearWaiting() {
     waiting = 0;
     waitingBytes = 0;
-    waitingFloods = 0;
-    waitingCopies = 0;
+    floodedMask = 0;
+    mirroredMask = 0;
   }
 
   public boolean isEmpty() {

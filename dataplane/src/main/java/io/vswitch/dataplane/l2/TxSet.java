@@ -59,6 +59,15 @@ public final class TxSet {
     dirty |= 1L << p;
   }
 
+  /**
+   * Queues the frames of a burst that all leave by port {@code p} alone ({@link TxBuffer#addAll}):
+   * frame i of the arrays for each bit i of {@code frames}, flooded where {@code floods} has bit i.
+   */
+  public void addAll(int p, long[] mbufs, int[] lengths, int frames, int floods) {
+    byPort[p].addAll(mbufs, lengths, frames, floods);
+    dirty |= 1L << p;
+  }
+
   /** Queues a mirrored copy on port {@code p} (which is {@link #present}). */
   public void addMirrored(int p, long mbuf, int length) {
     byPort[p].addMirrored(mbuf, length);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.dataplane.stats.DropReason;
+import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.testing.TestMbufs;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,6 +119,101 @@ class TxSetTest {
       tx.drain(ShapedTxBufferTest.HZ);
       assertFalse(tx.shapersWaiting(), "all sent");
       assertEquals(12, ports.get(1).frames.size());
+      ports.forEach(EgressStageTest.CapturePort::release);
+    }
+  }
+
+  /** A port whose queue takes the first {@code room} frames of each burst and frees the rest. */
+  private static final class PartPort extends EgressStageTest.CapturePort {
+    final int room;
+
+    PartPort(int index, int room) {
+      super(index);
+      this.room = room;
+    }
+
+    @Override
+    public int transmit(int queue, io.vswitch.dataplane.packet.PacketBatch batch) {
+      int taken = Math.min(room, batch.count());
+      for (int i = 0; i < taken; i++) {
+        mbufs.add(batch.mbuf(i));
+        frames.add(TestMbufs.bytes(batch.mbuf(i)));
+      }
+      for (int i = taken; i < batch.count(); i++) {
+        io.vswitch.ffm.Mbuf.free(batch.mbuf(i));
+      }
+      batch.clear();
+      return taken;
+    }
+  }
+
+  /**
+   * A burst to one port goes in one call ({@link TxSet#addAll}) and counts as frame-by-frame adds
+   * would: the frames over the egress MTU are refused, the rest keep their order after what was
+   * already waiting, and of what the queue refuses, floods, unicast and mirrored copies are told
+   * apart.
+   */
+  @Test
+  void aBurstToOnePortIsCountedAsFrameByFrameAddsWouldBe() {
+    try (StageFixture f = new StageFixture(2)) {
+      PartPort port = new PartPort(1, 4);
+      TxBuffer buffer = new TxBuffer(port, 0, f.counters.slot(0, 1), f.arena);
+      TxSet tx = new TxSet(new TxBuffer[] {null, buffer}, TxSet.DRAIN_EVERY_PASS);
+      buffer.mtu(100);
+      long waitingCopy = TestMbufs.mbuf(frame().payloadLength(50).build());
+      tx.addMirrored(1, waitingCopy, 64); // waiting already: a mirrored copy
+      long[] mbufs = new long[32];
+      int[] lengths = new int[32];
+      int frames = 0;
+      for (int i = 0; i < 8; i += 1) {
+        int payload = i == 2 || i == 5 ? 200 : 50; // 2 and 5: over the MTU of 100
+        mbufs[i] = TestMbufs.mbuf(frame().payloadLength(payload).build());
+        lengths[i] = io.vswitch.ffm.Mbuf.packetLength(mbufs[i]);
+        frames |= i == 6 ? 0 : 1 << i; // 6 is not live: not sent, not counted
+      }
+      int floods = 1 << 1 | 1 << 3 | 1 << 6 | 1 << 7;
+      tx.addAll(1, mbufs, lengths, frames, floods);
+      assertEquals(2, f.counters.sum(1, DropReason.TX_MTU_EXCEEDED));
+      tx.drain(0);
+      // waiting: the copy, 0, 1 (flood), 3 (flood), 4, 7 (flood); the queue takes the first 4
+      assertEquals(4, port.frames.size());
+      assertEquals(waitingCopy, port.mbufs.get(0));
+      assertEquals(List.of(mbufs[0], mbufs[1], mbufs[3]), port.mbufs.subList(1, 4));
+      assertEquals(4, f.counters.sum(1, PortCounter.TX_PACKETS));
+      assertEquals(1, f.counters.sum(1, PortCounter.MIRROR_PACKETS));
+      assertEquals(2, f.counters.sum(1, PortCounter.TX_FLOOD));
+      assertEquals(1, f.counters.sum(1, PortCounter.TX_UNICAST));
+      assertEquals(2, f.counters.sum(1, DropReason.TX_QUEUE_FULL), "4 and 7");
+      assertEquals(0, f.counters.sum(1, DropReason.MIRROR_DROPPED));
+      long bytes = 64 + lengths[0] + lengths[1] + lengths[3];
+      assertEquals(bytes, f.counters.sum(1, PortCounter.TX_BYTES));
+      io.vswitch.ffm.Mbuf.free(mbufs[6]);
+      port.release();
+    }
+  }
+
+  /**
+   * A burst that would overfill the buffer goes frame by frame: 32 leave at once, the rest wait.
+   */
+  @Test
+  void aBurstToOnePortThatWouldOverfillTheBufferSendsThirtyTwoAndKeepsTheRest() {
+    List<CountingPort> ports = new ArrayList<>();
+    try (StageFixture f = new StageFixture(4)) {
+      TxSet tx = set(f, ports, TxSet.DRAIN_EVERY_PASS);
+      send(tx, 2, 30);
+      long[] mbufs = new long[32];
+      int[] lengths = new int[32];
+      for (int i = 0; i < 5; i++) {
+        mbufs[i] = TestMbufs.mbuf(frame().payloadLength(50).build());
+        lengths[i] = 64;
+      }
+      tx.addAll(2, mbufs, lengths, 0b11111, 0);
+      assertEquals(1, ports.get(2).bursts, "full at 32: sent on its own");
+      assertEquals(32, ports.get(2).frames.size());
+      tx.drain(0);
+      assertEquals(35, ports.get(2).frames.size());
+      assertEquals(List.of(mbufs[2], mbufs[3], mbufs[4]), ports.get(2).mbufs.subList(32, 35));
+      assertEquals(35, f.counters.sum(2, PortCounter.TX_UNICAST));
       ports.forEach(EgressStageTest.CapturePort::release);
     }
   }
