@@ -30,6 +30,9 @@ public final class LearnStage extends Stage {
 
   /** Learns at FDB time {@code nowSeconds} with a MAC limit (tests that skip the agent). */
   public void run(BurstContext ctx, long nowSeconds, int macLimit) {
+    if (ctx.undecided() == 0) {
+      return; // every frame was decided by the flow cache: each learn below would be a no-op
+    }
     long[] keys = keyOf;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
