@@ -42,7 +42,10 @@ public final class FlowCacheStage extends Stage {
       sum += io.vswitch.ffm.NativeMemory.getLong(s);
     }
     touched += sum;
+    // The masks are locals, not ctx's fields: a field or-ed into per frame chains every frame's
+    // store to the next one's load (store forwarding), which serialises the loop.
     int decided = 0;
+    int retagged = 0;
     for (int m = live; m != 0; m &= m - 1) {
       int i = Integer.numberOfTrailingZeros(m);
       long way = cache.find(set[i], k1[i], k2[i], stamp);
@@ -50,11 +53,12 @@ public final class FlowCacheStage extends Stage {
         ctx.egress[i] = L2FlowCache.egress(way);
         ctx.out[i] = L2FlowCache.out(way);
         if (L2FlowCache.retagged(way)) {
-          ctx.retagged |= 1 << i;
+          retagged |= 1 << i;
         }
         decided |= 1 << i;
       }
     }
+    ctx.retagged |= retagged;
     ctx.decide(decided, generation);
     int hits = Integer.bitCount(decided);
     ctx.ingressCounters.add(PortCounter.FLOW_CACHE_HITS, hits);
