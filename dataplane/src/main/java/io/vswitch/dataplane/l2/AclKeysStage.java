@@ -9,17 +9,21 @@ public final class AclKeysStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
+    // extract is a call per frame (too large to inline), and C2 reloads a field after any call:
+    // read once into locals, the arrays cost a stack load a frame instead of a field load, its
+    // barrier and its null check.
+    io.vswitch.dataplane.acl.AclKeys keys = ctx.aclKeys;
+    long[] frame = ctx.frame;
+    int[] readable = ctx.readable;
+    int[] etherType = ctx.etherType;
+    long[] srcMac = ctx.srcMac;
+    long[] dstMac = ctx.dstMac;
+    int[] vlan = ctx.vlan;
+    int[] l3Offset = ctx.l3Offset;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
-      ctx.aclKeys.extract(
-          i,
-          ctx.frame[i],
-          ctx.readable[i],
-          ctx.etherType[i],
-          ctx.srcMac[i],
-          ctx.dstMac[i],
-          ctx.vlan[i],
-          ctx.l3Offset[i]);
+      keys.extract(
+          i, frame[i], readable[i], etherType[i], srcMac[i], dstMac[i], vlan[i], l3Offset[i]);
     }
   }
 }
