@@ -69,9 +69,16 @@ public final class AclFlowCache {
     boolean v4Keys = !acl.matchesMacs();
     long[] k = keys.key;
     int[] flags = keys.tcpFlags;
+    long[] addresses = keys.v4Addresses;
+    long[] rest = keys.v4Rest;
     for (int i = 0; i < count; i++) {
-      if (skip[i] == 0) {
-        locate(i, id, v4Keys, k, i * AclFields.COUNT, flags[i]);
+      if (skip[i] != 0) {
+        continue;
+      }
+      if (v4Keys && rest[i] != AclKeys.NOT_V4) {
+        locateV4(i, addresses[i], rest[i], V4FlowTable.owner(id, flags[i]));
+      } else {
+        locateFull(i, k, i * AclFields.COUNT, flags[i]);
       }
     }
     // A tight loop of loads of each set's first line that nothing waits on: a few instructions per
@@ -118,7 +125,15 @@ public final class AclFlowCache {
       return acl.tree().classify(k, base, tcpFlags);
     }
     int id = acl.id();
-    locate(SINGLE, id, !acl.matchesMacs(), k, base, tcpFlags);
+    if (!acl.matchesMacs() && V4FlowTable.fits(k, base)) {
+      locateV4(
+          SINGLE,
+          V4FlowTable.addresses(k, base),
+          V4FlowTable.rest(k, base),
+          V4FlowTable.owner(id, tcpFlags));
+    } else {
+      locateFull(SINGLE, k, base, tcpFlags);
+    }
     int rule = find(SINGLE, id, k, base, tcpFlags);
     if (rule == MISS) {
       misses++;
@@ -128,22 +143,20 @@ public final class AclFlowCache {
     return rule;
   }
 
-  /** Fills slot i of the burst arrays for the key at {@code base}: its table, key words and set. */
-  private void locate(int i, int id, boolean v4Keys, long[] k, int base, int tcpFlags) {
-    if (v4Keys && V4FlowTable.fits(k, base)) {
-      long addresses = V4FlowTable.addresses(k, base);
-      long rest = V4FlowTable.rest(k, base);
-      long owner = V4FlowTable.owner(id, tcpFlags);
-      addressesOf[i] = addresses;
-      restOf[i] = rest;
-      ownerOf[i] = owner;
-      setOf[i] = v4.set(addresses, rest, owner);
-    } else {
-      int h = FullKeyFlowTable.hash(k, base, tcpFlags);
-      hashOf[i] = h;
-      ownerOf[i] = 0;
-      setOf[i] = full.set(h);
-    }
+  /** Fills slot i of the burst arrays for a key of the IPv4 table: its words and set. */
+  private void locateV4(int i, long addresses, long rest, long owner) {
+    addressesOf[i] = addresses;
+    restOf[i] = rest;
+    ownerOf[i] = owner;
+    setOf[i] = v4.set(addresses, rest, owner);
+  }
+
+  /** Fills slot i of the burst arrays for the full key at {@code base}: its hash and set. */
+  private void locateFull(int i, long[] k, int base, int tcpFlags) {
+    int h = FullKeyFlowTable.hash(k, base, tcpFlags);
+    hashOf[i] = h;
+    ownerOf[i] = 0;
+    setOf[i] = full.set(h);
   }
 
   private int find(int i, int id, long[] k, int base, int tcpFlags) {

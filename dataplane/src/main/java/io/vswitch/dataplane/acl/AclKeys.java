@@ -62,7 +62,20 @@ public final class AclKeys {
   private static final int TCP_FLAGS_END = 14; // the flags are byte 13
   private static final int UDP_HEADER = 8;
 
-  // Result of the last L3 walk (one packet at a time, on the worker: plain fields, no allocation).
+  /**
+   * Per packet, its key in {@link V4FlowTable}'s two words when the key {@link V4FlowTable#fits}
+   * (else {@link #NOT_V4} in {@link #v4Rest}): made here, where the fields are still in registers,
+   * so the flow cache does not read eleven fields back and test them again for every packet.
+   */
+  final long[] v4Addresses = new long[PacketBatch.MAX_BURST];
+
+  final long[] v4Rest = new long[PacketBatch.MAX_BURST];
+
+  /** A {@link #v4Rest} no key has: the packet's key does not fit the IPv4 table. */
+  static final long NOT_V4 = -1;
+
+  // Result of the last IPv6 walk (one packet at a time, on the worker: plain fields, no
+  // allocation).
   private int protocol;
   private long l4At;
   private int l4Length;
@@ -71,10 +84,90 @@ public final class AclKeys {
   private byte status;
 
   /**
-   * Fills packet {@code i}'s key. The IP header lengths were checked by the parse stage against the
-   * packet length; {@code readable} (the first segment's length) bounds what is read here.
+   * Fills the keys of the packets in {@code packets} (a bit per packet), from the parse stage's
+   * per-packet results. The IP header lengths were checked by the parse stage against the packet
+   * length; {@code readable} (the first segment's length) bounds what is read here.
+   *
+   * <p>The loop is here and IPv4 is written out in it, not in a method per packet: C2 compiles a
+   * method called per packet on its own first (FFM's checks make that 3.5 KB for this one), and
+   * code that large is then never inlined into the loop, so every packet paid a call and C2
+   * reloaded the loop's state after it. IPv6 and non-IP frames take the call.
    */
   public void extract(
+      int packets,
+      long[] frame,
+      int[] readable,
+      int[] etherType,
+      long[] srcMac,
+      long[] dstMac,
+      int[] vlan,
+      int[] l3Offset) {
+    long[] k = key;
+    // A counted loop, not one over the mask's bits: C2 then proves every array index in range
+    // once, before the loop, instead of a compare and branch per array per packet (fourteen
+    // arrays, whose lengths otherwise take registers the loop needs).
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(packets);
+    for (int i = 0; i < end; i++) {
+      if ((packets & 1 << i) == 0) {
+        continue;
+      }
+      int b = i * AclFields.COUNT;
+      int type = etherType[i];
+      int tag = vlan[i];
+      k[b + AclFields.ETHER_TYPE] = type;
+      k[b + AclFields.SRC_MAC] = srcMac[i];
+      k[b + AclFields.DST_MAC] = dstMac[i];
+      k[b + AclFields.VLAN] = tag;
+      long l3 = frame[i] + l3Offset[i];
+      int l3Readable = readable[i] - l3Offset[i];
+      if (type != IPV4) {
+        other(k, b, i, l3, l3Readable, type);
+        continue;
+      }
+      // IPv4: the L4 header follows the options unless this is a non-first fragment (RFC 791).
+      int src = Integer.reverseBytes(NativeMemory.getInt(l3 + 12));
+      int dst = Integer.reverseBytes(NativeMemory.getInt(l3 + 16));
+      k[b + AclFields.SRC_HI] = Long.MIN_VALUE;
+      k[b + AclFields.SRC_LO] = v4(src);
+      k[b + AclFields.DST_HI] = Long.MIN_VALUE;
+      k[b + AclFields.DST_LO] = v4(dst);
+      int ihl = (NativeMemory.getByte(l3) & 0x0F) * 4;
+      int proto = NativeMemory.getByte(l3 + 9) & 0xFF;
+      int total = NativeMemory.getShortBE(l3 + 2);
+      int fragment = NativeMemory.getShortBE(l3 + 6);
+      int offset = fragment & 0x1FFF;
+      ipLength[i] = total;
+      long ports;
+      if (offset != 0) {
+        l4Offset[i] = 0;
+        byte status = offset == 1 && proto == AclFields.TCP ? L4_TINY_FRAGMENT : L4_FRAGMENT;
+        ports = transport(k, b, i, proto, l3, 0, false, status);
+      } else {
+        l4Offset[i] = ihl;
+        int l4Length = Math.min(total, l3Readable) - ihl;
+        ports = transport(k, b, i, proto, l3 + ihl, l4Length, (fragment & 0x2000) != 0, L4_OK);
+      }
+      // Every IPv4 key fits the IPv4 table but one with a VLAN id out of 12 bits.
+      if ((tag & ~0xFFF) == 0) {
+        v4Addresses[i] = V4FlowTable.addresses(src, dst);
+        v4Rest[i] = V4FlowTable.rest((int) ports, (int) (ports >> 32), proto, tag, false);
+      } else {
+        v4Rest[i] = NOT_V4;
+      }
+    }
+  }
+
+  // One packet's inputs for extractOne, at its index (allocated once: no allocation per call).
+  private final long[] oneFrame = new long[PacketBatch.MAX_BURST];
+  private final int[] oneReadable = new int[PacketBatch.MAX_BURST];
+  private final int[] oneEtherType = new int[PacketBatch.MAX_BURST];
+  private final long[] oneSrcMac = new long[PacketBatch.MAX_BURST];
+  private final long[] oneDstMac = new long[PacketBatch.MAX_BURST];
+  private final int[] oneVlan = new int[PacketBatch.MAX_BURST];
+  private final int[] oneL3Offset = new int[PacketBatch.MAX_BURST];
+
+  /** {@link #extract} of one packet, {@code i}, from its values (tests and tools). */
+  public void extractOne(
       int i,
       long frame,
       int readable,
@@ -83,26 +176,26 @@ public final class AclKeys {
       long dstMac,
       int vlan,
       int l3Offset) {
-    long[] k = key;
-    int b = i * AclFields.COUNT;
-    k[b + AclFields.ETHER_TYPE] = etherType;
-    k[b + AclFields.SRC_MAC] = srcMac;
-    k[b + AclFields.DST_MAC] = dstMac;
-    k[b + AclFields.VLAN] = vlan;
-    long l3 = frame + l3Offset;
+    oneFrame[i] = frame;
+    oneReadable[i] = readable;
+    oneEtherType[i] = etherType;
+    oneSrcMac[i] = srcMac;
+    oneDstMac[i] = dstMac;
+    oneVlan[i] = vlan;
+    oneL3Offset[i] = l3Offset;
+    extract(
+        1 << i, oneFrame, oneReadable, oneEtherType, oneSrcMac, oneDstMac, oneVlan, oneL3Offset);
+  }
+
+  /** IPv6 and everything else, through the fields of the walk. */
+  private void other(long[] k, int b, int i, long l3, int readable, int etherType) {
     protocol = -1;
     l4Length = 0;
     l4At = l3;
     ipTotal = 0;
     firstFragment = false;
     status = L4_OK;
-    if (etherType == IPV4) {
-      k[b + AclFields.SRC_HI] = Long.MIN_VALUE;
-      k[b + AclFields.SRC_LO] = v4(NativeMemory.getInt(l3 + 12));
-      k[b + AclFields.DST_HI] = Long.MIN_VALUE;
-      k[b + AclFields.DST_LO] = v4(NativeMemory.getInt(l3 + 16));
-      ipv4(l3, readable - l3Offset);
-    } else if (etherType == IPV6) {
+    if (etherType == IPV6) {
       k[b + AclFields.SRC_HI] = AclFields.unsigned(Long.reverseBytes(NativeMemory.getLong(l3 + 8)));
       k[b + AclFields.SRC_LO] =
           AclFields.unsigned(Long.reverseBytes(NativeMemory.getLong(l3 + 16)));
@@ -110,32 +203,27 @@ public final class AclKeys {
           AclFields.unsigned(Long.reverseBytes(NativeMemory.getLong(l3 + 24)));
       k[b + AclFields.DST_LO] =
           AclFields.unsigned(Long.reverseBytes(NativeMemory.getLong(l3 + 32)));
-      ipv6(l3, readable - l3Offset);
+      ipv6(l3, readable);
     } else {
       k[b + AclFields.SRC_HI] = 0;
       k[b + AclFields.SRC_LO] = 0;
       k[b + AclFields.DST_HI] = 0;
       k[b + AclFields.DST_LO] = 0;
     }
-    transport(k, b, i);
+    transport(k, b, i, protocol, l4At, l4Length, firstFragment, status);
     l4Offset[i] = (int) (l4At - l3);
     ipLength[i] = ipTotal;
+    fillV4Words(k, b, i);
   }
 
-  /** IPv4: the L4 header follows the options unless this is a non-first fragment (RFC 791). */
-  private void ipv4(long l3, int readable) {
-    int ihl = (NativeMemory.getByte(l3) & 0x0F) * 4;
-    protocol = NativeMemory.getByte(l3 + 9) & 0xFF;
-    ipTotal = NativeMemory.getShortBE(l3 + 2);
-    int fragment = NativeMemory.getShortBE(l3 + 6);
-    int offset = fragment & 0x1FFF;
-    if (offset != 0) {
-      status = offset == 1 && protocol == AclFields.TCP ? L4_TINY_FRAGMENT : L4_FRAGMENT;
-      return;
+  /** The IPv4 table's words of a key already in {@link #key}, or {@link #NOT_V4}. */
+  private void fillV4Words(long[] k, int b, int i) {
+    if (V4FlowTable.fits(k, b)) {
+      v4Addresses[i] = V4FlowTable.addresses(k, b);
+      v4Rest[i] = V4FlowTable.rest(k, b);
+    } else {
+      v4Rest[i] = NOT_V4;
     }
-    firstFragment = (fragment & 0x2000) != 0;
-    l4At = l3 + ihl;
-    l4Length = Math.min(ipTotal, readable) - ihl;
   }
 
   /**
@@ -190,27 +278,37 @@ public final class AclKeys {
         || next == AUTH;
   }
 
-  /** Ports when L4 bytes 0-3 exist, TCP flags when byte 13 does; decides the L4 status. */
-  private void transport(long[] k, int b, int i) {
+  /**
+   * Ports when L4 bytes 0-3 exist, TCP flags when byte 13 does; decides the L4 status from the one
+   * the L3 walk left. Returns the ports as {@code source << 32 | destination} (-1 each when
+   * absent).
+   */
+  private long transport(
+      long[] k,
+      int b,
+      int i,
+      int protocol,
+      long l4At,
+      int l4Length,
+      boolean firstFragment,
+      byte status) {
     int sport = -1;
     int dport = -1;
     int flags = 0;
-    boolean ported = protocol == AclFields.TCP || protocol == AclFields.UDP;
-    if (ported && status == L4_OK) {
-      int full = protocol == AclFields.TCP ? TCP_HEADER : UDP_HEADER;
-      int needed = protocol == AclFields.TCP ? TCP_FLAGS_END : 4;
+    boolean tcp = protocol == AclFields.TCP;
+    if ((tcp || protocol == AclFields.UDP) && status == L4_OK) {
       if (l4Length >= 4) {
         sport = NativeMemory.getShortBE(l4At);
         dport = NativeMemory.getShortBE(l4At + 2);
       }
-      if (protocol == AclFields.TCP && l4Length >= TCP_FLAGS_END) {
+      if (tcp && l4Length >= TCP_FLAGS_END) {
         flags = NativeMemory.getByte(l4At + 13) & 0xFF;
       }
       if (firstFragment) {
         // More fragments follow, so a short header is not cut off, but RFC 1858 still wants the
         // first to carry what filters look at.
-        status = l4Length < needed ? L4_TINY_FRAGMENT : L4_OK;
-      } else if (l4Length < full) {
+        status = l4Length < (tcp ? TCP_FLAGS_END : 4) ? L4_TINY_FRAGMENT : L4_OK;
+      } else if (l4Length < (tcp ? TCP_HEADER : UDP_HEADER)) {
         status = L4_UNKNOWN;
       }
     }
@@ -219,11 +317,12 @@ public final class AclKeys {
     k[b + AclFields.DST_PORT] = dport;
     tcpFlags[i] = flags;
     l4[i] = status;
+    return (long) sport << 32 | dport & 0xFFFF_FFFFL;
   }
 
-  private static long v4(int littleEndian) {
-    return AclFields.unsigned(
-        AclFields.V4_MAPPED | (Integer.reverseBytes(littleEndian) & 0xFFFF_FFFFL));
+  /** An IPv4 address (host order) as its IPv4-mapped IPv6 key field. */
+  private static long v4(int address) {
+    return AclFields.unsigned(AclFields.V4_MAPPED | (address & 0xFFFF_FFFFL));
   }
 
   /** Sets packet {@code i}'s key directly (tests and benchmarks); its L4 part is complete. */
@@ -233,5 +332,6 @@ public final class AclKeys {
     l4[i] = L4_OK;
     l4Offset[i] = 0;
     ipLength[i] = 0;
+    fillV4Words(key, i * AclFields.COUNT, i);
   }
 }

@@ -66,7 +66,12 @@ final class V4FlowTable {
 
   /** The first key word of a key that {@link #fits}: the two IPv4 addresses. */
   static long addresses(long[] k, int base) {
-    return k[base + AclFields.SRC_LO] << 32 | k[base + AclFields.DST_LO] & 0xFFFF_FFFFL;
+    return addresses((int) k[base + AclFields.SRC_LO], (int) k[base + AclFields.DST_LO]);
+  }
+
+  /** The first key word from the two addresses (host order). */
+  static long addresses(int source, int destination) {
+    return (long) source << 32 | destination & 0xFFFF_FFFFL;
   }
 
   /**
@@ -74,11 +79,21 @@ final class V4FlowTable {
    * absent field is -1), VLAN (12) and whether the EtherType is IPv6.
    */
   static long rest(long[] k, int base) {
-    return k[base + AclFields.DST_PORT] + 1
-        | k[base + AclFields.SRC_PORT] + 1 << 17
-        | k[base + AclFields.PROTOCOL] + 1 << 34
-        | k[base + AclFields.VLAN] << 43
-        | (k[base + AclFields.ETHER_TYPE] == IPV6 ? 1L << 55 : 0);
+    return rest(
+        (int) k[base + AclFields.DST_PORT],
+        (int) k[base + AclFields.SRC_PORT],
+        (int) k[base + AclFields.PROTOCOL],
+        (int) k[base + AclFields.VLAN],
+        k[base + AclFields.ETHER_TYPE] == IPV6);
+  }
+
+  /** The second key word from its fields, each in the range {@link #fits} checks. */
+  static long rest(int dstPort, int srcPort, int protocol, int vlan, boolean ipv6) {
+    return (long) dstPort + 1
+        | (long) srcPort + 1 << 17
+        | (long) protocol + 1 << 34
+        | (long) vlan << 43
+        | (ipv6 ? 1L << 55 : 0);
   }
 
   /** The third key word: the ACL's id and the packet's TCP/ct flags. */

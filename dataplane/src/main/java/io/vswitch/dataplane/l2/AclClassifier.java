@@ -31,6 +31,13 @@ public final class AclClassifier {
   }
 
   /**
+   * Counts the verdicts of the packets in {@code packets} and returns those {@code acl} refuses.
+   */
+  int refused(BurstContext ctx, Acl acl, int packets) {
+    return acl.refused(worker, ctx.aclRule, packets);
+  }
+
+  /**
    * Whether {@code acl} lets packet i through (counted); a packet the ACL refuses for its L4 status
    * (a fragment, say) is refused here too.
    */

@@ -1,6 +1,7 @@
 package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.acl.AclKeys;
 import io.vswitch.dataplane.conntrack.CtResult;
 import io.vswitch.dataplane.stats.DropReason;
 
@@ -24,21 +25,26 @@ public final class AclInStage extends Stage {
   @Override
   public void run(BurstContext ctx) {
     Acl acl = ctx.port.ingressAcl;
+    byte[] l4 = ctx.aclKeys.l4;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
       int i = Integer.numberOfTrailingZeros(live);
-      DropReason l4 = acl.l4Drop(ctx.aclKeys.l4[i]);
-      if (l4 != null) {
-        ctx.drop(i, l4);
+      if (l4[i] != AclKeys.L4_OK) {
+        DropReason reason = acl.l4Drop(l4[i]);
+        if (reason != null) {
+          ctx.drop(i, reason);
+        }
       }
     }
     classifier.classifyBurst(ctx, acl);
+    int refused = classifier.refused(ctx, acl, ctx.live());
+    if (refused == 0) {
+      return;
+    }
     boolean ct = acl.usesCtState();
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
-      int i = Integer.numberOfTrailingZeros(live);
-      if (!classifier.decide(acl, ctx.aclRule[i])) {
-        ctx.drop(
-            i, ct && invalid(ctx.ctState[i]) ? DropReason.CT_INVALID : DropReason.ACL_INGRESS_DENY);
-      }
+    for (; refused != 0; refused &= refused - 1) {
+      int i = Integer.numberOfTrailingZeros(refused);
+      ctx.drop(
+          i, ct && invalid(ctx.ctState[i]) ? DropReason.CT_INVALID : DropReason.ACL_INGRESS_DENY);
     }
   }
 }

@@ -9,21 +9,14 @@ public final class AclKeysStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
-    // extract is a call per frame (too large to inline), and C2 reloads a field after any call:
-    // read once into locals, the arrays cost a stack load a frame instead of a field load, its
-    // barrier and its null check.
-    io.vswitch.dataplane.acl.AclKeys keys = ctx.aclKeys;
-    long[] frame = ctx.frame;
-    int[] readable = ctx.readable;
-    int[] etherType = ctx.etherType;
-    long[] srcMac = ctx.srcMac;
-    long[] dstMac = ctx.dstMac;
-    int[] vlan = ctx.vlan;
-    int[] l3Offset = ctx.l3Offset;
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
-      int i = Integer.numberOfTrailingZeros(live);
-      keys.extract(
-          i, frame[i], readable[i], etherType[i], srcMac[i], dstMac[i], vlan[i], l3Offset[i]);
-    }
+    ctx.aclKeys.extract(
+        ctx.live(),
+        ctx.frame,
+        ctx.readable,
+        ctx.etherType,
+        ctx.srcMac,
+        ctx.dstMac,
+        ctx.vlan,
+        ctx.l3Offset);
   }
 }

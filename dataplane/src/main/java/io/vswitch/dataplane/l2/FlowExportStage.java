@@ -51,14 +51,14 @@ public final class FlowExportStage extends Stage {
       long l3 = ctx.frame[i] + ctx.l3Offset[i];
       if (!keyed) {
         keys.extract(
-            i,
-            ctx.frame[i],
-            ctx.readable[i],
-            etherType,
-            ctx.srcMac[i],
-            ctx.dstMac[i],
-            ctx.vlan[i],
-            ctx.l3Offset[i]);
+            1 << i,
+            ctx.frame,
+            ctx.readable,
+            ctx.etherType,
+            ctx.srcMac,
+            ctx.dstMac,
+            ctx.vlan,
+            ctx.l3Offset);
       }
       boolean v6 = etherType == IPV6;
       // IP bytes (RFC 7012 octetDeltaCount: IP header and payload), from the lengths the parse

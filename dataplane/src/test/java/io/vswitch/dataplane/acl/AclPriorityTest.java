@@ -39,6 +39,43 @@ class AclPriorityTest {
     assertEquals(1, acl.hits(acl.rules().size()), "the default");
   }
 
+  /**
+   * A burst's verdicts counted at once (runs of one slot added together) count what one decide per
+   * packet counts, on the worker's own stripe, and refuse the same packets; packets outside the
+   * mask are neither counted nor refused.
+   */
+  @Test
+  void aBurstsVerdictsAreCountedAsOneDecideAPacketCountsThem() {
+    List<AclRule> rules = List.of(rule(10, false, 1), rule(20, true, 2), rule(30, false, 3));
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    Acl burst = new Acl("b", rules, true, 2);
+    Acl single = new Acl("s", rules, true, 2);
+    int[] results = new int[32];
+    for (int round = 0; round < 500; round++) {
+      int r = random.nextInt(4) - 1;
+      for (int i = 0; i < 32; i++) {
+        if (random.nextInt(5) == 0) {
+          r = random.nextInt(4) - 1; // runs of one verdict, broken now and then
+        }
+        results[i] = r;
+      }
+      int packets = random.nextInt(3) == 0 ? -1 : random.nextInt();
+      int worker = random.nextInt(2);
+      int refused = burst.refused(worker, results, packets);
+      int expected = 0;
+      for (int i = 0; i < 32; i++) {
+        if ((packets & 1 << i) != 0 && !single.decide(worker, results[i])) {
+          expected |= 1 << i;
+        }
+      }
+      assertEquals(expected, refused, "round " + round);
+    }
+    for (int slot = 0; slot <= rules.size(); slot++) {
+      assertEquals(single.hits(slot), burst.hits(slot), "slot " + slot);
+    }
+    assertEquals(single.hitsOfPriority(10), burst.hitsOfPriority(10));
+  }
+
   @Test
   void onePriorityWithTwoActionsIsRefused() {
     assertThrows(
