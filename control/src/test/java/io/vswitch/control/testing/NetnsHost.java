@@ -110,6 +110,7 @@ public final class NetnsHost implements AutoCloseable {
   public void serveVlans(String mac, String... vlanAddresses) {
     try {
       java.nio.file.Path script = java.nio.file.Files.createTempFile("vlan_host", ".py");
+      logs.add(script); // deleted on close with the servers' logs
       try (var in = NetnsHost.class.getResourceAsStream("/vlan_host.py")) {
         java.nio.file.Files.write(script, in.readAllBytes());
       }
@@ -229,7 +230,7 @@ public final class NetnsHost implements AutoCloseable {
 
   /**
    * Starts {@code command} in the namespace in the background (a server); it is killed on close.
-   * Its output goes to a temp file, deleted on close.
+   * Its output goes to a temp file, deleted on close (as is the VLAN responder's script).
    */
   public void background(String... command) {
     List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
@@ -273,6 +274,11 @@ public final class NetnsHost implements AutoCloseable {
   public void close() {
     if (vlanHost != null) {
       vlanHost.destroyForcibly();
+      try {
+        vlanHost.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     for (Process server : servers) {
       server.descendants().forEach(ProcessHandle::destroyForcibly);
