@@ -9,14 +9,6 @@ public final class AclKeysStage extends Stage {
 
   @Override
   public void run(BurstContext ctx) {
-    ctx.aclKeys.extract(
-        ctx.live(),
-        ctx.frame,
-        ctx.readable,
-        ctx.etherType,
-        ctx.srcMac,
-        ctx.dstMac,
-        ctx.vlan,
-        ctx.l3Offset);
+    ctx.extractAclKeys(ctx.live());
   }
 }

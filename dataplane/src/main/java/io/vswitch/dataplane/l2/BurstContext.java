@@ -79,6 +79,11 @@ public final class BurstContext {
   /** ACL keys of the burst, extracted when some port of the tables has an ACL. */
   public final io.vswitch.dataplane.acl.AclKeys aclKeys = new io.vswitch.dataplane.acl.AclKeys();
 
+  /** Extracts the ACL keys of the packets in {@code packets} from what the parse stage found. */
+  void extractAclKeys(int packets) {
+    aclKeys.extract(packets, frame, readable, etherType, srcMac, dstMac, vlan, l3Offset);
+  }
+
   /** Classifier results (rule index or -1), per packet. */
   public final int[] aclRule = new int[PacketBatch.MAX_BURST];
 

@@ -50,15 +50,7 @@ public final class FlowExportStage extends Stage {
       }
       long l3 = ctx.frame[i] + ctx.l3Offset[i];
       if (!keyed) {
-        keys.extract(
-            1 << i,
-            ctx.frame,
-            ctx.readable,
-            ctx.etherType,
-            ctx.srcMac,
-            ctx.dstMac,
-            ctx.vlan,
-            ctx.l3Offset);
+        ctx.extractAclKeys(1 << i);
       }
       boolean v6 = etherType == IPV6;
       // IP bytes (RFC 7012 octetDeltaCount: IP header and payload), from the lengths the parse
