@@ -111,6 +111,11 @@ public final class SwitchProcess implements AutoCloseable {
     }
   }
 
+  /** The switch's process id (of the current launch). */
+  public long pid() {
+    return process.pid();
+  }
+
   /** SIGKILL: no cleanup, as a crash. */
   public void kill() {
     process.destroyForcibly();

@@ -27,8 +27,7 @@ public final class vswitch_shim_h {
   vswitch_shim_h() {}
 
   static final Arena LIBRARY_ARENA = Arena.ofAuto();
-  static final SymbolLookup SYMBOL_LOOKUP =
-      SymbolLookup.libraryLookup(ShimLibrary.path(), LIBRARY_ARENA);
+  static final SymbolLookup SYMBOL_LOOKUP = ShimLibrary.load(LIBRARY_ARENA);
 
   public static final ValueLayout.OfByte C_CHAR = ValueLayout.JAVA_BYTE;
   public static final ValueLayout.OfShort C_SHORT = ValueLayout.JAVA_SHORT;
