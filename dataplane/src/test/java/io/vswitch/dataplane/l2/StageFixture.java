@@ -228,6 +228,11 @@ final class StageFixture implements AutoCloseable {
     releaseBurst();
     counters.close();
     counters.delete();
+    try {
+      Files.deleteIfExists(dir); // empty once the counter file is gone
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     arena.close();
     if (heap != null) {
       heap.close();
