@@ -25,11 +25,6 @@ public final class AclClassifier {
     cache.classify(acl, ctx.aclKeys, ctx.count, ctx.drop, ctx.aclRule);
   }
 
-  /** Counts and returns the verdict of {@code rule} (an index or -1 for the default). */
-  boolean decide(Acl acl, int rule) {
-    return acl.decide(worker, rule);
-  }
-
   /**
    * Counts the verdicts of the packets in {@code packets} and returns those {@code acl} refuses.
    */
