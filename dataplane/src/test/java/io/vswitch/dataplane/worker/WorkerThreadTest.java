@@ -171,15 +171,18 @@ class WorkerThreadTest {
       assertTrue(after[b] >= before[b], "bucket " + b + " never goes down");
     }
     long max = worker.stalls().maxNanos();
-    assertTrue(max >= 50_000_000L, "max gap " + max + " ns covers the 50 ms delay");
+    // The gap is TSC ticks over a measured TSC frequency, a measurement a few parts in 10^4 off
+    // (49,994,799 ns was seen for a 50 ms sleep): 1 % under the delay still covers it.
+    long delay = 49_500_000L;
+    assertTrue(max >= delay, "max gap " + max + " ns covers the 50 ms delay");
     int bucket = StallHistogram.bucket(max);
     assertTrue(worker.stalls().count(bucket) >= 1, "the long gap is in its bucket");
     long longGaps = 0;
-    for (int b = StallHistogram.bucket(50_000_000L); b < StallHistogram.BUCKETS; b++) {
+    for (int b = StallHistogram.bucket(delay); b < StallHistogram.BUCKETS; b++) {
       longGaps += worker.stalls().count(b);
     }
     assertTrue(longGaps >= 1, "at least one gap of 50 ms or more");
-    assertTrue(worker.stalls().sumNanos() >= 50_000_000L);
+    assertTrue(worker.stalls().sumNanos() >= delay);
   }
 
   /**
