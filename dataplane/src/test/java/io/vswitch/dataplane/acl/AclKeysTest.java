@@ -93,7 +93,8 @@ class AclKeysTest {
     int etherType = (frame[12] & 0xFF) << 8 | (frame[13] & 0xFF);
     keys.v4Addresses[3] = 12345;
     keys.v4Rest[3] = 12345;
-    keys.extractOne(3, segment.address(), readable, etherType, 1, 2, vlan, 14);
+    io.vswitch.dataplane.testing.AclKeysOf.extractOne(
+        keys, 3, segment.address(), readable, etherType, 1, 2, vlan, 14);
     int base = 3 * AclFields.COUNT;
     String what = name + ", vlan " + vlan + ": " + Arrays.toString(key(keys));
     if (!V4FlowTable.fits(keys.key, base)) {

@@ -394,7 +394,8 @@ class AclTreeDifferentialTest {
         var segment = arena.allocate(f.length);
         segment.copyFrom(java.lang.foreign.MemorySegment.ofArray(f));
         int type = (f[12] & 0xFF) << 8 | (f[13] & 0xFF);
-        keys.extractOne(0, segment.address(), f.length, type, 1, 2, 10, 14);
+        io.vswitch.dataplane.testing.AclKeysOf.extractOne(
+            keys, 0, segment.address(), f.length, type, 1, 2, 10, 14);
         assertEquals(
             linear.classify(keys.key, 0, keys.tcpFlags[0]),
             tree.classify(keys.key, 0, keys.tcpFlags[0]),

@@ -118,8 +118,8 @@ class CtParserSharedWalkTest {
     MemorySegment.copy(l3, 0, memory, ValueLayout.JAVA_BYTE, l2, l3.length);
     long frame = memory.address();
     int i = compared & 31;
-    keys.extractOne(
-        i, frame, l2 + readable, etherType, 0x0200_0000_0001L, 0x0200_0000_0002L, 10, l2);
+    io.vswitch.dataplane.testing.AclKeysOf.extractOne(
+        keys, i, frame, l2 + readable, etherType, 0x0200_0000_0001L, 0x0200_0000_0002L, 10, l2);
     CtPacket a = new CtPacket();
     CtPacket b = new CtPacket();
     full.parse(a, frame + l2, readable, etherType);
