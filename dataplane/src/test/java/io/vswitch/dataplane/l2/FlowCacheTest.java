@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
+import io.vswitch.dataplane.testing.IpPackets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -56,10 +57,16 @@ class FlowCacheTest {
     final TxBuffer[] buffers = new TxBuffer[PORTS];
     final TxSet tx;
     final boolean cached;
+    final java.util.function.IntFunction<L2Tables> tablesOf;
     L2Tables tables;
 
     Side(boolean cached) {
+      this(cached, FlowCacheTest::tables);
+    }
+
+    Side(boolean cached, java.util.function.IntFunction<L2Tables> tablesOf) {
       this.cached = cached;
+      this.tablesOf = tablesOf;
       f.fdb = new Fdb(1024, 300);
       for (int p = 0; p < PORTS; p++) {
         EgressStageTest.CapturePort port = new EgressStageTest.CapturePort(p);
@@ -67,7 +74,7 @@ class FlowCacheTest {
         buffers[p] = new TxBuffer(port, 0, f.counters.slot(0, p), f.arena);
       }
       tx = new TxSet(buffers, TxSet.DRAIN_EVERY_PASS);
-      use(tables(0));
+      use(tablesOf.apply(0));
     }
 
     void use(L2Tables next) {
@@ -194,6 +201,188 @@ class FlowCacheTest {
     }
   }
 
+  /**
+   * The cache stands beside an ingress ACL, which still decides every frame: with ACLs on the ports
+   * (rules on MACs, VLANs, prefixes, ports and TCP flags; default allow and default deny;
+   * republished now and then), IP frames of every kind (TCP, UDP, IPv6, fragments, cut L4 headers)
+   * must leave as from the full path, be dropped for the same reasons, and count the same hits on
+   * every rule.
+   */
+  @Test
+  void keepsAnIngressAclsVerdictExactlyAsTheFullPathClassifies() {
+    Random r = new Random(12);
+    AclTables a = new AclTables();
+    AclTables f = new AclTables();
+    try (Side cached = new Side(true, a::of);
+        Side full = new Side(false, f::of)) {
+      int[] home = new int[MACS.length];
+      for (int m = 0; m < MACS.length; m++) {
+        home[m] = m % PORTS;
+      }
+      long calmHits = 0;
+      int calmAclFrames = 0;
+      for (int b = 0; b < 4_000; b++) {
+        boolean calm = b >= 3_000;
+        if (b == 3_000) {
+          calmHits = -aclPortHits(cached);
+        }
+        if (!calm) {
+          change(r, cached, full);
+        }
+        int port = r.nextInt(PORTS);
+        List<byte[]> burst = ipBurst(r, port, home, calm);
+        if (burst.isEmpty()) {
+          continue;
+        }
+        calmAclFrames += calm && port < 2 ? burst.size() : 0;
+        assertEquals(full.burst(port, burst), cached.burst(port, burst), "burst " + b);
+      }
+      calmHits += aclPortHits(cached);
+      for (int p = 0; p < PORTS; p++) {
+        for (DropReason reason : DropReason.values()) {
+          assertEquals(
+              full.f.counters.sum(p, reason),
+              cached.f.counters.sum(p, reason),
+              "port " + p + " " + reason);
+        }
+      }
+      assertTrue(full.f.counters.sum(0, DropReason.ACL_INGRESS_DENY) > 0, "some were denied");
+      // Calm, the misses are floods (to hosts of the other VLAN), frames to a host on their own
+      // port, and the ACL's denials: about two thirds.
+      assertTrue(
+          calmHits > calmAclFrames / 4,
+          "the cache decided " + calmHits + " of " + calmAclFrames + " calm frames behind ACLs");
+      for (int v = 0; v < a.acls.length; v++) {
+        for (int slot = 0; slot <= a.acls[v].rules().size(); slot++) {
+          assertEquals(f.acls[v].hits(slot), a.acls[v].hits(slot), "ACL " + v + " slot " + slot);
+        }
+      }
+    }
+  }
+
+  /** Frames the cache decided on the ports that have an ACL in every variant (0 and 1). */
+  private static long aclPortHits(Side side) {
+    return side.f.counters.sum(0, PortCounter.FLOW_CACHE_HITS)
+        + side.f.counters.sum(1, PortCounter.FLOW_CACHE_HITS);
+  }
+
+  /** One side's ACLs (its own objects, so each side counts its own hits) and tables over them. */
+  private static final class AclTables {
+    final io.vswitch.dataplane.acl.Acl[] acls = {aclAllowing(), aclDenying(), aclAllowing()};
+
+    private static io.vswitch.dataplane.acl.Acl aclAllowing() {
+      return new io.vswitch.dataplane.acl.Acl(
+          "allowing",
+          List.of(
+              io.vswitch.dataplane.acl.AclRule.builder(10, false)
+                  .protocol(IpPackets.TCP)
+                  .dstPorts(22, 22)
+                  .build(),
+              io.vswitch.dataplane.acl.AclRule.builder(20, true)
+                  .protocol(IpPackets.TCP)
+                  .tcpFlags(0x02, 0x12)
+                  .build(),
+              io.vswitch.dataplane.acl.AclRule.builder(30, false)
+                  .srcMac(MacAddress.parse(MACS[2]))
+                  .build(),
+              io.vswitch.dataplane.acl.AclRule.builder(40, false)
+                  .vlan(20)
+                  .protocol(IpPackets.UDP)
+                  .build(),
+              io.vswitch.dataplane.acl.AclRule.builder(50, false)
+                  .srcPrefix(0, io.vswitch.dataplane.acl.AclFields.V4_MAPPED | 0x0A00_0300L, 120)
+                  .build(),
+              io.vswitch.dataplane.acl.AclRule.builder(60, false)
+                  .protocol(IpPackets.TCP)
+                  .tcpFlags(0x01, 0x01)
+                  .dstPorts(80, 80)
+                  .build()),
+          true,
+          1);
+    }
+
+    private static io.vswitch.dataplane.acl.Acl aclDenying() {
+      return new io.vswitch.dataplane.acl.Acl(
+          "denying",
+          List.of(
+              io.vswitch.dataplane.acl.AclRule.builder(10, true)
+                  .protocol(IpPackets.UDP)
+                  .srcPorts(5000, 5003)
+                  .build(),
+              io.vswitch.dataplane.acl.AclRule.builder(20, true)
+                  .protocol(IpPackets.TCP)
+                  .dstPorts(80, 80)
+                  .build(),
+              io.vswitch.dataplane.acl.AclRule.builder(30, true)
+                  .dstMac(MacAddress.parse(MACS[5]))
+                  .build()),
+          false,
+          1);
+    }
+
+    /** Variant 0 and 1: ACLs 0 and 1 on ports 0-2; variant 2: ACL 2 (a republish) on port 0. */
+    L2Tables of(int variant) {
+      io.vswitch.dataplane.acl.Acl first = variant == 2 ? acls[2] : acls[0];
+      return new L2Tables(
+          List.of(
+              PortPolicy.access(0, 10).acls(first, null).build(),
+              PortPolicy.access(1, 10).acls(acls[1], null).build(),
+              PortPolicy.trunk(2, 10, 20).acls(variant == 1 ? null : acls[0], null).build(),
+              PortPolicy.access(3, 20).build()));
+    }
+  }
+
+  /**
+   * IP frames from the hosts at home on the port to any of the MACs: TCP and UDP between a few
+   * addresses and ports with any of a few flag sets, now and then IPv6, a non-first fragment, a
+   * tiny first fragment or a cut UDP header, so some keys fit the cache and some never do. Calm,
+   * one address pair and fewer ports and flags, so that flows repeat and the cache must hit.
+   */
+  private static List<byte[]> ipBurst(Random r, int port, int[] home, boolean calm) {
+    List<Integer> here = new ArrayList<>();
+    for (int m = 0; m < MACS.length; m++) {
+      if (home[m] == port) {
+        here.add(m);
+      }
+    }
+    List<byte[]> frames = new ArrayList<>();
+    if (here.isEmpty()) {
+      return frames;
+    }
+    int n = 1 + r.nextInt(32);
+    int[] ports = {22, 53, 80, 5000, 5001, 5003};
+    int[] flags = {0x02, 0x12, 0x10, 0x11, 0x01};
+    for (int k = 0; k < n; k++) {
+      String src = MACS[here.get(r.nextInt(here.size()))];
+      String dst = MACS[r.nextInt(MACS.length)];
+      String a = calm ? "10.0.2.1" : "10.0." + (2 + r.nextInt(2)) + "." + (1 + r.nextInt(3));
+      String b = "10.0.9." + (calm ? 1 : 1 + r.nextInt(2));
+      int proto = r.nextBoolean() ? IpPackets.TCP : IpPackets.UDP;
+      int roll = calm ? 3 + r.nextInt(17) : r.nextInt(20);
+      byte[] ip;
+      int type = 0x0800;
+      int sport = ports[r.nextInt(calm ? 2 : ports.length)];
+      int dport = calm ? 80 : ports[r.nextInt(ports.length)];
+      int f = flags[r.nextInt(calm ? 2 : flags.length)];
+      if (roll == 0) {
+        type = 0x86dd;
+        ip = IpPackets.ipv6("fd00::" + (1 + r.nextInt(2)), "fd00::9", proto, sport, dport, f);
+      } else if (roll == 1) {
+        ip = io.vswitch.dataplane.testing.HostileFrames.ipv4(proto, new byte[16], 2, 0);
+      } else if (roll == 2) {
+        ip = io.vswitch.dataplane.testing.HostileFrames.ipv4(proto, new byte[4], 0x2000, 0);
+      } else {
+        ip = IpPackets.ipv4(a, b, proto, sport, dport, f);
+      }
+      var builder = frame().src(src).dst(dst).etherType(type).payload(ip);
+      if (port == 2) {
+        builder.vlan(r.nextBoolean() ? 10 : 20);
+      }
+      frames.add(builder.build());
+    }
+    return frames;
+  }
+
   /** Now and then the same control change on both switches (between bursts, as the agent sees). */
   private static void change(Random r, Side a, Side b) {
     int roll = r.nextInt(100);
@@ -209,7 +398,7 @@ class FlowCacheTest {
         case 11 -> fdb.addStatic(vlan, mac, port);
         case 12 -> fdb.flushPort(port);
         case 13 -> fdb.setAgingSeconds(fdb.agingSeconds() == 300 ? 1 : 300);
-        case 14, 15 -> s.use(tables(variant));
+        case 14, 15 -> s.use(s.tablesOf.apply(variant));
         default -> {}
       }
     }
