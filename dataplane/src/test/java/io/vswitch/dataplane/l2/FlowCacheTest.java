@@ -6,14 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vswitch.dataplane.acl.Acl;
+import io.vswitch.dataplane.acl.AclFields;
+import io.vswitch.dataplane.acl.AclRule;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.dataplane.stats.PortCounter;
+import io.vswitch.dataplane.testing.HostileFrames;
 import io.vswitch.dataplane.testing.IpPackets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,14 +62,14 @@ class FlowCacheTest {
     final TxBuffer[] buffers = new TxBuffer[PORTS];
     final TxSet tx;
     final boolean cached;
-    final java.util.function.IntFunction<L2Tables> tablesOf;
+    final IntFunction<L2Tables> tablesOf;
     L2Tables tables;
 
     Side(boolean cached) {
       this(cached, FlowCacheTest::tables);
     }
 
-    Side(boolean cached, java.util.function.IntFunction<L2Tables> tablesOf) {
+    Side(boolean cached, IntFunction<L2Tables> tablesOf) {
       this.cached = cached;
       this.tablesOf = tablesOf;
       f.fdb = new Fdb(1024, 300);
@@ -268,31 +273,20 @@ class FlowCacheTest {
 
   /** One side's ACLs (its own objects, so each side counts its own hits) and tables over them. */
   private static final class AclTables {
-    final io.vswitch.dataplane.acl.Acl[] acls = {aclAllowing(), aclDenying(), aclAllowing()};
+    final Acl[] acls = {aclAllowing(), aclDenying(), aclAllowing()};
 
-    private static io.vswitch.dataplane.acl.Acl aclAllowing() {
-      return new io.vswitch.dataplane.acl.Acl(
+    private static Acl aclAllowing() {
+      return new Acl(
           "allowing",
           List.of(
-              io.vswitch.dataplane.acl.AclRule.builder(10, false)
-                  .protocol(IpPackets.TCP)
-                  .dstPorts(22, 22)
+              AclRule.builder(10, false).protocol(IpPackets.TCP).dstPorts(22, 22).build(),
+              AclRule.builder(20, true).protocol(IpPackets.TCP).tcpFlags(0x02, 0x12).build(),
+              AclRule.builder(30, false).srcMac(MacAddress.parse(MACS[2])).build(),
+              AclRule.builder(40, false).vlan(20).protocol(IpPackets.UDP).build(),
+              AclRule.builder(50, false)
+                  .srcPrefix(0, AclFields.V4_MAPPED | 0x0A00_0300L, 120)
                   .build(),
-              io.vswitch.dataplane.acl.AclRule.builder(20, true)
-                  .protocol(IpPackets.TCP)
-                  .tcpFlags(0x02, 0x12)
-                  .build(),
-              io.vswitch.dataplane.acl.AclRule.builder(30, false)
-                  .srcMac(MacAddress.parse(MACS[2]))
-                  .build(),
-              io.vswitch.dataplane.acl.AclRule.builder(40, false)
-                  .vlan(20)
-                  .protocol(IpPackets.UDP)
-                  .build(),
-              io.vswitch.dataplane.acl.AclRule.builder(50, false)
-                  .srcPrefix(0, io.vswitch.dataplane.acl.AclFields.V4_MAPPED | 0x0A00_0300L, 120)
-                  .build(),
-              io.vswitch.dataplane.acl.AclRule.builder(60, false)
+              AclRule.builder(60, false)
                   .protocol(IpPackets.TCP)
                   .tcpFlags(0x01, 0x01)
                   .dstPorts(80, 80)
@@ -301,28 +295,20 @@ class FlowCacheTest {
           1);
     }
 
-    private static io.vswitch.dataplane.acl.Acl aclDenying() {
-      return new io.vswitch.dataplane.acl.Acl(
+    private static Acl aclDenying() {
+      return new Acl(
           "denying",
           List.of(
-              io.vswitch.dataplane.acl.AclRule.builder(10, true)
-                  .protocol(IpPackets.UDP)
-                  .srcPorts(5000, 5003)
-                  .build(),
-              io.vswitch.dataplane.acl.AclRule.builder(20, true)
-                  .protocol(IpPackets.TCP)
-                  .dstPorts(80, 80)
-                  .build(),
-              io.vswitch.dataplane.acl.AclRule.builder(30, true)
-                  .dstMac(MacAddress.parse(MACS[5]))
-                  .build()),
+              AclRule.builder(10, true).protocol(IpPackets.UDP).srcPorts(5000, 5003).build(),
+              AclRule.builder(20, true).protocol(IpPackets.TCP).dstPorts(80, 80).build(),
+              AclRule.builder(30, true).dstMac(MacAddress.parse(MACS[5])).build()),
           false,
           1);
     }
 
     /** Variant 0 and 1: ACLs 0 and 1 on ports 0-2; variant 2: ACL 2 (a republish) on port 0. */
     L2Tables of(int variant) {
-      io.vswitch.dataplane.acl.Acl first = variant == 2 ? acls[2] : acls[0];
+      Acl first = variant == 2 ? acls[2] : acls[0];
       return new L2Tables(
           List.of(
               PortPolicy.access(0, 10).acls(first, null).build(),
@@ -368,9 +354,9 @@ class FlowCacheTest {
         type = 0x86dd;
         ip = IpPackets.ipv6("fd00::" + (1 + r.nextInt(2)), "fd00::9", proto, sport, dport, f);
       } else if (roll == 1) {
-        ip = io.vswitch.dataplane.testing.HostileFrames.ipv4(proto, new byte[16], 2, 0);
+        ip = HostileFrames.ipv4(proto, new byte[16], 2, 0);
       } else if (roll == 2) {
-        ip = io.vswitch.dataplane.testing.HostileFrames.ipv4(proto, new byte[4], 0x2000, 0);
+        ip = HostileFrames.ipv4(proto, new byte[4], 0x2000, 0);
       } else {
         ip = IpPackets.ipv4(a, b, proto, sport, dport, f);
       }
