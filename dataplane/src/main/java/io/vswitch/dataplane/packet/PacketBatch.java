@@ -1,9 +1,11 @@
 package io.vswitch.dataplane.packet;
 
 import io.vswitch.ffm.Mbuf;
+import io.vswitch.ffm.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 /**
  * A burst of up to {@link #MAX_BURST} packets: an off-heap array of rte_mbuf pointers that rx_burst
@@ -17,15 +19,28 @@ public final class PacketBatch {
   public static final int MAX_BURST = 32;
 
   private final MemorySegment mbufs;
+
+  /**
+   * The same array as a global-scope pointer, the argument of every rx/tx downcall. A segment of a
+   * shared arena makes each downcall acquire and release the arena (two CASes on its state); this
+   * view skips that. It is only passed while the batch's owner, and so its arena, is alive.
+   */
+  private final MemorySegment downcallArgument;
+
+  /** The array's address: its entries are read through {@link NativeMemory#ALL}, unchecked. */
+  private final long base;
+
   private int count;
 
   public PacketBatch(Arena arena) {
     this.mbufs = arena.allocate(ValueLayout.ADDRESS, MAX_BURST);
+    this.base = mbufs.address();
+    this.downcallArgument = MemorySegment.ofAddress(base);
   }
 
   /** The pointer array, for rx/tx downcalls. */
   public MemorySegment mbufArray() {
-    return mbufs;
+    return downcallArgument;
   }
 
   public int count() {
@@ -47,12 +62,13 @@ public final class PacketBatch {
 
   /** Address of the i-th mbuf. */
   public long mbuf(int i) {
-    return mbufs.getAtIndex(ValueLayout.JAVA_LONG, i);
+    return NativeMemory.getLong(base + 8L * Objects.checkIndex(i, MAX_BURST));
   }
 
   /** Appends an mbuf; the caller checks {@link #isFull()} first. */
   public void add(long mbuf) {
-    mbufs.setAtIndex(ValueLayout.JAVA_LONG, count++, mbuf);
+    NativeMemory.putLong(base + 8L * Objects.checkIndex(count, MAX_BURST), mbuf);
+    count++;
   }
 
   /** Replaces the batch with the first {@code n} addresses of {@code mbufs} (one bulk copy). */
@@ -83,7 +99,7 @@ public final class PacketBatch {
   /** Returns every mbuf to its pool (one downcall) and empties the batch. */
   public void freeAll() {
     if (count > 0) {
-      Mbuf.freeBulk(mbufs, count);
+      Mbuf.freeBulk(downcallArgument, count);
       count = 0;
     }
   }
