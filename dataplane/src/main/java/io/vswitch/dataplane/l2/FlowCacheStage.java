@@ -32,13 +32,26 @@ public final class FlowCacheStage extends Stage {
     int live = ctx.live();
     long[] k1 = cache.burstKey1;
     long[] k2 = cache.burstKey2;
+    long[] sets = set;
+    long[] dst = ctx.dstMac;
+    long[] src = ctx.srcMac;
+    int[] vlan = ctx.vlan;
+    int[] tag = ctx.tag;
+    // Counted loops over the burst's slots, live ones tested by bit: with an induction variable C2
+    // checks each array's bounds once before the loop, not per frame (a loop over the mask's bits,
+    // i = ntz(m), has none), and frees the registers the lengths took.
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
     long sum = 0;
-    for (int m = live; m != 0; m &= m - 1) {
-      int i = Integer.numberOfTrailingZeros(m);
-      k1[i] = L2FlowCache.key1(port, ctx.dstMac[i]);
-      k2[i] = L2FlowCache.key2(ctx.vlan[i], ctx.tag[i] != 0, ctx.srcMac[i]);
-      long s = cache.set(k1[i], k2[i]);
-      set[i] = s;
+    for (int i = 0; i < end; i++) {
+      if ((live & 1 << i) == 0) {
+        continue;
+      }
+      long key1 = L2FlowCache.key1(port, dst[i]);
+      long key2 = L2FlowCache.key2(vlan[i], tag[i] != 0, src[i]);
+      k1[i] = key1;
+      k2[i] = key2;
+      long s = cache.set(key1, key2);
+      sets[i] = s;
       sum += io.vswitch.ffm.NativeMemory.getLong(s);
     }
     touched += sum;
@@ -46,12 +59,16 @@ public final class FlowCacheStage extends Stage {
     // store to the next one's load (store forwarding), which serialises the loop.
     int decided = 0;
     int retagged = 0;
-    for (int m = live; m != 0; m &= m - 1) {
-      int i = Integer.numberOfTrailingZeros(m);
-      long way = cache.find(set[i], k1[i], k2[i], stamp);
+    int[] egress = ctx.egress;
+    long[] out = ctx.out;
+    for (int i = 0; i < end; i++) {
+      if ((live & 1 << i) == 0) {
+        continue;
+      }
+      long way = cache.find(sets[i], k1[i], k2[i], stamp);
       if (way != 0) {
-        ctx.egress[i] = L2FlowCache.egress(way);
-        ctx.out[i] = L2FlowCache.out(way);
+        egress[i] = L2FlowCache.egress(way);
+        out[i] = L2FlowCache.out(way);
         if (L2FlowCache.retagged(way)) {
           retagged |= 1 << i;
         }

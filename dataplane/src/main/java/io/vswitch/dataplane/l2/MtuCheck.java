@@ -14,9 +14,12 @@ final class MtuCheck {
 
   /** Drops, as {@code rx_mtu_exceeded}, frames whose payload is longer than {@code mtu}. */
   static void ingress(BurstContext ctx, int mtu) {
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
-      int i = Integer.numberOfTrailingZeros(live);
-      if (ctx.length[i] - ctx.l3Offset[i] > mtu) {
+    int live = ctx.live();
+    int[] lengths = ctx.length;
+    int[] offsets = ctx.l3Offset;
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    for (int i = 0; i < end; i++) { // counted: the bounds are checked once, before the loop
+      if ((live & 1 << i) != 0 && lengths[i] - offsets[i] > mtu) {
         ctx.drop(i, DropReason.RX_MTU_EXCEEDED);
       }
     }

@@ -64,8 +64,11 @@ public final class TransmitStage extends Stage {
     long[] outs = ctx.out;
     int[] egress = ctx.egress;
     int floods = 0;
-    for (int m = live; m != 0; m &= m - 1) {
-      int i = Integer.numberOfTrailingZeros(m);
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    for (int i = 0; i < end; i++) { // counted: the bounds are checked once, before the loop
+      if ((live & 1 << i) == 0) {
+        continue;
+      }
       if (outs[i] != out) {
         return false;
       }

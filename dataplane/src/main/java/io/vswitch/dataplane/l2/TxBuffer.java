@@ -135,8 +135,11 @@ public final class TxBuffer {
     int limit = mtu + ParseStage.ETHER_HEADER; // no longer than this: under the MTU, tag or not
     long bytes = 0;
     int flooded = 0;
-    for (int m = frames; m != 0; m &= m - 1) {
-      int i = Integer.numberOfTrailingZeros(m);
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(frames);
+    for (int i = 0; i < end; i++) { // counted: the bounds of the inputs are checked once
+      if ((frames & 1 << i) == 0) {
+        continue;
+      }
       long mbuf = mbufs[i];
       int length = lengths[i];
       if (length > limit && MtuCheck.exceeds(mbuf, length, mtu)) {

@@ -26,21 +26,33 @@ public final class VlanClassifyStage extends Stage {
     }
   }
 
+  // Counted loops, live frames tested by bit: C2 checks the arrays' bounds once, before the loop.
+
   private static void access(BurstContext ctx, int vlan) {
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
-      int i = Integer.numberOfTrailingZeros(live);
-      int tag = ctx.tag[i];
+    int live = ctx.live();
+    int[] tags = ctx.tag;
+    int[] vlans = ctx.vlan;
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    for (int i = 0; i < end; i++) {
+      if ((live & 1 << i) == 0) {
+        continue;
+      }
+      int tag = tags[i];
       if (tag != 0 && (tag & 0xFFF) != 0) {
         ctx.drop(i, DropReason.VLAN_NOT_ALLOWED);
       } else {
-        ctx.vlan[i] = vlan;
+        vlans[i] = vlan;
       }
     }
   }
 
   private static void trunk(BurstContext ctx, PortPolicy port) {
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
-      int i = Integer.numberOfTrailingZeros(live);
+    int live = ctx.live();
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    for (int i = 0; i < end; i++) {
+      if ((live & 1 << i) == 0) {
+        continue;
+      }
       int vid = ctx.tag[i] & 0xFFF;
       int vlan = vid == 0 ? port.nativeVlan : vid;
       if (vlan == PortPolicy.NO_VLAN || !port.carries(vlan)) {
