@@ -172,8 +172,11 @@ public final class Acl {
     int refused = 0;
     int slot = -1;
     int run = 0;
-    for (int m = packets; m != 0; m &= m - 1) {
-      int i = Integer.numberOfTrailingZeros(m);
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(packets);
+    for (int i = 0; i < end; i++) { // counted: rules' bounds are checked once, before the loop
+      if ((packets & 1 << i) == 0) {
+        continue;
+      }
       int rule = rules[i];
       int s = rule < 0 ? fallback : rule;
       if (s != slot) {

@@ -26,9 +26,10 @@ public final class AclInStage extends Stage {
   public void run(BurstContext ctx) {
     Acl acl = ctx.port.ingressAcl;
     byte[] l4 = ctx.aclKeys.l4;
-    for (int live = ctx.live(); live != 0; live &= live - 1) {
-      int i = Integer.numberOfTrailingZeros(live);
-      if (l4[i] != AclKeys.L4_OK) {
+    int live = ctx.live();
+    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    for (int i = 0; i < end; i++) { // counted: l4's bounds are checked once, before the loop
+      if ((live & 1 << i) != 0 && l4[i] != AclKeys.L4_OK) {
         DropReason reason = acl.l4Drop(l4[i]);
         if (reason != null) {
           ctx.drop(i, reason);
