@@ -3,18 +3,19 @@ package io.vswitch.control.api;
 import io.vswitch.control.api.metrics.Exposition;
 import io.vswitch.control.api.metrics.MetricFamily;
 import io.vswitch.control.api.metrics.MetricSource;
+import io.vswitch.dataplane.stats.IntervalRecorder;
 import io.vswitch.dataplane.worker.Agent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 
 /**
- * Accumulates the workers' burst-latency recorders (HdrHistogram: each worker records how long a
- * burst took from rx to tx, wait-free) into cumulative histograms, and renders them as a Prometheus
- * histogram. Interval histograms are swapped out on the control thread, so the workers never wait
- * and never allocate.
+ * Accumulates the workers' burst-latency recorders (an HdrHistogram per worker of how long a pass
+ * that moved packets took, see {@link IntervalRecorder}) into cumulative histograms, and renders
+ * them as a Prometheus histogram. A worker hands its interval over at its next pass, so it never
+ * waits, never allocates and takes no atomic operation; a scrape waits for that pass.
  */
 public final class LatencyHistograms implements MetricSource {
   private static final long[] BUCKETS_NS = {
@@ -24,19 +25,25 @@ public final class LatencyHistograms implements MetricSource {
   private static final double[] BOUNDS_SECONDS =
       java.util.Arrays.stream(BUCKETS_NS).mapToDouble(ns -> ns / 1e9).toArray();
 
-  private final Supplier<List<SingleWriterRecorder>> recorders;
+  /**
+   * How long a scrape waits for a worker to hand its interval over: a polling worker answers within
+   * a pass, a parked one within its longest park.
+   */
+  private static final Duration WORKER_ANSWER = Duration.ofMillis(50);
+
+  private final Supplier<List<IntervalRecorder>> recorders;
   private final List<Histogram> totals = new ArrayList<>();
 
   /**
    * @param recorders the current workers' recorders (workers come and go with restarts)
    */
-  public LatencyHistograms(Supplier<List<SingleWriterRecorder>> recorders) {
+  public LatencyHistograms(Supplier<List<IntervalRecorder>> recorders) {
     this.recorders = recorders;
   }
 
   /** Recorders of agents that keep one. */
-  public static List<SingleWriterRecorder> of(List<Agent> agents) {
-    List<SingleWriterRecorder> found = new ArrayList<>();
+  public static List<IntervalRecorder> of(List<Agent> agents) {
+    List<IntervalRecorder> found = new ArrayList<>();
     for (Agent agent : agents) {
       if (agent instanceof io.vswitch.dataplane.l2.L2Agent l2) {
         found.add(l2.latency());
@@ -47,7 +54,7 @@ public final class LatencyHistograms implements MetricSource {
 
   @Override
   public synchronized void render(Exposition out) {
-    List<SingleWriterRecorder> current = recorders.get();
+    List<IntervalRecorder> current = recorders.get();
     while (totals.size() < current.size()) {
       totals.add(new Histogram(3));
     }
@@ -55,7 +62,7 @@ public final class LatencyHistograms implements MetricSource {
     long[] cumulative = new long[BUCKETS_NS.length];
     for (int w = 0; w < current.size(); w++) {
       Histogram total = totals.get(w);
-      total.add(current.get(w).getIntervalHistogram());
+      current.get(w).takeInterval(total, WORKER_ANSWER); // unanswered: the values wait
       for (int b = 0; b < BUCKETS_NS.length; b++) {
         cumulative[b] = total.getCountBetweenValues(0, BUCKETS_NS[b]);
       }

@@ -8,6 +8,7 @@ import io.vswitch.dataplane.port.Port;
 import io.vswitch.dataplane.stats.CounterFile;
 import io.vswitch.dataplane.stats.CounterSlot;
 import io.vswitch.dataplane.stats.DropReason;
+import io.vswitch.dataplane.stats.IntervalRecorder;
 import io.vswitch.dataplane.stats.PortCounter;
 import io.vswitch.dataplane.worker.PassClock;
 import io.vswitch.dataplane.worker.ReplannableAgent;
@@ -19,7 +20,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
-import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * One worker's L2 switch: each pass polls the receive queues the worker owns, and each burst goes
@@ -60,8 +60,8 @@ public final class L2Agent implements ReplannableAgent {
 
   private final L2Switch l2;
 
-  /** Time of each pass that moved packets, in ns; wait-free and allocation-free to record. */
-  private final SingleWriterRecorder latency = new SingleWriterRecorder(1, MAX_LATENCY_NS, 3);
+  /** Time of each pass that moved packets, in ns; no atomics and no allocation to record. */
+  private final IntervalRecorder latency = new IntervalRecorder(1, MAX_LATENCY_NS, 3);
 
   private final Arena arena = Arena.ofShared();
   private final BurstContext ctx = new BurstContext(arena);
@@ -156,8 +156,9 @@ public final class L2Agent implements ReplannableAgent {
   @Override
   public int doWork(PassClock clock) {
     long tsc = clock.now();
+    latency.swapIfAsked();
     if (lastPassWorked) {
-      latency.recordValue(Math.min(clock.nanos(tsc - lastPassStart), MAX_LATENCY_NS));
+      latency.record(Math.min(clock.nanos(tsc - lastPassStart), MAX_LATENCY_NS));
     }
     L2Tables tables = l2.tables();
     Plan current = plan; // one read per pass: a new plan takes effect here
@@ -287,7 +288,7 @@ public final class L2Agent implements ReplannableAgent {
   }
 
   /** The pass-time recorder; the control thread takes interval histograms from it. */
-  public SingleWriterRecorder latency() {
+  public IntervalRecorder latency() {
     return latency;
   }
 

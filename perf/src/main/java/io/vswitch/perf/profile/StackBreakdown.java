@@ -53,7 +53,8 @@ final class StackBreakdown {
               "clock: System.nanoTime (clock_gettime)",
               "System\\.nanoTime|javaTimeNanos|clock_gettime|__vdso|vdso"),
           Rule.of("FdbClock", "FdbClock\\."),
-          Rule.of("latency recorder (HdrHistogram)", "SingleWriterRecorder|Histogram"),
+          Rule.of(
+              "latency recorder (HdrHistogram)", "IntervalRecorder|SingleWriterRecorder|Histogram"),
           Rule.of("counters (CounterSlot)", "CounterSlot\\.|PortCounter\\."),
           Rule.of("PartialChecksums", "PartialChecksums\\."),
           Rule.of("ParseStage", "ParseStage\\."),
