@@ -67,11 +67,10 @@ public final class FlowCacheStage extends Stage {
       }
       long way = cache.find(sets[i], k1[i], k2[i], stamp);
       if (way != 0) {
-        egress[i] = L2FlowCache.egress(way);
+        long meta = L2FlowCache.meta(way);
+        egress[i] = L2FlowCache.egressOf(meta);
         out[i] = L2FlowCache.out(way);
-        if (L2FlowCache.retagged(way)) {
-          retagged |= 1 << i;
-        }
+        retagged |= L2FlowCache.retaggedOf(meta) << i;
         decided |= 1 << i;
       }
     }

@@ -29,7 +29,8 @@ public final class L2FlowCache {
   private static final int SET_SHIFT = Long.SIZE - Integer.numberOfTrailingZeros(SETS);
   private static final int WAY_BYTES = 32;
   private static final int SET_BYTES = 2 * WAY_BYTES;
-  private static final long RETAG_BIT = 1L << 15;
+  private static final int RETAG_SHIFT = 15;
+  private static final long RETAG_BIT = 1L << RETAG_SHIFT;
   private static final int EGRESS_MASK = 0x7FFF;
   private static final int STAMP_SHIFT = 16;
 
@@ -101,26 +102,45 @@ public final class L2FlowCache {
 
   /** The way of {@code set} holding (k1, k2) under {@code stamp}, or 0. */
   long find(long set, long k1, long k2, long stamp) {
-    for (long way = set; way < set + SET_BYTES; way += WAY_BYTES) {
-      if (NativeMemory.getLong(way) == k1
-          && NativeMemory.getLong(way + 8) == k2
-          && NativeMemory.getLong(way + 24) >>> STAMP_SHIFT == stamp) {
-        return way;
-      }
+    // The two ways written out, not a loop: the loop's bound and cursor took registers the
+    // stage's loop around this needed, and it spilled its index to the stack.
+    if (holds(set, k1, k2, stamp)) {
+      return set;
     }
-    return 0;
+    long older = set + WAY_BYTES;
+    return holds(older, k1, k2, stamp) ? older : 0;
+  }
+
+  private static boolean holds(long way, long k1, long k2, long stamp) {
+    return NativeMemory.getLong(way) == k1
+        && NativeMemory.getLong(way + 8) == k2
+        && NativeMemory.getLong(way + 24) >>> STAMP_SHIFT == stamp;
   }
 
   static long out(long way) {
     return NativeMemory.getLong(way + 16);
   }
 
+  /** The way's meta word: stamp, retag bit and egress port; read once per hit. */
+  static long meta(long way) {
+    return NativeMemory.getLong(way + 24);
+  }
+
   static int egress(long way) {
-    return (int) NativeMemory.getLong(way + 24) & EGRESS_MASK;
+    return egressOf(meta(way));
   }
 
   static boolean retagged(long way) {
-    return (NativeMemory.getLong(way + 24) & RETAG_BIT) != 0;
+    return retaggedOf(meta(way)) != 0;
+  }
+
+  static int egressOf(long meta) {
+    return (int) meta & EGRESS_MASK;
+  }
+
+  /** 1 when the frame leaves in the other encapsulation, else 0. */
+  static int retaggedOf(long meta) {
+    return (int) (meta >>> RETAG_SHIFT) & 1;
   }
 
   /** Records a decision under {@code stamp}; a live newer way moves to the older way. */
