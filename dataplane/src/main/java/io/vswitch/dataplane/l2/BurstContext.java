@@ -214,9 +214,12 @@ public final class BurstContext {
   }
 
   /**
-   * The packets not dropped, bit i for packet i: a stage visits them with {@code for (live = ...;
-   * live != 0; live &= live - 1)} and {@code numberOfTrailingZeros}, so a dropped packet costs no
-   * check at all, and the loop is a register walk.
+   * The packets not dropped, bit i for packet i. A stage that runs on every burst visits them with
+   * a counted loop to the highest live bit, {@code for (i = 0; i < end; i++) if ((live & 1 << i) ==
+   * 0) continue;}: C2 then checks each array's bounds once, before the loop, where a walk over the
+   * bits ({@code live &= live - 1} and {@code numberOfTrailingZeros}) gives it no induction
+   * variable, so every array access is checked per packet (the egress rewrite's share of the
+   * samples fell from 16.6% to 9.8% with the change, stop 30). The walk stays where few packets go.
    */
   public int live() {
     return all & ~dropMask;
