@@ -95,10 +95,11 @@ class AclQosConfigTest {
     f[AclFields.SRC_PORT] = 40000;
     f[AclFields.DST_PORT] = 80;
     keys.set(0, f, 0x02);
-    assertEquals(0, acl.tree().classify(keys.key, 0, 0x02), "10.0.0.1 to port 80: rule 10");
+    assertEquals(
+        0, acl.tree().classify(keys.fullKeys(-1), 0, 0x02), "10.0.0.1 to port 80: rule 10");
     f[AclFields.DST_PORT] = 81;
     keys.set(0, f, 0x02);
-    assertEquals(1, acl.tree().classify(keys.key, 0, 0x02), "port 81: rule 20");
+    assertEquals(1, acl.tree().classify(keys.fullKeys(-1), 0, 0x02), "port 81: rule 20");
     PolicerSpec policer =
         QosSpecs.policer(config.portGroups().getFirst().qos().ingressPolicer(), "x");
     assertEquals(1_000_000, policer.rate1(), "bits to bytes per second");

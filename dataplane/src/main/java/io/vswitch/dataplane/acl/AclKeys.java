@@ -5,9 +5,9 @@ import io.vswitch.ffm.NativeMemory;
 
 /**
  * The classifier's input for a burst: per packet, {@link AclFields#COUNT} longs (one row per
- * packet, so one packet's key is contiguous), its TCP flags and how complete its L4 part is ({@link
- * #l4}). Extracted once per burst and shared by the ingress and egress ACLs. Allocated once per
- * worker.
+ * packet, so one packet's key is contiguous, read through {@link #fullKeys}), its TCP flags and how
+ * complete its L4 part is ({@link #l4}). Extracted once per burst and shared by the ingress and
+ * egress ACLs. Allocated once per worker.
  *
  * <p>Every read is bounded by the bytes the first segment holds ({@code readable}) and by the IP
  * lengths: a header the frame does not carry is never read, it is reported through {@link #l4}.
@@ -36,7 +36,22 @@ public final class AclKeys {
   /** IPv6 extension headers walked at most (RFC 8200 names six kinds; more is an attack). */
   public static final int MAX_EXTENSION_HEADERS = 8;
 
-  public final long[] key = new long[PacketBatch.MAX_BURST * AclFields.COUNT];
+  /**
+   * The full keys, one row of {@link AclFields#COUNT} per packet; read them through {@link
+   * #fullKeys}. An IPv4 packet's row is written only when something asks for it: the flow cache
+   * decides most packets from their two {@link V4FlowTable} words alone, so writing eleven fields
+   * per packet for the few misses cost a store stream every packet paid.
+   */
+  private final long[] key = new long[PacketBatch.MAX_BURST * AclFields.COUNT];
+
+  /** Bit i: packet i's row of {@link #key} is not written yet; its words hold the whole key. */
+  private int fromWords;
+
+  // The burst's parse results the last extraction read: an unwritten row is made from its words
+  // and these (the MACs), within the same burst.
+  private long[] srcMacs;
+  private long[] dstMacs;
+
   public final int[] tcpFlags = new int[PacketBatch.MAX_BURST];
   public final byte[] l4 = new byte[PacketBatch.MAX_BURST];
 
@@ -103,6 +118,14 @@ public final class AclKeys {
       int[] vlan,
       int[] l3Offset) {
     long[] k = key;
+    if (srcMac != srcMacs || dstMac != dstMacs) {
+      // Other parse arrays than last time (tests extract packet by packet): the rows still to be
+      // made from words must take their MACs from the arrays they were extracted with.
+      fullKeys(~packets);
+    }
+    srcMacs = srcMac;
+    dstMacs = dstMac;
+    int lazy = 0;
     // A counted loop, not one over the mask's bits: C2 then proves every array index in range
     // once, before the loop, instead of a compare and branch per array per packet (fourteen
     // arrays, whose lengths otherwise take registers the loop needs).
@@ -114,23 +137,16 @@ public final class AclKeys {
       int b = i * AclFields.COUNT;
       int type = etherType[i];
       int tag = vlan[i];
-      k[b + AclFields.ETHER_TYPE] = type;
-      k[b + AclFields.SRC_MAC] = srcMac[i];
-      k[b + AclFields.DST_MAC] = dstMac[i];
-      k[b + AclFields.VLAN] = tag;
       long l3 = frame[i] + l3Offset[i];
       int l3Readable = readable[i] - l3Offset[i];
       if (type != IPV4) {
+        writeL2(k, b, type, srcMac[i], dstMac[i], tag);
         other(k, b, i, l3, l3Readable, type);
         continue;
       }
       // IPv4: the L4 header follows the options unless this is a non-first fragment (RFC 791).
       int src = Integer.reverseBytes(NativeMemory.getInt(l3 + 12));
       int dst = Integer.reverseBytes(NativeMemory.getInt(l3 + 16));
-      k[b + AclFields.SRC_HI] = Long.MIN_VALUE;
-      k[b + AclFields.SRC_LO] = v4(src);
-      k[b + AclFields.DST_HI] = Long.MIN_VALUE;
-      k[b + AclFields.DST_LO] = v4(dst);
       int ihl = (NativeMemory.getByte(l3) & 0x0F) * 4;
       int proto = NativeMemory.getByte(l3 + 9) & 0xFF;
       int total = NativeMemory.getShortBE(l3 + 2);
@@ -141,20 +157,80 @@ public final class AclKeys {
       if (offset != 0) {
         l4Offset[i] = 0;
         byte status = offset == 1 && proto == AclFields.TCP ? L4_TINY_FRAGMENT : L4_FRAGMENT;
-        ports = transport(k, b, i, proto, l3, 0, false, status);
+        ports = transport(i, proto, l3, 0, false, status);
       } else {
         l4Offset[i] = ihl;
         int l4Length = Math.min(total, l3Readable) - ihl;
-        ports = transport(k, b, i, proto, l3 + ihl, l4Length, (fragment & 0x2000) != 0, L4_OK);
+        ports = transport(i, proto, l3 + ihl, l4Length, (fragment & 0x2000) != 0, L4_OK);
       }
-      // Every IPv4 key fits the IPv4 table but one with a VLAN id out of 12 bits.
+      // Every IPv4 key fits the IPv4 table but one with a VLAN id out of 12 bits: its words are
+      // the whole key, and the row waits until asked for. The one that does not fit is written.
       if ((tag & ~0xFFF) == 0) {
         v4Addresses[i] = V4FlowTable.addresses(src, dst);
         v4Rest[i] = V4FlowTable.rest((int) ports, (int) (ports >> 32), proto, tag, false);
+        lazy |= 1 << i;
       } else {
         v4Rest[i] = NOT_V4;
+        writeL2(k, b, type, srcMac[i], dstMac[i], tag);
+        writeV4(k, b, src, dst, proto, (int) (ports >> 32), (int) ports);
       }
     }
+    fromWords = fromWords & ~packets | lazy;
+  }
+
+  /**
+   * The full keys, with the rows of the packets in {@code packets} written: a row the extraction
+   * left to its words is made from them now (and stays written until the next extraction of that
+   * packet). Every reader of a key field calls this first, with the packets it reads.
+   */
+  public long[] fullKeys(int packets) {
+    int missing = packets & fromWords;
+    if (missing != 0) {
+      fromWords &= ~missing;
+      for (; missing != 0; missing &= missing - 1) {
+        writeFromWords(Integer.numberOfTrailingZeros(missing));
+      }
+    }
+    return key;
+  }
+
+  /**
+   * Packet i's row from its two words, which an IPv4 packet's extraction left as its whole key: the
+   * words hold the addresses, ports + 1, protocol + 1 and VLAN ({@link V4FlowTable#rest}), and the
+   * MACs are the parse's.
+   */
+  private void writeFromWords(int i) {
+    long addresses = v4Addresses[i];
+    long rest = v4Rest[i];
+    int b = i * AclFields.COUNT;
+    int tag = (int) (rest >>> 43) & 0xFFF;
+    writeL2(key, b, IPV4, srcMacs[i], dstMacs[i], tag);
+    writeV4(
+        key,
+        b,
+        (int) (addresses >>> 32),
+        (int) addresses,
+        (int) (rest >>> 34 & 0x1FF) - 1,
+        (int) (rest >>> 17 & 0x1FFFF) - 1,
+        (int) (rest & 0x1FFFF) - 1);
+  }
+
+  private static void writeL2(long[] k, int b, int etherType, long src, long dst, int vlan) {
+    k[b + AclFields.ETHER_TYPE] = etherType;
+    k[b + AclFields.SRC_MAC] = src;
+    k[b + AclFields.DST_MAC] = dst;
+    k[b + AclFields.VLAN] = vlan;
+  }
+
+  private static void writeV4(
+      long[] k, int b, int src, int dst, int protocol, int srcPort, int dstPort) {
+    k[b + AclFields.SRC_HI] = Long.MIN_VALUE;
+    k[b + AclFields.SRC_LO] = v4(src);
+    k[b + AclFields.DST_HI] = Long.MIN_VALUE;
+    k[b + AclFields.DST_LO] = v4(dst);
+    k[b + AclFields.PROTOCOL] = protocol;
+    k[b + AclFields.SRC_PORT] = srcPort;
+    k[b + AclFields.DST_PORT] = dstPort;
   }
 
   /** IPv6 and everything else, through the fields of the walk. */
@@ -180,7 +256,10 @@ public final class AclKeys {
       k[b + AclFields.DST_HI] = 0;
       k[b + AclFields.DST_LO] = 0;
     }
-    transport(k, b, i, protocol, l4At, l4Length, firstFragment, status);
+    long ports = transport(i, protocol, l4At, l4Length, firstFragment, status);
+    k[b + AclFields.PROTOCOL] = protocol;
+    k[b + AclFields.SRC_PORT] = (int) (ports >> 32);
+    k[b + AclFields.DST_PORT] = (int) ports;
     l4Offset[i] = (int) (l4At - l3);
     ipLength[i] = ipTotal;
     fillV4Words(k, b, i);
@@ -254,14 +333,7 @@ public final class AclKeys {
    * absent).
    */
   private long transport(
-      long[] k,
-      int b,
-      int i,
-      int protocol,
-      long l4At,
-      int l4Length,
-      boolean firstFragment,
-      byte status) {
+      int i, int protocol, long l4At, int l4Length, boolean firstFragment, byte status) {
     int sport = -1;
     int dport = -1;
     int flags = 0;
@@ -282,9 +354,6 @@ public final class AclKeys {
         status = L4_UNKNOWN;
       }
     }
-    k[b + AclFields.PROTOCOL] = protocol;
-    k[b + AclFields.SRC_PORT] = sport;
-    k[b + AclFields.DST_PORT] = dport;
     tcpFlags[i] = flags;
     l4[i] = status;
     return (long) sport << 32 | dport & 0xFFFF_FFFFL;
@@ -303,5 +372,6 @@ public final class AclKeys {
     l4Offset[i] = 0;
     ipLength[i] = 0;
     fillV4Words(key, i * AclFields.COUNT, i);
+    fromWords &= ~(1 << i);
   }
 }

@@ -142,7 +142,11 @@ public final class AclTree {
    * index of the first matching rule, or -1, to {@code result}.
    */
   public void classify(AclKeys keys, int count, byte[] skip, int[] result) {
-    long[] k = keys.key;
+    int walked = 0;
+    for (int i = 0; i < count; i++) {
+      walked |= skip[i] == 0 ? 1 << i : 0;
+    }
+    long[] k = keys.fullKeys(walked);
     // The whole burst walks the tree in lockstep, one level per pass: the loads of different
     // packets are independent, so their cache misses overlap instead of queueing one walk after
     // another (at 10,000 rules this is what keeps the cost near that of 10). result[] holds each

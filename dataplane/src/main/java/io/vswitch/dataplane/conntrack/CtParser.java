@@ -74,7 +74,7 @@ public final class CtParser {
    */
   public void parse(CtPacket p, long l3, int readable, AclKeys keys, int i) {
     reset(p);
-    long[] k = keys.key;
+    long[] k = keys.fullKeys(1 << i);
     int b = i * AclFields.COUNT;
     int etherType = (int) k[b + AclFields.ETHER_TYPE];
     boolean v6;

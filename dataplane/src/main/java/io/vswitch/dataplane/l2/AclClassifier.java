@@ -40,7 +40,8 @@ public final class AclClassifier {
     if (acl.l4Drop(ctx.aclKeys.l4[i]) != null) {
       return false;
     }
-    int rule = cache.classify(acl, ctx.aclKeys.key, i * AclFields.COUNT, ctx.aclKeys.tcpFlags[i]);
+    long[] k = ctx.aclKeys.fullKeys(1 << i);
+    int rule = cache.classify(acl, k, i * AclFields.COUNT, ctx.aclKeys.tcpFlags[i]);
     return acl.decide(worker, rule);
   }
 }

@@ -39,7 +39,6 @@ public final class FlowExportStage extends Stage {
     }
     boolean keyed = ctx.tables.hasAcls();
     AclKeys keys = ctx.aclKeys;
-    long[] k = keys.key;
     long now = ctx.ctNow;
     int in = ctx.ingressPort;
     for (int live = ctx.live(); live != 0; live &= live - 1) {
@@ -52,6 +51,7 @@ public final class FlowExportStage extends Stage {
       if (!keyed) {
         ctx.extractAclKeys(1 << i);
       }
+      long[] k = keys.fullKeys(1 << i);
       boolean v6 = etherType == IPV6;
       // IP bytes (RFC 7012 octetDeltaCount: IP header and payload), from the lengths the parse
       // checked, so Ethernet padding is not counted.

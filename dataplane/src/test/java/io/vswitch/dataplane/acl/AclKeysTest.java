@@ -77,8 +77,8 @@ class AclKeysTest {
     }
     assertEquals(0x0A00_0001_0A00_0002L, keys.v4Addresses[3]);
     assertEquals(V4FlowTable.rest(80, 40000, AclFields.TCP, 10, false), keys.v4Rest[3]);
-    assertEquals(40000, keys.key[3 * AclFields.COUNT + AclFields.SRC_PORT]);
-    assertEquals(80, keys.key[3 * AclFields.COUNT + AclFields.DST_PORT]);
+    assertEquals(40000, keys.fullKeys(-1)[3 * AclFields.COUNT + AclFields.SRC_PORT]);
+    assertEquals(80, keys.fullKeys(-1)[3 * AclFields.COUNT + AclFields.DST_PORT]);
     assertEquals(0x02, keys.tcpFlags[3]);
   }
 
@@ -97,17 +97,36 @@ class AclKeysTest {
         keys, 3, segment.address(), readable, etherType, 1, 2, vlan, 14);
     int base = 3 * AclFields.COUNT;
     String what = name + ", vlan " + vlan + ": " + Arrays.toString(key(keys));
-    if (!V4FlowTable.fits(keys.key, base)) {
+    if (!V4FlowTable.fits(keys.fullKeys(-1), base)) {
       assertEquals(AclKeys.NOT_V4, keys.v4Rest[3], what);
       return false;
     }
-    assertEquals(V4FlowTable.addresses(keys.key, base), keys.v4Addresses[3], what);
-    assertEquals(V4FlowTable.rest(keys.key, base), keys.v4Rest[3], what);
+    assertEquals(V4FlowTable.addresses(keys.fullKeys(-1), base), keys.v4Addresses[3], what);
+    assertEquals(V4FlowTable.rest(keys.fullKeys(-1), base), keys.v4Rest[3], what);
+    if (etherType == 0x0800) {
+      assertEquals(Arrays.toString(key(keys)), writtenRow(keys, segment, readable, vlan), what);
+    }
     return true;
   }
 
+  /**
+   * The row the extraction writes at once for the same frame: an IPv4 key whose VLAN does not fit
+   * 12 bits is written field by field as parsed, never made from its words. Extracted as packet 5
+   * with VLAN 4096 and given {@code vlan} back, it is the oracle for packet 3's row, which an IPv4
+   * frame gets from its words only when asked.
+   */
+  private static String writtenRow(AclKeys keys, MemorySegment frame, int readable, int vlan) {
+    io.vswitch.dataplane.testing.AclKeysOf.extractOne(
+        keys, 5, frame.address(), readable, 0x0800, 1, 2, 4096, 14);
+    assertEquals(AclKeys.NOT_V4, keys.v4Rest[5], "a VLAN out of 12 bits is never in the words");
+    long[] row =
+        Arrays.copyOfRange(keys.fullKeys(1 << 5), 5 * AclFields.COUNT, 6 * AclFields.COUNT);
+    row[AclFields.VLAN] = vlan;
+    return Arrays.toString(row);
+  }
+
   private static long[] key(AclKeys keys) {
-    return Arrays.copyOfRange(keys.key, 3 * AclFields.COUNT, 4 * AclFields.COUNT);
+    return Arrays.copyOfRange(keys.fullKeys(-1), 3 * AclFields.COUNT, 4 * AclFields.COUNT);
   }
 
   /** An IPv6 frame with its addresses made IPv4-mapped (::ffff:a.b.c.d); others unchanged. */

@@ -280,8 +280,9 @@ class AclTreeDifferentialTest {
       }
       if (burst % 5 == 0) {
         for (int i = 0; i < n; i++) { // the egress path: one packet at a time
-          int expected = linear.classify(keys.key, i * AclFields.COUNT, keys.tcpFlags[i]);
-          int actual = cache.classify(acl, keys.key, i * AclFields.COUNT, keys.tcpFlags[i]);
+          int expected = linear.classify(keys.fullKeys(-1), i * AclFields.COUNT, keys.tcpFlags[i]);
+          int actual =
+              cache.classify(acl, keys.fullKeys(-1), i * AclFields.COUNT, keys.tcpFlags[i]);
           assertEquals(expected, actual, "burst " + burst + " packet " + i);
         }
         continue;
@@ -289,7 +290,7 @@ class AclTreeDifferentialTest {
       cache.classify(acl, keys, n, skip, result);
       for (int i = 0; i < n; i++) {
         if (skip[i] == 0) {
-          int expected = linear.classify(keys.key, i * AclFields.COUNT, keys.tcpFlags[i]);
+          int expected = linear.classify(keys.fullKeys(-1), i * AclFields.COUNT, keys.tcpFlags[i]);
           assertEquals(expected, result[i], "seed " + seed + " burst " + burst + " packet " + i);
         }
       }
@@ -349,8 +350,8 @@ class AclTreeDifferentialTest {
       cache.classify(acl, k, 32, skip, result);
       for (int i = 0; i < 32; i++) {
         int base = i * AclFields.COUNT;
-        assertEquals(linear.classify(k.key, base, k.tcpFlags[i]), result[i]);
-        assertEquals(result[i], cache.classify(acl, k.key, base, k.tcpFlags[i]));
+        assertEquals(linear.classify(k.fullKeys(-1), base, k.tcpFlags[i]), result[i]);
+        assertEquals(result[i], cache.classify(acl, k.fullKeys(-1), base, k.tcpFlags[i]));
       }
     }
     assertEquals(walked, cache.misses(), "the second pass and the one-packet path hit every time");
@@ -397,9 +398,9 @@ class AclTreeDifferentialTest {
         io.vswitch.dataplane.testing.AclKeysOf.extractOne(
             keys, 0, segment.address(), f.length, type, 1, 2, 10, 14);
         assertEquals(
-            linear.classify(keys.key, 0, keys.tcpFlags[0]),
-            tree.classify(keys.key, 0, keys.tcpFlags[0]),
-            c.name() + " " + Arrays.toString(Arrays.copyOf(keys.key, AclFields.COUNT)));
+            linear.classify(keys.fullKeys(-1), 0, keys.tcpFlags[0]),
+            tree.classify(keys.fullKeys(-1), 0, keys.tcpFlags[0]),
+            c.name() + " " + Arrays.toString(Arrays.copyOf(keys.fullKeys(-1), AclFields.COUNT)));
       }
     }
   }

@@ -160,7 +160,7 @@ public class AclClassifierBench {
     AclKeys k = nextKeys();
     int sum = 0;
     for (int i = 0; i < BURST; i++) {
-      sum += linear.classify(k.key, i * AclFields.COUNT, k.tcpFlags[i]);
+      sum += linear.classify(k.fullKeys(-1), i * AclFields.COUNT, k.tcpFlags[i]);
     }
     return sum;
   }
