@@ -114,6 +114,12 @@ public final class BurstContext {
 
   public int count;
 
+  /**
+   * The burst's longest frame ({@link ParseStage}); {@link Integer#MAX_VALUE} until the parse ran.
+   * A stage that bounds lengths passes a burst by when even this one is within the bound.
+   */
+  int longest;
+
   static {
     if (PacketBatch.MAX_BURST > Integer.SIZE) {
       throw new ExceptionInInitializerError("a burst's packets are the bits of an int");
@@ -202,6 +208,7 @@ public final class BurstContext {
     this.ingressPort = port;
     this.rxPort = port;
     this.count = count;
+    this.longest = Integer.MAX_VALUE;
     this.ingressCounters = counters;
     java.util.Arrays.fill(drop, 0, count, (byte) 0);
     java.util.Arrays.fill(pcp, 0, count, -1);

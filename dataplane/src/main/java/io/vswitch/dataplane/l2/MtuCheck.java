@@ -14,6 +14,9 @@ final class MtuCheck {
 
   /** Drops, as {@code rx_mtu_exceeded}, frames whose payload is longer than {@code mtu}. */
   static void ingress(BurstContext ctx, int mtu) {
+    if (ctx.longest - ParseStage.ETHER_HEADER <= mtu) {
+      return; // every L3 header starts at 14 or later: no frame of the burst can carry more
+    }
     int live = ctx.live();
     int[] lengths = ctx.length;
     int[] offsets = ctx.l3Offset;

@@ -24,6 +24,7 @@ public final class ParseStage extends Stage {
   @Override
   public void run(BurstContext ctx) {
     long bytes = 0;
+    int longest = 0;
     for (int i = 0; i < ctx.count; i++) {
       long mbuf = ctx.batch.mbuf(i);
       long frame = Mbuf.dataAddress(mbuf);
@@ -33,12 +34,14 @@ public final class ParseStage extends Stage {
       ctx.readable[i] = length;
       ctx.length[i] = Mbuf.packetLength(mbuf);
       bytes += ctx.length[i];
+      longest = Math.max(longest, ctx.length[i]);
       // Headers must sit in the first segment: its length bounds every read below.
       DropReason bad = parse(ctx, i, frame, length);
       if (bad != null) {
         ctx.drop(i, bad);
       }
     }
+    ctx.longest = longest;
     // Every frame received is counted here, the first stage, dropped or not: rx = tx + drops.
     ctx.ingressCounters.add(PortCounter.RX_PACKETS, ctx.count);
     ctx.ingressCounters.add(PortCounter.RX_BYTES, bytes);

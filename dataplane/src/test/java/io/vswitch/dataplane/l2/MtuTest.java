@@ -20,6 +20,32 @@ class MtuTest {
     return (i % 4 < 2 ? frame() : frame().vlan(10)).payloadLength(payload).build();
   }
 
+  /**
+   * The check passes a burst by when its longest frame cannot carry more than the MTU: a burst of
+   * untagged frames exactly at the MTU keeps them all, and the same burst with one frame a byte
+   * over drops that one alone, wherever it sits (the bound is exact, not off by a tag or a byte).
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 13, 31})
+  void ingressKeepsABurstAtTheMtuAndDropsTheOneFrameAByteOver(int over) {
+    try (StageFixture f = new StageFixture(1)) {
+      List<byte[]> atMtu = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        atMtu.add(frame().payloadLength(1500).build());
+      }
+      BurstContext ctx = f.received(0, atMtu);
+      f.run(PortPolicy.access(0, 10).build(), Feature.INGRESS_MTU);
+      assertEquals(-1, ctx.live(), "1,500 L3 bytes are within an MTU of 1,500");
+
+      List<byte[]> oneOver = new ArrayList<>(atMtu);
+      oneOver.set(over, frame().payloadLength(1501).build());
+      ctx = f.received(0, oneOver);
+      f.run(PortPolicy.access(0, 10).build(), Feature.INGRESS_MTU);
+      assertEquals(~(1 << over), ctx.live());
+      assertEquals(DropReason.RX_MTU_EXCEEDED, ctx.dropReason(over));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {32, 7})
   void ingressDropsWhatIsLongerThanThePortMtu(int count) {
