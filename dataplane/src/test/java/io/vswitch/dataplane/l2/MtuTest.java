@@ -36,6 +36,7 @@ class MtuTest {
       BurstContext ctx = f.received(0, atMtu);
       f.run(PortPolicy.access(0, 10).build(), Feature.INGRESS_MTU);
       assertEquals(-1, ctx.live(), "1,500 L3 bytes are within an MTU of 1,500");
+      f.releaseBurst();
 
       List<byte[]> oneOver = new ArrayList<>(atMtu);
       oneOver.set(over, frame().payloadLength(1501).build());
