@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.acl;
 
+import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.DropReason;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -172,7 +173,7 @@ public final class Acl {
     int refused = 0;
     int slot = -1;
     int run = 0;
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(packets);
+    int end = PacketBatch.loopBound(packets);
     for (int i = 0; i < end; i++) { // counted: rules' bounds are checked once, before the loop
       if ((packets & 1 << i) == 0) {
         continue;

@@ -69,7 +69,7 @@ public final class AclFlowCache {
     boolean v4Keys = !acl.matchesMacs();
     // An ACL on MACs is looked up by full key; the IPv4 table needs only the words, and the rows
     // the others need (keys that do not fit it) are written by the extraction.
-    long[] k = keys.fullKeys(v4Keys ? 0 : unskipped(count, skip));
+    long[] k = keys.fullKeys(v4Keys ? 0 : AclTree.unskipped(count, skip));
     int[] flags = keys.tcpFlags;
     long[] addresses = keys.v4Addresses;
     long[] rest = keys.v4Rest;
@@ -119,14 +119,6 @@ public final class AclFlowCache {
         store(i, id, k, i * AclFields.COUNT, flags[i], result[i]);
       }
     }
-  }
-
-  private static int unskipped(int count, byte[] skip) {
-    int packets = 0;
-    for (int i = 0; i < count; i++) {
-      packets |= skip[i] == 0 ? 1 << i : 0;
-    }
-    return packets;
   }
 
   /** One packet (the egress ACL of a unicast or of a flood's member port). */

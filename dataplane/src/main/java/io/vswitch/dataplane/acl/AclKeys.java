@@ -129,7 +129,7 @@ public final class AclKeys {
     // A counted loop, not one over the mask's bits: C2 then proves every array index in range
     // once, before the loop, instead of a compare and branch per array per packet (fourteen
     // arrays, whose lengths otherwise take registers the loop needs).
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(packets);
+    int end = PacketBatch.loopBound(packets);
     for (int i = 0; i < end; i++) {
       if ((packets & 1 << i) == 0) {
         continue;

@@ -137,16 +137,21 @@ public final class AclTree {
     }
   }
 
+  /** The packets {@code 0..count-1} whose {@code skip} entry is 0, a bit each. */
+  static int unskipped(int count, byte[] skip) {
+    int packets = 0;
+    for (int i = 0; i < count; i++) {
+      packets |= skip[i] == 0 ? 1 << i : 0;
+    }
+    return packets;
+  }
+
   /**
    * Classifies packets {@code 0..count-1} of {@code keys} whose {@code skip} entry is 0; writes the
    * index of the first matching rule, or -1, to {@code result}.
    */
   public void classify(AclKeys keys, int count, byte[] skip, int[] result) {
-    int walked = 0;
-    for (int i = 0; i < count; i++) {
-      walked |= skip[i] == 0 ? 1 << i : 0;
-    }
-    long[] k = keys.fullKeys(walked);
+    long[] k = keys.fullKeys(unskipped(count, skip));
     // The whole burst walks the tree in lockstep, one level per pass: the loads of different
     // packets are independent, so their cache misses overlap instead of queueing one walk after
     // another (at 10,000 rules this is what keeps the cost near that of 10). result[] holds each

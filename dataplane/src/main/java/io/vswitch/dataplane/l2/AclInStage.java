@@ -3,6 +3,7 @@ package io.vswitch.dataplane.l2;
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.acl.AclKeys;
 import io.vswitch.dataplane.conntrack.CtResult;
+import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.DropReason;
 
 /**
@@ -27,7 +28,7 @@ public final class AclInStage extends Stage {
     Acl acl = ctx.port.ingressAcl;
     byte[] l4 = ctx.aclKeys.l4;
     int live = ctx.live();
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    int end = PacketBatch.loopBound(live);
     for (int i = 0; i < end; i++) { // counted: l4's bounds are checked once, before the loop
       if ((live & 1 << i) != 0 && l4[i] != AclKeys.L4_OK) {
         DropReason reason = acl.l4Drop(l4[i]);

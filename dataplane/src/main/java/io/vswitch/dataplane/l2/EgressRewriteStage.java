@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.ffm.Mbuf;
 
@@ -22,7 +23,7 @@ public final class EgressRewriteStage extends Stage {
     long[] frames = ctx.frame;
     int[] lengths = ctx.length;
     // A counted loop, live frames tested by bit: C2 checks the arrays' bounds once, before it.
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    int end = PacketBatch.loopBound(live);
     for (int i = 0; i < end; i++) {
       if ((live & 1 << i) == 0) {
         continue;

@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.PortCounter;
 
 /**
@@ -40,7 +41,7 @@ public final class FlowCacheStage extends Stage {
     // Counted loops over the burst's slots, live ones tested by bit: with an induction variable C2
     // checks each array's bounds once before the loop, not per frame (a loop over the mask's bits,
     // i = ntz(m), has none), and frees the registers the lengths took.
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    int end = PacketBatch.loopBound(live);
     long sum = 0;
     for (int i = 0; i < end; i++) {
       if ((live & 1 << i) == 0) {

@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.DropReason;
 import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.NativeMemory;
@@ -20,7 +21,7 @@ final class MtuCheck {
     int live = ctx.live();
     int[] lengths = ctx.length;
     int[] offsets = ctx.l3Offset;
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    int end = PacketBatch.loopBound(live);
     for (int i = 0; i < end; i++) { // counted: the bounds are checked once, before the loop
       if ((live & 1 << i) != 0 && lengths[i] - offsets[i] > mtu) {
         ctx.drop(i, DropReason.RX_MTU_EXCEEDED);

@@ -1,6 +1,7 @@
 package io.vswitch.dataplane.l2;
 
 import io.vswitch.dataplane.l2.mirror.MirrorCopier;
+import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.ffm.Mbuf;
 import io.vswitch.ffm.NativeMemory;
 import java.lang.foreign.MemorySegment;
@@ -64,7 +65,7 @@ public final class TransmitStage extends Stage {
     long[] outs = ctx.out;
     int[] egress = ctx.egress;
     int floods = 0;
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    int end = PacketBatch.loopBound(live);
     for (int i = 0; i < end; i++) { // counted: the bounds are checked once, before the loop
       if ((live & 1 << i) == 0) {
         continue;

@@ -135,7 +135,7 @@ public final class TxBuffer {
     int limit = mtu + ParseStage.ETHER_HEADER; // no longer than this: under the MTU, tag or not
     long bytes = 0;
     int flooded = 0;
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(frames);
+    int end = PacketBatch.loopBound(frames);
     for (int i = 0; i < end; i++) { // counted: the bounds of the inputs are checked once
       if ((frames & 1 << i) == 0) {
         continue;

@@ -1,5 +1,6 @@
 package io.vswitch.dataplane.l2;
 
+import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.DropReason;
 
 /**
@@ -32,7 +33,7 @@ public final class VlanClassifyStage extends Stage {
     int live = ctx.live();
     int[] tags = ctx.tag;
     int[] vlans = ctx.vlan;
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    int end = PacketBatch.loopBound(live);
     for (int i = 0; i < end; i++) {
       if ((live & 1 << i) == 0) {
         continue;
@@ -48,7 +49,7 @@ public final class VlanClassifyStage extends Stage {
 
   private static void trunk(BurstContext ctx, PortPolicy port) {
     int live = ctx.live();
-    int end = Integer.SIZE - Integer.numberOfLeadingZeros(live);
+    int end = PacketBatch.loopBound(live);
     for (int i = 0; i < end; i++) {
       if ((live & 1 << i) == 0) {
         continue;

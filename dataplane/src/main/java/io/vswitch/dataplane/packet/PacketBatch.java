@@ -18,6 +18,16 @@ public final class PacketBatch {
   /** Packets per burst: DPDK's usual 32, and a multiple of 8 as vectorised PMDs want. */
   public static final int MAX_BURST = 32;
 
+  /**
+   * One past the highest packet of {@code packets} (a bit per packet): the bound of a counted loop
+   * over a burst's packets, {@code for (i = 0; i < bound; i++) if ((packets & 1 << i) == 0)
+   * continue;}. The stages run over every burst loop so, not over the mask's bits: a counted loop
+   * lets C2 check each array's bounds once, before it (see {@code BurstContext.live}).
+   */
+  public static int loopBound(int packets) {
+    return Integer.SIZE - Integer.numberOfLeadingZeros(packets);
+  }
+
   private final MemorySegment mbufs;
 
   /**
