@@ -144,6 +144,33 @@ public final class AclKeys {
         other(k, b, i, l3, l3Readable, type);
         continue;
       }
+      if ((tag & ~0xFFF) == 0) {
+        // The common packet, from three loads: IPv4 without options, not a fragment, TCP or UDP
+        // with its whole header in the packet and in the first segment.
+        long w0 = NativeMemory.getLong(l3); // version+IHL, TOS, total length, id, flags+offset
+        long w1 = NativeMemory.getLong(l3 + 8); // TTL, protocol, checksum, source
+        int proto = (int) (w1 >>> 8) & 0xFF;
+        int total = Short.toUnsignedInt(Short.reverseBytes((short) (w0 >>> 16)));
+        int header = proto == AclFields.TCP ? TCP_HEADER : UDP_HEADER;
+        if ((w0 & 0xFF) == 0x45
+            && (w0 >>> 48 & 0xFF3F) == 0
+            && (proto == AclFields.TCP || proto == AclFields.UDP)
+            && total >= 20 + header
+            && l3Readable >= 20 + header) {
+          int dst = Integer.reverseBytes(NativeMemory.getInt(l3 + 16));
+          int ports = NativeMemory.getInt(l3 + 20);
+          int sport = Short.toUnsignedInt(Short.reverseBytes((short) ports));
+          int dport = Short.toUnsignedInt(Short.reverseBytes((short) (ports >>> 16)));
+          ipLength[i] = total;
+          l4Offset[i] = 20;
+          tcpFlags[i] = proto == AclFields.TCP ? NativeMemory.getByte(l3 + 33) & 0xFF : 0;
+          l4[i] = L4_OK;
+          v4Addresses[i] = V4FlowTable.addresses(Integer.reverseBytes((int) (w1 >>> 32)), dst);
+          v4Rest[i] = V4FlowTable.rest(dport, sport, proto, tag, false);
+          lazy |= 1 << i;
+          continue;
+        }
+      }
       // IPv4: the L4 header follows the options unless this is a non-first fragment (RFC 791).
       int src = Integer.reverseBytes(NativeMemory.getInt(l3 + 12));
       int dst = Integer.reverseBytes(NativeMemory.getInt(l3 + 16));
