@@ -10,7 +10,7 @@
 # is bytes allocated per operation, i.e. per packet there (0 is the goal). Results also go to
 # reports/jmh-<time>/result.json. Reserves hugepages if too few are free and gives them back at
 # exit (--no-hugepages: run with --no-huge). The benchmark thread is pinned to the worker core
-# (VSWITCH_BENCH_CORE, default 1) by taskset.
+# (VSWITCH_BENCH_CORE, default 1), alone; the rest of the JVM runs on the other cores.
 set -euo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 source "$here/lib/common.sh"
@@ -44,9 +44,20 @@ if [ "$hugepages" = on ] && [ "$(id -u)" -eq 0 ]; then
   perf_reserve_hugepages 300
 fi
 
+# The benchmark thread runs alone on the worker core, as the switch's worker does in the end-to-end
+# bench; the JVM (JIT, GC, JMH's threads) runs on the other cores. Pinning the whole JVM to the
+# worker core made the benchmark take turns with them there (perf jmh BenchCore).
 core=${VSWITCH_BENCH_CORE:-1}
 pin=()
-command -v taskset >/dev/null && [ "$core" -lt "$(nproc)" ] && pin=(taskset -c "$core")
+if command -v taskset >/dev/null && [ "$core" -lt "$(nproc)" ]; then
+  others=$(seq 0 $(($(nproc) - 1)) | grep -vx "$core" | paste -sd, || true)
+  if [ -n "$others" ]; then
+    pin=(taskset -c "$others")
+    export VSWITCH_BENCH_THREAD_CORE=$core # BenchCore
+  else
+    pin=(taskset -c "$core") # one core: everything shares it
+  fi
+fi
 cd "$VSWITCH_ROOT"
 "${pin[@]}" java "${PERF_JVM_OPTS[@]}" -cp "$(perf_classpath)" org.openjdk.jmh.Main \
   -prof gc -rf json -rff "$report/result.json" "${args[@]}" &

@@ -59,6 +59,7 @@ public class AclClassifierBench {
 
   @Setup(Level.Trial)
   public void setUp() {
+    BenchCore.pinCallingThread();
     List<AclRule> list = rules(rules, 42);
     tree = new AclTree(list);
     acl = new Acl("bench", list, true, 1);

@@ -46,11 +46,13 @@ public final class BenchEal {
   }
 
   /**
-   * Registers the calling (benchmark) thread with DPDK so it has a mempool cache, unless it is
-   * already registered.
+   * Pins the calling (benchmark) thread to its core ({@link BenchCore}), then registers it with
+   * DPDK so it has a mempool cache, unless it is already registered. Pinned first, as the worker
+   * is: DPDK records the thread's CPU set when it registers.
    */
   public static void registerThread() {
     eal();
+    BenchCore.pinCallingThread();
     if (Eal.lcoreId() == -1) {
       Eal.registerThread();
     }

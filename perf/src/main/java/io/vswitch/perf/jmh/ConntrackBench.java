@@ -62,6 +62,7 @@ public class ConntrackBench {
 
     @Setup(Level.Trial)
     public void setUp() {
+      BenchCore.pinCallingThread();
       table = new ConntrackTable(connections, connections / 4, CtTimeouts.DEFAULTS);
       CtPacket p = new CtPacket();
       for (int i = 0; i < connections; i++) {
@@ -158,6 +159,7 @@ public class ConntrackBench {
 
     @Setup(Level.Trial)
     public void setUp() {
+      BenchCore.pinCallingThread();
       table = new ConntrackTable(CONNECTIONS, CONNECTIONS, CtTimeouts.DEFAULTS);
       p.tcp("10.0.0.0", 40000, "192.168.0.1", 80, CtPacket.SYN, 1000, 0, 65535);
     }

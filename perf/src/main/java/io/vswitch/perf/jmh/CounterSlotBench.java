@@ -40,6 +40,7 @@ public class CounterSlotBench {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
+    BenchCore.pinCallingThread();
     file = Files.createTempFile(Path.of("/dev/shm"), "vswitch-jmh-", ".counters");
     counters = CounterFile.create(file, 1, List.of("a", "b"));
     slot = counters.slot(0, 1);

@@ -43,6 +43,7 @@ public class QosBench {
 
   @Setup(Level.Trial)
   public void setUp() {
+    BenchCore.pinCallingThread();
     srtcm =
         new Policer(
             new PolicerSpec(PolicerSpec.Type.SRTCM, 1_000_000_000, 1 << 20, 0, 1 << 20, true, -1),
