@@ -9,6 +9,7 @@ import io.vswitch.control.config.ConfigLoader;
 import io.vswitch.control.config.ConfigValidator;
 import io.vswitch.control.config.Confinement;
 import io.vswitch.control.config.SwitchConfig;
+import io.vswitch.control.config.VethSegmentation;
 import io.vswitch.control.distributed.ConnectionMobility;
 import io.vswitch.control.distributed.DistributedSwitch;
 import io.vswitch.control.distributed.PortMobility;
@@ -503,8 +504,9 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
   }
 
   /**
-   * The single control thread: it runs the API's changes and, once a second, FDB aging and the link
-   * watch; the FDB refuses control operations from any other thread from now on.
+   * The single control thread: it runs the API's changes and, once a second, FDB aging, the link
+   * watch and the XDP links of ports whose veth was busy; the FDB refuses control operations from
+   * any other thread from now on.
    */
   private ControlAgent startControlAgent(
       SwitchLauncher.Running running, LinkWatcher links, IpfixExporter ipfix, ControlPlane plane) {
@@ -518,7 +520,8 @@ public final class VswitchMain implements java.util.concurrent.Callable<Integer>
     Duration second = Duration.ofSeconds(1);
     agent
         .every(second, "fdb aging", running::housekeeping)
-        .every(second, "link watch", links::poll);
+        .every(second, "link watch", links::poll)
+        .every(second, "veth segmentation", VethSegmentation::retryWaiting);
     if (ipfix != null) {
       agent.every(Duration.ofMillis(IpfixExporter.PERIOD_MILLIS), "ipfix export", ipfix::run);
     }

@@ -271,6 +271,15 @@ class VmotionConntrackTest {
       assertTrue(
           swA.output().contains("vswitch: vmotion: connections of " + M_MAC + " from host hostB"),
           swA.output());
+      // A's port found B's XDP program on the veth and took the veth over once B let go: without
+      // it the peer's TSO comes back and m's retransmissions arrive as GSO frames A cannot read.
+      assertTrue(
+          swA.output()
+              .contains(
+                  "port 'm': XDP_PASS attached to veth "
+                      + m.switchInterface()
+                      + " now that the other program has gone"),
+          swA.output());
 
       // Move 3, A -> B once more; then move 4, the way back with B killed right after its
       // export: the record outlives B.

@@ -30,8 +30,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * the README's laptop section).
  *
  * <p>Only where it is needed: {@code net_af_packet} ports on an interface that is virtual and has a
- * peer (veth). Where it cannot attach (no native XDP, another program already there, no CAP_BPF),
- * it says so once and the port opens as before.
+ * peer (veth). Where it cannot attach (no native XDP, no CAP_BPF), it says so once and the port
+ * opens as before. Where another program is there already (EBUSY) the port waits for it to go:
+ * during a vMotion the destination's port is added while the source's switch still holds the VM's
+ * veth, and once the source lets go the peer gets TSO back, so without the program the destination
+ * would lose the VM's TCP for good. {@link #retryWaiting}, a duty of the control agent, attaches as
+ * soon as the veth is free.
  */
 public final class VethSegmentation {
   private static final long SYS_BPF = 321; // x86_64
@@ -45,8 +49,24 @@ public final class VethSegmentation {
   /** BPF_ALU64|BPF_MOV|BPF_K r0 = 2 (XDP_PASS); BPF_JMP|BPF_EXIT. */
   private static final long[] XDP_PASS = {0x0000_0002_0000_00b7L, 0x0000_0000_0000_0095L};
 
+  private static final int EBUSY = 16;
+
   /** Link fds by port name: closing one detaches the program. */
   private static final Map<String, Integer> LINKS = new ConcurrentHashMap<>();
+
+  /** Ports whose veth held another XDP program when they opened: by port name, the interface. */
+  private static final Map<String, String> WAITING = new ConcurrentHashMap<>();
+
+  /** The kernel refused the link; {@code errno} says why (EBUSY: a program is there already). */
+  private static final class AttachRefused extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+    final int errno;
+
+    AttachRefused(String message, int errno) {
+      super(message);
+      this.errno = errno;
+    }
+  }
 
   private VethSegmentation() {}
 
@@ -77,17 +97,12 @@ public final class VethSegmentation {
    * port). Never fails the port; says what it did or why it could not.
    */
   public static void prepare(String portName, String devargs) {
-    if (LINKS.containsKey(portName) || !needed(devargs)) {
+    if (LINKS.containsKey(portName) || WAITING.containsKey(portName) || !needed(devargs)) {
       return;
     }
     String iface = HostChecks.arguments(devargs).get("iface");
     try {
-      Integer ifindex = HostChecks.ifindex(iface);
-      if (ifindex == null) {
-        throw new IllegalStateException("interface " + iface + " has no ifindex");
-      }
-      int link = attach(ifindex);
-      LINKS.put(portName, link);
+      LINKS.put(portName, attach(iface));
       System.err.println(
           "vswitch: notice: port '"
               + portName
@@ -96,20 +111,67 @@ public final class VethSegmentation {
               + " so that its peer segments TCP before the veth (AF_PACKET cannot take GSO"
               + " frames); removed when the port closes");
     } catch (RuntimeException e) {
-      System.err.println(
-          "vswitch: warning: port '"
-              + portName
-              + "': "
-              + e.getMessage()
-              + "; TCP from the host behind "
+      if (!busy(e)) {
+        warnLost(portName, iface, e.getMessage() + ";");
+        return;
+      }
+      WAITING.put(portName, iface);
+      warnLost(
+          portName,
+          iface,
+          "veth "
               + iface
-              + " will be lost unless it runs 'ethtool -K <its interface> tso off', or use type:"
-              + " afxdp");
+              + " has another XDP program (another switch that still holds this VM's port?), and"
+              + " vswitch attaches its own as soon as that one goes; until then");
+    }
+  }
+
+  /** Whether the kernel refused the link because another XDP program holds the interface. */
+  private static boolean busy(RuntimeException e) {
+    return e instanceof AttachRefused refused && refused.errno == EBUSY;
+  }
+
+  private static void warnLost(String portName, String iface, String why) {
+    System.err.println(
+        "vswitch: warning: port '"
+            + portName
+            + "': "
+            + why
+            + " TCP from the host behind "
+            + iface
+            + " will be lost unless it runs 'ethtool -K <its interface> tso off', or use type:"
+            + " afxdp");
+  }
+
+  /**
+   * Attaches the program for every port that waits for another one to leave its veth; a duty of the
+   * control agent (the same thread that opens and closes ports). Quiet while the veth is busy.
+   */
+  public static void retryWaiting() {
+    for (Map.Entry<String, String> waiting : WAITING.entrySet()) {
+      String portName = waiting.getKey();
+      String iface = waiting.getValue();
+      try {
+        LINKS.put(portName, attach(iface));
+        WAITING.remove(portName);
+        System.err.println(
+            "vswitch: notice: port '"
+                + portName
+                + "': XDP_PASS attached to veth "
+                + iface
+                + " now that the other program has gone; its peer segments TCP again");
+      } catch (RuntimeException e) {
+        if (!busy(e)) { // the interface or BPF went away: nothing left to wait for
+          WAITING.remove(portName);
+          warnLost(portName, iface, e.getMessage() + ";");
+        }
+      }
     }
   }
 
   /** After port {@code portName} closed: detaches its program, if it has one. */
   public static void release(String portName) {
+    WAITING.remove(portName);
     Integer link = LINKS.remove(portName);
     if (link != null) {
       Libc.close(link);
@@ -119,6 +181,20 @@ public final class VethSegmentation {
   /** Whether port {@code portName} holds a program now (for tests). */
   static boolean attached(String portName) {
     return LINKS.containsKey(portName);
+  }
+
+  /** Whether port {@code portName} waits for another program to leave its veth (for tests). */
+  static boolean waiting(String portName) {
+    return WAITING.containsKey(portName);
+  }
+
+  /** Attaches the program to {@code iface}: the link's fd. */
+  private static int attach(String iface) {
+    Integer ifindex = HostChecks.ifindex(iface);
+    if (ifindex == null) {
+      throw new IllegalStateException("interface " + iface + " has no ifindex");
+    }
+    return attach(ifindex);
   }
 
   private static int attach(int ifindex) {
@@ -144,7 +220,7 @@ public final class VethSegmentation {
         create.set(ValueLayout.JAVA_INT, 12, XDP_FLAGS_DRV_MODE);
         int link = (int) bpf(errno, BPF_LINK_CREATE, create);
         if (link < 0) {
-          throw new IllegalStateException("cannot attach XDP: " + Libc.strerror(errno));
+          throw new AttachRefused("cannot attach XDP: " + Libc.strerror(errno), Libc.errno(errno));
         }
         return link; // holds the program; its fd was only needed to attach
       } finally {

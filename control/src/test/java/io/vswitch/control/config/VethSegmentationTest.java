@@ -51,6 +51,53 @@ class VethSegmentationTest {
     }
   }
 
+  /**
+   * Two switches share a VM's veth while it moves: the second port finds the first one's program
+   * there, waits (quietly, while the first holds it), and attaches once the first lets go, so the
+   * peer never gets its TSO back while a port of ours reads the veth.
+   */
+  @Test
+  void aPortThatFindsTheVethBusyAttachesOnceTheOtherProgramGoes() throws Exception {
+    if (!NetnsHost.available()) {
+      return;
+    }
+    try (NetnsHost host =
+        NetnsHost.createWithDefaultOffloads(
+            "lt" + (ProcessHandle.current().pid() % 1000) + "vw", "10.95.1.1/24")) {
+      String devargs = "net_af_packet_p,iface=" + host.switchInterface() + ",qpairs=1";
+      VethSegmentation.prepare("source", devargs);
+      try {
+        VethSegmentation.prepare("destination", devargs);
+        assertTrue(VethSegmentation.attached("source"));
+        assertFalse(VethSegmentation.attached("destination"), "the veth is the source's");
+        assertTrue(VethSegmentation.waiting("destination"));
+        VethSegmentation.retryWaiting();
+        assertTrue(VethSegmentation.waiting("destination"), "still busy: still waiting");
+
+        VethSegmentation.release("source");
+        assertEquals("on", host.offload("tcp-segmentation-offload"), "a moment with TSO back");
+        VethSegmentation.retryWaiting();
+        assertTrue(VethSegmentation.attached("destination"), "attached once the source let go");
+        assertFalse(VethSegmentation.waiting("destination"));
+        assertTrue(xdp(host.switchInterface()));
+        assertEquals("off", host.offload("tcp-segmentation-offload"), "peer TSO off again");
+      } finally {
+        VethSegmentation.release("source");
+        VethSegmentation.release("destination");
+      }
+      assertFalse(xdp(host.switchInterface()), "detached on release");
+
+      // A port that closes while it waits stops waiting: nothing attaches behind its back.
+      VethSegmentation.prepare("source", devargs);
+      VethSegmentation.prepare("destination", devargs);
+      VethSegmentation.release("destination");
+      VethSegmentation.release("source");
+      VethSegmentation.retryWaiting();
+      assertFalse(VethSegmentation.attached("destination"));
+      assertFalse(xdp(host.switchInterface()), "no program left after both closed");
+    }
+  }
+
   private static boolean xdp(String iface) throws Exception {
     Process p = new ProcessBuilder("ip", "-d", "link", "show", "dev", iface).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
