@@ -104,9 +104,13 @@ public final class SwitchLauncher {
     for (SwitchConfig.Port port : config.ports()) {
       PortPreparation.beforeOpen(port);
     }
-    return config.crossConnectMode()
-        ? new Running(openCrossConnect(config, counterFile), null)
-        : openL2(config, counterFile);
+    try {
+      return config.crossConnectMode()
+          ? new Running(openCrossConnect(config, counterFile), null)
+          : openL2(config, counterFile);
+    } catch (RuntimeException e) {
+      throw PortPreparation.explainFailedOpen(config.ports(), e);
+    }
   }
 
   private static SwitchRuntime openCrossConnect(SwitchConfig config, Path counterFile) {

@@ -158,9 +158,13 @@ class VmotionConntrackTest {
 
   /** The session is listed on {@code host}, established, on port m, and its packets go on. */
   private void assertSessionGoesOn(String host, SwitchProcess sw) {
-    String others = lab.othersOutput(sw);
     Await.until(
-        "host " + host + " to list m's session established on port m:\n" + sw.output() + others,
+        () ->
+            "host "
+                + host
+                + " to list m's session established on port m:\n"
+                + sw.output()
+                + lab.othersOutput(sw),
         Duration.ofSeconds(10),
         () -> {
           JsonNode c = session(host);
@@ -169,16 +173,21 @@ class VmotionConntrackTest {
               && c.path("port").asText().equals("m")
               && c.path("zone").asInt() == 100;
         });
-    // A lost segment or two meanwhile put TCP into its retransmission backoff: give it time.
+    // Segments lost meanwhile put TCP into its retransmission backoff, which doubles from 200 ms
+    // with every loss in a row (four make 3.2 s): give it time.
     long before = session(host).path("packets").get(0).asLong();
     Await.until(
-        "m's session to move on through host "
-            + host
-            + " (from "
-            + before
-            + " packets):\n"
-            + sw.output(),
-        Duration.ofSeconds(10),
+        () ->
+            "m's session to move on through host "
+                + host
+                + " (from "
+                + before
+                + " packets, now "
+                + session(host)
+                + "):\n"
+                + sw.output()
+                + lab.othersOutput(sw),
+        Duration.ofSeconds(20),
         () -> {
           JsonNode c = session(host);
           return c != null && c.path("packets").get(0).asLong() - before >= 10;
@@ -271,15 +280,18 @@ class VmotionConntrackTest {
       assertTrue(
           swA.output().contains("vswitch: vmotion: connections of " + M_MAC + " from host hostB"),
           swA.output());
-      // A's port found B's XDP program on the veth and took the veth over once B let go: without
-      // it the peer's TSO comes back and m's retransmissions arrive as GSO frames A cannot read.
-      assertTrue(
-          swA.output()
-              .contains(
-                  "port 'm': XDP_PASS attached to veth "
-                      + m.switchInterface()
-                      + " now that the other program has gone"),
-          swA.output());
+      // A's port found B's XDP program on the veth and takes the veth over (its next duty run,
+      // within a second) once B let go: without it the peer's TSO comes back and m's larger
+      // segments arrive as GSO frames A cannot read.
+      Await.until(
+          "A to attach its XDP program to m's veth once B let go:\n" + swA.output(),
+          Duration.ofSeconds(5),
+          () ->
+              swA.output()
+                  .contains(
+                      "port 'm': XDP_PASS attached to veth "
+                          + m.switchInterface()
+                          + " now that the other program has gone"));
 
       // Move 3, A -> B once more; then move 4, the way back with B killed right after its
       // export: the record outlives B.

@@ -22,6 +22,25 @@ public final class PortPreparation {
     VethSegmentation.prepare(port.name(), devargs);
   }
 
+  /**
+   * What to report when opening {@code ports} failed with {@code failure}: an afpacket port whose
+   * fanout group another process holds now (it took the group after {@link #beforeOpen} probed it
+   * free: two switches starting at once) is refused as {@link FanoutGroups#requireFree} refuses it,
+   * which says what to do where DPDK says "Operation not permitted". Otherwise {@code failure}.
+   */
+  public static RuntimeException explainFailedOpen(
+      java.util.Collection<SwitchConfig.Port> ports, RuntimeException failure) {
+    try {
+      for (SwitchConfig.Port port : ports) {
+        FanoutGroups.requireFree(port.name(), PortTypes.devargs(port));
+      }
+    } catch (ConfigException taken) {
+      taken.addSuppressed(failure);
+      return taken;
+    }
+    return failure;
+  }
+
   /** Undoes {@link #beforeOpen} once the device of port {@code portName} has closed. */
   public static void afterClose(String portName) {
     VethSegmentation.release(portName);

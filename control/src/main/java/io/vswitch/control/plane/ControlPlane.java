@@ -426,7 +426,8 @@ public final class ControlPlane {
       }
     } catch (RuntimeException e) {
       opened.forEach(p -> runtime.removePort(p.index()));
-      throw new ApplyException("cannot open port: " + e.getMessage(), e);
+      RuntimeException why = PortPreparation.explainFailedOpen(ports, e);
+      throw new ApplyException("cannot open port: " + why.getMessage(), why);
     }
   }
 
@@ -495,6 +496,7 @@ public final class ControlPlane {
         PortPreparation.beforeOpen(port);
         runtime.addPort(SwitchLauncher.portSpec(port));
       } catch (RuntimeException e) {
+        RuntimeException why = PortPreparation.explainFailedOpen(List.of(port), e);
         PortPreparation.afterClose(port.name());
         PortPreparation.beforeOpen(before.get(port.name()));
         runtime.addPort(SwitchLauncher.portSpec(before.get(port.name())));
@@ -503,9 +505,9 @@ public final class ControlPlane {
             "cannot open the new device of port '"
                 + port.name()
                 + "' ("
-                + e.getMessage()
+                + why.getMessage()
                 + "); it keeps its old one",
-            e);
+            why);
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.vswitch.control.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +45,43 @@ class FanoutGroupsTest {
       int after = FanoutGroups.hold(other, group);
       assertTrue(after >= 0, "the probe left the group (errno " + -after + ")");
       Libc.close(after);
+    }
+  }
+
+  /**
+   * Two switches starting at once: the group was free when the port was readied and another process
+   * took it before DPDK opened the port. DPDK's refusal is then explained as the probe's.
+   */
+  @Test
+  void aFailedOpenIsExplainedByAGroupTakenSinceTheProbe() throws Throwable {
+    if (!NetnsHost.available()) {
+      return;
+    }
+    SwitchConfig config =
+        ConfigValidator.validate(
+            ConfigLoader.parse(
+                "ports:\n  - {name: p, type: afpacket, iface: lo}\n", "fanout.yaml"));
+    RuntimeException dpdk = new IllegalStateException("DPDK rejected port 'net_af_packet_p'");
+    assertSame(
+        dpdk,
+        PortPreparation.explainFailedOpen(config.ports(), dpdk),
+        "a free group explains nothing: DPDK's own words stay");
+    int group = FanoutGroups.dpdkGroup(ProcessHandle.current().pid(), ifindex("lo"));
+    try (NetnsHost host =
+        NetnsHost.create("fe" + (ProcessHandle.current().pid() % 1000) + "vs", "10.96.1.1/24")) {
+      int holder = FanoutGroups.hold(ifindex(host.switchInterface()), group);
+      assertTrue(holder >= 0, "errno " + -holder);
+      try {
+        RuntimeException why = PortPreparation.explainFailedOpen(config.ports(), dpdk);
+        assertTrue(why instanceof ConfigException, String.valueOf(why));
+        assertTrue(
+            why.getMessage().contains("port 'p'")
+                && why.getMessage().contains("another process holds that group"),
+            why.getMessage());
+        assertSame(dpdk, why.getSuppressed()[0], "DPDK's failure goes with it");
+      } finally {
+        Libc.close(holder);
+      }
     }
   }
 
