@@ -426,6 +426,8 @@ public final class ControlPlane {
       }
     } catch (RuntimeException e) {
       opened.forEach(p -> runtime.removePort(p.index()));
+      // None of them opens: the XDP links readied for them go too (the peers get TSO back).
+      ports.forEach(p -> PortPreparation.afterClose(p.name()));
       RuntimeException why = PortPreparation.explainFailedOpen(ports, e);
       throw new ApplyException("cannot open port: " + why.getMessage(), why);
     }

@@ -19,6 +19,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -284,6 +285,38 @@ class ControlPlaneTest {
     assertThrows(ApplyException.class, () -> plane.apply(desired, "test", "bad device"));
     assertEquals(List.of("a", "b"), portNames());
     assertEquals(0, journal.history().size());
+  }
+
+  /**
+   * A change adds an afpacket port on a veth and a port DPDK refuses: neither opens, and the first
+   * one's XDP link (readied before it opened) goes too, so the veth's peer gets its TSO back.
+   */
+  @Test
+  void aRefusedChangeTakesBackTheXdpLinkOfAPortItReadied() throws Exception {
+    if (!io.vswitch.control.testing.NetnsHost.available()) {
+      return;
+    }
+    try (io.vswitch.control.testing.NetnsHost host =
+        io.vswitch.control.testing.NetnsHost.createWithDefaultOffloads(
+            "cp" + (ProcessHandle.current().pid() % 1000) + "xr", "10.95.2.1/24")) {
+      String veth = host.switchInterface();
+      SwitchConfig desired =
+          edit(
+              y ->
+                  y.replace(
+                      "fdb:",
+                      "  - {name: c, type: afpacket, iface: "
+                          + veth
+                          + ", port-group: v10}\n"
+                          + "  - {name: d, devargs: net_nosuchdriver7}\nfdb:"));
+      assertThrows(ApplyException.class, () -> plane.apply(desired, "test", "one bad device"));
+      assertEquals(List.of("a", "b"), portNames());
+      assertEquals("on", host.offload("tcp-segmentation-offload"), "the peer has TSO back");
+      Process ip = new ProcessBuilder("ip", "-d", "link", "show", "dev", veth).start();
+      String link = new String(ip.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      ip.waitFor();
+      assertTrue(!link.contains("prog/xdp"), link);
+    }
   }
 
   /** The hostile inputs of a file, as a request body: parsed, applied, refused, nothing changed. */
