@@ -284,7 +284,7 @@ class VmotionConntrackTest {
       // within a second) once B let go: without it the peer's TSO comes back and m's larger
       // segments arrive as GSO frames A cannot read.
       Await.until(
-          "A to attach its XDP program to m's veth once B let go:\n" + swA.output(),
+          () -> "A to attach its XDP program to m's veth once B let go:\n" + swA.output(),
           Duration.ofSeconds(5),
           () ->
               swA.output()

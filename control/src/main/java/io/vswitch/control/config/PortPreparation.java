@@ -1,5 +1,7 @@
 package io.vswitch.control.config;
 
+import java.util.Collection;
+
 /**
  * What the host must look like before a port's device opens, and what it gets back after it closes:
  * one place for the three moments a device opens (the switch starting, a port added live, a port's
@@ -29,7 +31,7 @@ public final class PortPreparation {
    * which says what to do where DPDK says "Operation not permitted". Otherwise {@code failure}.
    */
   public static RuntimeException explainFailedOpen(
-      java.util.Collection<SwitchConfig.Port> ports, RuntimeException failure) {
+      Collection<SwitchConfig.Port> ports, RuntimeException failure) {
     try {
       for (SwitchConfig.Port port : ports) {
         FanoutGroups.requireFree(port.name(), PortTypes.devargs(port));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.control.testing.NetnsHost;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The XDP_PASS link that keeps a veth peer from sending GSO frames to an afpacket port. */
@@ -28,16 +27,14 @@ class VethSegmentationTest {
     if (!NetnsHost.available()) {
       return;
     }
-    try (NetnsHost host =
-        NetnsHost.createWithDefaultOffloads(
-            "lt" + (ProcessHandle.current().pid() % 1000) + "vs", "10.95.0.1/24")) {
-      String devargs = "net_af_packet_p,iface=" + host.switchInterface() + ",qpairs=1";
+    try (NetnsHost host = hostWithDefaultOffloads("vs", "10.95.0.1/24")) {
+      String devargs = afpacketOn(host);
       assertTrue(VethSegmentation.needed(devargs));
       assertEquals("on", host.offload("tcp-segmentation-offload"));
       VethSegmentation.prepare("p", devargs);
       try {
         assertTrue(VethSegmentation.attached("p"));
-        assertTrue(xdp(host.switchInterface()), "an XDP program on our end");
+        assertTrue(host.switchSideHasXdp(), "an XDP program on our end");
         assertEquals("off", host.offload("tcp-segmentation-offload"), "peer TSO off");
         assertEquals("on", host.offload("tx-checksumming"), "checksum offload left on");
         VethSegmentation.prepare("p", devargs); // once per port: a second call changes nothing
@@ -45,7 +42,7 @@ class VethSegmentationTest {
         VethSegmentation.release("p");
       }
       assertFalse(VethSegmentation.attached("p"));
-      assertFalse(xdp(host.switchInterface()), "detached on release");
+      assertFalse(host.switchSideHasXdp(), "detached on release");
       assertEquals("on", host.offload("tcp-segmentation-offload"), "peer TSO back");
       VethSegmentation.release("p"); // releasing twice is harmless
     }
@@ -61,10 +58,8 @@ class VethSegmentationTest {
     if (!NetnsHost.available()) {
       return;
     }
-    try (NetnsHost host =
-        NetnsHost.createWithDefaultOffloads(
-            "lt" + (ProcessHandle.current().pid() % 1000) + "vw", "10.95.1.1/24")) {
-      String devargs = "net_af_packet_p,iface=" + host.switchInterface() + ",qpairs=1";
+    try (NetnsHost host = hostWithDefaultOffloads("vw", "10.95.1.1/24")) {
+      String devargs = afpacketOn(host);
       VethSegmentation.prepare("source", devargs);
       try {
         VethSegmentation.prepare("destination", devargs);
@@ -79,13 +74,13 @@ class VethSegmentationTest {
         VethSegmentation.retryWaiting();
         assertTrue(VethSegmentation.attached("destination"), "attached once the source let go");
         assertFalse(VethSegmentation.waiting("destination"));
-        assertTrue(xdp(host.switchInterface()));
+        assertTrue(host.switchSideHasXdp());
         assertEquals("off", host.offload("tcp-segmentation-offload"), "peer TSO off again");
       } finally {
         VethSegmentation.release("source");
         VethSegmentation.release("destination");
       }
-      assertFalse(xdp(host.switchInterface()), "detached on release");
+      assertFalse(host.switchSideHasXdp(), "detached on release");
 
       // A port that closes while it waits stops waiting: nothing attaches behind its back.
       VethSegmentation.prepare("source", devargs);
@@ -94,14 +89,18 @@ class VethSegmentationTest {
       VethSegmentation.release("source");
       VethSegmentation.retryWaiting();
       assertFalse(VethSegmentation.attached("destination"));
-      assertFalse(xdp(host.switchInterface()), "no program left after both closed");
+      assertFalse(host.switchSideHasXdp(), "no program left after both closed");
     }
   }
 
-  private static boolean xdp(String iface) throws Exception {
-    Process p = new ProcessBuilder("ip", "-d", "link", "show", "dev", iface).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor();
-    return out.contains("prog/xdp");
+  /** A namespace host behind a veth, its offloads as a kernel leaves them. */
+  private static NetnsHost hostWithDefaultOffloads(String tag, String cidr) {
+    return NetnsHost.createWithDefaultOffloads(
+        "lt" + (ProcessHandle.current().pid() % 1000) + tag, cidr);
+  }
+
+  /** An afpacket port's devargs on the switch's end of {@code host}'s veth. */
+  private static String afpacketOn(NetnsHost host) {
+    return "net_af_packet_p,iface=" + host.switchInterface() + ",qpairs=1";
   }
 }
