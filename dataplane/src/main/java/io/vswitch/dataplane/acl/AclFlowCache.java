@@ -28,16 +28,11 @@ public final class AclFlowCache {
   private final V4FlowTable v4 = new V4FlowTable();
   private final FullKeyFlowTable full = new FullKeyFlowTable();
 
-  /** The slot of the one-packet path, past the burst's. */
-  private static final int SINGLE = PacketBatch.MAX_BURST;
-
-  // Per packet of the current burst: its set, and its V4 key words (owner 0: a full-key packet,
-  // whose hash is in hashOf; an ACL id is never 0, so a V4 owner never is).
-  private final long[] setOf = new long[SINGLE + 1];
-  private final long[] addressesOf = new long[SINGLE + 1];
-  private final long[] restOf = new long[SINGLE + 1];
-  private final long[] ownerOf = new long[SINGLE + 1];
-  private final int[] hashOf = new int[SINGLE + 1];
+  // Per packet of the current burst: its set, and the hash of a full-key packet. An IPv4-table
+  // packet's key words are read again from the extraction's arrays, not copied: three stores per
+  // packet that every hit paid for the few misses' store.
+  private final long[] setOf = new long[PacketBatch.MAX_BURST];
+  private final int[] hashOf = new int[PacketBatch.MAX_BURST];
   private final byte[] walk = new byte[PacketBatch.MAX_BURST];
 
   /** What the burst's first pass read, kept so its loads are not optimised away. */
@@ -73,14 +68,20 @@ public final class AclFlowCache {
     int[] flags = keys.tcpFlags;
     long[] addresses = keys.v4Addresses;
     long[] rest = keys.v4Rest;
+    long[] sets = setOf;
+    // Bit i: packet i is looked up by its full key (its hash in hashOf), not in the IPv4 table.
+    int fullKeyed = 0;
     for (int i = 0; i < count; i++) {
       if (skip[i] != 0) {
         continue;
       }
       if (v4Keys && rest[i] != AclKeys.NOT_V4) {
-        locateV4(i, addresses[i], rest[i], V4FlowTable.owner(id, flags[i]));
+        sets[i] = v4.set(addresses[i], rest[i], V4FlowTable.owner(id, flags[i]));
       } else {
-        locateFull(i, k, i * AclFields.COUNT, flags[i]);
+        int h = FullKeyFlowTable.hash(k, i * AclFields.COUNT, flags[i]);
+        hashOf[i] = h;
+        sets[i] = full.set(h);
+        fullKeyed |= 1 << i;
       }
     }
     // A tight loop of loads of each set's first line that nothing waits on: a few instructions per
@@ -90,33 +91,51 @@ public final class AclFlowCache {
     long sum = 0;
     for (int i = 0; i < count; i++) {
       if (skip[i] == 0) {
-        sum += ownerOf[i] != 0 ? NativeMemory.getLong(setOf[i]) : FullKeyFlowTable.touch(setOf[i]);
+        sum +=
+            (fullKeyed & 1 << i) == 0
+                ? NativeMemory.getLong(sets[i])
+                : FullKeyFlowTable.touch(sets[i]);
       }
     }
     prefetched += sum;
     int missed = 0;
     for (int i = 0; i < count; i++) {
       if (skip[i] != 0) {
-        walk[i] = 1;
         continue;
       }
-      int rule = find(i, id, k, i * AclFields.COUNT, flags[i]);
+      int rule =
+          (fullKeyed & 1 << i) == 0
+              ? v4.find(sets[i], addresses[i], rest[i], V4FlowTable.owner(id, flags[i]))
+              : full.find(id, k, i * AclFields.COUNT, flags[i], hashOf[i]);
       if (rule != MISS) {
         result[i] = rule;
-        walk[i] = 1;
       } else {
-        walk[i] = 0;
-        missed++;
+        missed |= 1 << i;
       }
     }
-    if (missed == 0) {
-      return;
+    if (missed != 0) {
+      walkMisses(acl, keys, k, count, missed, fullKeyed, result);
     }
-    misses += missed;
-    acl.tree().classify(keys, count, walk, result);
+  }
+
+  /** The burst's misses walk the tree together, and their verdicts are stored. */
+  private void walkMisses(
+      Acl acl, AclKeys keys, long[] k, int count, int missed, int fullKeyed, int[] result) {
+    misses += Integer.bitCount(missed);
     for (int i = 0; i < count; i++) {
-      if (walk[i] == 0) {
-        store(i, id, k, i * AclFields.COUNT, flags[i], result[i]);
+      walk[i] = (byte) ((missed & 1 << i) != 0 ? 0 : 1);
+    }
+    acl.tree().classify(keys, count, walk, result);
+    int id = acl.id();
+    int[] flags = keys.tcpFlags;
+    for (int m = missed; m != 0; m &= m - 1) {
+      int i = Integer.numberOfTrailingZeros(m);
+      if ((fullKeyed & 1 << i) == 0) {
+        long addresses = keys.v4Addresses[i];
+        long rest = keys.v4Rest[i];
+        v4.store(setOf[i], addresses, rest, V4FlowTable.owner(id, flags[i]), result[i]);
+      } else {
+        full.store(id, k, i * AclFields.COUNT, flags[i], hashOf[i], result[i]);
       }
     }
   }
@@ -128,52 +147,25 @@ public final class AclFlowCache {
     }
     int id = acl.id();
     if (!acl.matchesMacs() && V4FlowTable.fits(k, base)) {
-      locateV4(
-          SINGLE,
-          V4FlowTable.addresses(k, base),
-          V4FlowTable.rest(k, base),
-          V4FlowTable.owner(id, tcpFlags));
-    } else {
-      locateFull(SINGLE, k, base, tcpFlags);
+      long addresses = V4FlowTable.addresses(k, base);
+      long rest = V4FlowTable.rest(k, base);
+      long owner = V4FlowTable.owner(id, tcpFlags);
+      long set = v4.set(addresses, rest, owner);
+      int rule = v4.find(set, addresses, rest, owner);
+      if (rule == MISS) {
+        misses++;
+        rule = acl.tree().classify(k, base, tcpFlags);
+        v4.store(set, addresses, rest, owner, rule);
+      }
+      return rule;
     }
-    int rule = find(SINGLE, id, k, base, tcpFlags);
+    int h = FullKeyFlowTable.hash(k, base, tcpFlags);
+    int rule = full.find(id, k, base, tcpFlags, h);
     if (rule == MISS) {
       misses++;
       rule = acl.tree().classify(k, base, tcpFlags);
-      store(SINGLE, id, k, base, tcpFlags, rule);
+      full.store(id, k, base, tcpFlags, h, rule);
     }
     return rule;
-  }
-
-  /** Fills slot i of the burst arrays for a key of the IPv4 table: its words and set. */
-  private void locateV4(int i, long addresses, long rest, long owner) {
-    addressesOf[i] = addresses;
-    restOf[i] = rest;
-    ownerOf[i] = owner;
-    setOf[i] = v4.set(addresses, rest, owner);
-  }
-
-  /** Fills slot i of the burst arrays for the full key at {@code base}: its hash and set. */
-  private void locateFull(int i, long[] k, int base, int tcpFlags) {
-    int h = FullKeyFlowTable.hash(k, base, tcpFlags);
-    hashOf[i] = h;
-    ownerOf[i] = 0;
-    setOf[i] = full.set(h);
-  }
-
-  private int find(int i, int id, long[] k, int base, int tcpFlags) {
-    long owner = ownerOf[i];
-    return owner != 0
-        ? v4.find(setOf[i], addressesOf[i], restOf[i], owner)
-        : full.find(id, k, base, tcpFlags, hashOf[i]);
-  }
-
-  private void store(int i, int id, long[] k, int base, int tcpFlags, int rule) {
-    long owner = ownerOf[i];
-    if (owner != 0) {
-      v4.store(setOf[i], addressesOf[i], restOf[i], owner, rule);
-    } else {
-      full.store(id, k, base, tcpFlags, hashOf[i], rule);
-    }
   }
 }

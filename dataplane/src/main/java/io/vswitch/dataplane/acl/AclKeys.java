@@ -53,15 +53,19 @@ public final class AclKeys {
   private long[] dstMacs;
 
   public final int[] tcpFlags = new int[PacketBatch.MAX_BURST];
-  public final byte[] l4 = new byte[PacketBatch.MAX_BURST];
 
   /**
-   * Where the walk found the L4 header, in bytes from the L3 header (IPv4 options, IPv6 extension
-   * headers skipped); meaningful when {@link #l4} is {@link #L4_OK} and the packet is IP. Kept so
-   * that conntrack ({@code CtParser.parse(CtPacket, long, int, AclKeys, int)}) does not walk the
-   * same headers again.
+   * Bit i: packet i took the common IPv4 path, so its L4 status is {@link #L4_OK} and its L4 header
+   * is at byte 20; {@link #l4} and {@link #l4Offset} are then not written for it. Nearly every
+   * packet is such a packet, and its status and offset follow from the bit: storing them cost every
+   * packet two stores that only conntrack and the fragments policy read.
    */
-  public final int[] l4Offset = new int[PacketBatch.MAX_BURST];
+  private int common;
+
+  private final byte[] l4 = new byte[PacketBatch.MAX_BURST];
+
+  // Where the walk found the L4 header (see l4Offset(int)), for packets not in common.
+  private final int[] l4Offset = new int[PacketBatch.MAX_BURST];
 
   /** The IP packet's length by its header (IPv4 total length, IPv6 40 + payload); 0 if not IP. */
   public final int[] ipLength = new int[PacketBatch.MAX_BURST];
@@ -126,6 +130,7 @@ public final class AclKeys {
     srcMacs = srcMac;
     dstMacs = dstMac;
     int lazy = 0;
+    int simple = 0;
     // A counted loop, not one over the mask's bits: C2 then proves every array index in range
     // once, before the loop, instead of a compare and branch per array per packet (fourteen
     // arrays, whose lengths otherwise take registers the loop needs).
@@ -162,12 +167,11 @@ public final class AclKeys {
           int sport = Short.toUnsignedInt(Short.reverseBytes((short) ports));
           int dport = Short.toUnsignedInt(Short.reverseBytes((short) (ports >>> 16)));
           ipLength[i] = total;
-          l4Offset[i] = 20;
           tcpFlags[i] = proto == AclFields.TCP ? NativeMemory.getByte(l3 + 33) & 0xFF : 0;
-          l4[i] = L4_OK;
           v4Addresses[i] = V4FlowTable.addresses(Integer.reverseBytes((int) (w1 >>> 32)), dst);
           v4Rest[i] = V4FlowTable.rest(dport, sport, proto, tag, false);
           lazy |= 1 << i;
+          simple |= 1 << i;
           continue;
         }
       }
@@ -203,6 +207,35 @@ public final class AclKeys {
       }
     }
     fromWords = fromWords & ~packets | lazy;
+    common = common & ~packets | simple;
+  }
+
+  /** Packet i's {@code L4_*} status: how complete the L4 part of its key is. */
+  public byte l4(int i) {
+    return (common & 1 << i) != 0 ? L4_OK : l4[i];
+  }
+
+  /**
+   * The packets of {@code packets} whose {@link #l4} status is not {@link #L4_OK} (fragments, cut
+   * or unseen L4 headers): the few an ACL judges by its fragments policy before its rules.
+   */
+  public int incomplete(int packets) {
+    int odd = 0;
+    for (int m = packets & ~common; m != 0; m &= m - 1) {
+      int i = Integer.numberOfTrailingZeros(m);
+      odd |= l4[i] != L4_OK ? 1 << i : 0;
+    }
+    return odd;
+  }
+
+  /**
+   * Where the walk found packet i's L4 header, in bytes from the L3 header (IPv4 options, IPv6
+   * extension headers skipped); meaningful when its {@link #l4} status is {@link #L4_OK} and the
+   * packet is IP. Kept so that conntrack ({@code CtParser.parse(CtPacket, long, int, AclKeys,
+   * int)}) does not walk the same headers again.
+   */
+  public int l4Offset(int i) {
+    return (common & 1 << i) != 0 ? 20 : l4Offset[i];
   }
 
   /**
@@ -400,5 +433,6 @@ public final class AclKeys {
     ipLength[i] = 0;
     fillV4Words(key, i * AclFields.COUNT, i);
     fromWords &= ~(1 << i);
+    common &= ~(1 << i);
   }
 }

@@ -96,12 +96,12 @@ public final class CtParser {
     p.length = total;
     protocol = (int) k[b + AclFields.PROTOCOL];
     p.protocol = protocol;
-    byte l4 = keys.l4[i];
+    byte l4 = keys.l4(i);
     if (l4 == AclKeys.L4_FRAGMENT) {
       p.kind = CtPacket.FRAGMENT;
       return;
     }
-    int at = keys.l4Offset[i];
+    int at = keys.l4Offset(i);
     if (l4 != AclKeys.L4_OK || (!v6 && (at < 20 || at > total))) {
       p.kind = CtPacket.MALFORMED;
       return;

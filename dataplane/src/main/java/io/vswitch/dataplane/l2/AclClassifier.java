@@ -37,7 +37,7 @@ public final class AclClassifier {
    * (a fragment, say) is refused here too.
    */
   boolean allows(BurstContext ctx, int i, Acl acl) {
-    if (acl.l4Drop(ctx.aclKeys.l4[i]) != null) {
+    if (acl.l4Drop(ctx.aclKeys.l4(i)) != null) {
       return false;
     }
     long[] k = ctx.aclKeys.fullKeys(1 << i);

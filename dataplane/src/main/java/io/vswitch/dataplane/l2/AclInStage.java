@@ -3,7 +3,6 @@ package io.vswitch.dataplane.l2;
 import io.vswitch.dataplane.acl.Acl;
 import io.vswitch.dataplane.acl.AclKeys;
 import io.vswitch.dataplane.conntrack.CtResult;
-import io.vswitch.dataplane.packet.PacketBatch;
 import io.vswitch.dataplane.stats.DropReason;
 
 /**
@@ -26,15 +25,12 @@ public final class AclInStage extends Stage {
   @Override
   public void run(BurstContext ctx) {
     Acl acl = ctx.port.ingressAcl;
-    byte[] l4 = ctx.aclKeys.l4;
-    int live = ctx.live();
-    int end = PacketBatch.loopBound(live);
-    for (int i = 0; i < end; i++) { // counted: l4's bounds are checked once, before the loop
-      if ((live & 1 << i) != 0 && l4[i] != AclKeys.L4_OK) {
-        DropReason reason = acl.l4Drop(l4[i]);
-        if (reason != null) {
-          ctx.drop(i, reason);
-        }
+    AclKeys keys = ctx.aclKeys;
+    for (int m = keys.incomplete(ctx.live()); m != 0; m &= m - 1) {
+      int i = Integer.numberOfTrailingZeros(m);
+      DropReason reason = acl.l4Drop(keys.l4(i));
+      if (reason != null) {
+        ctx.drop(i, reason);
       }
     }
     classifier.classifyBurst(ctx, acl);

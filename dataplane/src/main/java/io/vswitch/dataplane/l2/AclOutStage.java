@@ -48,7 +48,7 @@ public final class AclOutStage extends Stage {
 
   /** Checks a unicast against its port's ACL, dropping it with the reason when refused. */
   private boolean unicastAllowed(BurstContext ctx, int i, Acl acl) {
-    DropReason l4 = acl.l4Drop(ctx.aclKeys.l4[i]);
+    DropReason l4 = acl.l4Drop(ctx.aclKeys.l4(i));
     if (l4 != null) {
       ctx.drop(i, l4);
       return false;

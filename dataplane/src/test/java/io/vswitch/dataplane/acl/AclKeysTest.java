@@ -106,9 +106,9 @@ class AclKeysTest {
     if (etherType == 0x0800) {
       assertEquals(Arrays.toString(key(keys)), writtenRow(keys, segment, readable, vlan), what);
       // The walk's other results, from the same oracle: the L4 status, flags, L4 offset, length.
-      assertEquals(keys.l4[5], keys.l4[3], "L4 status, " + what);
+      assertEquals(keys.l4(5), keys.l4(3), "L4 status, " + what);
       assertEquals(keys.tcpFlags[5], keys.tcpFlags[3], "TCP flags, " + what);
-      assertEquals(keys.l4Offset[5], keys.l4Offset[3], "L4 offset, " + what);
+      assertEquals(keys.l4Offset(5), keys.l4Offset(3), "L4 offset, " + what);
       assertEquals(keys.ipLength[5], keys.ipLength[3], "IP length, " + what);
     }
     return true;
