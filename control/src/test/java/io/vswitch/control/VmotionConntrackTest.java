@@ -156,8 +156,32 @@ class VmotionConntrackTest {
     assertEquals(0, add.code(), add.err() + add.out());
   }
 
+  /**
+   * What a stalled session's failure shows besides the outputs: the host's non-zero drop counters,
+   * m's TSO (on while no switch's XDP program holds its veth) and whether one does.
+   */
+  private String stallEvidence(String host, NetnsHost m) {
+    Cli.Result metrics = ctl(host, "metrics");
+    String drops =
+        metrics
+            .out()
+            .lines()
+            .filter(l -> l.contains("drop") && !l.startsWith("#"))
+            .filter(l -> !l.endsWith(" 0"))
+            .reduce("", (a, l) -> a + "  " + l + "\n");
+    return "host "
+        + host
+        + " drops:\n"
+        + drops
+        + "m's TSO: "
+        + m.offload("tcp-segmentation-offload")
+        + ", XDP on m's veth: "
+        + m.switchSideHasXdp()
+        + "\n";
+  }
+
   /** The session is listed on {@code host}, established, on port m, and its packets go on. */
-  private void assertSessionGoesOn(String host, SwitchProcess sw) {
+  private void assertSessionGoesOn(String host, SwitchProcess sw, NetnsHost m) {
     Await.until(
         () ->
             "host "
@@ -185,6 +209,7 @@ class VmotionConntrackTest {
                 + " packets, now "
                 + session(host)
                 + "):\n"
+                + stallEvidence(host, m)
                 + sw.output()
                 + lab.othersOutput(sw),
         Duration.ofSeconds(20),
@@ -216,6 +241,7 @@ class VmotionConntrackTest {
     SwitchProcess swB = host("B", "", underlayB, VTEP_B, VTEP_A);
     swA.awaitRunning();
     swB.awaitRunning();
+    lab.separateFanoutGroups(swA, List.of(s, m), swB, List.of(m, x));
     Await.until("m to reach s:\n" + swA.output(), Duration.ofSeconds(30), () -> m.ping(S_IP, 1));
     s.background("python3", "-c", TcpPeers.ECHO_SERVER, S_IP, "5000");
     m.background("python3", "-c", LISTENER, M_IP, "6000");
@@ -233,13 +259,13 @@ class VmotionConntrackTest {
                         stop.toString())
                     .strip());
     try {
-      assertSessionGoesOn("A", swA);
+      assertSessionGoesOn("A", swA, m);
       assertEquals("timeout", probeM(s), "A: a connection s opens to m is refused");
 
       // The move, A -> B: the session's state goes with m.
       assertEquals(0, ctl("A", "del-port", "m").code());
       addM("B", m);
-      assertSessionGoesOn("B", swB);
+      assertSessionGoesOn("B", swB, m);
       assertTrue(
           swB.output()
               .matches(
@@ -276,7 +302,7 @@ class VmotionConntrackTest {
           Duration.ofSeconds(5),
           () -> session("A") != null);
       assertEquals(0, ctl("B", "del-port", "m").code());
-      assertSessionGoesOn("A", swA);
+      assertSessionGoesOn("A", swA, m);
       assertTrue(
           swA.output().contains("vswitch: vmotion: connections of " + M_MAC + " from host hostB"),
           swA.output());
@@ -297,7 +323,7 @@ class VmotionConntrackTest {
       // export: the record outlives B.
       assertEquals(0, ctl("A", "del-port", "m").code());
       addM("B", m);
-      assertSessionGoesOn("B", swB);
+      assertSessionGoesOn("B", swB, m);
       String key = CtRecord.key(SWITCH, MacAddress.parse(M_MAC));
       try (EtcdStore store = new EtcdStore(List.of(etcd.endpoint()))) {
         assertEquals(0, ctl("B", "del-port", "m").code());
@@ -307,7 +333,7 @@ class VmotionConntrackTest {
             () -> store.getLeased(key) != null);
         swB.kill();
         addM("A", m);
-        assertSessionGoesOn("A", swA);
+        assertSessionGoesOn("A", swA, m);
         Await.until(
             "A to delete the record it used",
             Duration.ofSeconds(5),

@@ -220,6 +220,8 @@ class VmotionTest {
     NetnsHost a = lab.vm("a", "10.61.0.1/24", "02:00:00:61:00:01");
     NetnsHost b = lab.vm("b", "10.61.0.2/24", "02:00:00:61:00:02");
     NetnsHost m = lab.vm("m", M_IP + "/24", M_MAC);
+    // The clone of m that B takes later; made now, so its fanout group is known before traffic.
+    NetnsHost c = lab.vm("c", "10.61.0.9/24", M_MAC);
     SwitchProcess swA =
         host(
             "A",
@@ -230,6 +232,7 @@ class VmotionTest {
     SwitchProcess swB = host("B", vmPort("b", b, "02:00:00:61:00:02"), underlayB, VTEP_B, VTEP_A);
     swA.awaitRunning();
     swB.awaitRunning();
+    lab.separateFanoutGroups(swA, List.of(a, m), swB, List.of(b, m, c));
     Await.until(
         "a to reach b and m:\n" + swA.output() + "\n" + swB.output(),
         Duration.ofSeconds(60),
@@ -323,7 +326,6 @@ class VmotionTest {
     assertTrue(a.ping(M_IP, 2), "m still reached on A");
 
     // Hostile: a clone of m's MAC on B while m is still on A: A reports the duplicate.
-    NetnsHost c = lab.vm("c", "10.61.0.9/24", M_MAC);
     Cli.Result clone =
         ctl(
             "B",

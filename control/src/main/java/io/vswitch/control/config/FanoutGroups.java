@@ -69,7 +69,7 @@ public final class FanoutGroups {
   }
 
   /** The group DPDK 22.11 names for a port of process {@code pid} on interface {@code ifindex}. */
-  static int dpdkGroup(long pid, int ifindex) {
+  public static int dpdkGroup(long pid, int ifindex) {
     return (int) ((pid ^ ifindex) & 0xffff);
   }
 

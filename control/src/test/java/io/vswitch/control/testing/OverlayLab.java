@@ -1,5 +1,6 @@
 package io.vswitch.control.testing;
 
+import io.vswitch.control.config.FanoutGroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -74,6 +77,49 @@ public final class OverlayLab implements AutoCloseable {
         keep(SwitchProcess.start(home, config, "--state-dir", home.resolve("state").toString()));
     switches.add(sw);
     return sw;
+  }
+
+  /**
+   * Restarts {@code later} until no VM veth it may come to hold as an afpacket port shares a DPDK
+   * fanout group (pid xor ifindex, {@link FanoutGroups#dpdkGroup}) with one {@code earlier} may
+   * hold. A lab's hosts share the root namespace, where the kernel keeps the groups, and their pids
+   * and ifindexes are close, so they meet often (one live add-port in six in one loop); real hosts
+   * have a namespace each, and a live add-port refused for the other switch's group is this lab's
+   * failure, not the product's. Call it before the test's traffic starts, with every VM either
+   * switch will take.
+   */
+  public void separateFanoutGroups(
+      SwitchProcess earlier,
+      List<NetnsHost> earlierVms,
+      SwitchProcess later,
+      List<NetnsHost> laterVms) {
+    for (int attempt = 1; ; attempt++) {
+      Set<Integer> taken = groups(earlier, earlierVms);
+      Set<Integer> clashes = groups(later, laterVms);
+      clashes.retainAll(taken);
+      if (clashes.isEmpty()) {
+        return;
+      }
+      if (attempt > 5) {
+        throw new AssertionError("fanout groups " + clashes + " still shared after 5 restarts");
+      }
+      System.err.println("fanout groups " + clashes + " shared by two lab hosts; restarting one");
+      later.restart();
+    }
+  }
+
+  private static Set<Integer> groups(SwitchProcess sw, List<NetnsHost> vms) {
+    Set<Integer> groups = new HashSet<>();
+    for (NetnsHost vm : vms) {
+      Path ifindex = Path.of("/sys/class/net", vm.switchInterface(), "ifindex");
+      try {
+        groups.add(
+            FanoutGroups.dpdkGroup(sw.pid(), Integer.parseInt(Files.readString(ifindex).strip())));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return groups;
   }
 
   /** Every switch but {@code sw}: its output, for a failure's message. */

@@ -101,6 +101,13 @@ public final class SwitchProcess implements AutoCloseable {
     }
   }
 
+  /** Stops the switch (SIGTERM, so it cleans up) and starts it again, with a new pid. */
+  public SwitchProcess restart() {
+    stop();
+    process = launch();
+    return awaitRunning();
+  }
+
   /** Sum over workers of one counter of one port, read live from the shared counter file. */
   public long counter(int port, PortCounter counter) {
     try (CounterFile file = CounterFile.open(counters)) {
