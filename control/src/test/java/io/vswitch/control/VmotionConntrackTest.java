@@ -17,6 +17,8 @@ import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.conntrack.CtEntryView;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.testing.Await;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,10 +159,11 @@ class VmotionConntrackTest {
   }
 
   /**
-   * What a stalled session's failure shows besides the outputs: the host's non-zero drop counters,
-   * m's TSO (on while no switch's XDP program holds its veth) and whether one does.
+   * What a stalled session's failure shows besides the outputs: the host's non-zero drop counters
+   * and FDB, m's TSO (on while no switch's XDP program holds its veth) and whether one does, both
+   * ends' TCP sockets (who is retransmitting) and m's veth counters on both sides.
    */
-  private String stallEvidence(String host, NetnsHost m) {
+  private String stallEvidence(String host, NetnsHost m, NetnsHost s) {
     Cli.Result metrics = ctl(host, "metrics");
     String drops =
         metrics
@@ -177,11 +180,36 @@ class VmotionConntrackTest {
         + m.offload("tcp-segmentation-offload")
         + ", XDP on m's veth: "
         + m.switchSideHasXdp()
-        + "\n";
+        + "\nhost "
+        + host
+        + " FDB:\n"
+        + ctl(host, "dump-fdb").out()
+        + "m's sockets:\n"
+        + m.output("ss", "-tin")
+        + "s's sockets:\n"
+        + s.output("ss", "-tin")
+        + "m's links:\n"
+        + m.output("ip", "-s", "-s", "link")
+        + "m's veth, switch side:\n"
+        + rootOutput("ip", "-s", "-s", "link", "show", "dev", m.switchInterface());
+  }
+
+  private static String rootOutput(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return out;
+    } catch (IOException e) {
+      return e.toString();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return e.toString();
+    }
   }
 
   /** The session is listed on {@code host}, established, on port m, and its packets go on. */
-  private void assertSessionGoesOn(String host, SwitchProcess sw, NetnsHost m) {
+  private void assertSessionGoesOn(String host, SwitchProcess sw, NetnsHost m, NetnsHost s) {
     Await.until(
         () ->
             "host "
@@ -209,7 +237,7 @@ class VmotionConntrackTest {
                 + " packets, now "
                 + session(host)
                 + "):\n"
-                + stallEvidence(host, m)
+                + stallEvidence(host, m, s)
                 + sw.output()
                 + lab.othersOutput(sw),
         Duration.ofSeconds(20),
@@ -259,13 +287,13 @@ class VmotionConntrackTest {
                         stop.toString())
                     .strip());
     try {
-      assertSessionGoesOn("A", swA, m);
+      assertSessionGoesOn("A", swA, m, s);
       assertEquals("timeout", probeM(s), "A: a connection s opens to m is refused");
 
       // The move, A -> B: the session's state goes with m.
       assertEquals(0, ctl("A", "del-port", "m").code());
       addM("B", m);
-      assertSessionGoesOn("B", swB, m);
+      assertSessionGoesOn("B", swB, m, s);
       assertTrue(
           swB.output()
               .matches(
@@ -302,7 +330,7 @@ class VmotionConntrackTest {
           Duration.ofSeconds(5),
           () -> session("A") != null);
       assertEquals(0, ctl("B", "del-port", "m").code());
-      assertSessionGoesOn("A", swA, m);
+      assertSessionGoesOn("A", swA, m, s);
       assertTrue(
           swA.output().contains("vswitch: vmotion: connections of " + M_MAC + " from host hostB"),
           swA.output());
@@ -323,7 +351,7 @@ class VmotionConntrackTest {
       // export: the record outlives B.
       assertEquals(0, ctl("A", "del-port", "m").code());
       addM("B", m);
-      assertSessionGoesOn("B", swB, m);
+      assertSessionGoesOn("B", swB, m, s);
       String key = CtRecord.key(SWITCH, MacAddress.parse(M_MAC));
       try (EtcdStore store = new EtcdStore(List.of(etcd.endpoint()))) {
         assertEquals(0, ctl("B", "del-port", "m").code());
@@ -333,7 +361,7 @@ class VmotionConntrackTest {
             () -> store.getLeased(key) != null);
         swB.kill();
         addM("A", m);
-        assertSessionGoesOn("A", swA, m);
+        assertSessionGoesOn("A", swA, m, s);
         Await.until(
             "A to delete the record it used",
             Duration.ofSeconds(5),
