@@ -76,6 +76,12 @@ final class RarpAnnouncer {
     boolean done;
     long lastLookNanos;
 
+    /** The MAC is the port's configured {@code mac:} (not one learned on it). */
+    boolean configured;
+
+    /** This host's FDB was found with the MAC behind a tunnel, and took it back (logged once). */
+    boolean tookBack;
+
     Announcement(long now, boolean atStart) {
       this.appearedNanos = now;
       this.atStart = atStart;
@@ -109,6 +115,7 @@ final class RarpAnnouncer {
         seen.put(port, a);
       }
       if (a.done) {
+        keepLocal(port, a, ports);
         continue;
       }
       PortPolicy policy = tables.port(port.index());
@@ -137,8 +144,51 @@ final class RarpAnnouncer {
         a.sent++;
       }
       a.done = a.sent == SCHEDULE_MS.length;
+      if (a.sent > 0) {
+        keepLocal(port, a, ports);
+      }
     }
     started = true;
+  }
+
+  /**
+   * A VM's configured MAC stays on its port here while the port exists, as an ESXi vSwitch knows
+   * its vNICs' MACs rather than learning them: a frame from that MAC arriving through a tunnel
+   * (another host that still has the VM's port, between ESXi's destination start and source stop)
+   * moves the learned entry behind the tunnel, and once the other host let go, every frame for the
+   * VM would go to a host that no longer has it until the VM itself spoke again (a VM waiting for a
+   * reply never does: its peer's retransmissions all went to the tunnel). Checked every tick, so
+   * the local port wins within {@link #TICK_MS} ms. A static entry elsewhere is left alone.
+   */
+  private void keepLocal(Port port, Announcement a, List<Port> ports) {
+    if (!a.configured) {
+      return;
+    }
+    Fdb fdb = l2.fdb();
+    long key = Fdb.key(a.vlan, a.mac);
+    long seconds = FdbClock.nowSeconds();
+    int at = fdb.lookup(key, seconds);
+    if (at == Fdb.MISS || at == port.index() || !isTunnel(at, ports)) {
+      return;
+    }
+    fdb.learn(key, port.index(), seconds);
+    if (!a.tookBack && fdb.lookup(key, seconds) == port.index()) {
+      a.tookBack = true;
+      log.printf(
+          "vswitch: %s was learned behind tunnel port #%d while its port %s is on this host: kept"
+              + " on port %s%n",
+          MacAddress.format(a.mac), at, port.name(), port.name());
+      log.flush();
+    }
+  }
+
+  private static boolean isTunnel(int index, List<Port> ports) {
+    for (Port p : ports) {
+      if (p.index() == index) {
+        return p instanceof VxlanPort;
+      }
+    }
+    return false;
   }
 
   private static java.util.Set<Port> identitySet(List<Port> ports) {
@@ -174,6 +224,7 @@ final class RarpAnnouncer {
     if (configured != MacAddress.NONE && policy.mode() == VlanMode.ACCESS) {
       a.mac = configured;
       a.vlan = policy.vlans().nextSetBit(0);
+      a.configured = true;
       return true;
     }
     if (a.atStart || now - a.lastLookNanos < LEARN_LOOK_NANOS) {
