@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vswitch.control.distributed.CtRecord;
 import io.vswitch.control.distributed.EtcdStore;
 import io.vswitch.control.testing.Cli;
+import io.vswitch.control.testing.Commands;
 import io.vswitch.control.testing.EtcdServer;
 import io.vswitch.control.testing.HostCli;
 import io.vswitch.control.testing.NetnsHost;
@@ -17,8 +18,6 @@ import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.conntrack.CtEntryView;
 import io.vswitch.dataplane.l2.MacAddress;
 import io.vswitch.dataplane.testing.Await;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -191,21 +190,7 @@ class VmotionConntrackTest {
         + "m's links:\n"
         + m.output("ip", "-s", "-s", "link")
         + "m's veth, switch side:\n"
-        + rootOutput("ip", "-s", "-s", "link", "show", "dev", m.switchInterface());
-  }
-
-  private static String rootOutput(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor();
-      return out;
-    } catch (IOException e) {
-      return e.toString();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return e.toString();
-    }
+        + Commands.output("ip", "-s", "-s", "link", "show", "dev", m.switchInterface());
   }
 
   /** The session is listed on {@code host}, established, on port m, and its packets go on. */

@@ -69,8 +69,17 @@ public final class FanoutGroups {
   }
 
   /** The group DPDK 22.11 names for a port of process {@code pid} on interface {@code ifindex}. */
-  public static int dpdkGroup(long pid, int ifindex) {
+  static int dpdkGroup(long pid, int ifindex) {
     return (int) ((pid ^ ifindex) & 0xffff);
+  }
+
+  /**
+   * The group DPDK 22.11 would name for an af_packet port of process {@code pid} on interface
+   * {@code iface}, or null when the interface is not there.
+   */
+  public static Integer dpdkGroup(long pid, String iface) {
+    Integer ifindex = HostChecks.ifindex(iface);
+    return ifindex == null ? null : dpdkGroup(pid, ifindex);
   }
 
   /** 0 when a socket on {@code ifindex} may join {@code group} as DPDK's would, else the errno. */

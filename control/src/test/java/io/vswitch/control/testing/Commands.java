@@ -2,6 +2,7 @@ package io.vswitch.control.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /** Host commands of the netns tests (ip, sysctl, ethtool) that must succeed, and cleanup. */
 public final class Commands {
@@ -15,6 +16,21 @@ public final class Commands {
       if (p.waitFor() != 0) {
         throw new IllegalStateException(String.join(" ", command) + ": " + out);
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs {@code command} and returns its output (stdout and stderr), whatever its exit code. */
+  public static String output(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -219,17 +219,7 @@ public final class NetnsHost implements AutoCloseable {
 
   /** Whether an XDP program is attached to the switch's end of the veth ({@code ip -d link}). */
   public boolean switchSideHasXdp() {
-    try {
-      Process p = new ProcessBuilder("ip", "-d", "link", "show", "dev", switchSide).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor();
-      return out.contains("prog/xdp");
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Commands.output("ip", "-d", "link", "show", "dev", switchSide).contains("prog/xdp");
   }
 
   public String address() {

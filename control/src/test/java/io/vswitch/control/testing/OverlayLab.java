@@ -111,13 +111,11 @@ public final class OverlayLab implements AutoCloseable {
   private static Set<Integer> groups(SwitchProcess sw, List<NetnsHost> vms) {
     Set<Integer> groups = new HashSet<>();
     for (NetnsHost vm : vms) {
-      Path ifindex = Path.of("/sys/class/net", vm.switchInterface(), "ifindex");
-      try {
-        groups.add(
-            FanoutGroups.dpdkGroup(sw.pid(), Integer.parseInt(Files.readString(ifindex).strip())));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      Integer group = FanoutGroups.dpdkGroup(sw.pid(), vm.switchInterface());
+      if (group == null) {
+        throw new IllegalStateException(vm.switchInterface() + " is not there");
       }
+      groups.add(group);
     }
     return groups;
   }
