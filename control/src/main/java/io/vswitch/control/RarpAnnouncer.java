@@ -115,7 +115,7 @@ final class RarpAnnouncer {
         seen.put(port, a);
       }
       if (a.done) {
-        keepLocal(port, a, ports);
+        keepLocal(port, a, tables, cfg, ports);
         continue;
       }
       PortPolicy policy = tables.port(port.index());
@@ -145,7 +145,7 @@ final class RarpAnnouncer {
       }
       a.done = a.sent == SCHEDULE_MS.length;
       if (a.sent > 0) {
-        keepLocal(port, a, ports);
+        keepLocal(port, a, tables, cfg, ports);
       }
     }
     started = true;
@@ -159,13 +159,23 @@ final class RarpAnnouncer {
    * VM would go to a host that no longer has it until the VM itself spoke again (a VM waiting for a
    * reply never does: its peer's retransmissions all went to the tunnel). Checked every tick, so
    * the local port wins within {@link #TICK_MS} ms. A static entry elsewhere is left alone.
+   *
+   * <p>The MAC and VLAN are the port's as they are now, not as announced: a live {@code
+   * set-port-group} or {@code mac:} change would otherwise have this look in the old VLAN while the
+   * tunnel took the entry in the new one.
    */
-  private void keepLocal(Port port, Announcement a, List<Port> ports) {
+  private void keepLocal(
+      Port port, Announcement a, L2Tables tables, SwitchConfig cfg, List<Port> ports) {
     if (!a.configured) {
       return;
     }
+    PortPolicy policy = tables.port(port.index());
+    long mac = configuredMac(cfg, port);
+    if (policy == null || policy.mode() != VlanMode.ACCESS || mac == MacAddress.NONE) {
+      return; // a trunk's VLANs, or a MAC no longer configured: left to learning
+    }
     Fdb fdb = l2.fdb();
-    long key = Fdb.key(a.vlan, a.mac);
+    long key = Fdb.key(policy.vlans().nextSetBit(0), mac);
     long seconds = FdbClock.nowSeconds();
     int at = fdb.lookup(key, seconds);
     if (at == Fdb.MISS || at == port.index() || !isTunnel(at, ports)) {
@@ -177,9 +187,19 @@ final class RarpAnnouncer {
       log.printf(
           "vswitch: %s was learned behind tunnel port #%d while its port %s is on this host: kept"
               + " on port %s%n",
-          MacAddress.format(a.mac), at, port.name(), port.name());
+          MacAddress.format(mac), at, port.name(), port.name());
       log.flush();
     }
+  }
+
+  /** The port's {@code mac:} in the config, or {@link MacAddress#NONE}. */
+  private static long configuredMac(SwitchConfig cfg, Port port) {
+    for (SwitchConfig.Port p : cfg.ports()) {
+      if (p.name().equals(port.name()) && p.mac() != null) {
+        return MacAddress.parse(p.mac());
+      }
+    }
+    return MacAddress.NONE;
   }
 
   private static boolean isTunnel(int index, List<Port> ports) {
@@ -215,12 +235,7 @@ final class RarpAnnouncer {
    */
   private boolean identify(
       Announcement a, Port port, PortPolicy policy, SwitchConfig cfg, long now) {
-    long configured = MacAddress.NONE;
-    for (SwitchConfig.Port p : cfg.ports()) {
-      if (p.name().equals(port.name()) && p.mac() != null) {
-        configured = MacAddress.parse(p.mac());
-      }
-    }
+    long configured = configuredMac(cfg, port);
     if (configured != MacAddress.NONE && policy.mode() == VlanMode.ACCESS) {
       a.mac = configured;
       a.vlan = policy.vlans().nextSetBit(0);

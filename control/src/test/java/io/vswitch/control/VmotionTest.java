@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ping measures the gap (printed; bounded only generously). Hostile: two moves back and forth; a
  * RARP b forges for m's MAC is dropped by b's port (forged transmits rejected) and, not being a MAC
  * any host record lists for B, triggers no etcd cleanup; a clone of m's MAC added on B is reported
- * as a duplicate by A.
+ * as a duplicate by A, which keeps m's MAC on port m, also after m's port changed VLAN live.
  */
 class VmotionTest {
   private static final String SWITCH = "vmdvs";
@@ -89,6 +89,7 @@ class VmotionTest {
         workers: {cores: [-1], idle: backoff}
         port-groups:
           - {name: web, vlan: {mode: access, id: 100}, security: {forged-transmits: reject}}
+          - {name: web2, vlan: {mode: access, id: 200}}
           - {name: underlay, vlan: {mode: access, id: 1}}
         ports:
         %s
@@ -97,6 +98,7 @@ class VmotionTest {
           vtep: {port: up, address: %s/24}
           segments:
             - {name: blue, vni: 5002, port-groups: [web], remote-vteps: [%s]}
+            - {name: green, vni: 5003, port-groups: [web2], remote-vteps: [%4$s]}
         etcd: {endpoints: ["%s"], switch: %s, host: host%s, lease-ttl: 5}
         """
             .formatted(ports, underlay, local, remote, etcd.endpoint(), SWITCH, name);
@@ -115,6 +117,19 @@ class VmotionTest {
   /** Where host {@code host}'s FDB has m's MAC: the port names (empty: nowhere). */
   private List<String> portsOfM(String host) {
     return portsOf(host, M_MAC);
+  }
+
+  /** Where host {@code host}'s FDB has m's MAC in {@code vlan}: the port names. */
+  private List<String> portsOfMIn(String host, int vlan) {
+    Cli.Result r = ctl(host, "--json", "dump-fdb");
+    assertEquals(0, r.code(), r.err());
+    List<String> ports = new ArrayList<>();
+    for (JsonNode e : HostCli.tree(r.out())) {
+      if (e.path("mac").asText().equalsIgnoreCase(M_MAC) && e.path("vlan").asInt() == vlan) {
+        ports.add(e.path("port").asText());
+      }
+    }
+    return ports;
   }
 
   /** Where host {@code host}'s FDB has {@code mac}: the port names (empty: nowhere). */
@@ -352,6 +367,31 @@ class VmotionTest {
         Duration.ofSeconds(3),
         () -> swA.output().contains("kept on port m") && portsOfM("A").equals(List.of("m")));
     assertEquals(0, ctl("B", "del-port", "clone").code());
+    // The same after m's port changed VLAN live: A keeps m's MAC on port m in the VLAN the port is
+    // in now (web2's 200), not in the one it was announced in.
+    assertEquals(0, ctl("A", "set-port-group", "m", "web2").code());
+    Cli.Result clone2 =
+        ctl(
+            "B",
+            "add-port",
+            "clone",
+            "--type",
+            "afpacket",
+            "--iface",
+            c.switchInterface(),
+            "--port-group",
+            "web2",
+            "--mac",
+            M_MAC);
+    assertEquals(0, clone2.code(), clone2.err() + clone2.out());
+    Await.until(
+        "B to announce the clone in VLAN 200:\n" + swB.output(),
+        Duration.ofSeconds(5),
+        () -> swB.output().contains("announced " + M_MAC + " on port clone (vlan 200)"));
+    sleep(1200); // the clone's last RARP goes 1 s after its port appeared
+    assertEquals(List.of("m"), portsOfMIn("A", 200), "A keeps m's MAC on port m in VLAN 200");
+    assertEquals(0, ctl("B", "del-port", "clone").code());
+    assertEquals(0, ctl("A", "set-port-group", "m", "web").code());
     assertTrue(m.ping("10.61.0.1", 2), "m speaks");
     assertTrue(a.ping(M_IP, 2) && b.ping(M_IP, 2), "m reachable after the clone went");
 
