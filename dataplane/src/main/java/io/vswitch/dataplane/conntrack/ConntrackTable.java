@@ -949,12 +949,18 @@ public final class ConntrackTable implements AutoCloseable {
 
   /**
    * Puts a connection another host tracked (a VM's, moved here by vMotion) into {@code zone} as
-   * created on {@code port}, with its state, windows, counters and {@code c.expiresInMillis} left
-   * (cut to this table's timeout for its state). Control thread only: the same lock-free insert the
+   * created on {@code port}, with its state, counters and {@code c.expiresInMillis} left (cut to
+   * this table's timeout for its state). Control thread only: the same lock-free insert the
    * workers' commits use (a CAS into an EMPTY slot, limits reserved first), so a worker that
    * commits the same tuple meanwhile meets it as it would another worker's. It takes only free room
    * (never evicts; an unestablished one needs the embryonic budget) and passes the zone and port
    * limits like any other.
+   *
+   * <p>A synchronised TCP connection's windows are not kept: each side's is taken from its first
+   * packet here ({@code TcpTracker}'s pick-up, as Linux picks up a connection mid-stream), because
+   * the record is as old as its export, and the VM's TCP may have sent more than a window through
+   * the old host since (ESXi's order: the destination's port, and its claim's answer, come seconds
+   * before the switch-over). Sequence numbers are checked again from those packets on.
    *
    * <p>What it fixes itself rather than trusting: which end opened the connection (from the
    * original direction's addresses, as a packet would), and whether it is established (TCP from its
@@ -1057,10 +1063,15 @@ public final class ConntrackTable implements AutoCloseable {
     s.port = port;
     s.createdSeconds = (int) (now / 1000 - Math.max(0, Math.min(c.ageSeconds, 1L << 30)));
     boolean tcp = c.protocol == CtPacket.TCP;
+    // A synchronised connection's windows are taken up again from its next packets (TcpTracker's
+    // pick-up): the record's are as old as the export, and between a claim's answer and the
+    // switch-over the VM's TCP may have moved on by more than a window through the old host.
+    boolean pickUp =
+        tcp && c.stateCode >= TcpTracker.ESTABLISHED && c.stateCode != TcpTracker.CLOSE;
     for (int d = 0; d < 2; d++) {
       s.end[d] = tcp ? c.tcpEnd[d] : 0;
       s.maxend[d] = tcp ? c.tcpMaxEnd[d] : 0;
-      s.maxwin[d] = tcp ? c.tcpMaxWindow[d] : 0;
+      s.maxwin[d] = tcp && !pickUp ? c.tcpMaxWindow[d] : 0;
       s.scale[d] = tcp ? c.tcpScale[d] : 0;
       s.dflags[d] = tcp ? c.tcpFlags[d] : 0;
     }

@@ -50,7 +50,9 @@ public final class CtEntryView {
   /** TCP: highest sequence the peer lets this side send (td_maxend). */
   public final int[] tcpMaxEnd = new int[2];
 
-  /** TCP: largest window advertised, scaled (td_maxwin). */
+  /**
+   * TCP: largest window advertised, scaled (td_maxwin); 0 until the side speaks after an import.
+   */
   public final int[] tcpMaxWindow = new int[2];
 
   /** TCP: window scale shift (0..14). */

@@ -11,7 +11,9 @@ package io.vswitch.dataplane.conntrack;
  *   <li>Flags: the combinations Linux's tcp_valid_flags allows (PSH, ECE and CWR aside): SYN,
  *       SYN|ACK, RST, RST|ACK, FIN|ACK, ACK, each optionally with URG. Anything else (SYN|FIN, FIN
  *       without ACK, no flags) is INVALID.
- *   <li>Only a SYN (no ACK) opens a connection: mid-stream pick-up is off (loose=0).
+ *   <li>Only a SYN (no ACK) opens a connection: mid-stream pick-up is off (loose=0). A connection
+ *       imported from another host (vMotion) takes each side's window from that side's first packet
+ *       after the import, as Linux does for one it picked up ({@link #pickUp}).
  *   <li>SYN-ACK: only in the reply direction of a SYN_SENT connection, and its ACK must be exactly
  *       the SYN's sequence + 1 (RFC 793 3.9 SYN-SENT; Linux only asks for the ACK to be in a window
  *       here). A retransmitted SYN-ACK must repeat the same sequence and ACK. A SYN-ACK without a
@@ -161,6 +163,9 @@ final class TcpTracker {
       return BAD;
     }
     int end = p.seq + p.payload + (fin ? 1 : 0);
+    if (s.maxwin[dir] == 0 && st >= ESTABLISHED && st != CLOSE && !rst) {
+      pickUp(s, dir, p, end);
+    }
     if (!inWindow(s, dir, p, end)) {
       return BAD;
     }
@@ -240,10 +245,42 @@ final class TcpTracker {
     int peer = 1 - dir;
     int ack = ackOf(s, dir, p);
     int maxAckWindow = Math.max(s.maxwin[dir], MAX_ACK_WINDOW);
+    // II is not checked while the peer has not spoken since an import (its maxwin is 0 then, and
+    // only then once synchronised): its window, which bounds how old a retransmission may be, is
+    // not known, and a segment the switch-over lost is retransmitted after newer ones went by.
     return !after(p.seq, s.maxend[dir]) // I
-        && after(end, s.end[dir] - s.maxwin[peer] - 1) // II
+        && (s.maxwin[peer] == 0 || after(end, s.end[dir] - s.maxwin[peer] - 1)) // II
         && !after(ack, s.end[peer]) // III
         && after(ack, s.end[peer] - maxAckWindow - 1); // IV
+  }
+
+  /**
+   * The first packet of direction {@code dir} since the connection was imported from another host
+   * ({@link ConntrackTable#importConnection} zeroes a synchronised connection's {@code maxwin}: the
+   * record's windows are as old as its export, and the VM's TCP went on through the old host
+   * since): that side's window is taken from this packet, as Linux's tcp_in_window takes it for a
+   * connection picked up mid-stream, and the other side's end is put where this packet's
+   * acknowledgement says when that is further (it has not spoken since the import, or its first
+   * packet here was a retransmission), so that checks III and IV pass. The window scales are the
+   * handshake's, kept from the record. A RST never sets a window: it is judged against the
+   * record's.
+   */
+  private static void pickUp(CtSnapshot s, int dir, CtPacket p, int end) {
+    int peer = 1 - dir;
+    int win = p.window << s.scale[dir];
+    s.end[dir] = end;
+    s.maxwin[dir] = win == 0 ? 1 : win;
+    s.maxend[dir] = end + s.maxwin[dir];
+    int ack = ackOf(s, dir, p);
+    if (s.maxwin[peer] == 0) {
+      s.end[peer] = ack;
+      s.maxend[peer] = ack;
+    } else if (after(ack, s.end[peer])) {
+      // The peer spoke here first, and sent more before the switch-over, through the old host,
+      // than its first packet here showed (that one was a retransmission): what this side
+      // acknowledges the peer has sent. (Linux raises it only by the 1 of a keepalive's answer.)
+      s.end[peer] = ack;
+    }
   }
 
   private static void advance(CtSnapshot s, int dir, CtPacket p, int end) {

@@ -2,6 +2,7 @@ package io.vswitch.dataplane.conntrack;
 
 import static io.vswitch.dataplane.conntrack.TcpConn.ACK;
 import static io.vswitch.dataplane.conntrack.TcpConn.PSH;
+import static io.vswitch.dataplane.conntrack.TcpConn.RST;
 import static io.vswitch.dataplane.conntrack.TcpConn.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,7 +78,8 @@ class ConntrackImportTest {
         listed.startsWith("zone=7 proto=6 10.0.0.3:40000 -> 10.0.0.1:5000 ESTABLISHED port=5"),
         listed);
 
-    // The same conversation, now through b in its zone: both ways established, windows kept.
+    // The same conversation, now through b in its zone: both ways established, windows taken up
+    // again from these packets.
     TcpConn onB = new TcpConn(b, ZONE_B, "10.0.0.3", 40000, "10.0.0.1", 5000);
     onB.clientNext = conn.clientNext;
     onB.serverNext = conn.serverNext;
@@ -102,6 +104,91 @@ class ConntrackImportTest {
     assertEquals(1, b.sweep(1 << 20, onB.now + 7440_001L));
     assertEquals(0, b.size());
     assertEquals(0, b.portCount(PORT_B));
+  }
+
+  /**
+   * The same move, with the client's first segments here newer than one the switch-over lost: its
+   * retransmission, before the server spoke here, is no older than the server's unknown window
+   * allows, and passes.
+   */
+  @Test
+  void aLostSegmentRetransmittedAfterNewerOnesPassesBeforeThePeerSpokeHere() {
+    TcpConn onB = movedPastItsWindows();
+    int lost = onB.clientNext;
+    // 200 kB sent after it (within the server's 256 KiB window), lost at the switch-over with it.
+    onB.clientNext += 200_000;
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.client(ACK | PSH, 1000)));
+    CtPacket retransmission = onB.fromClient(ACK | PSH, 1000);
+    retransmission.seq = lost;
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.track(retransmission)));
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.track(retransmission)), "and again");
+    // The server's duplicate acknowledgement, then the one for everything.
+    CtPacket duplicate = onB.fromServer(ACK, 0);
+    duplicate.ack = lost;
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.track(duplicate)));
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.server(ACK, 0)));
+    // Now the server has spoken: a segment older than its window is refused again.
+    CtPacket stale = onB.fromClient(ACK | PSH, 1000);
+    stale.seq = onB.clientNext - (8 << 20);
+    assertEquals(CtResult.INVALID, CtResult.verdict(onB.track(stale)));
+  }
+
+  /**
+   * A connection tracked on a and exported (the answer to a claim), which then went on through a
+   * for 64 MB each way, imported into b: the client and server on b, at their sequence numbers.
+   */
+  private TcpConn movedPastItsWindows() {
+    TcpConn conn = new TcpConn(a, ZONE_A, "10.0.0.3", 40000, "10.0.0.1", 5000);
+    conn.clientScale = 2;
+    conn.serverScale = 2;
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(conn.handshake()));
+    conn.client(ACK | PSH, 1000);
+    conn.server(ACK, 0);
+    CtEntryView answer = export(a, conn.now).get(0);
+    conn.clientNext += 64 << 20;
+    conn.serverNext += 64 << 20;
+    long later = conn.now + 5000;
+    assertEquals(CtResult.NEW, CtResult.verdict(b.importConnection(ZONE_B, PORT_B, answer, later)));
+    TcpConn onB = new TcpConn(b, ZONE_B, "10.0.0.3", 40000, "10.0.0.1", 5000);
+    onB.clientNext = conn.clientNext;
+    onB.serverNext = conn.serverNext;
+    onB.now = later;
+    return onB;
+  }
+
+  /**
+   * ESXi's order: the destination's claim is answered seconds before the switch-over, and the VM's
+   * TCP goes on through the old host meanwhile, far past the windows the answer holds. The new host
+   * takes each side's window up from its first packet, then checks sequence numbers again.
+   */
+  @Test
+  void aConnectionThatWentOnPastItsExportedWindowsIsPickedUpAtItsNextPackets() {
+    TcpConn onB = movedPastItsWindows();
+    // A RST takes up no window: judged against the answer's, it is out of it.
+    assertEquals(CtResult.INVALID, CtResult.verdict(onB.track(onB.fromClient(RST | ACK, 0))));
+    // The client's first segment here retransmits one the switch-over lost; the server's answer
+    // acknowledges everything the client sent through a, beyond that segment.
+    CtPacket retransmission = onB.fromClient(ACK | PSH, 1000);
+    retransmission.seq = onB.clientNext - 50_000;
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.track(retransmission)));
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.server(ACK, 0)));
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.client(ACK | PSH, 1000)));
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.client(ACK | PSH, 1000)));
+    int reply = onB.server(ACK | PSH, 500);
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(reply));
+    assertTrue(CtResult.isReply(reply));
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.client(ACK, 0)));
+    CtEntryView taken = export(b, onB.now).get(0);
+    assertEquals(65535 << 2, taken.tcpMaxWindow[0], "the client's window, from its packets on b");
+    assertEquals(65535 << 2, taken.tcpMaxWindow[1], "the server's");
+    // From here on sequence numbers are checked again, both ways.
+    CtPacket wild = onB.fromClient(ACK | PSH, 10);
+    wild.seq = onB.clientNext + (16 << 20);
+    assertEquals(CtResult.INVALID, CtResult.verdict(onB.track(wild)));
+    CtPacket wildReply = onB.fromServer(ACK | PSH, 10);
+    wildReply.ack = onB.clientNext + (16 << 20);
+    assertEquals(CtResult.INVALID, CtResult.verdict(onB.track(wildReply)));
+    assertEquals(CtResult.ESTABLISHED, CtResult.verdict(onB.client(ACK | PSH, 100)));
   }
 
   @Test
