@@ -64,7 +64,7 @@ final class LacpDriver {
         SlowProtocolRing.SLOTS);
     for (int m = 0; m < team.size(); m++) {
       Port port = team.slot(m) < 0 ? null : ports.get(team.slot(m));
-      linkUp[m] = port != null && MemberLink.up(port);
+      linkUp[m] = port != null && PortLink.up(port);
     }
     LacpMember.Mux[] before = new LacpMember.Mux[team.size()];
     for (int m = 0; m < team.size(); m++) {

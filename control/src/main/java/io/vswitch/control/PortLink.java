@@ -8,15 +8,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A team member's link as the control thread sees it: DPDK's link state ({@code
- * rte_eth_link_get_nowait}) and, for a device that is a kernel interface (net_af_xdp, net_pcap),
- * also the interface's carrier ({@code /sys/class/net/IF/carrier}), since net_af_xdp reports its
- * link up from start to stop whatever the cable does: with the carrier, a cut link is seen at the
- * next 10 ms tick instead of after a probe's misses or LACP's 3 s timeout. One small file read per
- * member per tick, on the control thread only.
+ * A port's link as the control thread sees it (a team member's health, whether a VM runs behind a
+ * vNIC port): DPDK's link state ({@code rte_eth_link_get_nowait}) and, for a device that is a
+ * kernel interface (net_af_xdp, net_af_packet, net_pcap), also the interface's carrier ({@code
+ * /sys/class/net/IF/carrier}), since those drivers report their link up from start to stop whatever
+ * the cable, or a veth's peer, does: with the carrier, a cut link is seen at the next 10 ms tick
+ * instead of after a probe's misses or LACP's 3 s timeout. One small file read per member per tick,
+ * on the control thread only.
  */
-final class MemberLink {
-  private MemberLink() {}
+final class PortLink {
+  private PortLink() {}
 
   /** Up when DPDK says so and, for a kernel interface, the kernel has carrier on it. */
   static boolean up(Port port) {
@@ -43,7 +44,9 @@ final class MemberLink {
 
   /** "eth0" of "net_af_xdp0,iface=eth0,..."; null for a device that is no kernel interface. */
   static String kernelInterface(String devargs) {
-    if (!devargs.startsWith("net_af_xdp") && !devargs.startsWith("net_pcap")) {
+    if (!devargs.startsWith("net_af_xdp")
+        && !devargs.startsWith("net_af_packet")
+        && !devargs.startsWith("net_pcap")) {
       return null;
     }
     for (String arg : devargs.split(",")) {

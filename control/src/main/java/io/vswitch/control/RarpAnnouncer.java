@@ -23,18 +23,21 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * ESXi's "notify switches" for a port that appears (vMotion's arrival, a live {@code add-port}, a
- * config apply, the switch's start): the port's MAC goes out as a RARP (RFC 903 request-reverse,
- * source = the VM's MAC, to broadcast) flooded into the port's VLAN as if the VM had sent it, out
- * of every other port of the flood domain: local ports, uplinks and teams (the team's member that
- * carries that MAC, so the physical switches learn it on the right link) and the segment's VXLAN
- * tunnel ports (so each remote host learns MAC -&gt; this host's VTEP). This host's own FDB takes
- * the MAC on the new port at once (a stale entry behind the tunnel to the old host is replaced).
+ * ESXi's "notify switches" for a VM that starts running behind a port (vMotion's switch-over, a
+ * live {@code add-port}, a config apply, the switch's start), which is when the port's link comes
+ * up: a port made before its VM runs here (ESXi's order: the destination's port first, the
+ * switch-over seconds later) is announced at the switch-over, not before, and again whenever its
+ * link comes back. The port's MAC goes out as a RARP (RFC 903 request-reverse, source = the VM's
+ * MAC, to broadcast) flooded into the port's VLAN as if the VM had sent it, out of every other port
+ * of the flood domain: local ports, uplinks and teams (the team's member that carries that MAC, so
+ * the physical switches learn it on the right link) and the segment's VXLAN tunnel ports (so each
+ * remote host learns MAC -&gt; this host's VTEP). This host's own FDB takes the MAC on the new port
+ * at once (a stale entry behind the tunnel to the old host is replaced).
  *
  * <p>The MAC is the port's configured {@code mac:}; a port added live without one is announced with
  * the first source MAC the workers learn on it (looked for during {@link #LEARN_WINDOW_NANOS}; at
  * start only configured MACs are announced). The RARP goes out {@link #SCHEDULE_MS}: 0, 100, 300
- * and 1000 ms after the port appeared, so one lost frame, or a tunnel whose next hop this host had
+ * and 1000 ms after the link came up, so one lost frame, or a tunnel whose next hop this host had
  * not resolved yet, does not leave a remote FDB stale.
  *
  * <p>Runs on the control agent every {@link #TICK_MS} ms (the thread TeamMonitor runs on: the
@@ -68,8 +71,14 @@ final class RarpAnnouncer {
   private long injectFailures;
 
   private static final class Announcement {
-    final long appearedNanos;
+    /** When the port's link came up (the VM started running here): the schedule's zero. */
+    long appearedNanos;
+
     final boolean atStart;
+
+    /** The link was down at the last look (or has not been seen up yet): announce when it is up. */
+    boolean awaitingLink = true;
+
     long mac = MacAddress.NONE;
     int vlan = -1;
     int sent;
@@ -85,6 +94,19 @@ final class RarpAnnouncer {
     Announcement(long now, boolean atStart) {
       this.appearedNanos = now;
       this.atStart = atStart;
+    }
+
+    /** The link came up: a new arrival, announced from now, its MAC looked for again. */
+    void restart(long now) {
+      appearedNanos = now;
+      awaitingLink = false;
+      mac = MacAddress.NONE;
+      vlan = -1;
+      sent = 0;
+      done = false;
+      lastLookNanos = 0;
+      configured = false;
+      tookBack = false;
     }
   }
 
@@ -113,6 +135,14 @@ final class RarpAnnouncer {
         }
         a = new Announcement(now, !started);
         seen.put(port, a);
+      }
+      if (!linkUp(port)) {
+        a.awaitingLink =
+            true; // no VM running on it (yet, or any more): nothing to announce or keep
+        continue;
+      }
+      if (a.awaitingLink) {
+        a.restart(now);
       }
       if (a.done) {
         keepLocal(port, a, tables, cfg, ports);
@@ -152,13 +182,15 @@ final class RarpAnnouncer {
   }
 
   /**
-   * A VM's configured MAC stays on its port here while the port exists, as an ESXi vSwitch knows
-   * its vNICs' MACs rather than learning them: a frame from that MAC arriving through a tunnel
-   * (another host that still has the VM's port, between ESXi's destination start and source stop)
-   * moves the learned entry behind the tunnel, and once the other host let go, every frame for the
-   * VM would go to a host that no longer has it until the VM itself spoke again (a VM waiting for a
-   * reply never does: its peer's retransmissions all went to the tunnel). Checked every tick, so
-   * the local port wins within {@link #TICK_MS} ms. A static entry elsewhere is left alone.
+   * A VM's configured MAC stays on its port here while the port's link is up (the VM runs here;
+   * once it went down the VM may run elsewhere, and the MAC is left to learning), as an ESXi
+   * vSwitch knows its vNICs' MACs rather than learning them: a frame from that MAC arriving through
+   * a tunnel (another host that still has the VM's port, between ESXi's destination start and
+   * source stop) moves the learned entry behind the tunnel, and once the other host let go, every
+   * frame for the VM would go to a host that no longer has it until the VM itself spoke again (a VM
+   * waiting for a reply never does: its peer's retransmissions all went to the tunnel). Checked
+   * every tick, so the local port wins within {@link #TICK_MS} ms. A static entry elsewhere is left
+   * alone.
    *
    * <p>The MAC and VLAN are the port's as they are now, not as announced: a live {@code
    * set-port-group} or {@code mac:} change would otherwise have this look in the old VLAN while the
@@ -200,6 +232,15 @@ final class RarpAnnouncer {
       }
     }
     return MacAddress.NONE;
+  }
+
+  /**
+   * Whether a VM runs behind the port: its link is up ({@link PortLink}: a vhost-user port's once
+   * the guest's virtio device is ready, which a migration's destination reaches at the switch-over,
+   * not when its port is made; an afpacket or afxdp port's while its interface has carrier).
+   */
+  private static boolean linkUp(Port port) {
+    return PortLink.up(port);
   }
 
   private static boolean isTunnel(int index, List<Port> ports) {

@@ -16,10 +16,10 @@ import java.util.Map;
 
 /**
  * The control side of uplink teaming, on the control agent every {@link #TICK_MS} ms: each member's
- * health from its link state ({@link MemberLink}: DPDK's, and for an AF_XDP or pcap member the
- * kernel interface's carrier, since net_af_xdp reports the link up whatever the cable does) and,
- * with {@code detection: arp}, from probe replies the workers count on it ({@link Team#replies})
- * (for what the carrier cannot see: a dead path beyond the first hop); then {@link Team#update}
+ * health from its link state ({@link PortLink}: DPDK's, and for an AF_XDP or pcap member the kernel
+ * interface's carrier, since net_af_xdp reports the link up whatever the cable does) and, with
+ * {@code detection: arp}, from probe replies the workers count on it ({@link Team#replies}) (for
+ * what the carrier cannot see: a dead path beyond the first hop); then {@link Team#update}
  * publishes a new selection when the carriers change. A failover or failback is logged and counted
  * and, as ESXi's "notify switches", each MAC learned on a local port goes out as a RARP from the
  * member that now carries it, so the upstream relearns at once. Frames go to worker 0 through
@@ -89,7 +89,7 @@ final class TeamMonitor {
         } else if (aggregated != null) {
           Team.LacpView view = team.lacpView(m);
           why[m] = aggregated[m] ? null : "lacp " + (view == null ? "DETACHED" : view.mux());
-        } else if (!MemberLink.up(port)) {
+        } else if (!PortLink.up(port)) {
           why[m] = "link down";
         } else if (team.probe != null && !probeUp(team, m, port, now)) {
           why[m] = "no reply to " + team.probe.misses() + " probes";

@@ -324,7 +324,7 @@ class TeamNetnsTest {
 
   /**
    * Link detection alone (no probe) over AF_XDP members: net_af_xdp says the link is up whatever
-   * happens, so the member's kernel carrier is what sees the cut ({@code MemberLink}); without it
+   * happens, so the member's kernel carrier is what sees the cut ({@code PortLink}); without it
    * this team never fails over. The active link cut at the upstream end under a 10 ms ping.
    */
   @Test

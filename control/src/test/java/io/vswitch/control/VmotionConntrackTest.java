@@ -1,6 +1,7 @@
 package io.vswitch.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -128,14 +129,25 @@ class VmotionConntrackTest {
 
   /** Host {@code host}'s listed connection from m's client port, or null. */
   private JsonNode session(String host) {
+    return session(host, CLIENT_PORT);
+  }
+
+  /** Host {@code host}'s listed connection from m's port {@code clientPort}, or null. */
+  private JsonNode session(String host, int clientPort) {
     Cli.Result r = ctl(host, "--json", "conntrack", "list");
     assertEquals(0, r.code(), r.err());
     for (JsonNode c : HostCli.tree(r.out()).path("connections")) {
-      if (c.path("src").asText().equals(M_IP) && c.path("src-port").asInt() == CLIENT_PORT) {
+      if (c.path("src").asText().equals(M_IP) && c.path("src-port").asInt() == clientPort) {
         return c;
       }
     }
     return null;
+  }
+
+  /** The packets host {@code host} has seen of m's connection from {@code clientPort}, m's way. */
+  private long sent(String host, int clientPort) {
+    JsonNode c = session(host, clientPort);
+    return c == null ? -1 : c.path("packets").get(0).asLong();
   }
 
   private void addM(String host, NetnsHost m) {
@@ -366,6 +378,124 @@ class VmotionConntrackTest {
     System.out.println("vmotion-conntrack: session " + outcome);
     assertTrue(outcome.startsWith("ok "), "the session lived through both moves: " + outcome);
     assertTrue(swA.errorLines().isEmpty(), swA.output());
+  }
+
+  /**
+   * ESXi's order with a VM that runs on one host at a time, as a real one does (a vNIC on each
+   * host, only one link up), and a bulk stream, m to s. B's port for m is made first, down: B
+   * claims m's connections and A answers while the stream goes on through A, far past the windows
+   * of that answer. At the switch-over (m's link on A down, on B up) B carries the stream at once,
+   * while A still has m's port: B takes the windows up from the stream's packets, announces m now
+   * (not when its port was made), and A, whose port m has no link any more, does not keep m's MAC
+   * on it.
+   */
+  @Test
+  void atTheSwitchOverTheDestinationCarriesABulkStreamWhileTheSourceStillHasItsPort()
+      throws Exception {
+    etcd = lab.startEtcd(23830, 23839);
+    Underlay underlay = lab.underlay();
+    NetnsHost s = lab.vm("s", S_IP + "/24", "02:00:00:62:00:01");
+    NetnsHost m = lab.vm("m", M_IP + "/24", M_MAC);
+    NetnsHost mOnB = lab.secondLink(m, "mb", M_MAC);
+    String sPort =
+        "  - {name: s, type: afpacket, iface: %s, port-group: web}".formatted(s.switchInterface());
+    String mPort =
+        "  - {name: m, type: afpacket, iface: %s, port-group: guarded, mac: \"%s\", addresses: [%s]}"
+            .formatted(m.switchInterface(), M_MAC, M_IP);
+    SwitchProcess swA = host("A", sPort + "\n" + mPort, underlay.a(), VTEP_A, VTEP_B);
+    SwitchProcess swB = host("B", "", underlay.b(), VTEP_B, VTEP_A);
+    swA.awaitRunning();
+    swB.awaitRunning();
+    lab.separateFanoutGroups(swA, List.of(s, m), swB, List.of(mOnB));
+    Await.until("m to reach s:\n" + swA.output(), Duration.ofSeconds(30), () -> m.ping(S_IP, 1));
+    s.background("python3", "-c", TcpPeers.DISCARD_SERVER, S_IP, "5001");
+    int bulkPort = CLIENT_PORT + 1;
+    Path stop = dir.resolve("stop-bulk");
+    CompletableFuture<String> bulk =
+        CompletableFuture.supplyAsync(
+            () ->
+                m.output(
+                        "python3",
+                        "-c",
+                        TcpPeers.BULK_SENDER,
+                        S_IP,
+                        "5001",
+                        "" + bulkPort,
+                        stop.toString())
+                    .strip());
+    try {
+      Await.until(
+          () -> "the stream through A: " + session("A", bulkPort) + "\n" + swA.output(),
+          Duration.ofSeconds(20),
+          () -> sent("A", bulkPort) >= 1000);
+
+      // B's port for m, made before m runs there: its link is down, so B announces nothing yet.
+      addM("B", mOnB);
+      Await.until(
+          () -> "B to import A's answer to its claim:\n" + swA.output() + swB.output(),
+          Duration.ofSeconds(10),
+          () -> session("B", bulkPort) != null);
+      assertFalse(swB.output().contains("announced " + M_MAC), swB.output());
+      // The stream goes on through A: some 29 MB, far more than any window of the answer.
+      long answered = sent("A", bulkPort);
+      Await.until(
+          () -> "the stream through A after the answer: " + session("A", bulkPort),
+          Duration.ofSeconds(60),
+          () -> sent("A", bulkPort) - answered >= 20_000);
+
+      m.switchOver(mOnB, M_IP + "/24");
+      Await.until(
+          () -> "B to announce m at the switch-over:\n" + swB.output(),
+          Duration.ofSeconds(5),
+          () -> swB.output().contains("announced " + M_MAC + " on port m"));
+      long atSwitchOver = sent("B", bulkPort);
+      Await.until(
+          () ->
+              "B to carry the stream while A still has m's port (B: "
+                  + session("B", bulkPort)
+                  + "):\n"
+                  + stallEvidence("B", m, s)
+                  + stallEvidence("A", m, s)
+                  + "B counters:\n"
+                  + ctl("B", "counters").out()
+                  + "A counters:\n"
+                  + ctl("A", "counters").out()
+                  + swB.output()
+                  + swA.output(),
+          Duration.ofSeconds(10),
+          () -> sent("B", bulkPort) - atSwitchOver >= 2_000);
+      assertEquals(
+          List.of("vxlan.blue." + VTEP_B),
+          fdbPortsOfM("A"),
+          "A, whose port m has no link, has m's MAC behind the tunnel to B");
+
+      assertEquals(0, ctl("A", "del-port", "m").code());
+      long afterLetGo = sent("B", bulkPort);
+      Await.until(
+          () -> "the stream through B once A let go: " + session("B", bulkPort),
+          Duration.ofSeconds(10),
+          () -> sent("B", bulkPort) - afterLetGo >= 2_000);
+    } finally {
+      Files.writeString(stop, "stop");
+    }
+    String outcome = bulk.get();
+    System.out.println("vmotion-conntrack: bulk stream " + outcome);
+    assertTrue(outcome.startsWith("ok "), "the stream lived through the switch-over: " + outcome);
+    assertTrue(swA.errorLines().isEmpty(), swA.output());
+    assertTrue(swB.errorLines().isEmpty(), swB.output());
+  }
+
+  /** Where host {@code host}'s FDB has m's MAC: the port names. */
+  private List<String> fdbPortsOfM(String host) {
+    Cli.Result r = ctl(host, "--json", "dump-fdb");
+    assertEquals(0, r.code(), r.err());
+    List<String> ports = new java.util.ArrayList<>();
+    for (JsonNode e : HostCli.tree(r.out())) {
+      if (e.path("mac").asText().equalsIgnoreCase(M_MAC)) {
+        ports.add(e.path("port").asText());
+      }
+    }
+    return ports;
   }
 
   /** Records forged for port x, arriving on B: each refused and counted, nothing imported. */

@@ -16,11 +16,59 @@ public final class NetnsHost implements AutoCloseable {
   private final String switchSide;
   private final String address;
 
+  /** False for a {@link #secondLink}: the namespace is the first link's host's to remove. */
+  private final boolean ownsNamespace;
+
   private NetnsHost(String namespace, String hostSide, String switchSide, String address) {
+    this(namespace, hostSide, switchSide, address, true);
+  }
+
+  private NetnsHost(
+      String namespace, String hostSide, String switchSide, String address, boolean owns) {
     this.namespace = namespace;
     this.hostSide = hostSide;
     this.switchSide = switchSide;
     this.address = address;
+    this.ownsNamespace = owns;
+  }
+
+  /**
+   * A second link of this host, {@code tag} naming its veth pair, with MAC {@code mac} and this
+   * host's MTU and offloads, down on the host's side and without an address: a VM's vNIC on another
+   * hypervisor host, which the VM uses once it runs there ({@link #switchOver}). Its switch side is
+   * the returned host's {@link #switchInterface()}; closing it removes only its link.
+   */
+  public NetnsHost secondLink(String tag, String mac) {
+    String hostSide2 = "vh" + tag;
+    String switchSide2 = "vs" + tag;
+    NetnsHost link = new NetnsHost(namespace, hostSide2, switchSide2, null, false);
+    try {
+      run("ip", "link", "add", hostSide2, "type", "veth", "peer", "name", switchSide2);
+      run("ip", "link", "set", hostSide2, "netns", namespace);
+      run("ip", "-n", namespace, "link", "set", hostSide2, "address", mac);
+      String mtu = output("cat", "/sys/class/net/" + hostSide + "/mtu").strip();
+      run("ip", "-n", namespace, "link", "set", hostSide2, "mtu", mtu);
+      exitCode(
+          List.of("ip", "netns", "exec", namespace, "ethtool", "-K", hostSide2, "txvlan", "off"));
+      run("sysctl", "-qw", "net.ipv6.conf." + switchSide2 + ".disable_ipv6=1");
+      run("ip", "link", "set", switchSide2, "up");
+      return link;
+    } catch (RuntimeException e) {
+      link.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The VM's switch-over to {@code other}, a {@link #secondLink} of it: this link goes down (the VM
+   * stops running behind it) and {@code cidr} moves to the other, which comes up. The kernel's
+   * sockets bound to the address live on.
+   */
+  public void switchOver(NetnsHost other, String cidr) {
+    run("ip", "-n", namespace, "link", "set", hostSide, "down");
+    run("ip", "-n", namespace, "addr", "del", cidr, "dev", hostSide);
+    run("ip", "-n", namespace, "addr", "add", cidr, "dev", other.hostSide);
+    run("ip", "-n", namespace, "link", "set", other.hostSide, "up");
   }
 
   /**
@@ -301,7 +349,9 @@ public final class NetnsHost implements AutoCloseable {
         // a temp file left behind is not worth failing a test for
       }
     }
-    exitCode(List.of("ip", "netns", "del", namespace)); // takes the veth pair with it
+    if (ownsNamespace) {
+      exitCode(List.of("ip", "netns", "del", namespace)); // takes the veth pair with it
+    }
     exitCode(List.of("ip", "link", "del", switchSide));
   }
 

@@ -61,6 +61,11 @@ public final class OverlayLab implements AutoCloseable {
     return keep(NetnsHost.overlayGuest(tag(name), cidr, mac));
   }
 
+  /** VM {@code vm}'s vNIC on another host: {@link NetnsHost#secondLink}, removed on close. */
+  public NetnsHost secondLink(NetnsHost vm, String name, String mac) {
+    return keep(vm.secondLink(tag(name), mac));
+  }
+
   /** Host {@code name}'s home, made on first use. */
   public Path home(String name) {
     try {

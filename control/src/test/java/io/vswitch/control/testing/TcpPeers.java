@@ -84,6 +84,59 @@ public final class TcpPeers {
           print("broken after", n, ":", e)
       """;
 
+  /** Reads and throws away every byte of every connection on (argv[1], argv[2]), a thread each. */
+  public static final String DISCARD_SERVER =
+      """
+      import socket, sys, threading
+      def serve(c):
+          try:
+              while c.recv(1 << 16):
+                  pass
+          except OSError:
+              pass
+          c.close()
+      s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
+      s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+      s.bind((sys.argv[1], int(sys.argv[2])))
+      s.listen(64)
+      while True:
+          c, _ = s.accept()
+          threading.Thread(target=serve, args=(c,), daemon=True).start()
+      """;
+
+  /**
+   * A bulk stream to a {@link #DISCARD_SERVER} at argv[1]:argv[2] from source port argv[3], as fast
+   * as TCP goes, until file argv[4] exists; a send blocked for 30 s breaks it. Prints "ok BYTES" or
+   * "broken after BYTES : WHY"; exits 2 when it never connected.
+   */
+  public static final String BULK_SENDER =
+      """
+      import os, socket, sys, time
+      for attempt in range(40):
+          c = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
+          c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+          c.bind(("", int(sys.argv[3])))
+          c.settimeout(2)
+          try:
+              c.connect((sys.argv[1], int(sys.argv[2])))
+              break
+          except OSError:
+              c.close()
+              time.sleep(0.25)
+      else:
+          print("no connection")
+          sys.exit(2)
+      c.settimeout(30)
+      block, sent = b"x" * (1 << 16), 0
+      try:
+          while not os.path.exists(sys.argv[4]):
+              c.sendall(block)
+              sent += len(block)
+          print("ok", sent)
+      except OSError as e:
+          print("broken after", sent, ":", e)
+      """;
+
   /** Connects to argv[1]:argv[2]: prints "connected", "refused" or "timeout" (2 s). */
   public static final String PROBE =
       """
