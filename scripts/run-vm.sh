@@ -8,6 +8,10 @@
 #   scripts/run-vm.sh --socket SOCK --image IMG --queues 2 --memory 2048 --cpus 2 --mac 52:54:00:00:00:01
 #   scripts/run-vm.sh --socket SOCK --image IMG --server     # QEMU owns the socket: the switch port
 #                                                           # is vhost-user with mode: client
+#   scripts/run-vm.sh ... --monitor /tmp/vm1.mon            # QEMU's monitor (HMP) on a unix socket
+#   scripts/run-vm.sh ... --incoming tcp:0:4444             # the destination of a live migration:
+#                     # same options as the source, on the new host's vhost-user socket; then on the
+#                     # source's monitor: migrate -d tcp:NEWHOST:4444
 #   scripts/run-vm.sh ... --dry-run                         # print the QEMU command, run nothing
 # Without --server the switch owns the socket (its port: type vhost-user, mode: server, the
 # default) and QEMU connects to it, reconnecting every second if the switch restarts.
@@ -18,7 +22,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-socket= image= kernel= initrd= append= console= accel=auto
+socket= image= kernel= initrd= append= console= accel=auto monitor= incoming=
 queues=1 memory=1024 cpus=2 mac=52:54:00:12:34:56 server=no dry_run=no
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,8 +41,10 @@ while [ $# -gt 0 ]; do
     --cpus) cpus=$2; shift ;;
     --mac) mac=$2; shift ;;
     --server) server=yes ;;
+    --monitor) monitor=$2; shift ;;
+    --incoming) incoming=$2; shift ;;
     --dry-run) dry_run=yes ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
   shift
@@ -84,10 +90,13 @@ else
   cmd+=(-drive "file=$image,if=virtio")
 fi
 if [ -n "$console" ]; then
-  cmd+=(-display none -serial "file:$console" -monitor none)
+  cmd+=(-display none -serial "file:$console")
+  [ -n "$monitor" ] || cmd+=(-monitor none)
 else
   cmd+=(-nographic)
 fi
+[ -z "$monitor" ] || cmd+=(-monitor "unix:$monitor,server=on,wait=off")
+[ -z "$incoming" ] || cmd+=(-incoming "$incoming")
 
 if [ "$dry_run" = yes ]; then
   out=()

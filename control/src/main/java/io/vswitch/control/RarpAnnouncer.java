@@ -137,8 +137,8 @@ final class RarpAnnouncer {
         seen.put(port, a);
       }
       if (!linkUp(port)) {
-        a.awaitingLink =
-            true; // no VM running on it (yet, or any more): nothing to announce or keep
+        // No VM runs behind it (yet, or any more): nothing to announce or keep on it.
+        a.awaitingLink = true;
         continue;
       }
       if (a.awaitingLink) {

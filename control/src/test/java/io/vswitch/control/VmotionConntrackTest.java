@@ -466,7 +466,7 @@ class VmotionConntrackTest {
           () -> sent("B", bulkPort) - atSwitchOver >= 2_000);
       assertEquals(
           List.of("vxlan.blue." + VTEP_B),
-          fdbPortsOfM("A"),
+          HostCli.fdbPorts(dir.resolve("A"), M_MAC),
           "A, whose port m has no link, has m's MAC behind the tunnel to B");
 
       assertEquals(0, ctl("A", "del-port", "m").code());
@@ -483,19 +483,6 @@ class VmotionConntrackTest {
     assertTrue(outcome.startsWith("ok "), "the stream lived through the switch-over: " + outcome);
     assertTrue(swA.errorLines().isEmpty(), swA.output());
     assertTrue(swB.errorLines().isEmpty(), swB.output());
-  }
-
-  /** Where host {@code host}'s FDB has m's MAC: the port names. */
-  private List<String> fdbPortsOfM(String host) {
-    Cli.Result r = ctl(host, "--json", "dump-fdb");
-    assertEquals(0, r.code(), r.err());
-    List<String> ports = new java.util.ArrayList<>();
-    for (JsonNode e : HostCli.tree(r.out())) {
-      if (e.path("mac").asText().equalsIgnoreCase(M_MAC)) {
-        ports.add(e.path("port").asText());
-      }
-    }
-    return ports;
   }
 
   /** Records forged for port x, arriving on B: each refused and counted, nothing imported. */

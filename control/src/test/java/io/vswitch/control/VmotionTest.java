@@ -16,7 +16,6 @@ import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -121,28 +120,30 @@ class VmotionTest {
 
   /** Where host {@code host}'s FDB has m's MAC in {@code vlan}: the port names. */
   private List<String> portsOfMIn(String host, int vlan) {
-    Cli.Result r = ctl(host, "--json", "dump-fdb");
-    assertEquals(0, r.code(), r.err());
-    List<String> ports = new ArrayList<>();
-    for (JsonNode e : HostCli.tree(r.out())) {
-      if (e.path("mac").asText().equalsIgnoreCase(M_MAC) && e.path("vlan").asInt() == vlan) {
-        ports.add(e.path("port").asText());
-      }
-    }
-    return ports;
+    return HostCli.fdbPorts(dir.resolve(host), M_MAC, vlan);
   }
 
   /** Where host {@code host}'s FDB has {@code mac}: the port names (empty: nowhere). */
   private List<String> portsOf(String host, String mac) {
-    Cli.Result r = ctl(host, "--json", "dump-fdb");
-    assertEquals(0, r.code(), r.err());
-    List<String> ports = new ArrayList<>();
-    for (JsonNode e : HostCli.tree(r.out())) {
-      if (e.path("mac").asText().equalsIgnoreCase(mac)) {
-        ports.add(e.path("port").asText());
-      }
-    }
-    return ports;
+    return HostCli.fdbPorts(dir.resolve(host), mac);
+  }
+
+  /** B takes VM {@code c}, a clone of m's MAC, as port {@code clone} in {@code portGroup}. */
+  private void addClone(NetnsHost c, String portGroup) {
+    Cli.Result clone =
+        ctl(
+            "B",
+            "add-port",
+            "clone",
+            "--type",
+            "afpacket",
+            "--iface",
+            c.switchInterface(),
+            "--port-group",
+            portGroup,
+            "--mac",
+            M_MAC);
+    assertEquals(0, clone.code(), clone.err() + clone.out());
   }
 
   private JsonNode hostRecords() {
@@ -341,20 +342,7 @@ class VmotionTest {
     assertTrue(a.ping(M_IP, 2), "m still reached on A");
 
     // Hostile: a clone of m's MAC on B while m is still on A: A reports the duplicate.
-    Cli.Result clone =
-        ctl(
-            "B",
-            "add-port",
-            "clone",
-            "--type",
-            "afpacket",
-            "--iface",
-            c.switchInterface(),
-            "--port-group",
-            "web",
-            "--mac",
-            M_MAC);
-    assertEquals(0, clone.code(), clone.err() + clone.out());
+    addClone(c, "web");
     Await.until(
         "A to report m's MAC on two hosts:\n" + swA.output(),
         Duration.ofSeconds(5),
@@ -370,20 +358,7 @@ class VmotionTest {
     // The same after m's port changed VLAN live: A keeps m's MAC on port m in the VLAN the port is
     // in now (web2's 200), not in the one it was announced in.
     assertEquals(0, ctl("A", "set-port-group", "m", "web2").code());
-    Cli.Result clone2 =
-        ctl(
-            "B",
-            "add-port",
-            "clone",
-            "--type",
-            "afpacket",
-            "--iface",
-            c.switchInterface(),
-            "--port-group",
-            "web2",
-            "--mac",
-            M_MAC);
-    assertEquals(0, clone2.code(), clone2.err() + clone2.out());
+    addClone(c, "web2");
     Await.until(
         "B to announce the clone in VLAN 200:\n" + swB.output(),
         Duration.ofSeconds(5),

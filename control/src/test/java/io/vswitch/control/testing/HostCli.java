@@ -8,6 +8,7 @@ import io.vswitch.dataplane.testing.Await;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,6 +42,25 @@ public final class HostCli {
         name + " = " + value + " on " + host.getFileName() + "; output:\n" + sw.output(),
         Duration.ofSeconds(30),
         () -> metric(host, name) == value);
+  }
+
+  /** Where {@code host}'s FDB has {@code mac}, in any VLAN: the port names (empty: nowhere). */
+  public static List<String> fdbPorts(Path host, String mac) {
+    return fdbPorts(host, mac, -1);
+  }
+
+  /** Where {@code host}'s FDB has {@code mac} in {@code vlan} (-1: any): the port names. */
+  public static List<String> fdbPorts(Path host, String mac, int vlan) {
+    Cli.Result r = ctl(host, "--json", "dump-fdb");
+    assertEquals(0, r.code(), r.err());
+    List<String> ports = new ArrayList<>();
+    for (JsonNode e : tree(r.out())) {
+      if (e.path("mac").asText().equalsIgnoreCase(mac)
+          && (vlan < 0 || e.path("vlan").asInt() == vlan)) {
+        ports.add(e.path("port").asText());
+      }
+    }
+    return ports;
   }
 
   /** {@code json} parsed, or an assertion error that shows it. */

@@ -3,6 +3,7 @@ package io.vswitch.control.testing;
 import io.vswitch.dataplane.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,11 +59,39 @@ public final class QemuGuest implements AutoCloseable {
 
   /** Boots a guest at {@code cidr} on {@code socket} that pings {@code target}; does not wait. */
   public static QemuGuest start(Path dir, String name, Path socket, String cidr, String target) {
+    return start(dir, name, socket, cidr, target, List.of());
+  }
+
+  /**
+   * As {@link #start(Path, String, Path, String, String)}, with its monitor on a unix socket (for
+   * {@link #monitor}) and, when {@code incoming} is not null, as the destination of a live
+   * migration listening on that URI ({@code tcp:127.0.0.1:PORT}): the same guest, not booted, run
+   * once a source migrated to it.
+   */
+  public static QemuGuest startWithMonitor(
+      Path dir, String name, Path socket, String cidr, String target, String incoming) {
+    List<String> extra = new java.util.ArrayList<>();
+    extra.add("--monitor");
+    extra.add(dir.resolve(name + ".mon").toString());
+    if (incoming != null) {
+      extra.add("--incoming");
+      extra.add(incoming);
+    }
+    QemuGuest guest = start(dir, name, socket, cidr, target, extra);
+    guest.monitor = dir.resolve(name + ".mon");
+    return guest;
+  }
+
+  private Path monitor;
+
+  private static QemuGuest start(
+      Path dir, String name, Path socket, String cidr, String target, List<String> extra) {
     Path console = dir.resolve(name + "-console.log");
     Path log = dir.resolve(name + "-qemu.log");
     try {
       Files.deleteIfExists(console);
-      List<String> command =
+      List<String> command = new java.util.ArrayList<>();
+      command.addAll(
           List.of(
               "bash",
               SCRIPTS.resolve("run-vm.sh").toString(),
@@ -78,7 +107,8 @@ public final class QemuGuest implements AutoCloseable {
               "--mac",
               "52:54:00:76:6d:01",
               "--console",
-              console.toString());
+              console.toString()));
+      command.addAll(extra);
       Process process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
@@ -88,6 +118,75 @@ public final class QemuGuest implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Runs one HMP command on the guest's monitor ({@link #startWithMonitor}) and returns what QEMU
+   * printed for it, waiting for the monitor up to 30 s.
+   */
+  public String monitor(String command) {
+    java.net.UnixDomainSocketAddress address = java.net.UnixDomainSocketAddress.of(monitor);
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (true) {
+      try (java.nio.channels.SocketChannel channel =
+          java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        channel.connect(address);
+        readUntilPrompt(channel); // the banner
+        channel.write(
+            java.nio.ByteBuffer.wrap(
+                (command + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return readUntilPrompt(channel);
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline || !process.isAlive()) {
+          throw new AssertionError("QEMU monitor " + monitor + ": " + e + "\n" + qemuLog(), e);
+        }
+        sleepQuietly(200);
+      }
+    }
+  }
+
+  private static String readUntilPrompt(java.nio.channels.SocketChannel channel)
+      throws IOException {
+    StringBuilder text = new StringBuilder();
+    java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4096);
+    while (text.indexOf("(qemu) ") < 0) {
+      buffer.clear();
+      if (channel.read(buffer) < 0) {
+        throw new IOException("monitor closed after: " + text);
+      }
+      text.append(new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8));
+    }
+    return text.substring(0, text.indexOf("(qemu) "));
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Live-migrates this guest to {@code destination} (started with {@code incoming} = {@code uri})
+   * and waits until QEMU says the migration completed; returns the last {@code info migrate}.
+   */
+  public String migrateTo(QemuGuest destination, String uri, Duration timeout) {
+    monitor("migrate_set_parameter max-bandwidth 1G");
+    monitor("migrate -d " + uri);
+    String[] info = {""};
+    Await.until(
+        () -> "the migration to " + uri + " to complete:\n" + info[0] + destination.qemuLog(),
+        timeout,
+        () -> {
+          info[0] = monitor("info migrate");
+          if (info[0].contains("Migration status: failed")) {
+            throw new AssertionError("migration failed:\n" + info[0] + "\n" + qemuLog());
+          }
+          return info[0].contains("Migration status: completed");
+        });
+    return info[0];
   }
 
   public String console() {

@@ -13,33 +13,43 @@ public final class TcpPeers {
   public static final String ECHO_SERVER =
       """
       import socket, sys, threading
-      def serve(c):
-          try:
-              while True:
-                  data = c.recv(4096)
-                  if not data:
-                      break
-                  c.sendall(data)
-          except OSError:
-              pass
-          c.close()
-      s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
-      s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-      s.bind((sys.argv[1], int(sys.argv[2])))
-      s.listen(64)
-      while True:
-          c, _ = s.accept()
-          threading.Thread(target=serve, args=(c,), daemon=True).start()
-      """;
+      def handle(c):
+          while True:
+              data = c.recv(4096)
+              if not data:
+                  break
+              c.sendall(data)
+      """
+          + Server.LOOP;
 
   /**
-   * One long-lived connection to an {@link #ECHO_SERVER} at argv[1]:argv[2] from source port
-   * argv[3] (0: any; connecting retried while the server starts): a line and its echo every 50 ms
-   * until argv[4] seconds have passed, or, when argv[4] is not a number, until file argv[4] exists.
-   * Each echo is awaited 30 s at most (TCP's retransmission backoff over an outage). Prints "ok
-   * LINES MAXGAP_MS", or "broken after LINES : WHY"; exits 2 when it never connected.
+   * The accept loop the servers share, after their {@code handle(c)}: on (argv[1], argv[2]), a
+   * thread per connection, closed once {@code handle} returns or the connection fails.
    */
-  public static final String SESSION =
+  private static final class Server {
+    static final String LOOP =
+        """
+        def serve(c):
+            try:
+                handle(c)
+            except OSError:
+                pass
+            c.close()
+        s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((sys.argv[1], int(sys.argv[2])))
+        s.listen(64)
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+        """;
+  }
+
+  /**
+   * The connect loop the clients share: to argv[1]:argv[2] from source port argv[3] (0: any),
+   * retried while the server starts; leaves the socket in {@code c}, or exits 2.
+   */
+  private static final String CONNECT =
       """
       import os, socket, sys, time
       for attempt in range(40):
@@ -56,6 +66,18 @@ public final class TcpPeers {
       else:
           print("no connection")
           sys.exit(2)
+      """;
+
+  /**
+   * One long-lived connection to an {@link #ECHO_SERVER} at argv[1]:argv[2] from source port
+   * argv[3] (0: any; connecting retried while the server starts): a line and its echo every 50 ms
+   * until argv[4] seconds have passed, or, when argv[4] is not a number, until file argv[4] exists.
+   * Each echo is awaited 30 s at most (TCP's retransmission backoff over an outage). Prints "ok
+   * LINES MAXGAP_MS", or "broken after LINES : WHY"; exits 2 when it never connected.
+   */
+  public static final String SESSION =
+      CONNECT
+          + """
       if sys.argv[4].replace(".", "", 1).isdigit():
           end = time.time() + float(sys.argv[4])
           done = lambda: time.time() >= end
@@ -88,21 +110,11 @@ public final class TcpPeers {
   public static final String DISCARD_SERVER =
       """
       import socket, sys, threading
-      def serve(c):
-          try:
-              while c.recv(1 << 16):
-                  pass
-          except OSError:
+      def handle(c):
+          while c.recv(1 << 16):
               pass
-          c.close()
-      s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
-      s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-      s.bind((sys.argv[1], int(sys.argv[2])))
-      s.listen(64)
-      while True:
-          c, _ = s.accept()
-          threading.Thread(target=serve, args=(c,), daemon=True).start()
-      """;
+      """
+          + Server.LOOP;
 
   /**
    * A bulk stream to a {@link #DISCARD_SERVER} at argv[1]:argv[2] from source port argv[3], as fast
@@ -110,22 +122,8 @@ public final class TcpPeers {
    * "broken after BYTES : WHY"; exits 2 when it never connected.
    */
   public static final String BULK_SENDER =
-      """
-      import os, socket, sys, time
-      for attempt in range(40):
-          c = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
-          c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-          c.bind(("", int(sys.argv[3])))
-          c.settimeout(2)
-          try:
-              c.connect((sys.argv[1], int(sys.argv[2])))
-              break
-          except OSError:
-              c.close()
-              time.sleep(0.25)
-      else:
-          print("no connection")
-          sys.exit(2)
+      CONNECT
+          + """
       c.settimeout(30)
       block, sent = b"x" * (1 << 16), 0
       try:

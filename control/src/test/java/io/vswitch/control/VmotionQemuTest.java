@@ -1,0 +1,196 @@
+package io.vswitch.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vswitch.control.testing.Cli;
+import io.vswitch.control.testing.EtcdServer;
+import io.vswitch.control.testing.HostCli;
+import io.vswitch.control.testing.NetnsHost;
+import io.vswitch.control.testing.OverlayLab;
+import io.vswitch.control.testing.QemuGuest;
+import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.control.testing.Underlay;
+import io.vswitch.dataplane.testing.Await;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * vMotion as QEMU does it: a real guest on a vhost-user port of host A is live-migrated (QEMU's
+ * {@code migrate}) to a second QEMU started with {@code -incoming} on a vhost-user port of host B,
+ * in ESXi's order: B's port is made, and the destination QEMU attached to it, before the
+ * switch-over, and A lets go of its port after it. The guest pings a peer on A once a second
+ * throughout.
+ *
+ * <pre>
+ *   s 10.63.0.1 -- A, VTEP 192.0.2.41 == underlay == VTEP 192.0.2.42, B
+ *   guest 10.63.0.2: QEMU on A's port vm, migrated to QEMU on B's port vm
+ * </pre>
+ *
+ * What it checks: B announces the guest's MAC only once the guest runs there (its vhost-user link
+ * comes up at the switch-over, not when QEMU attaches), the guest's pings go on through B, A has
+ * the MAC behind the tunnel to B while its own port for the guest still exists, and nothing is left
+ * stale once A removed the port.
+ */
+class VmotionQemuTest {
+  private static final String SWITCH = "vqdvs";
+  private static final String GUEST_MAC = "52:54:00:76:6d:01"; // QemuGuest's
+  private static final String GUEST_IP = "10.63.0.2";
+  private static final String S_IP = "10.63.0.1";
+  private static final String VTEP_A = "192.0.2.41";
+  private static final String VTEP_B = "192.0.2.42";
+  private static final Duration BOOT = Duration.ofSeconds(180);
+
+  @TempDir Path dir;
+  private OverlayLab lab;
+
+  @BeforeEach
+  void open() {
+    lab = new OverlayLab(dir, "vq");
+  }
+
+  @AfterEach
+  void tearDown() {
+    lab.close();
+  }
+
+  private SwitchProcess host(
+      String name, String ports, String underlay, String local, String remote, String etcd) {
+    String config =
+        """
+        workers: {cores: [-1], idle: backoff}
+        port-groups:
+          - {name: web, vlan: {mode: access, id: 100}}
+          - {name: underlay, vlan: {mode: access, id: 1}}
+        ports:
+        %s
+          - {name: up, type: afxdp, iface: %s, port-group: underlay}
+        overlay:
+          vtep: {port: up, address: %s/24}
+          segments:
+            - {name: blue, vni: 5004, port-groups: [web], remote-vteps: [%s]}
+        etcd: {endpoints: ["%s"], switch: %s, host: host%s, lease-ttl: 5}
+        """
+            .formatted(ports, underlay, local, remote, etcd, SWITCH, name);
+    return lab.start(name, config);
+  }
+
+  private Cli.Result ctl(String host, String... args) {
+    return HostCli.ctl(dir.resolve(host), args);
+  }
+
+  /** Where host {@code host}'s FDB has the guest's MAC: the port names. */
+  private List<String> portsOfGuest(String host) {
+    return HostCli.fdbPorts(dir.resolve(host), GUEST_MAC);
+  }
+
+  /** The ping lines of a guest's console, "ok" or "fail", in order. */
+  private static List<String> pings(QemuGuest guest) {
+    return guest.console().lines().filter(l -> l.startsWith("vsw-guest: ping")).toList();
+  }
+
+  @Test
+  void aQemuGuestLiveMigratedInEsxisOrderPingsOnThroughTheNewHost() throws Exception {
+    Assumptions.assumeTrue(
+        QemuGuest.available(),
+        "needs qemu-system-x86_64 (scripts/install-deps.sh installs qemu-system-x86)");
+    QemuGuest.buildImage(); // before the clock of any wait starts: a fresh machine downloads
+    EtcdServer etcd = lab.startEtcd(23840, 23849);
+    Underlay underlay = lab.underlay();
+    NetnsHost s = lab.vm("s", S_IP + "/24", "02:00:00:63:00:01");
+    Path socketA = dir.resolve("vm-a.sock");
+    // A live add-port's socket must be in the daemon's socket directory.
+    Path socketB = dir.resolve("B").resolve("state").resolve("sockets").resolve("vm.sock");
+    String ports =
+        """
+          - {name: s, type: afpacket, iface: %s, port-group: web}
+          - {name: vm, type: vhost-user, socket: %s, port-group: web, mac: "%s"}
+        """
+            .formatted(s.switchInterface(), socketA, GUEST_MAC)
+            .stripTrailing();
+    SwitchProcess swA = host("A", ports, underlay.a(), VTEP_A, VTEP_B, etcd.endpoint());
+    SwitchProcess swB = host("B", "", underlay.b(), VTEP_B, VTEP_A, etcd.endpoint());
+    swA.awaitRunning();
+    swB.awaitRunning();
+    String uri = "tcp:127.0.0.1:" + (24400 + ProcessHandle.current().pid() % 500);
+    QemuGuest source =
+        QemuGuest.startWithMonitor(dir, "source", socketA, GUEST_IP + "/24", S_IP, null);
+    QemuGuest destination = null;
+    try {
+      source.awaitLine(0, "vsw-guest: eth0 up", BOOT);
+      source.awaitPingsOk(0, 3, Duration.ofSeconds(90));
+
+      // ESXi's order: the destination's port first, and the destination QEMU attached to it.
+      Cli.Result add =
+          ctl(
+              "B",
+              "add-port",
+              "vm",
+              "--type",
+              "vhost-user",
+              "--socket",
+              socketB.toString(),
+              "--port-group",
+              "web",
+              "--mac",
+              GUEST_MAC);
+      assertEquals(0, add.code(), add.err() + add.out());
+      destination =
+          QemuGuest.startWithMonitor(dir, "destination", socketB, GUEST_IP + "/24", S_IP, uri);
+      destination.monitor("info status"); // QEMU is up and waiting for the migration
+      Thread.sleep(1500); // time for a RARP that should not come
+      assertFalse(
+          swB.output().contains("announced " + GUEST_MAC),
+          "B announced the guest before it ran there:\n" + swB.output());
+      assertEquals(List.of("vm"), portsOfGuest("A"), "A still has the guest on its port");
+
+      long migrated = System.nanoTime();
+      String info = source.migrateTo(destination, uri, Duration.ofSeconds(180));
+      long migrationMs = (System.nanoTime() - migrated) / 1_000_000;
+      Await.until(
+          () -> "B to announce the guest once it runs there:\n" + swB.output(),
+          Duration.ofSeconds(10),
+          () -> swB.output().contains("announced " + GUEST_MAC + " on port vm"));
+      destination.awaitPingsOk(0, 3, Duration.ofSeconds(60));
+      assertEquals(
+          List.of("vxlan.blue." + VTEP_B),
+          portsOfGuest("A"),
+          "A has the guest behind the tunnel to B while its port vm still exists");
+
+      assertEquals(0, ctl("A", "del-port", "vm").code());
+      long mark = destination.mark();
+      destination.awaitPingsOk(mark, 3, Duration.ofSeconds(30));
+      assertEquals(List.of("vm"), portsOfGuest("B"));
+      assertEquals(List.of("vxlan.blue." + VTEP_B), portsOfGuest("A"));
+
+      List<String> before = pings(source);
+      List<String> after = pings(destination);
+      long lost =
+          after.stream().takeWhile(l -> l.endsWith("fail")).count()
+              + before.reversed().stream().takeWhile(l -> l.endsWith("fail")).count();
+      System.out.printf(
+          "vmotion-qemu: migration (migrate -d to completed) %d ms, guest pings lost across it"
+              + " %d (a ping a second); %s%n",
+          migrationMs,
+          lost,
+          info.lines()
+              .filter(l -> l.startsWith("downtime") || l.startsWith("total time"))
+              .toList());
+      assertTrue(lost <= 5, "pings lost: " + lost + "\n" + before + "\n" + after);
+      assertTrue(swA.errorLines().isEmpty(), swA.output());
+      assertTrue(swB.errorLines().isEmpty(), swB.output());
+    } finally {
+      source.kill();
+      if (destination != null) {
+        destination.kill();
+      }
+    }
+  }
+}
