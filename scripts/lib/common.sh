@@ -53,8 +53,11 @@ export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 # EndToEndBench and the Dockerfile follow it). ZGC (generational): its pauses stay tens of us
 # whatever the control plane allocates; ParallelGC's young pauses took 3-130 ms during 1,000 API
 # changes and stopped the workers for as long (scripts/stall-bench.sh compares them). ZGC's load
-# barriers cost ~20% of the 64-byte L2 rate on one core (16.0 vs 19.3-20.0 Mpps, same tree, same
-# run): VSWITCH_GC=ParallelGC buys that back where the control plane is quiet and pauses are fine.
+# barriers cost ~20% of the 64-byte L2 rate on one core when first measured (16.0 vs 19.3-20.0
+# Mpps); since the stages read their arrays once a burst, six alternating pairs of l2-fair runs
+# (2026-12-08) put ZGC at a median 10 cycles/packet above ParallelGC (of ~155; pairs from -44 to
+# +41, inside this machine's noise). VSWITCH_GC=ParallelGC where the control plane is quiet and
+# pauses are fine.
 VSWITCH_GC=${VSWITCH_GC:-ZGC}
 case "$VSWITCH_GC" in
   ZGC | ParallelGC | G1GC | ShenandoahGC) ;;
