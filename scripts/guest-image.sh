@@ -7,12 +7,14 @@
 #   vsw.ip=10.0.0.2/24   eth0's address (without it eth0 stays down)
 #   vsw.ping=10.0.0.1    ping it once a second forever, one console line per try:
 #                        "vsw-guest: ping N ok" or "vsw-guest: ping N fail"
+#   vsw.stream=10.0.0.1:5001  a TCP stream of zeros to it, as fast as it goes, until the
+#                        connection breaks: "vsw-guest: stream ended"
 # The console (ttyS0) says "vsw-guest: eth0 up ADDR" once the NIC is configured.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 cache=${VSWITCH_GUEST_CACHE:-$HOME/.cache/vswitch-guest}
-version=1 # bump when the initramfs layout changes, so that caches are rebuilt
+version=3 # bump when the initramfs layout changes, so that caches are rebuilt
 if [ -f "$cache/vmlinuz" ] && [ -f "$cache/initramfs.gz" ] && [ "$(cat "$cache/version" 2>/dev/null)" = "$version" ]; then
   echo "$cache/vmlinuz $cache/initramfs.gz"
   exit 0
@@ -73,11 +75,12 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in $(cat /modules/order); do insmod /modules/$m || echo "vsw-guest: cannot load $m"; done
-addr= target=
+addr= target= stream=
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     vsw.ip=*) addr=${arg#vsw.ip=} ;;
     vsw.ping=*) target=${arg#vsw.ping=} ;;
+    vsw.stream=*) stream=${arg#vsw.stream=} ;;
   esac
 done
 ip link set lo up
@@ -85,6 +88,10 @@ if [ -n "$addr" ]; then
   i=0
   while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   ip addr add "$addr" dev eth0 && ip link set eth0 up && echo "vsw-guest: eth0 up $addr"
+fi
+if [ -n "$stream" ]; then
+  (sleep 2; dd if=/dev/zero bs=65536 2>/dev/null | nc "${stream%:*}" "${stream#*:}"
+    echo "vsw-guest: stream ended") &
 fi
 n=0
 while true; do

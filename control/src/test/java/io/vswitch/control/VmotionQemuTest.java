@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vswitch.control.testing.Cli;
 import io.vswitch.control.testing.EtcdServer;
 import io.vswitch.control.testing.HostCli;
@@ -11,6 +12,7 @@ import io.vswitch.control.testing.NetnsHost;
 import io.vswitch.control.testing.OverlayLab;
 import io.vswitch.control.testing.QemuGuest;
 import io.vswitch.control.testing.SwitchProcess;
+import io.vswitch.control.testing.TcpPeers;
 import io.vswitch.control.testing.Underlay;
 import io.vswitch.dataplane.testing.Await;
 import java.nio.file.Path;
@@ -34,9 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
  *   guest 10.63.0.2: QEMU on A's port vm, migrated to QEMU on B's port vm
  * </pre>
  *
- * What it checks: B announces the guest's MAC only once the guest runs there (its vhost-user link
- * comes up at the switch-over, not when QEMU attaches), the guest's pings go on through B, A has
- * the MAC behind the tunnel to B while its own port for the guest still exists, and nothing is left
+ * The guest's port admits only connections it opens (a stateful ACL each way), and the guest keeps
+ * a TCP stream to s open from boot on. What it checks: B announces the guest's MAC only once the
+ * guest runs there (its vhost-user link comes up at the switch-over, not when QEMU attaches), the
+ * guest's pings and its stream go on through B (B imported the stream's state from A's answer to
+ * its claim, before the switch-over, and takes its windows up from the stream's packets), A has the
+ * MAC behind the tunnel to B while its own port for the guest still exists, and nothing is left
  * stale once A removed the port.
  */
 class VmotionQemuTest {
@@ -66,8 +71,24 @@ class VmotionQemuTest {
     String config =
         """
         workers: {cores: [-1], idle: backoff}
+        conntrack: {capacity: 4096}
+        acls:
+          - name: vm-out
+            default: deny
+            rules:
+              - {priority: 10, action: allow, ct-state: [established, related]}
+              - {priority: 20, action: allow, ct-state: [new]}
+              - {priority: 30, action: allow, ether-type: arp}
+          - name: vm-in
+            default: deny
+            rules:
+              - {priority: 10, action: allow, ct-state: [established, related]}
+              - {priority: 30, action: allow, ether-type: arp}
         port-groups:
           - {name: web, vlan: {mode: access, id: 100}}
+          - name: guarded
+            vlan: {mode: access, id: 100}
+            acl: {ingress: vm-out, egress: vm-in}
           - {name: underlay, vlan: {mode: access, id: 1}}
         ports:
         %s
@@ -75,7 +96,7 @@ class VmotionQemuTest {
         overlay:
           vtep: {port: up, address: %s/24}
           segments:
-            - {name: blue, vni: 5004, port-groups: [web], remote-vteps: [%s]}
+            - {name: blue, vni: 5004, port-groups: [web, guarded], remote-vteps: [%s]}
         etcd: {endpoints: ["%s"], switch: %s, host: host%s, lease-ttl: 5}
         """
             .formatted(ports, underlay, local, remote, etcd, SWITCH, name);
@@ -89,6 +110,24 @@ class VmotionQemuTest {
   /** Where host {@code host}'s FDB has the guest's MAC: the port names. */
   private List<String> portsOfGuest(String host) {
     return HostCli.fdbPorts(dir.resolve(host), GUEST_MAC);
+  }
+
+  /** Host {@code host}'s listed connection of the guest's stream (to s's port 5001), or null. */
+  private JsonNode stream(String host) {
+    Cli.Result r = ctl(host, "--json", "conntrack", "list");
+    assertEquals(0, r.code(), r.err());
+    for (JsonNode c : HostCli.tree(r.out()).path("connections")) {
+      if (c.path("src").asText().equals(GUEST_IP) && c.path("dst-port").asInt() == 5001) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** The packets host {@code host} has seen of the guest's stream, the guest's way (-1: none). */
+  private long sent(String host) {
+    JsonNode c = stream(host);
+    return c == null ? -1 : c.path("packets").get(0).asLong();
   }
 
   /** The ping lines of a guest's console, "ok" or "fail", in order. */
@@ -111,21 +150,36 @@ class VmotionQemuTest {
     String ports =
         """
           - {name: s, type: afpacket, iface: %s, port-group: web}
-          - {name: vm, type: vhost-user, socket: %s, port-group: web, mac: "%s"}
+          - {name: vm, type: vhost-user, socket: %s, port-group: guarded, mac: "%s", \
+        addresses: [%s]}
         """
-            .formatted(s.switchInterface(), socketA, GUEST_MAC)
+            .formatted(s.switchInterface(), socketA, GUEST_MAC, GUEST_IP)
             .stripTrailing();
     SwitchProcess swA = host("A", ports, underlay.a(), VTEP_A, VTEP_B, etcd.endpoint());
     SwitchProcess swB = host("B", "", underlay.b(), VTEP_B, VTEP_A, etcd.endpoint());
     swA.awaitRunning();
     swB.awaitRunning();
     String uri = "tcp:127.0.0.1:" + (24400 + ProcessHandle.current().pid() % 500);
+    s.background("python3", "-c", TcpPeers.DISCARD_SERVER, S_IP, "5001");
+    String stream = "vsw.stream=" + S_IP + ":5001";
     QemuGuest source =
-        QemuGuest.startWithMonitor(dir, "source", socketA, GUEST_IP + "/24", S_IP, null);
+        QemuGuest.startWithMonitor(dir, "source", socketA, GUEST_IP + "/24", S_IP, null, stream);
     QemuGuest destination = null;
     try {
       source.awaitLine(0, "vsw-guest: eth0 up", BOOT);
       source.awaitPingsOk(0, 3, Duration.ofSeconds(90));
+      Await.until(
+          () ->
+              "the guest's stream through A: "
+                  + stream("A")
+                  + "\n"
+                  + ctl("A", "counters").out()
+                  + ctl("A", "--json", "conntrack", "list").out()
+                  + "\n"
+                  + swA.output()
+                  + source.console(),
+          Duration.ofSeconds(30),
+          () -> sent("A") >= 1000);
 
       // ESXi's order: the destination's port first, and the destination QEMU attached to it.
       Cli.Result add =
@@ -138,12 +192,19 @@ class VmotionQemuTest {
               "--socket",
               socketB.toString(),
               "--port-group",
-              "web",
+              "guarded",
               "--mac",
-              GUEST_MAC);
+              GUEST_MAC,
+              "--address",
+              GUEST_IP);
       assertEquals(0, add.code(), add.err() + add.out());
       destination =
-          QemuGuest.startWithMonitor(dir, "destination", socketB, GUEST_IP + "/24", S_IP, uri);
+          QemuGuest.startWithMonitor(
+              dir, "destination", socketB, GUEST_IP + "/24", S_IP, uri, stream);
+      Await.until(
+          () -> "B to import A's answer to its claim (the stream):\n" + swA.output() + swB.output(),
+          Duration.ofSeconds(10),
+          () -> stream("B") != null);
       destination.monitor("info status"); // QEMU is up and waiting for the migration
       Thread.sleep(1500); // time for a RARP that should not come
       assertFalse(
@@ -163,6 +224,12 @@ class VmotionQemuTest {
           List.of("vxlan.blue." + VTEP_B),
           portsOfGuest("A"),
           "A has the guest behind the tunnel to B while its port vm still exists");
+      // The guest's TCP stream goes on through B, under the state A answered with.
+      long atSwitchOver = sent("B");
+      Await.until(
+          () -> "the guest's stream through B: " + stream("B") + "\n" + swB.output(),
+          Duration.ofSeconds(20),
+          () -> sent("B") - atSwitchOver >= 500);
 
       assertEquals(0, ctl("A", "del-port", "vm").code());
       long mark = destination.mark();
@@ -184,6 +251,18 @@ class VmotionQemuTest {
               .filter(l -> l.startsWith("downtime") || l.startsWith("total time"))
               .toList());
       assertTrue(lost <= 5, "pings lost: " + lost + "\n" + before + "\n" + after);
+      long afterLetGo = sent("B");
+      Await.until(
+          () -> "the stream through B once A let go: " + stream("B"),
+          Duration.ofSeconds(20),
+          () -> sent("B") - afterLetGo >= 500);
+      assertFalse(
+          source.console().contains("stream ended") || destination.console().contains("ended"),
+          "the guest's stream never broke:\n" + destination.console());
+      System.out.printf(
+          "vmotion-qemu: the guest's TCP stream: %d packets counted in the state B imported, %d"
+              + " more through B since%n",
+          atSwitchOver, sent("B") - atSwitchOver);
       assertTrue(swA.errorLines().isEmpty(), swA.output());
       assertTrue(swB.errorLines().isEmpty(), swB.output());
     } finally {

@@ -59,7 +59,7 @@ public final class QemuGuest implements AutoCloseable {
 
   /** Boots a guest at {@code cidr} on {@code socket} that pings {@code target}; does not wait. */
   public static QemuGuest start(Path dir, String name, Path socket, String cidr, String target) {
-    return start(dir, name, socket, cidr, target, List.of());
+    return start(dir, name, socket, cidr, target, "", List.of());
   }
 
   /**
@@ -70,6 +70,21 @@ public final class QemuGuest implements AutoCloseable {
    */
   public static QemuGuest startWithMonitor(
       Path dir, String name, Path socket, String cidr, String target, String incoming) {
+    return startWithMonitor(dir, name, socket, cidr, target, incoming, "");
+  }
+
+  /**
+   * As {@link #startWithMonitor(Path, String, Path, String, String, String)}, with {@code append}
+   * added to the guest's command line (scripts/guest-image.sh: {@code vsw.stream=IP:PORT}).
+   */
+  public static QemuGuest startWithMonitor(
+      Path dir,
+      String name,
+      Path socket,
+      String cidr,
+      String target,
+      String incoming,
+      String append) {
     List<String> extra = new java.util.ArrayList<>();
     extra.add("--monitor");
     extra.add(dir.resolve(name + ".mon").toString());
@@ -77,7 +92,7 @@ public final class QemuGuest implements AutoCloseable {
       extra.add("--incoming");
       extra.add(incoming);
     }
-    QemuGuest guest = start(dir, name, socket, cidr, target, extra);
+    QemuGuest guest = start(dir, name, socket, cidr, target, append, extra);
     guest.monitor = dir.resolve(name + ".mon");
     return guest;
   }
@@ -85,7 +100,13 @@ public final class QemuGuest implements AutoCloseable {
   private Path monitor;
 
   private static QemuGuest start(
-      Path dir, String name, Path socket, String cidr, String target, List<String> extra) {
+      Path dir,
+      String name,
+      Path socket,
+      String cidr,
+      String target,
+      String append,
+      List<String> extra) {
     Path console = dir.resolve(name + "-console.log");
     Path log = dir.resolve(name + "-qemu.log");
     try {
@@ -99,7 +120,7 @@ public final class QemuGuest implements AutoCloseable {
               socket.toString(),
               "--test-guest",
               "--append",
-              "vsw.ip=" + cidr + " vsw.ping=" + target,
+              ("vsw.ip=" + cidr + " vsw.ping=" + target + " " + append).strip(),
               "--memory",
               "512",
               "--cpus",
