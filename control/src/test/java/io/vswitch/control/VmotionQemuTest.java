@@ -18,6 +18,7 @@ import io.vswitch.dataplane.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,12 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  * </pre>
  *
  * The guest's port admits only connections it opens (a stateful ACL each way), and the guest keeps
- * a TCP stream to s open from boot on. What it checks: B announces the guest's MAC only once the
- * guest runs there (its vhost-user link comes up at the switch-over, not when QEMU attaches), the
- * guest's pings and its stream go on through B (B imported the stream's state from A's answer to
- * its claim, before the switch-over, and takes its windows up from the stream's packets), A has the
- * MAC behind the tunnel to B while its own port for the guest still exists, and nothing is left
- * stale once A removed the port.
+ * a TCP stream to s open from boot on; s pings the guest across the migration. What it checks: B
+ * announces the guest's MAC only once the guest runs there (its vhost-user link comes up at the
+ * switch-over, not when QEMU attaches), the guest's pings and its stream go on through B (B
+ * imported the stream's state from A's answer to its claim, before the switch-over, and takes its
+ * windows up from the stream's packets), A has the MAC behind the tunnel to B while its own port
+ * for the guest still exists, and nothing is left stale once A removed the port.
  */
 class VmotionQemuTest {
   private static final String SWITCH = "vqdvs";
@@ -83,6 +84,7 @@ class VmotionQemuTest {
             default: deny
             rules:
               - {priority: 10, action: allow, ct-state: [established, related]}
+              - {priority: 20, action: allow, protocol: icmp}
               - {priority: 30, action: allow, ether-type: arp}
         port-groups:
           - {name: web, vlan: {mode: access, id: 100}}
@@ -128,11 +130,6 @@ class VmotionQemuTest {
   private long sent(String host) {
     JsonNode c = stream(host);
     return c == null ? -1 : c.path("packets").get(0).asLong();
-  }
-
-  /** The ping lines of a guest's console, "ok" or "fail", in order. */
-  private static List<String> pings(QemuGuest guest) {
-    return guest.console().lines().filter(l -> l.startsWith("vsw-guest: ping")).toList();
   }
 
   @Test
@@ -212,6 +209,12 @@ class VmotionQemuTest {
           "B announced the guest before it ran there:\n" + swB.output());
       assertEquals(List.of("vm"), portsOfGuest("A"), "A still has the guest on its port");
 
+      // s pings the guest 10 times a second across the migration: what it loses is the gap. (Judged
+      // from outside: the guest's serial console is not needed after the switch-over.)
+      CompletableFuture<String> pinging =
+          CompletableFuture.supplyAsync(
+              () -> s.output("ping", "-c", "150", "-i", "0.1", "-W", "1", GUEST_IP));
+      Thread.sleep(1000);
       long migrated = System.nanoTime();
       String info = source.migrateTo(destination, uri, Duration.ofSeconds(180));
       long migrationMs = (System.nanoTime() - migrated) / 1_000_000;
@@ -219,7 +222,19 @@ class VmotionQemuTest {
           () -> "B to announce the guest once it runs there:\n" + swB.output(),
           Duration.ofSeconds(10),
           () -> swB.output().contains("announced " + GUEST_MAC + " on port vm"));
-      destination.awaitPingsOk(0, 3, Duration.ofSeconds(60));
+      QemuGuest running = destination;
+      Await.until(
+          () ->
+              "s to reach the guest through B (QEMU alive: "
+                  + running.isAlive()
+                  + ", "
+                  + running.monitor("info status").strip()
+                  + "):\n"
+                  + ctl("B", "counters").out()
+                  + swB.output()
+                  + running.qemuLog(),
+          Duration.ofSeconds(60),
+          () -> s.ping(GUEST_IP, 1));
       assertEquals(
           List.of("vxlan.blue." + VTEP_B),
           portsOfGuest("A"),
@@ -231,26 +246,25 @@ class VmotionQemuTest {
           Duration.ofSeconds(20),
           () -> sent("B") - atSwitchOver >= 500);
 
-      assertEquals(0, ctl("A", "del-port", "vm").code());
-      long mark = destination.mark();
-      destination.awaitPingsOk(mark, 3, Duration.ofSeconds(30));
-      assertEquals(List.of("vm"), portsOfGuest("B"));
-      assertEquals(List.of("vxlan.blue." + VTEP_B), portsOfGuest("A"));
-
-      List<String> before = pings(source);
-      List<String> after = pings(destination);
-      long lost =
-          after.stream().takeWhile(l -> l.endsWith("fail")).count()
-              + before.reversed().stream().takeWhile(l -> l.endsWith("fail")).count();
+      String pings = pinging.get();
+      int[] counts = NetnsHost.pingCounts(pings);
+      int lost = counts[0] - counts[1];
       System.out.printf(
-          "vmotion-qemu: migration (migrate -d to completed) %d ms, guest pings lost across it"
-              + " %d (a ping a second); %s%n",
+          "vmotion-qemu: migration (migrate -d to completed) %d ms; s's 10/s ping to the guest lost"
+              + " %d of %d (gap ~%d ms); %s%n",
           migrationMs,
           lost,
+          counts[0],
+          lost * 100,
           info.lines()
               .filter(l -> l.startsWith("downtime") || l.startsWith("total time"))
               .toList());
-      assertTrue(lost <= 5, "pings lost: " + lost + "\n" + before + "\n" + after);
+      assertTrue(lost * 100 < 3000, "gap " + lost * 100 + " ms:\n" + pings);
+
+      assertEquals(0, ctl("A", "del-port", "vm").code());
+      assertTrue(s.ping(GUEST_IP, 3), "s reaches the guest once A let go");
+      assertEquals(List.of("vm"), portsOfGuest("B"));
+      assertEquals(List.of("vxlan.blue." + VTEP_B), portsOfGuest("A"));
       long afterLetGo = sent("B");
       Await.until(
           () -> "the stream through B once A let go: " + stream("B"),

@@ -19,8 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -220,13 +218,6 @@ class VmotionTest {
     }
   }
 
-  /** Lost replies of a ping run as "transmitted received". */
-  private static int[] pingCounts(String output) {
-    Matcher x = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(output);
-    assertTrue(x.find(), output);
-    return new int[] {Integer.parseInt(x.group(1)), Integer.parseInt(x.group(2))};
-  }
-
   @Test
   void aVmMovesBetweenHostsAndBackTwiceWithItsMacPolicyAndNoStaleFdbEntry() throws Exception {
     etcd = lab.startEtcd(23800, 23809);
@@ -285,7 +276,7 @@ class VmotionTest {
     long start = System.nanoTime();
     long settle2 = move(m, "B", "A", swB, swA);
     long moveMs = (System.nanoTime() - start) / 1_000_000;
-    int[] counts = pingCounts(pinging.get());
+    int[] counts = NetnsHost.pingCounts(pinging.get());
     int lost = counts[0] - counts[1];
     System.out.printf(
         "vmotion: move B->A (del-port + add-port + FDBs right) %d ms; FDBs right %d ms after"

@@ -318,6 +318,17 @@ public final class NetnsHost implements AutoCloseable {
     }
   }
 
+  /** [transmitted, received] of a {@code ping} run's summary line (an assertion error without). */
+  public static int[] pingCounts(String output) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d+) packets transmitted, (\\d+) received")
+            .matcher(output);
+    if (!m.find()) {
+      throw new AssertionError("no ping summary in:\n" + output);
+    }
+    return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+  }
+
   /** True when {@code count} pings to {@code target} all come back. */
   public boolean ping(String target, int count) {
     return exec("ping", "-c", "" + count, "-i", "0.2", "-W", "1", "-q", target) == 0;
