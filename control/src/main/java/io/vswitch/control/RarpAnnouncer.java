@@ -136,7 +136,10 @@ final class RarpAnnouncer {
         a = new Announcement(now, !started);
         seen.put(port, a);
       }
-      if (!linkUp(port)) {
+      // A VM runs behind the port while its link is up: a vhost-user port's once the guest's
+      // virtio device is ready, which a migration's destination reaches at the switch-over, not
+      // when its port is made; an afpacket or afxdp port's while its interface has carrier.
+      if (!PortLink.up(port)) {
         // No VM runs behind it (yet, or any more): nothing to announce or keep on it.
         a.awaitingLink = true;
         continue;
@@ -232,15 +235,6 @@ final class RarpAnnouncer {
       }
     }
     return MacAddress.NONE;
-  }
-
-  /**
-   * Whether a VM runs behind the port: its link is up ({@link PortLink}: a vhost-user port's once
-   * the guest's virtio device is ready, which a migration's destination reaches at the switch-over,
-   * not when its port is made; an afpacket or afxdp port's while its interface has carrier).
-   */
-  private static boolean linkUp(Port port) {
-    return PortLink.up(port);
   }
 
   private static boolean isTunnel(int index, List<Port> ports) {

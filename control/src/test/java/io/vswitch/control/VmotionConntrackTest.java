@@ -150,6 +150,25 @@ class VmotionConntrackTest {
     return c == null ? -1 : c.path("packets").get(0).asLong();
   }
 
+  /**
+   * Runs TcpPeers client {@code script} in {@code m} to s's port {@code serverPort} from {@code
+   * clientPort} until file {@code stop} exists; completes with what it printed.
+   */
+  private static CompletableFuture<String> client(
+      NetnsHost m, String script, int serverPort, int clientPort, Path stop) {
+    return CompletableFuture.supplyAsync(
+        () ->
+            m.output(
+                    "python3",
+                    "-c",
+                    script,
+                    S_IP,
+                    "" + serverPort,
+                    "" + clientPort,
+                    stop.toString())
+                .strip());
+  }
+
   private void addM(String host, NetnsHost m) {
     Cli.Result add =
         ctl(
@@ -271,18 +290,7 @@ class VmotionConntrackTest {
     s.background("python3", "-c", TcpPeers.ECHO_SERVER, S_IP, "5000");
     m.background("python3", "-c", LISTENER, M_IP, "6000");
     Path stop = dir.resolve("stop");
-    CompletableFuture<String> client =
-        CompletableFuture.supplyAsync(
-            () ->
-                m.output(
-                        "python3",
-                        "-c",
-                        TcpPeers.SESSION,
-                        S_IP,
-                        "5000",
-                        "" + CLIENT_PORT,
-                        stop.toString())
-                    .strip());
+    CompletableFuture<String> client = client(m, TcpPeers.SESSION, 5000, CLIENT_PORT, stop);
     try {
       assertSessionGoesOn("A", swA, m, s);
       assertEquals("timeout", probeM(s), "A: a connection s opens to m is refused");
@@ -411,18 +419,7 @@ class VmotionConntrackTest {
     s.background("python3", "-c", TcpPeers.DISCARD_SERVER, S_IP, "5001");
     int bulkPort = CLIENT_PORT + 1;
     Path stop = dir.resolve("stop-bulk");
-    CompletableFuture<String> bulk =
-        CompletableFuture.supplyAsync(
-            () ->
-                m.output(
-                        "python3",
-                        "-c",
-                        TcpPeers.BULK_SENDER,
-                        S_IP,
-                        "5001",
-                        "" + bulkPort,
-                        stop.toString())
-                    .strip());
+    CompletableFuture<String> bulk = client(m, TcpPeers.BULK_SENDER, 5001, bulkPort, stop);
     try {
       Await.until(
           () -> "the stream through A: " + session("A", bulkPort) + "\n" + swA.output(),
